@@ -1,0 +1,25 @@
+export * from './messages.js';
+export * from './model.js';
+export * from './models/index.js';
+export * from './tools/index.js';
+export * from './events.js';
+export * from './permissions/types.js';
+export {
+  type MessageRole,
+  type ToolCall as SessionToolCall,
+  type ToolResult as SessionToolResult,
+  type SessionMessage,
+  type Session,
+  type SessionSummary,
+  type SessionUsage,
+  type SessionStore,
+  type SessionErrorKind,
+  type AppendOptions,
+  type CreateSessionOptions,
+  type SessionRepair,
+  SessionError,
+  toSessionMessage,
+  fromSessionMessages,
+  repairSessionMessages,
+  INTERRUPTED_TOOL_RESULT,
+} from './session/index.js';

@@ -1,0 +1,151 @@
+/**
+ * Session types: the seed's module (mixtape-core 0.4.0 `session.rs`) in TypeScript.
+ * @module
+ */
+import type { ContentBlock } from '../messages.js';
+
+/** Role of a message in the conversation. */
+export type MessageRole = 'user' | 'assistant' | 'system';
+
+/** A tool call made by the assistant. */
+export interface ToolCall {
+  /** Unique id of this tool use. */
+  id: string;
+  /** Name of the tool called. */
+  name: string;
+  /** JSON text of the tool's input. */
+  input: string;
+}
+
+/** The result of a tool call. */
+export interface ToolResult {
+  /** Id of the tool call this result answers. */
+  toolUseId: string;
+  /** Whether the tool succeeded. */
+  success: boolean;
+  /** Output content (text, or JSON text). */
+  content: string;
+}
+
+/** A message in a session. */
+export interface SessionMessage {
+  role: MessageRole;
+  /** Text of the message. */
+  content: string;
+  /** Tool calls made (assistant messages). */
+  toolCalls: ToolCall[];
+  /** Tool results (user messages that answer tool calls). */
+  toolResults: ToolResult[];
+  /** When the message was created (millisecond precision is kept). */
+  timestamp: Date;
+  /** Lossless content (thinking, images, documents, result status); beyond the seed. */
+  blocks?: ContentBlock[];
+}
+
+/** Token and cost totals of a session. */
+export interface SessionUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** US dollars; 0 when the models' prices were unknown. */
+  costUsd: number;
+}
+
+/** A conversation session. */
+export interface Session {
+  /** Unique id (UUID v4). */
+  id: string;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Directory the session belongs to. */
+  directory: string;
+  messages: SessionMessage[];
+  /** Optional human title (see `renameSession`). */
+  title?: string;
+  /** Token and cost totals (see `recordUsage`). */
+  usage?: SessionUsage;
+  /** Id of the session this one was forked from. */
+  forkedFrom?: string;
+}
+
+/** Summary of a session, for listing. */
+export interface SessionSummary {
+  id: string;
+  directory: string;
+  messageCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+  title?: string;
+  usage?: SessionUsage;
+}
+
+/** Kinds of {@link SessionError}. */
+export type SessionErrorKind = 'storage' | 'not_found' | 'serialization' | 'conflict';
+
+/** An error of a session store. `kind` says what went wrong. */
+export class SessionError extends Error {
+  override name = 'SessionError';
+  constructor(
+    readonly kind: SessionErrorKind,
+    message: string,
+    options?: { cause?: unknown; sessionId?: string },
+  ) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    if (options?.sessionId !== undefined) this.sessionId = options.sessionId;
+  }
+  /** The session concerned, when known. */
+  sessionId?: string;
+
+  static notFound(id: string): SessionError {
+    return new SessionError('not_found', `Session not found: ${id}`, { sessionId: id });
+  }
+}
+
+/** Options of {@link SessionStore.appendMessages}. */
+export interface AppendOptions {
+  /**
+   * The number of messages the caller believes the session holds. When the stored count
+   * differs, the append fails with a `conflict` SessionError instead of interleaving.
+   */
+  expectedCount?: number;
+}
+
+/** Options for creating a session. */
+export interface CreateSessionOptions {
+  /** Directory of the new session (default: the store's directory). */
+  directory?: string;
+  title?: string;
+  messages?: SessionMessage[];
+  /** Use this id instead of a new UUID (import). */
+  id?: string;
+  createdAt?: Date;
+  forkedFrom?: string;
+}
+
+/**
+ * Storage backend for sessions. The first five methods are the seed's; the rest are optional
+ * capabilities every Mixtape store implements.
+ */
+export interface SessionStore {
+  /** The newest session of the store's directory, or a new empty one. */
+  getOrCreateSession(): Promise<Session>;
+  /** The session with this id, or null. A corrupt row is a `serialization` error naming it. */
+  getSession(id: string): Promise<Session | null>;
+  /** Persists the session as given. Unknown id → `not_found`. */
+  saveSession(session: Session): Promise<void>;
+  /** All sessions of the store, newest first. */
+  listSessions(): Promise<SessionSummary[]>;
+  /** Deletes a session and its messages. Unknown id → `not_found`. */
+  deleteSession(id: string): Promise<void>;
+  /** Appends messages in O(1) of the session's length. Unknown id → `not_found`. */
+  appendMessages?(id: string, messages: SessionMessage[], opts?: AppendOptions): Promise<void>;
+  /** Creates a new session (a fresh one, not the newest). */
+  createSession?(opts?: CreateSessionOptions): Promise<Session>;
+  /** Sets the session's title. */
+  renameSession?(id: string, title: string): Promise<void>;
+  /** Adds token and cost totals to the session. */
+  recordUsage?(id: string, usage: Partial<SessionUsage>): Promise<void>;
+  /** Releases resources (connections, file handles). */
+  close?(): Promise<void>;
+}
