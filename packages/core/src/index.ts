@@ -1,5 +1,6 @@
 export * from './messages.js';
 export * from './model.js';
+export * from './providers/index.js';
 export * from './models/index.js';
 export * from './tools/index.js';
 export * from './events.js';
