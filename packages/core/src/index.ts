@@ -19,6 +19,7 @@ export {
   type CreateSessionOptions,
   type SessionRepair,
   SessionError,
+  MemorySessionStore,
   toSessionMessage,
   fromSessionMessages,
   repairSessionMessages,

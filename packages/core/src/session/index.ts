@@ -4,3 +4,6 @@
  */
 export * from './types.js';
 export * from './convert.js';
+export * from './codec.js';
+export * from './memory-store.js';
+export * from './portable.js';

@@ -1,0 +1,187 @@
+/**
+ * An in-memory {@link SessionStore}: for tests, short-lived programs, and as the reference
+ * behaviour the other stores are checked against.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type AppendOptions,
+  type CreateSessionOptions,
+  type Session,
+  type SessionMessage,
+  type SessionStore,
+  type SessionSummary,
+  type SessionUsage,
+  SessionError,
+} from './types.js';
+
+/** Options of {@link MemorySessionStore}. */
+export interface MemorySessionStoreOptions {
+  /** Directory whose newest session `getOrCreateSession` returns (default: `process.cwd()`). */
+  directory?: string;
+}
+
+interface StoredSession {
+  session: Session;
+  /** Order of the last update, to break ties between equal `updatedAt` milliseconds. */
+  seq: number;
+}
+
+/** The sessions shared by a store and the views made with `withDirectory`. */
+class MemoryData {
+  readonly sessions = new Map<string, StoredSession>();
+  seq = 0;
+  next(): number {
+    return ++this.seq;
+  }
+}
+
+/** Zero totals. */
+export function emptyUsage(): SessionUsage {
+  return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
+}
+
+/** Adds a partial usage to totals (missing or non-finite values count as 0). */
+export function addUsage(total: SessionUsage, add: Partial<SessionUsage>): SessionUsage {
+  const n = (v: number | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return {
+    inputTokens: total.inputTokens + n(add.inputTokens),
+    outputTokens: total.outputTokens + n(add.outputTokens),
+    cacheReadTokens: total.cacheReadTokens + n(add.cacheReadTokens),
+    cacheWriteTokens: total.cacheWriteTokens + n(add.cacheWriteTokens),
+    costUsd: total.costUsd + n(add.costUsd),
+  };
+}
+
+function byNewest(a: StoredSession, b: StoredSession): number {
+  return b.session.updatedAt.getTime() - a.session.updatedAt.getTime() || b.seq - a.seq;
+}
+
+/**
+ * Keeps sessions in memory. Every method works on deep copies: changing a session returned by
+ * the store, or one passed to it, never changes what the store holds.
+ *
+ * ```ts
+ * const store = new MemorySessionStore({ directory: '/projects/app' });
+ * const session = await store.getOrCreateSession();
+ * ```
+ */
+export class MemorySessionStore implements SessionStore {
+  /** Directory whose newest session `getOrCreateSession` returns. */
+  readonly directory: string;
+  #data: MemoryData;
+
+  constructor(options: MemorySessionStoreOptions = {}) {
+    this.directory = options.directory ?? process.cwd();
+    this.#data = new MemoryData();
+  }
+
+  /**
+   * A store that shares this store's sessions but whose `getOrCreateSession` is scoped to
+   * another directory (like two processes in two folders sharing one database).
+   */
+  withDirectory(directory: string): MemorySessionStore {
+    const view = new MemorySessionStore({ directory });
+    view.#data = this.#data;
+    return view;
+  }
+
+  #get(id: string): StoredSession {
+    const stored = this.#data.sessions.get(id);
+    if (!stored) throw SessionError.notFound(id);
+    return stored;
+  }
+
+  async getOrCreateSession(): Promise<Session> {
+    let newest: StoredSession | undefined;
+    for (const s of this.#data.sessions.values()) {
+      if (s.session.directory !== this.directory) continue;
+      if (!newest || byNewest(s, newest) < 0) newest = s;
+    }
+    if (newest) return structuredClone(newest.session);
+    return this.createSession();
+  }
+
+  async createSession(opts: CreateSessionOptions = {}): Promise<Session> {
+    const id = opts.id ?? randomUUID();
+    if (this.#data.sessions.has(id)) throw new SessionError('conflict', `A session with id ${id} already exists; import it with a new id instead.`, { sessionId: id });
+    const now = new Date();
+    const session: Session = {
+      id,
+      createdAt: opts.createdAt ? new Date(opts.createdAt.getTime()) : now,
+      updatedAt: now,
+      directory: opts.directory ?? this.directory,
+      messages: structuredClone(opts.messages ?? []),
+    };
+    if (opts.title !== undefined) session.title = opts.title;
+    if (opts.forkedFrom !== undefined) session.forkedFrom = opts.forkedFrom;
+    session.usage = emptyUsage();
+    this.#data.sessions.set(id, { session, seq: this.#data.next() });
+    return structuredClone(session);
+  }
+
+  async getSession(id: string): Promise<Session | null> {
+    const stored = this.#data.sessions.get(id);
+    return stored ? structuredClone(stored.session) : null;
+  }
+
+  /** Stores the session's messages and title; `updatedAt` becomes now. Unknown id → `not_found`. */
+  async saveSession(session: Session): Promise<void> {
+    const stored = this.#get(session.id);
+    stored.session.messages = structuredClone(session.messages);
+    if (session.title !== undefined) stored.session.title = session.title;
+    this.#touch(stored);
+  }
+
+  async appendMessages(id: string, messages: SessionMessage[], opts: AppendOptions = {}): Promise<void> {
+    const stored = this.#get(id);
+    const count = stored.session.messages.length;
+    if (opts.expectedCount !== undefined && opts.expectedCount !== count) {
+      throw new SessionError(
+        'conflict',
+        `Session ${id} holds ${count} messages, the caller expected ${opts.expectedCount}: another writer changed it. Reload the session and retry.`,
+        { sessionId: id },
+      );
+    }
+    stored.session.messages.push(...structuredClone(messages));
+    this.#touch(stored);
+  }
+
+  async listSessions(): Promise<SessionSummary[]> {
+    return [...this.#data.sessions.values()].sort(byNewest).map(({ session: s }) => {
+      const summary: SessionSummary = {
+        id: s.id,
+        directory: s.directory,
+        messageCount: s.messages.length,
+        createdAt: new Date(s.createdAt.getTime()),
+        updatedAt: new Date(s.updatedAt.getTime()),
+        usage: { ...(s.usage ?? emptyUsage()) },
+      };
+      if (s.title !== undefined) summary.title = s.title;
+      return summary;
+    });
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    if (!this.#data.sessions.delete(id)) throw SessionError.notFound(id);
+  }
+
+  async renameSession(id: string, title: string): Promise<void> {
+    const stored = this.#get(id);
+    stored.session.title = title;
+    this.#touch(stored);
+  }
+
+  async recordUsage(id: string, usage: Partial<SessionUsage>): Promise<void> {
+    const stored = this.#get(id);
+    stored.session.usage = addUsage(stored.session.usage ?? emptyUsage(), usage);
+  }
+
+  /** Nothing to release; the sessions stay available to views sharing them. */
+  async close(): Promise<void> {}
+
+  #touch(stored: StoredSession): void {
+    stored.session.updatedAt = new Date();
+    stored.seq = this.#data.next();
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * Testing helpers (`@mixtape/core/testing`). These import `vitest` where they register tests;
+ * vitest is an optional peer dependency of `@mixtape/core`.
+ * @module
+ */
+export {
+  runSessionStoreConformance,
+  losslessFixture,
+  type MakeSessionStore,
+  type ConformanceStoreOptions,
+  type SessionStoreConformanceOptions,
+} from './session-conformance.js';
