@@ -1,0 +1,16 @@
+/**
+ * `@mixtape/sqlite`: SQLite stores for Mixtape (better-sqlite3).
+ * @module
+ */
+export { SqliteSessionStore, DEFAULT_SESSIONS_DB_PATH, type SqliteSessionStoreOptions } from './session-store.js';
+export { SESSION_MIGRATIONS, SESSION_SCHEMA_COMPONENT } from './session-schema.js';
+export {
+  openSqliteDatabase,
+  runMigrations,
+  sqliteAdvice,
+  SchemaTooNewError,
+  DEFAULT_BUSY_TIMEOUT_MS,
+  type Migration,
+  type OpenSqliteOptions,
+  type SqliteDatabase,
+} from './database.js';
