@@ -5,6 +5,10 @@ export * from './models/index.js';
 export * from './tools/index.js';
 export * from './events.js';
 export * from './permissions/types.js';
+export * from './agent/index.js';
+export * from './conversation/index.js';
+export * from './context-files.js';
+export * from './tokens.js';
 export {
   type MessageRole,
   type ToolCall as SessionToolCall,

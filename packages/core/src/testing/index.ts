@@ -10,3 +10,5 @@ export {
   type ConformanceStoreOptions,
   type SessionStoreConformanceOptions,
 } from './session-conformance.js';
+export { ScriptedModel, ScriptExhaustedError, type ScriptedRequest } from './scripted-model.js';
+export { collectEvents, type CollectedEvents } from './collect-events.js';

@@ -1,0 +1,96 @@
+/**
+ * Options of an {@link Agent} and the result of a run.
+ * @module
+ */
+import type { ContextLimits, ContextLoadResult, ContextSource } from '../context-files.js';
+import type { ConversationManager } from '../conversation/managers.js';
+import type { AgentHook } from '../events.js';
+import type { Message, ToolResultContent } from '../messages.js';
+import type { Model, StopReason, ThinkingConfig, Usage } from '../model.js';
+import type { ToolAuthorizer } from '../permissions/types.js';
+import type { SessionStore } from '../session/types.js';
+import type { Tool } from '../tools/tool.js';
+
+/** Default bound on tool calls of one model turn that run at the same time. */
+export const DEFAULT_MAX_CONCURRENT_TOOLS = 12;
+/** Default bound on model calls in one run. */
+export const DEFAULT_MAX_STEPS = 50;
+/** Default time a person has to answer a permission request before it is denied. */
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 300_000;
+
+/** Options of `new Agent(...)`. */
+export interface AgentOptions {
+  /** The model: `anthropic(...)`, `bedrock(...)`, `openaiCompatible(...)` or a `ScriptedModel`. */
+  model: Model;
+  systemPrompt?: string;
+  // Tools are stored type-erased; each validates its own input before execute.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  tools?: Tool<any>[];
+  /** Where conversations persist. Without one, memory lasts as long as the Agent object. */
+  sessionStore?: SessionStore;
+  /** Use this session (created when missing) instead of the newest of the store's directory. */
+  sessionId?: string;
+  /** Decides which tool calls may run. Without one (and without a permission policy) every tool runs. */
+  authorizer?: ToolAuthorizer;
+  /** Time a person has to answer a permission request (default {@link DEFAULT_APPROVAL_TIMEOUT_MS}). */
+  approvalTimeoutMs?: number;
+  /** Whether a person can answer permission requests; when false, calls needing approval are denied. Default: true when an authorizer is set. */
+  interactive?: boolean;
+  /** Tool calls of one turn that run at once (default {@link DEFAULT_MAX_CONCURRENT_TOOLS}). */
+  maxConcurrentTools?: number;
+  /** Model calls per run before the run fails with MaxStepsError (default {@link DEFAULT_MAX_STEPS}). */
+  maxSteps?: number;
+  /** Default time a tool may run (per tool `timeoutMs` wins); default DEFAULT_TOOL_TIMEOUT_MS. */
+  toolTimeoutMs?: number;
+  /** Chooses what part of the history is sent (default: token-aware sliding window). */
+  conversationManager?: ConversationManager;
+  /** Context files and inline context appended to the system prompt, resolved on every run. */
+  contextFiles?: ContextSource[];
+  contextLimits?: ContextLimits;
+  /** Maximum output tokens per model call (default: the provider's). */
+  maxTokens?: number;
+  /** Extended thinking (providers that support it). */
+  thinking?: ThinkingConfig;
+  /** Hooks that see every event. */
+  hooks?: AgentHook[];
+  /** Working directory for context files (default process.cwd()). */
+  cwd?: string;
+}
+
+/** Per-run options. */
+export interface RunOptions {
+  /** Cancels the run: running tools get the signal; the session stays valid and resumable. */
+  signal?: AbortSignal;
+  /** Extra content (images, documents) sent with the prompt. */
+  attachments?: Message['content'];
+}
+
+/** One tool call of a run. */
+export interface ToolCallRecord {
+  toolUseId: string;
+  name: string;
+  input: unknown;
+  output: ToolResultContent[];
+  success: boolean;
+  durationMs: number;
+}
+
+/** The result of `agent.run()`. */
+export interface AgentResult {
+  /** The final answer: the text of the last assistant message. */
+  text: string;
+  /** Token usage summed over the run's model calls. */
+  usage: Usage;
+  /** Cost in US dollars, when the model's prices are known. */
+  cost?: number;
+  /** Messages this run added to the conversation (user prompt, assistant turns, tool results). */
+  messages: Message[];
+  toolCalls: ToolCallRecord[];
+  /** Model calls made. */
+  steps: number;
+  stopReason: StopReason;
+  durationMs: number;
+  sessionId?: string;
+  /** Context loaded for this run. */
+  context?: ContextLoadResult;
+}
