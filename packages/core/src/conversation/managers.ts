@@ -48,6 +48,12 @@ function validStart(messages: readonly Message[], start: number): number {
   return s;
 }
 
+/** Index of the newest user message that is not a bare tool result (messages.length if none). */
+function lastPlainUser(messages: readonly Message[]): number {
+  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.role === 'user' && !isToolResultMessage(messages[i]!)) return i;
+  return messages.length;
+}
+
 /**
  * The default manager: keeps the newest messages that fit the context window, leaving
  * `responseReserve` of it for the answer and counting the system prompt and tools. Never
@@ -83,11 +89,9 @@ export class SlidingWindowConversationManager implements ConversationManager {
       if (used > available) break;
     }
     let start = validStart(messages, chosen);
-    if (start >= messages.length) {
-      // Nothing valid fits: keep from the newest plain user message.
-      for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.role === 'user' && !isToolResultMessage(messages[i]!)) { start = i; break; }
-    }
-    return messages.slice(Math.min(start, messages.length));
+    // Nothing valid fits: keep from the newest plain user message (the current prompt).
+    if (start >= messages.length) start = lastPlainUser(messages);
+    return messages.slice(start);
   }
 }
 
@@ -98,8 +102,9 @@ export class SimpleConversationManager implements ConversationManager {
   }
   select(messages: readonly Message[]): Message[] {
     const from = Math.max(0, messages.length - this.maxMessages);
-    const start = validStart(messages, from);
-    return messages.slice(start < messages.length ? start : from);
+    let start = validStart(messages, from);
+    if (start >= messages.length) start = lastPlainUser(messages);
+    return messages.slice(start);
   }
 }
 
