@@ -4,7 +4,7 @@ export * from './providers/index.js';
 export * from './models/index.js';
 export * from './tools/index.js';
 export * from './events.js';
-export * from './permissions/types.js';
+export * from './permissions/index.js';
 export * from './agent/index.js';
 export * from './conversation/index.js';
 export * from './context-files.js';

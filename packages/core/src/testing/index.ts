@@ -12,3 +12,4 @@ export {
 } from './session-conformance.js';
 export { ScriptedModel, ScriptExhaustedError, type ScriptedRequest } from './scripted-model.js';
 export { collectEvents, type CollectedEvents } from './collect-events.js';
+export { runGrantStoreConformance, type GrantStoreConformanceOptions } from './grant-conformance.js';
