@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { McpClient, McpConnectionError, McpToolError, McpToolset, mcpTools } from '../src/index.js';
+import { TINY_PNG_BASE64 } from './fixtures/test-server.js';
+import { byName, processExists, runTool, testServerConfig } from './helpers.js';
+
+const ALL = ['echo', 'add', 'fail', 'slow', 'slow_running', 'stats', 'image', 'env', 'structured', 'resource', 'pid'];
+
+describe('MCP over stdio with the project test server', () => {
+  let toolset: McpToolset;
+  beforeAll(() => {
+    toolset = new McpToolset([testServerConfig('test')]);
+  });
+  afterAll(async () => {
+    await toolset.close();
+  });
+
+  it('lists the server tools namespaced <server>_<tool> with the server schema', async () => {
+    const tools = await toolset.tools();
+    expect(tools.map((t) => t.name)).toEqual(ALL.map((n) => `test_${n}`));
+    const add = byName(tools, 'test_add');
+    expect(add.description).toBe('Adds two numbers');
+    expect(add.inputSchema).toMatchObject({ type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] });
+    expect(add.inputSchema).not.toHaveProperty('$schema');
+  });
+
+  it('calls echo and add and returns their text', async () => {
+    const tools = await toolset.tools();
+    expect(await runTool(byName(tools, 'test_echo'), { message: 'hello' })).toEqual([{ type: 'text', text: 'hello' }]);
+    expect(await runTool(byName(tools, 'test_add'), { a: 2, b: 40 })).toEqual([{ type: 'text', text: '42' }]);
+  });
+
+  it('rejects input that does not match the server schema before calling the server', async () => {
+    const add = byName(await toolset.tools(), 'test_add');
+    const checked = add.validate({ a: 'two', b: 1 });
+    expect(checked.ok).toBe(false);
+    if (!checked.ok) expect(checked.error).toContain('a:');
+    expect(add.validate([1, 2])).toEqual({ ok: false, error: 'Tool input must be a JSON object, got: array' });
+  });
+
+  it('turns an isError result into a thrown McpToolError (a failure for the agent)', async () => {
+    const fail = byName(await toolset.tools(), 'test_fail');
+    const error = await runTool(fail, {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(McpToolError);
+    expect(error).toMatchObject({ kind: 'is_error', serverName: 'test', toolName: 'fail', message: 'the tool failed on purpose' });
+  });
+
+  it('maps image, embedded resource and structured content', async () => {
+    const tools = await toolset.tools();
+    expect(await runTool(byName(tools, 'test_image'), {})).toEqual([
+      { type: 'text', text: 'a tiny image' },
+      { type: 'image', mediaType: 'image/png', data: TINY_PNG_BASE64 },
+    ]);
+    expect(await runTool(byName(tools, 'test_resource'), {})).toEqual([{ type: 'text', text: 'embedded note' }]);
+    // The text copy of the structured content is dropped: the model reads it once, as JSON.
+    expect(await runTool(byName(tools, 'test_structured'), { a: 1, b: 2 })).toEqual([{ type: 'json', value: { sum: 3 } }]);
+  });
+
+  it('aborting the signal cancels the request on the server', async () => {
+    const tools = await toolset.tools();
+    const controller = new AbortController();
+    const slow = runTool(byName(tools, 'test_slow'), {}, controller.signal).catch((e: unknown) => e);
+    await runTool(byName(tools, 'test_slow_running'), {});
+    controller.abort(new Error('user pressed stop'));
+    const error = await slow;
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe('user pressed stop');
+    // Cancellation is a notification sent before this request on the same pipe.
+    const stats = await runTool(byName(tools, 'test_stats'), {});
+    expect(JSON.parse((stats as Array<{ text: string }>)[0]!.text)).toEqual({ cancelled: 1, running: 0 });
+  });
+
+  it('an unknown tool name is a protocol error naming the server and the tool', async () => {
+    const client = toolset.clients[0]!;
+    const result = await client.callTool('nope', {});
+    // The SDK server reports unknown tools as an isError result.
+    expect(result.isError).toBe(true);
+  });
+});
+
+describe('names and filters', () => {
+  it('namespace false keeps the server names; a custom namespace gets an underscore', async () => {
+    const { tools, close } = await mcpTools([
+      testServerConfig('plain', { namespace: false, include: ['echo'] }),
+      testServerConfig('custom', { namespace: 'my', include: ['echo'] }),
+      testServerConfig('dash', { namespace: 'x-', include: ['echo'] }),
+    ]);
+    try {
+      expect(tools.map((t) => t.name)).toEqual(['echo', 'my_echo', 'x-echo']);
+      expect(await runTool(byName(tools, 'my_echo'), { message: 'via custom' })).toEqual([{ type: 'text', text: 'via custom' }]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('include and exclude match the original tool names', async () => {
+    const { tools, close } = await mcpTools([
+      testServerConfig('a', { include: ['echo', 'add', 'fail'], exclude: ['fail'] }),
+      testServerConfig('b', { exclude: ALL.filter((n) => n !== 'pid') }),
+    ]);
+    try {
+      expect(tools.map((t) => t.name)).toEqual(['a_echo', 'a_add', 'b_pid']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('server names that are not valid tool-name characters are sanitised', async () => {
+    const { tools, close } = await mcpTools([testServerConfig('my.server v2', { include: ['echo'] })]);
+    try {
+      expect(tools.map((t) => t.name)).toEqual(['my_server_v2_echo']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('two tools with the same final name are a clear error', async () => {
+    const error = await mcpTools([testServerConfig('one', { namespace: false, include: ['echo'] }), testServerConfig('two', { namespace: false, include: ['echo'] })]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'McpConfigError', kind: 'duplicate_tool' });
+    expect((error as Error).message).toContain("servers 'one' and 'two'");
+  });
+});
+
+describe('McpClient lifecycle', () => {
+  it('connects lazily: no process before the first use, one process for concurrent first uses', async () => {
+    const client = new McpClient(testServerConfig('lazy'));
+    try {
+      expect(client.connected).toBe(false);
+      expect(client.pid).toBeUndefined();
+      const [a, b] = await Promise.all([client.callTool('echo', { message: 'a' }), client.callTool('echo', { message: 'b' }), client.connect()]);
+      expect(a.content).toEqual([{ type: 'text', text: 'a' }]);
+      expect(b.content).toEqual([{ type: 'text', text: 'b' }]);
+      expect(client.connected).toBe(true);
+      const pid = client.pid!;
+      await client.connect();
+      expect(client.pid).toBe(pid);
+      const served = await client.callTool('pid', {});
+      expect(served.content).toEqual([{ type: 'text', text: String(pid) }]);
+      expect(client.serverInfo).toMatchObject({ name: 'mixtape-test-server' });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('reconnects once after the server process was killed and the call succeeds', async () => {
+    const client = new McpClient(testServerConfig('phoenix'));
+    try {
+      await client.connect();
+      const first = client.pid!;
+      process.kill(first, 'SIGKILL');
+      const result = await client.callTool('echo', { message: 'back again' });
+      expect(result.content).toEqual([{ type: 'text', text: 'back again' }]);
+      expect(client.pid).not.toBe(first);
+      expect(processExists(first)).toBe(false);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('close ends the child process (no process or zombie left) and is idempotent', async () => {
+    const { toolset, close } = await mcpTools([testServerConfig('closing', { include: ['echo'] })]);
+    const pid = toolset.clients[0]!.pid!;
+    expect(processExists(pid)).toBe(true);
+    await close();
+    expect(processExists(pid)).toBe(false);
+    expect(toolset.clients[0]!.connected).toBe(false);
+    await close();
+  });
+
+  it('a command that does not exist is an McpConnectionError naming the server', async () => {
+    const client = new McpClient({ name: 'ghost', transport: { type: 'stdio', command: '/nonexistent/mcp-server' } });
+    const error = await client.connect().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(McpConnectionError);
+    expect((error as Error).message).toContain("MCP server 'ghost'");
+    expect((error as Error).message).toContain('not found');
+  });
+
+  it('a server that exits at start-up shows its stderr in the error', async () => {
+    const client = new McpClient({
+      name: 'crashy',
+      transport: { type: 'stdio', command: process.execPath, args: ['-e', 'console.error("missing API key FOO"); process.exit(3)'] },
+    });
+    const error = await client.connect().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(McpConnectionError);
+    expect((error as Error).message).toContain("MCP server 'crashy'");
+    expect((error as Error).message).toContain('missing API key FOO');
+  });
+
+  it('passes env to the child and not the parent environment', async () => {
+    process.env.MIXTAPE_MCP_SECRET_TEST = 'parent-secret';
+    const client = new McpClient(testServerConfig('envy', {}, { GREETING: 'hi from env' }));
+    try {
+      expect((await client.callTool('env', { name: 'GREETING' })).content).toEqual([{ type: 'text', text: 'hi from env' }]);
+      expect((await client.callTool('env', { name: 'MIXTAPE_MCP_SECRET_TEST' })).content).toEqual([{ type: 'text', text: '(unset)' }]);
+    } finally {
+      delete process.env.MIXTAPE_MCP_SECRET_TEST;
+      await client.close();
+    }
+  });
+});
