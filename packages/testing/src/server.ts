@@ -50,6 +50,9 @@ export interface FakeServerOptions {
 export class SseWriter {
   private count = 0;
   private stopped = false;
+  /** Whether everything written so far has reached the socket. */
+  private flushed = true;
+  private onFlushed: (() => void) | undefined;
 
   constructor(
     private readonly res: ServerResponse,
@@ -69,7 +72,13 @@ export class SseWriter {
       this.fire(this.fault);
       return;
     }
-    this.res.write(raw);
+    this.flushed = false;
+    this.res.write(raw, () => {
+      this.flushed = true;
+      const f = this.onFlushed;
+      this.onFlushed = undefined;
+      f?.();
+    });
     this.count++;
   }
 
@@ -86,9 +95,13 @@ export class SseWriter {
   private fire(fault: StreamFault): void {
     this.stopped = true;
     switch (fault.kind) {
-      case 'reset':
-        this.res.socket?.destroy();
+      case 'reset': {
+        // Let the events already written reach the client first, as on a real connection.
+        const socket = this.res.socket;
+        if (this.flushed) socket?.destroy();
+        else this.onFlushed = () => socket?.destroy();
         return;
+      }
       case 'malformed':
         this.res.end('data: {"type": "content_block_delta", "index": 0, "delta": {\n\n');
         return;

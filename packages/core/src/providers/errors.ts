@@ -99,7 +99,7 @@ export function adviceFor(kind: ProviderErrorKind, credentialHint?: string): str
     case 'network':
       return 'could not reach the provider; check baseURL, network and proxy settings';
     case 'stream':
-      return 'the response stream broke off after output had started; run the step again';
+      return 'the response stream broke off or was malformed; run the step again';
     case 'aborted':
       return 'the call was cancelled by its AbortSignal';
     case 'content_filtered':
