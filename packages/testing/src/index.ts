@@ -18,3 +18,4 @@ export {
 export { startFakeAnthropic, anthropicErrorType } from './anthropic.js';
 export { startFakeOpenAI, openaiFinishReason } from './openai.js';
 export * from './cassette.js';
+export * from './bedrock/index.js';
