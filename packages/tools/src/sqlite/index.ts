@@ -1,0 +1,3 @@
+export * from './permissions.js';
+export * from './analyse.js';
+export * from './tools.js';
