@@ -1,0 +1,20 @@
+/**
+ * `@mixtape/postgres`: PostgreSQL stores for Mixtape (`pg`), for many processes on many hosts.
+ * @module
+ */
+export { PostgresSessionStore, MAX_MESSAGES_PER_INSERT, type PostgresSessionStoreOptions } from './session-store.js';
+export { SESSION_MIGRATIONS, SESSION_SCHEMA_COMPONENT } from './session-schema.js';
+export {
+  runMigrations,
+  postgresAdvice,
+  describePgError,
+  tableName,
+  SchemaTooNewError,
+  DEFAULT_POOL_SIZE,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_SCHEMA,
+  TABLE_PREFIX,
+  type PostgresConnection,
+  type PostgresMigration,
+  type PostgresStoreOptions,
+} from './database.js';

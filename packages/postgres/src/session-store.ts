@@ -1,0 +1,440 @@
+/**
+ * `PostgresSessionStore`: sessions in PostgreSQL, for many processes on many hosts.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import {
+  type AppendOptions,
+  type CreateSessionOptions,
+  type Session,
+  type SessionMessage,
+  type SessionStore,
+  type SessionSummary,
+  type SessionUsage,
+  SessionError,
+  blocksFromJson,
+  blocksToJson,
+  parseRole,
+  toolCallsFromJson,
+  toolResultsFromJson,
+} from '@mixtape/core/session';
+import {
+  ADVISORY_KEY_SQL,
+  DEFAULT_SCHEMA,
+  type PoolHandle,
+  type PostgresStoreOptions,
+  SchemaTooNewError,
+  describePgError,
+  inTransaction,
+  openPool,
+  runMigrations,
+  tableName,
+} from './database.js';
+import { SESSION_MIGRATIONS, SESSION_SCHEMA_COMPONENT } from './session-schema.js';
+
+/** Most messages written by one INSERT statement (PostgreSQL allows 65,535 parameters). */
+export const MAX_MESSAGES_PER_INSERT = 1_000;
+
+/** Options of {@link PostgresSessionStore}. */
+export type PostgresSessionStoreOptions = PostgresStoreOptions & {
+  /** Directory whose newest session `getOrCreateSession` returns (default: `process.cwd()`). */
+  directory?: string;
+};
+
+interface SessionRow {
+  id: string;
+  directory: string;
+  created_at: Date;
+  updated_at: Date;
+  message_count: number;
+  title: string | null;
+  forked_from: string | null;
+  input_tokens: string;
+  output_tokens: string;
+  cache_read_tokens: string;
+  cache_write_tokens: string;
+  cost_usd: number;
+}
+
+interface MessageRow {
+  idx: number;
+  role: string;
+  content: string;
+  tool_calls: string;
+  tool_results: string;
+  blocks: string | null;
+  timestamp: Date;
+}
+
+/** The columns of one message, as written. */
+type EncodedMessage = [role: string, content: string, toolCalls: string, toolResults: string, blocks: string | null, timestamp: Date];
+
+function encodeMessage(m: SessionMessage, sessionId: string, position: number): EncodedMessage {
+  const where = `Session ${sessionId}: message ${position}`;
+  if (!(m?.timestamp instanceof Date) || Number.isNaN(m.timestamp.getTime()))
+    throw new SessionError('serialization', `${where} has no valid timestamp (a Date is required).`, { sessionId });
+  if (m.role !== 'user' && m.role !== 'assistant' && m.role !== 'system')
+    throw new SessionError('serialization', `${where} has role ${JSON.stringify(m.role)}; expected user, assistant or system.`, { sessionId });
+  try {
+    return [
+      m.role,
+      String(m.content ?? ''),
+      JSON.stringify(m.toolCalls ?? []),
+      JSON.stringify(m.toolResults ?? []),
+      m.blocks ? JSON.stringify(blocksToJson(m.blocks)) : null,
+      new Date(m.timestamp.getTime()),
+    ];
+  } catch (e) {
+    throw new SessionError('serialization', `${where} cannot be written as JSON: ${(e as Error).message}.`, { cause: e, sessionId });
+  }
+}
+
+function sameRow(row: MessageRow, enc: EncodedMessage): boolean {
+  return (
+    row.role === enc[0] &&
+    row.content === enc[1] &&
+    row.tool_calls === enc[2] &&
+    row.tool_results === enc[3] &&
+    row.blocks === enc[4] &&
+    row.timestamp.getTime() === enc[5].getTime()
+  );
+}
+
+function decodeMessage(row: MessageRow, sessionId: string, messages: string): SessionMessage {
+  let column = 'tool_calls';
+  try {
+    const toolCalls = toolCallsFromJson(JSON.parse(row.tool_calls));
+    column = 'tool_results';
+    const toolResults = toolResultsFromJson(JSON.parse(row.tool_results));
+    const m: SessionMessage = { role: parseRole(row.role), content: row.content, toolCalls, toolResults, timestamp: new Date(row.timestamp.getTime()) };
+    column = 'blocks';
+    if (row.blocks !== null) m.blocks = blocksFromJson(JSON.parse(row.blocks));
+    return m;
+  } catch (e) {
+    throw new SessionError(
+      'serialization',
+      `Session ${sessionId} cannot be loaded: message ${row.idx} has a damaged ${column} column (${(e as Error).message}). ` +
+        `Other sessions are not affected. Repair or delete that row (table ${messages}, session_id '${sessionId}', idx ${row.idx}), or delete the session.`,
+      { cause: e, sessionId },
+    );
+  }
+}
+
+function usageOf(row: SessionRow): SessionUsage {
+  return {
+    inputTokens: Number(row.input_tokens),
+    outputTokens: Number(row.output_tokens),
+    cacheReadTokens: Number(row.cache_read_tokens),
+    cacheWriteTokens: Number(row.cache_write_tokens),
+    costUsd: Number(row.cost_usd),
+  };
+}
+
+function finite(v: number | undefined): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
+/**
+ * Sessions in PostgreSQL (`pg`), shared safely by many processes on many hosts.
+ *
+ * - Tables `mixtape_sessions` and `mixtape_messages` in the chosen schema (default `public`),
+ *   created and upgraded by versioned migrations (`mixtape_schema_migrations`) on first use;
+ *   processes starting at once migrate once (advisory lock).
+ * - One row per message, keyed (session_id, idx); the session row keeps the message count, so
+ *   `appendMessages` writes only the new rows and never reads the history: turn 10,000 costs
+ *   what turn 10 costs.
+ * - Every write to a session locks its row (`SELECT … FOR UPDATE`) in a transaction: two
+ *   processes appending to one session at once both succeed, one after the other, and
+ *   `expectedCount` turns a lost update into a `conflict` error.
+ * - Content is kept exactly: JSON columns keep the text as written (bytes as base64),
+ *   timestamps keep milliseconds.
+ *
+ * Driver errors become SessionError `storage` with the cause and what to do.
+ *
+ * ```ts
+ * const store = new PostgresSessionStore({ connectionString: process.env.DATABASE_URL! });
+ * const shared = new PostgresSessionStore({ pool, directory: '/projects/app', schema: 'agents' });
+ * ```
+ */
+export class PostgresSessionStore implements SessionStore {
+  /** Directory whose newest session `getOrCreateSession` returns. */
+  readonly directory: string;
+  /** Schema of the tables. */
+  readonly schema: string;
+  readonly #handle: PoolHandle;
+  readonly #t: { sessions: string; messages: string };
+  #ready: Promise<void> | undefined;
+  #closed = false;
+
+  /**
+   * Prepares the store; nothing is sent to the server until the first call, which creates or
+   * upgrades the tables. Throws SessionError `storage` when neither `connectionString` nor
+   * `pool` is given.
+   */
+  constructor(options: PostgresSessionStoreOptions) {
+    try {
+      this.#handle = openPool(options, 'PostgresSessionStore');
+    } catch (e) {
+      throw new SessionError('storage', (e as Error).message, { cause: e });
+    }
+    this.directory = options.directory ?? process.cwd();
+    this.schema = options.schema ?? DEFAULT_SCHEMA;
+    this.#t = { sessions: tableName(this.schema, 'sessions'), messages: tableName(this.schema, 'messages') };
+  }
+
+  /** The pool the store uses (yours when you passed `pool`). */
+  get pool(): pg.Pool {
+    return this.#handle.pool;
+  }
+
+  /** Creates or upgrades the tables now (otherwise done by the first call). */
+  async migrate(): Promise<void> {
+    this.#ready ??= runMigrations(this.pool, this.schema, SESSION_SCHEMA_COMPONENT, SESSION_MIGRATIONS).then(
+      () => undefined,
+      (e) => {
+        this.#ready = undefined; // a later call retries (e.g. the server was still starting)
+        throw e;
+      },
+    );
+    return this.#ready;
+  }
+
+  async getOrCreateSession(): Promise<Session> {
+    return this.#run('getOrCreateSession', undefined, async () => {
+      const newest = await this.pool.query<{ id: string }>(
+        `SELECT id FROM ${this.#t.sessions} WHERE directory = $1 ORDER BY update_seq DESC LIMIT 1`,
+        [this.directory],
+      );
+      if (newest.rows[0]) {
+        const s = await this.#load(newest.rows[0].id);
+        if (s) return s;
+      }
+      // Processes starting at once in one directory share one new session: the check and the
+      // insert run under an advisory lock on the directory.
+      const id = await inTransaction(this.pool, async (c) => {
+        await c.query(`SELECT pg_advisory_xact_lock(${ADVISORY_KEY_SQL})`, [`mixtape:sessions:${this.schema}:${this.directory}`]);
+        const again = await c.query<{ id: string }>(`SELECT id FROM ${this.#t.sessions} WHERE directory = $1 ORDER BY update_seq DESC LIMIT 1`, [
+          this.directory,
+        ]);
+        return again.rows[0]?.id ?? (await this.#insertSession(c, {}));
+      });
+      return (await this.#load(id))!;
+    });
+  }
+
+  async createSession(opts: CreateSessionOptions = {}): Promise<Session> {
+    return this.#run('createSession', opts.id, async () => {
+      const id = await inTransaction(this.pool, (c) => this.#insertSession(c, opts));
+      return (await this.#load(id))!;
+    });
+  }
+
+  async getSession(id: string): Promise<Session | null> {
+    return this.#run('getSession', id, () => this.#load(id));
+  }
+
+  /**
+   * Persists the session's messages (and its title, when set); `updatedAt` becomes now.
+   * When the stored messages are a prefix of the given ones, only the new ones are inserted;
+   * otherwise the messages from the first difference on are rewritten, in one transaction.
+   * Unknown id → `not_found`.
+   */
+  async saveSession(session: Session): Promise<void> {
+    return this.#run('saveSession', session.id, async () => {
+      const encoded = session.messages.map((m, i) => encodeMessage(m, session.id, i));
+      await inTransaction(this.pool, async (c) => {
+        await this.#lockCount(c, session.id);
+        const stored = await c.query<MessageRow>(
+          `SELECT idx, role, content, tool_calls::text AS tool_calls, tool_results::text AS tool_results, blocks::text AS blocks, timestamp
+           FROM ${this.#t.messages} WHERE session_id = $1 ORDER BY idx`,
+          [session.id],
+        );
+        let same = 0;
+        const limit = Math.min(stored.rows.length, encoded.length);
+        while (same < limit && sameRow(stored.rows[same]!, encoded[same]!)) same++;
+        if (same < stored.rows.length) await c.query(`DELETE FROM ${this.#t.messages} WHERE session_id = $1 AND idx >= $2`, [session.id, same]);
+        await this.#insertMessages(c, session.id, same, encoded.slice(same));
+        await this.#touch(c, session.id, encoded.length, session.title);
+      });
+    });
+  }
+
+  /**
+   * Appends messages after the last stored one: locks the session row, checks
+   * `expectedCount`, inserts only the new rows and bumps the count, in one transaction. A
+   * session that holds a different number of messages than `expectedCount` is a `conflict`
+   * and nothing is written.
+   */
+  async appendMessages(id: string, messages: SessionMessage[], opts: AppendOptions = {}): Promise<void> {
+    return this.#run('appendMessages', id, async () => {
+      const encoded = messages.map((m, i) => encodeMessage(m, id, i));
+      await inTransaction(this.pool, async (c) => {
+        const count = await this.#lockCount(c, id);
+        if (opts.expectedCount !== undefined && opts.expectedCount !== count) {
+          throw new SessionError(
+            'conflict',
+            `Session ${id} holds ${count} messages, the caller expected ${opts.expectedCount}: another writer changed it. Reload the session and retry.`,
+            { sessionId: id },
+          );
+        }
+        await this.#insertMessages(c, id, count, encoded);
+        await this.#touch(c, id, count + encoded.length);
+      });
+    });
+  }
+
+  async listSessions(): Promise<SessionSummary[]> {
+    return this.#run('listSessions', undefined, async () => {
+      const { rows } = await this.pool.query<SessionRow>(`SELECT * FROM ${this.#t.sessions} ORDER BY update_seq DESC`);
+      return rows.map((r) => {
+        const s: SessionSummary = {
+          id: r.id,
+          directory: r.directory,
+          messageCount: r.message_count,
+          createdAt: r.created_at,
+          updatedAt: r.updated_at,
+          usage: usageOf(r),
+        };
+        if (r.title !== null) s.title = r.title;
+        return s;
+      });
+    });
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    return this.#run('deleteSession', id, async () => {
+      const r = await this.pool.query(`DELETE FROM ${this.#t.sessions} WHERE id = $1`, [id]);
+      if (r.rowCount === 0) throw SessionError.notFound(id);
+    });
+  }
+
+  async renameSession(id: string, title: string): Promise<void> {
+    return this.#run('renameSession', id, async () => {
+      const r = await this.pool.query(
+        `UPDATE ${this.#t.sessions} SET title = $1, updated_at = $2, update_seq = nextval('${this.#seq()}') WHERE id = $3`,
+        [String(title), new Date(), id],
+      );
+      if (r.rowCount === 0) throw SessionError.notFound(id);
+    });
+  }
+
+  async recordUsage(id: string, usage: Partial<SessionUsage>): Promise<void> {
+    return this.#run('recordUsage', id, async () => {
+      const r = await this.pool.query(
+        `UPDATE ${this.#t.sessions} SET input_tokens = input_tokens + $1, output_tokens = output_tokens + $2,
+         cache_read_tokens = cache_read_tokens + $3, cache_write_tokens = cache_write_tokens + $4, cost_usd = cost_usd + $5 WHERE id = $6`,
+        [
+          Math.round(finite(usage.inputTokens)),
+          Math.round(finite(usage.outputTokens)),
+          Math.round(finite(usage.cacheReadTokens)),
+          Math.round(finite(usage.cacheWriteTokens)),
+          finite(usage.costUsd),
+          id,
+        ],
+      );
+      if (r.rowCount === 0) throw SessionError.notFound(id);
+    });
+  }
+
+  /**
+   * Closes the pool when the store made it (a pool you passed stays open). Later calls fail
+   * with a `storage` error; closing twice is fine.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#handle.owned) await this.#handle.pool.end();
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  async #run<T>(action: string, sessionId: string | undefined, fn: () => Promise<T>): Promise<T> {
+    try {
+      if (this.#closed) throw new SessionError('storage', `PostgresSessionStore: ${action} failed: the store is closed. Create a new PostgresSessionStore.`);
+      await this.migrate();
+      return await fn();
+    } catch (e) {
+      if (e instanceof SessionError) throw e;
+      const what = e instanceof SchemaTooNewError ? e.message : `${action} failed: ${describePgError(e)}`;
+      throw new SessionError('storage', `PostgresSessionStore: ${what}`, { cause: e, ...(sessionId !== undefined ? { sessionId } : {}) });
+    }
+  }
+
+  #seq(): string {
+    return tableName(this.schema, 'session_update_seq').replace(/'/g, "''");
+  }
+
+  /** Locks the session row for this transaction and returns its message count; not_found when absent. */
+  async #lockCount(c: pg.PoolClient, id: string): Promise<number> {
+    const r = await c.query<{ message_count: number }>(`SELECT message_count FROM ${this.#t.sessions} WHERE id = $1 FOR UPDATE`, [id]);
+    if (!r.rows[0]) throw SessionError.notFound(id);
+    return r.rows[0].message_count;
+  }
+
+  async #touch(c: pg.PoolClient, id: string, count: number, title?: string): Promise<void> {
+    await c.query(
+      `UPDATE ${this.#t.sessions} SET updated_at = $1, update_seq = nextval('${this.#seq()}'), message_count = $2, title = COALESCE($3, title) WHERE id = $4`,
+      [new Date(), count, title ?? null, id],
+    );
+  }
+
+  async #insertMessages(c: pg.PoolClient, id: string, from: number, encoded: EncodedMessage[]): Promise<void> {
+    for (let start = 0; start < encoded.length; start += MAX_MESSAGES_PER_INSERT) {
+      const chunk = encoded.slice(start, start + MAX_MESSAGES_PER_INSERT);
+      const values: unknown[] = [id];
+      const tuples = chunk.map((m, i) => {
+        const p = values.length;
+        values.push(from + start + i, ...m);
+        return `($1, $${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6}, $${p + 7})`;
+      });
+      await c.query(
+        `INSERT INTO ${this.#t.messages} (session_id, idx, role, content, tool_calls, tool_results, blocks, timestamp) VALUES ${tuples.join(', ')}`,
+        values,
+      );
+    }
+  }
+
+  async #insertSession(c: pg.PoolClient, opts: CreateSessionOptions): Promise<string> {
+    const id = opts.id ?? randomUUID();
+    const encoded = (opts.messages ?? []).map((m, i) => encodeMessage(m, id, i));
+    const now = new Date();
+    const createdAt = opts.createdAt && !Number.isNaN(opts.createdAt.getTime()) ? opts.createdAt : now;
+    const r = await c.query(
+      `INSERT INTO ${this.#t.sessions} (id, directory, created_at, updated_at, message_count, title, forked_from)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+      [id, opts.directory ?? this.directory, createdAt, now, encoded.length, opts.title ?? null, opts.forkedFrom ?? null],
+    );
+    if (r.rowCount === 0) throw new SessionError('conflict', `A session with id ${id} already exists; import it with a new id instead.`, { sessionId: id });
+    await this.#insertMessages(c, id, 0, encoded);
+    return id;
+  }
+
+  async #load(id: string): Promise<Session | null> {
+    // One REPEATABLE READ snapshot, so the session row and its messages agree.
+    return inTransaction(
+      this.pool,
+      async (c) => {
+        const row = (await c.query<SessionRow>(`SELECT * FROM ${this.#t.sessions} WHERE id = $1`, [id])).rows[0];
+        if (!row) return null;
+        const { rows } = await c.query<MessageRow>(
+          `SELECT idx, role, content, tool_calls::text AS tool_calls, tool_results::text AS tool_results, blocks::text AS blocks, timestamp
+           FROM ${this.#t.messages} WHERE session_id = $1 ORDER BY idx`,
+          [id],
+        );
+        const s: Session = {
+          id: row.id,
+          createdAt: row.created_at,
+          updatedAt: row.updated_at,
+          directory: row.directory,
+          messages: rows.map((m) => decodeMessage(m, id, this.#t.messages)),
+          usage: usageOf(row),
+        };
+        if (row.title !== null) s.title = row.title;
+        if (row.forked_from !== null) s.forkedFrom = row.forked_from;
+        return s;
+      },
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+    );
+  }
+}
