@@ -10,7 +10,7 @@ const noCredentials = Object.fromEntries(
 
 it('the main example resumes the conversation in a second process', () => {
   const db = path.join(mkdtempSync(path.join(os.tmpdir(), 'mixtape-main-')), 'sessions.db');
-  const out = execFileSync(process.execPath, ['--conditions=source', '--import', 'tsx', 'examples/persistent-session.ts', '--db', db], {
+  const out = execFileSync(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', 'examples/persistent-session.ts', '--db', db], {
     env: noCredentials,
     encoding: 'utf8',
   });

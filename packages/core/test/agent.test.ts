@@ -5,6 +5,7 @@ import {
   AgentError,
   ClaudeHaiku4_5,
   MaxStepsError,
+  MemoryGrantStore,
   MemorySessionStore,
   type Message,
   type PermissionResponse,
@@ -404,6 +405,31 @@ describe('Agent permissions', () => {
     const sent = resultsOf(model.requests[1]!.messages.at(-1))[0]!;
     expect(sent.isError).toBe(true);
     expect(JSON.stringify(sent.content)).toContain('not today');
+  });
+
+  it('builds a PermissionAuthorizer from grantStore, trustedTools and rules; grants persist in the store', async () => {
+    const store = new MemoryGrantStore();
+    const model = new ScriptedModel().toolUse('add', { a: 1, b: 1 }).text('denied').toolUse('add', { a: 1, b: 1 }).text('ok').toolUse('add', { a: 5, b: 5 }).text('ok');
+    const headless = new Agent({ model, tools: [add], grantStore: store, interactive: false });
+    const denied = collectEvents(headless);
+    await headless.run('x');
+    expect(denied.ofType('permission_denied')[0]!.reason).toMatch(/add/);
+    expect(denied.ofType('tool_executing')).toHaveLength(0);
+    // A person approves the whole tool for the project; later calls run without asking.
+    const asking = new Agent({ model, tools: [add], grantStore: store, interactive: true });
+    let asked = 0;
+    asking.addHook((e) => {
+      if (e.type === 'permission_required') {
+        asked++;
+        asking.respondToPermission(e.proposalId, { action: 'tool', scope: 'project' });
+      }
+    });
+    await asking.run('y');
+    await asking.run('z');
+    expect(asked).toBe(1);
+    expect((await store.list()).some((g) => g.tool === 'add' && g.scope === 'project')).toBe(true);
+    const trusted = new Agent({ model: new ScriptedModel().toolUse('add', { a: 1, b: 2 }).text('3'), tools: [add], trustedTools: ['add'], interactive: false });
+    expect((await trusted.run('1+2')).toolCalls[0]!.success).toBe(true);
   });
 
   it('denies calls that need approval when no person is there, and on timeout', async () => {

@@ -11,6 +11,8 @@ import { type ContentBlock, type Message, messageText, toolUses } from '../messa
 import { addUsage, emptyUsage, type ModelResponse, type StopReason, type ToolDefinition, type Usage } from '../model.js';
 import { costOf } from '../models/catalogue.js';
 import type { PermissionResponse, ToolAuthorizer, ToolCallRequest } from '../permissions/types.js';
+import { ApprovalQueue, type PendingApproval } from '../permissions/approval-queue.js';
+import { isInteractiveTerminal, PermissionAuthorizer } from '../permissions/authorizer.js';
 import { SessionError } from '../session/types.js';
 import { INTERRUPTED_TOOL_RESULT } from '../session/convert.js';
 import { estimateMessageTokens, estimateTextTokens } from '../tokens.js';
@@ -41,11 +43,6 @@ export interface SessionInfo {
   title?: string;
 }
 
-interface PendingApproval {
-  resolve(response: PermissionResponse): void;
-  request: ToolCallRequest;
-}
-
 /**
  * An agent. Ten lines to a working one:
  *
@@ -66,7 +63,9 @@ export class Agent {
   private running = false;
   private lastContext?: ContextLoadResult;
   private systemPromptCache?: string;
-  private readonly pendingApprovals = new Map<string, PendingApproval>();
+  private readonly approvals: ApprovalQueue;
+  private readonly authorizer?: ToolAuthorizer;
+  private readonly interactive: boolean;
 
   constructor(options: AgentOptions) {
     if (!options || typeof options.model?.stream !== 'function') {
@@ -78,6 +77,28 @@ export class Agent {
     for (const t of options.tools ?? []) this.addTool(t);
     for (const h of options.hooks ?? []) this.hooks.add(h);
     if (options.sessionStore) this.session = new SessionSync(options.sessionStore, options.sessionId);
+    this.approvals = new ApprovalQueue({ timeoutMs: options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS });
+    if (options.authorizer) {
+      this.authorizer = options.authorizer;
+      this.interactive = options.interactive ?? true;
+    } else if (options.grantStore || options.permissionPolicy || options.permissionRules || options.trustedTools) {
+      this.interactive = options.interactive ?? isInteractiveTerminal();
+      this.authorizer = new PermissionAuthorizer({
+        ...(options.grantStore ? { store: options.grantStore } : {}),
+        ...(options.permissionPolicy ? { policy: options.permissionPolicy } : {}),
+        interactive: this.interactive,
+        ...(options.permissionRules ? { rules: options.permissionRules } : {}),
+        ...(options.trustedTools ? { trustedTools: options.trustedTools } : {}),
+        project: options.cwd ?? process.cwd(),
+      });
+    } else {
+      this.interactive = options.interactive ?? true;
+    }
+  }
+
+  /** The authorizer deciding which tool calls run, if any. */
+  get toolAuthorizer(): ToolAuthorizer | undefined {
+    return this.authorizer;
   }
 
   /** Adds a tool. A second tool with the same name is a configuration error. */
@@ -116,8 +137,8 @@ export class Agent {
   }
 
   /** Permission requests waiting for an answer. */
-  pendingPermissions(): ToolCallRequest[] {
-    return [...this.pendingApprovals.values()].map((p) => p.request);
+  pendingPermissions(): PendingApproval[] {
+    return this.approvals.pending();
   }
 
   /**
@@ -125,11 +146,7 @@ export class Agent {
    * waiting (already answered, timed out, or unknown).
    */
   respondToPermission(proposalId: string, response: PermissionResponse): boolean {
-    const pending = this.pendingApprovals.get(proposalId);
-    if (!pending) return false;
-    this.pendingApprovals.delete(proposalId);
-    pending.resolve(response);
-    return true;
+    return this.approvals.respond(proposalId, response);
   }
 
   /** Runs the agent on a prompt and resolves with the final answer. */
@@ -329,8 +346,8 @@ export class Agent {
             maxConcurrent: this.options.maxConcurrentTools ?? DEFAULT_MAX_CONCURRENT_TOOLS,
             ...(this.options.toolTimeoutMs !== undefined ? { defaultTimeoutMs: this.options.toolTimeoutMs } : {}),
             ...(this.session?.id !== undefined ? { sessionId: this.session.id } : {}),
-            ...(this.options.authorizer ? { authorizer: this.options.authorizer } : {}),
-            interactive: this.options.interactive ?? true,
+            ...(this.authorizer ? { authorizer: this.authorizer } : {}),
+            interactive: this.interactive,
             askPermission: (request, display) => this.askPermission(request, display, emit, signal),
           });
           toolCalls.push(...records);
@@ -364,10 +381,7 @@ export class Agent {
       emit({ type: 'run_failed', error: err.message, errorName: err.name, durationMs: performance.now() - started, aborted: err instanceof AgentAbortedError });
       throw err;
     } finally {
-      for (const [id, pending] of this.pendingApprovals) {
-        pending.resolve({ action: 'deny', reason: 'The run ended' });
-        this.pendingApprovals.delete(id);
-      }
+      this.approvals.cancelAll('The run ended');
       this.running = false;
     }
   }
@@ -435,29 +449,19 @@ export class Agent {
   }
 
   private askPermission(request: ToolCallRequest, display: string | undefined, emit: Emit, signal: AbortSignal): Promise<PermissionResponse> {
-    const timeoutMs = this.options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
-    return new Promise<PermissionResponse>((resolve) => {
-      const id = request.toolUseId;
-      const done = (response: PermissionResponse) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        this.pendingApprovals.delete(id);
-        resolve(response);
-      };
-      const onAbort = () => done({ action: 'deny', reason: 'Run cancelled' });
-      const timer = setTimeout(() => done({ action: 'deny', reason: `Approval timed out after ${Math.round(timeoutMs / 1000)} s` }), timeoutMs);
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.pendingApprovals.set(id, { resolve: done, request });
-      emit({
-        type: 'permission_required',
-        proposalId: id,
-        toolUseId: id,
-        toolName: request.toolName,
-        params: request.input,
-        paramsHash: request.paramsHash,
-        ...(display !== undefined ? { display } : {}),
-      });
-    });
+    const event = {
+      type: 'permission_required' as const,
+      proposalId: request.toolUseId,
+      toolUseId: request.toolUseId,
+      toolName: request.toolName,
+      params: request.input,
+      paramsHash: request.paramsHash,
+      ...(display !== undefined ? { display } : {}),
+    };
+    // Register before emitting: a hook may answer synchronously.
+    const answer = this.approvals.request(event, { signal });
+    emit(event);
+    return answer;
   }
 }
 

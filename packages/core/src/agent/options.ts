@@ -8,6 +8,8 @@ import type { AgentHook } from '../events.js';
 import type { Message, ToolResultContent } from '../messages.js';
 import type { Model, StopReason, ThinkingConfig, Usage } from '../model.js';
 import type { ToolAuthorizer } from '../permissions/types.js';
+import type { AuthorizationPolicy } from '../permissions/authorizer.js';
+import type { GrantStore, PermissionRule } from '../permissions/grant.js';
 import type { SessionStore } from '../session/types.js';
 import type { Tool } from '../tools/tool.js';
 
@@ -30,11 +32,25 @@ export interface AgentOptions {
   sessionStore?: SessionStore;
   /** Use this session (created when missing) instead of the newest of the store's directory. */
   sessionId?: string;
-  /** Decides which tool calls may run. Without one (and without a permission policy) every tool runs. */
+  /**
+   * Decides which tool calls may run. Without one — and without `grantStore`, `permissionPolicy`,
+   * `permissionRules` or `trustedTools` — every tool runs (as in the other TypeScript frameworks).
+   */
   authorizer?: ToolAuthorizer;
+  /** Where grants and the audit log live; builds a PermissionAuthorizer (default policy: ask when interactive, else deny). */
+  grantStore?: GrantStore;
+  /** Policy for calls no grant or rule covers: 'interactive' (ask), 'deny' or 'allow'. */
+  permissionPolicy?: AuthorizationPolicy;
+  /** Allow/deny rules (tool names or globs, argument matchers); deny wins. */
+  permissionRules?: PermissionRule[];
+  /** Tools (names or globs) that always run; deny rules still win. */
+  trustedTools?: string[];
   /** Time a person has to answer a permission request (default {@link DEFAULT_APPROVAL_TIMEOUT_MS}). */
   approvalTimeoutMs?: number;
-  /** Whether a person can answer permission requests; when false, calls needing approval are denied. Default: true when an authorizer is set. */
+  /**
+   * Whether a person can answer permission requests; when false, calls needing approval are
+   * denied. Default: true with an explicit `authorizer`; otherwise whether stdin/stdout are a TTY.
+   */
   interactive?: boolean;
   /** Tool calls of one turn that run at once (default {@link DEFAULT_MAX_CONCURRENT_TOOLS}). */
   maxConcurrentTools?: number;
