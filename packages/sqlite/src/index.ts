@@ -14,3 +14,4 @@ export {
   type OpenSqliteOptions,
   type SqliteDatabase,
 } from './database.js';
+export * from './grant-store.js';
