@@ -124,12 +124,15 @@ const mixtapeTs: Migration = {
         session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
         idx INTEGER NOT NULL,                 -- 0, 1, 2… without gaps within a session
         role TEXT NOT NULL,                   -- user | assistant | system
-        content TEXT NOT NULL,
-        tool_calls TEXT NOT NULL DEFAULT '[]',   -- JSON [{id, name, input}]
-        tool_results TEXT NOT NULL DEFAULT '[]', -- JSON [{toolUseId, success, content}]
+        -- The seed fields. NULL means "exactly what the blocks give" (text joined, tool_use
+        -- blocks as calls, tool_result blocks as results), which saves about half the bytes.
+        content TEXT,
+        tool_calls TEXT,                      -- JSON [{id, name, input}]
+        tool_results TEXT,                    -- JSON [{toolUseId, success, content}]
         blocks TEXT,                          -- JSON content blocks, bytes as {"$bytes": base64}; NULL when absent
         timestamp INTEGER NOT NULL,           -- Unix milliseconds
-        UNIQUE (session_id, idx)
+        UNIQUE (session_id, idx),
+        CHECK (blocks IS NOT NULL OR (content IS NOT NULL AND tool_calls IS NOT NULL AND tool_results IS NOT NULL))
       );
 
       INSERT INTO sessions (id, directory, created_at, updated_at, update_seq)

@@ -12,10 +12,13 @@ import {
   type SessionStore,
   type SessionSummary,
   type SessionUsage,
+  type ToolCall,
+  type ToolResult,
   SessionError,
   blocksFromJson,
   blocksToJson,
   parseRole,
+  seedFieldsFromBlocks,
   toolCallsFromJson,
   toolResultsFromJson,
 } from '@mixtape/core/session';
@@ -51,15 +54,15 @@ interface SessionRow {
 interface MessageRow {
   idx: number;
   role: string;
-  content: string;
-  tool_calls: string;
-  tool_results: string;
+  content: string | null;
+  tool_calls: string | null;
+  tool_results: string | null;
   blocks: string | null;
   timestamp: number;
 }
 
-/** The columns of one message, as written. */
-type EncodedMessage = [role: string, content: string, toolCalls: string, toolResults: string, blocks: string | null, timestamp: number];
+/** The columns of one message, as written (NULL seed fields follow from the blocks). */
+type EncodedMessage = [role: string, content: string | null, toolCalls: string | null, toolResults: string | null, blocks: string | null, timestamp: number];
 
 function encodeMessage(m: SessionMessage, sessionId: string, position: number): EncodedMessage {
   const where = `Session ${sessionId}: message ${position}`;
@@ -68,17 +71,48 @@ function encodeMessage(m: SessionMessage, sessionId: string, position: number): 
   if (m.role !== 'user' && m.role !== 'assistant' && m.role !== 'system')
     throw new SessionError('serialization', `${where} has role ${JSON.stringify(m.role)}; expected user, assistant or system.`, { sessionId });
   try {
-    return [
-      m.role,
-      String(m.content ?? ''),
-      JSON.stringify(m.toolCalls ?? []),
-      JSON.stringify(m.toolResults ?? []),
-      m.blocks ? JSON.stringify(blocksToJson(m.blocks)) : null,
-      m.timestamp.getTime(),
-    ];
+    const calls = m.toolCalls ?? [];
+    const results = m.toolResults ?? [];
+    let content: string | null = String(m.content ?? '');
+    let toolCalls: string | null = null;
+    let toolResults: string | null = null;
+    let blocks: string | null = null;
+    if (m.blocks) {
+      blocks = JSON.stringify(blocksToJson(m.blocks));
+      // Seed fields equal to what the blocks give are not written twice (NULL = derive).
+      const derived = seedFieldsFromBlocks(m.blocks);
+      if (derived.content === content) content = null;
+      if (!sameCalls(derived.toolCalls, calls)) toolCalls = JSON.stringify(calls);
+      if (!sameResults(derived.toolResults, results)) toolResults = JSON.stringify(results);
+    } else {
+      toolCalls = JSON.stringify(calls);
+      toolResults = JSON.stringify(results);
+    }
+    return [m.role, content, toolCalls, toolResults, blocks, m.timestamp.getTime()];
   } catch (e) {
     throw new SessionError('serialization', `${where} cannot be written as JSON: ${(e as Error).message}.`, { cause: e, sessionId });
   }
+}
+
+/** Equal as written: same keys in the same order (JSON text equality), compared without encoding. */
+function sameCalls(a: readonly ToolCall[], b: readonly ToolCall[]): boolean {
+  return a.length === b.length && b.every((c, i) => isPlain(c, CALL_KEYS) && c.id === a[i]!.id && c.name === a[i]!.name && c.input === a[i]!.input);
+}
+
+function sameResults(a: readonly ToolResult[], b: readonly ToolResult[]): boolean {
+  return (
+    a.length === b.length &&
+    b.every((r, i) => isPlain(r, RESULT_KEYS) && r.toolUseId === a[i]!.toolUseId && r.success === a[i]!.success && r.content === a[i]!.content)
+  );
+}
+
+const CALL_KEYS = ['id', 'name', 'input'];
+const RESULT_KEYS = ['toolUseId', 'success', 'content'];
+
+/** True when the object has exactly these keys in this order (so its JSON is the derived one's). */
+function isPlain(o: object, keys: readonly string[]): boolean {
+  const own = Object.keys(o);
+  return own.length === keys.length && own.every((k, i) => k === keys[i]);
 }
 
 function sameRow(row: MessageRow, enc: EncodedMessage): boolean {
@@ -88,14 +122,18 @@ function sameRow(row: MessageRow, enc: EncodedMessage): boolean {
 }
 
 function decodeMessage(row: MessageRow, sessionId: string): SessionMessage {
-  let column = 'tool_calls';
+  let column = 'blocks';
   try {
-    const toolCalls = toolCallsFromJson(JSON.parse(row.tool_calls));
+    const blocks = row.blocks === null ? undefined : blocksFromJson(JSON.parse(row.blocks));
+    const derived = blocks && (row.content === null || row.tool_calls === null || row.tool_results === null) ? seedFieldsFromBlocks(blocks) : undefined;
+    column = 'tool_calls';
+    const toolCalls = row.tool_calls === null ? derived!.toolCalls : toolCallsFromJson(JSON.parse(row.tool_calls));
     column = 'tool_results';
-    const toolResults = toolResultsFromJson(JSON.parse(row.tool_results));
-    const m: SessionMessage = { role: parseRole(row.role), content: row.content, toolCalls, toolResults, timestamp: new Date(row.timestamp) };
-    column = 'blocks';
-    if (row.blocks !== null) m.blocks = blocksFromJson(JSON.parse(row.blocks));
+    const toolResults = row.tool_results === null ? derived!.toolResults : toolResultsFromJson(JSON.parse(row.tool_results));
+    column = 'content';
+    const content = row.content ?? derived!.content;
+    const m: SessionMessage = { role: parseRole(row.role), content, toolCalls, toolResults, timestamp: new Date(row.timestamp) };
+    if (blocks) m.blocks = blocks;
     return m;
   } catch (e) {
     throw new SessionError(
@@ -210,18 +248,27 @@ export class SqliteSessionStore implements SessionStore {
    */
   async saveSession(session: Session): Promise<void> {
     return this.#run('saveSession', session.id, () => {
-      const encoded = session.messages.map((m, i) => encodeMessage(m, session.id, i));
+      const id = session.id;
+      const encoded = session.messages.map((m, i) => encodeMessage(m, id, i));
+      const commonPrefix = (): number => {
+        const stored = this.#sql.messageRows.all(id) as MessageRow[];
+        let same = 0;
+        const limit = Math.min(stored.length, encoded.length);
+        while (same < limit && sameRow(stored[same]!, encoded[same]!)) same++;
+        return same;
+      };
+      // Compare with what is stored in a read snapshot, outside the write lock, so other
+      // processes are not kept waiting while a long session is compared.
+      const snapshot = this.#db.transaction(() => ({ head: this.#head(id), same: commonPrefix() }))();
       this.#db
         .transaction(() => {
-          const count = this.#count(session.id);
-          const stored = this.#sql.messageRows.all(session.id) as MessageRow[];
-          let same = 0;
-          const limit = Math.min(stored.length, encoded.length);
-          while (same < limit && sameRow(stored[same]!, encoded[same]!)) same++;
-          if (same < count) this.#sql.deleteMessagesFrom.run(session.id, same);
-          this.#insertMessages(session.id, same, encoded.slice(same));
-          this.#touch(session.id);
-          if (session.title !== undefined) this.#sql.setTitle.run(session.title, session.id);
+          const head = this.#head(id);
+          // Changed in between (its update sequence moved): compare again under the lock.
+          const same = head.seq === snapshot.head.seq ? snapshot.same : commonPrefix();
+          if (same < head.count) this.#sql.deleteMessagesFrom.run(id, same);
+          this.#insertMessages(id, same, encoded.slice(same));
+          this.#touch(id);
+          if (session.title !== undefined) this.#sql.setTitle.run(session.title, id);
         })
         .immediate();
     });
@@ -326,9 +373,14 @@ export class SqliteSessionStore implements SessionStore {
 
   /** Number of messages of a session (its last index + 1); not_found when it does not exist. */
   #count(id: string): number {
-    const row = this.#sql.count.get(id) as { n: number } | undefined;
+    return this.#head(id).count;
+  }
+
+  /** Message count and update sequence of a session; not_found when it does not exist. */
+  #head(id: string): { count: number; seq: number } {
+    const row = this.#sql.head.get(id) as { n: number; seq: number } | undefined;
     if (!row) throw SessionError.notFound(id);
-    return row.n;
+    return { count: row.n, seq: row.seq };
   }
 
   #touch(id: string): void {
@@ -378,7 +430,7 @@ function prepare(db: SqliteDatabase) {
     newestInDirectory: db.prepare('SELECT id FROM sessions WHERE directory = ? ORDER BY updated_at DESC, update_seq DESC LIMIT 1'),
     exists: db.prepare('SELECT 1 FROM sessions WHERE id = ?'),
     session: db.prepare('SELECT * FROM sessions WHERE id = ?'),
-    count: db.prepare('SELECT COALESCE((SELECT MAX(idx) + 1 FROM messages WHERE session_id = s.id), 0) AS n FROM sessions s WHERE s.id = ?'),
+    head: db.prepare('SELECT update_seq AS seq, COALESCE((SELECT MAX(idx) + 1 FROM messages WHERE session_id = s.id), 0) AS n FROM sessions s WHERE s.id = ?'),
     messageRows: db.prepare('SELECT idx, role, content, tool_calls, tool_results, blocks, timestamp FROM messages WHERE session_id = ? ORDER BY idx'),
     insertSession: db.prepare(
       `INSERT INTO sessions (id, directory, created_at, updated_at, update_seq, title, forked_from) VALUES (?, ?, ?, ?, ${NEXT_SEQ}, ?, ?)`,

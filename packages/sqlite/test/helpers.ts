@@ -6,7 +6,7 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).h
 
 /** Starts a TypeScript file as a real Node child process (source condition + tsx). */
 export function spawnTs(file: string, args: string[] = [], options: { cwd?: string } = {}): ChildProcess {
-  return spawn(process.execPath, ['--conditions=source', '--import', tsxLoader, file, ...args], {
+  return spawn(process.execPath, ['--conditions=mixtape-source', '--import', tsxLoader, file, ...args], {
     cwd: options.cwd ?? process.cwd(),
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -8,7 +8,7 @@
  * results), so user JSON such as a tool's input can never be mistaken for it.
  * @module
  */
-import type { ContentBlock, ToolResultContent } from '../messages.js';
+import { type ContentBlock, type ToolResultContent, toolResultContentText } from '../messages.js';
 import type { SessionMessage, ToolCall, ToolResult } from './types.js';
 
 /** The JSON form of binary data given as bytes. */
@@ -133,4 +133,22 @@ export function toolResultsFromJson(value: unknown): ToolResult[] {
 /** Deep copy of a session message (Dates and bytes are copied too). */
 export function cloneMessage(m: SessionMessage): SessionMessage {
   return structuredClone(m);
+}
+
+/**
+ * The seed fields (`content`, `toolCalls`, `toolResults`) as they follow from content blocks:
+ * text blocks joined, tool_use blocks as calls with JSON input, tool_result blocks as results.
+ * Stores use it to skip writing seed fields that equal what the blocks give (about half the
+ * bytes of a typical message), and to rebuild them on load.
+ */
+export function seedFieldsFromBlocks(blocks: readonly ContentBlock[]): Pick<SessionMessage, 'content' | 'toolCalls' | 'toolResults'> {
+  let content = '';
+  const toolCalls: ToolCall[] = [];
+  const toolResults: ToolResult[] = [];
+  for (const b of blocks) {
+    if (b.type === 'text') content += b.text;
+    else if (b.type === 'tool_use') toolCalls.push({ id: b.id, name: b.name, input: JSON.stringify(b.input ?? {}) });
+    else if (b.type === 'tool_result') toolResults.push({ toolUseId: b.toolUseId, success: !b.isError, content: toolResultContentText(b.content) });
+  }
+  return { content, toolCalls, toolResults };
 }
