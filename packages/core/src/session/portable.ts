@@ -241,11 +241,15 @@ export interface ForkSessionOptions {
   atMessage?: number;
   /** Title of the fork (default: the source's title followed by " (fork)", when it has one). */
   title?: string;
+  /** Directory of the fork (default: the source's directory, where the fork becomes the newest session). */
+  directory?: string;
 }
 
 /**
  * Creates a new session holding the first `atMessage` messages of another (all by default),
- * in the same directory, with `forkedFrom` set to the source's id. The source is unchanged.
+ * in the same directory unless `directory` says otherwise, with `forkedFrom` set to the
+ * source's id. The source is unchanged. In the source's directory the fork is now the newest
+ * session, so `getOrCreateSession` resumes the fork.
  * Unknown id → `not_found`; `atMessage` outside 0…message count → RangeError.
  *
  * A fork that ends with an assistant tool call has no result for it yet; the agent repairs
@@ -261,7 +265,7 @@ export async function forkSession(store: SessionStore, id: string, opts: ForkSes
   }
   const title = opts.title ?? (source.title !== undefined ? `${source.title} (fork)` : undefined);
   return store.createSession({
-    directory: source.directory,
+    directory: opts.directory ?? source.directory,
     messages: source.messages.slice(0, n),
     forkedFrom: source.id,
     ...(title !== undefined ? { title } : {}),

@@ -379,6 +379,9 @@ export function runSessionStoreConformance(name: string, makeStore: MakeSessionS
       const whole = await forkSession(store, source.id, { title: 'Whole' });
       expect((await store.getSession(whole.id))!.messages).toHaveLength(5);
       expect(whole.title).toBe('Whole');
+      const elsewhere = await forkSession(store, source.id, { atMessage: 0, directory: `${source.directory}/elsewhere` });
+      expect((await store.getSession(elsewhere.id))!.directory).toBe(`${source.directory}/elsewhere`);
+      expect((await store.getSession(elsewhere.id))!.messages).toEqual([]);
       await expect(forkSession(store, source.id, { atMessage: 6 })).rejects.toThrow(RangeError);
       expectSessionError(await rejection(forkSession(store, randomUUID())), 'not_found');
     });
