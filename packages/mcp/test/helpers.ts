@@ -9,7 +9,7 @@ export const TEST_SERVER = fileURLToPath(new URL('./fixtures/test-server.ts', im
 export function testServerConfig(name = 'test', extra: Partial<McpServerConfig> = {}, env?: Record<string, string>): McpServerConfig {
   return {
     name,
-    transport: { type: 'stdio', command: process.execPath, args: ['--conditions=source', '--import', 'tsx', TEST_SERVER], ...(env ? { env } : {}) },
+    transport: { type: 'stdio', command: process.execPath, args: ['--import', 'tsx', TEST_SERVER], ...(env ? { env } : {}) },
     ...extra,
   };
 }

@@ -77,49 +77,6 @@ describe('MCP over stdio with the project test server', () => {
   });
 });
 
-describe('names and filters', () => {
-  it('namespace false keeps the server names; a custom namespace gets an underscore', async () => {
-    const { tools, close } = await mcpTools([
-      testServerConfig('plain', { namespace: false, include: ['echo'] }),
-      testServerConfig('custom', { namespace: 'my', include: ['echo'] }),
-      testServerConfig('dash', { namespace: 'x-', include: ['echo'] }),
-    ]);
-    try {
-      expect(tools.map((t) => t.name)).toEqual(['echo', 'my_echo', 'x-echo']);
-      expect(await runTool(byName(tools, 'my_echo'), { message: 'via custom' })).toEqual([{ type: 'text', text: 'via custom' }]);
-    } finally {
-      await close();
-    }
-  });
-
-  it('include and exclude match the original tool names', async () => {
-    const { tools, close } = await mcpTools([
-      testServerConfig('a', { include: ['echo', 'add', 'fail'], exclude: ['fail'] }),
-      testServerConfig('b', { exclude: ALL.filter((n) => n !== 'pid') }),
-    ]);
-    try {
-      expect(tools.map((t) => t.name)).toEqual(['a_echo', 'a_add', 'b_pid']);
-    } finally {
-      await close();
-    }
-  });
-
-  it('server names that are not valid tool-name characters are sanitised', async () => {
-    const { tools, close } = await mcpTools([testServerConfig('my.server v2', { include: ['echo'] })]);
-    try {
-      expect(tools.map((t) => t.name)).toEqual(['my_server_v2_echo']);
-    } finally {
-      await close();
-    }
-  });
-
-  it('two tools with the same final name are a clear error', async () => {
-    const error = await mcpTools([testServerConfig('one', { namespace: false, include: ['echo'] }), testServerConfig('two', { namespace: false, include: ['echo'] })]).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'McpConfigError', kind: 'duplicate_tool' });
-    expect((error as Error).message).toContain("servers 'one' and 'two'");
-  });
-});
-
 describe('McpClient lifecycle', () => {
   it('connects lazily: no process before the first use, one process for concurrent first uses', async () => {
     const client = new McpClient(testServerConfig('lazy'));
