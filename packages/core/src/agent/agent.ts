@@ -221,7 +221,14 @@ export class Agent {
     });
   }
 
-  private fixedTokens(system: string | undefined): number {
+  /**
+   * Tokens of the system prompt and tool definitions. Counted exactly only when a cheap upper
+   * bound (one token per character) comes near the window, so short runs never load the tokenizer.
+   */
+  private fixedTokens(system: string | undefined, maxContextTokens?: number): number {
+    let upper = system?.length ?? 0;
+    for (const t of this.toolMap.values()) upper += t.name.length + t.description.length + JSON.stringify(t.inputSchema).length + 10;
+    if (maxContextTokens !== undefined && upper < maxContextTokens / 4) return upper;
     let n = system ? estimateTextTokens(system) : 0;
     for (const t of this.toolMap.values()) n += estimateTextTokens(t.name + t.description + JSON.stringify(t.inputSchema)) + 10;
     return n;
@@ -307,7 +314,7 @@ export class Agent {
         if (steps >= maxSteps) throw new MaxStepsError(maxSteps);
         if (signal.aborted) throw new AgentAbortedError(signal.reason);
         steps++;
-        fixed ??= this.fixedTokens(system);
+        fixed ??= this.fixedTokens(system, maxContextTokens);
         const window = this.manager.select(this.history, { maxContextTokens, fixedTokens: fixed });
         emit({ type: 'model_call_started', step: steps, messageCount: window.length, toolCount: tools.length });
         const callStarted = performance.now();

@@ -13,3 +13,4 @@ export {
 export { ScriptedModel, ScriptExhaustedError, type ScriptedRequest } from './scripted-model.js';
 export { collectEvents, type CollectedEvents } from './collect-events.js';
 export { runGrantStoreConformance, type GrantStoreConformanceOptions } from './grant-conformance.js';
+export { validateHistory } from './validate-history.js';

@@ -5,7 +5,7 @@
 import type { ContentBlock } from '../messages.js';
 import type { Model, ModelRequest, ModelResponse, ModelStreamEvent, StopReason, Usage } from '../model.js';
 import type { ModelInfo } from '../models/catalogue.js';
-import { estimateMessageTokens, estimateTextTokens } from '../tokens.js';
+import { upperBoundMessageTokens } from '../tokens.js';
 
 /** A queued turn. */
 type Turn =
@@ -152,9 +152,10 @@ export class ScriptedModel implements Model {
     const response: ModelResponse = {
       content: structuredClone(turn.content),
       stopReason: turn.stopReason ?? (hasTools ? 'tool_use' : 'end_turn'),
+      // Scripted usage: about four characters per token (cheap; no tokenizer load).
       usage: turn.usage ?? {
-        inputTokens: request.messages.reduce((n, m) => n + estimateMessageTokens(m), request.system ? estimateTextTokens(request.system) : 0),
-        outputTokens: turn.content.reduce((n, b) => n + (b.type === 'text' ? estimateTextTokens(b.text) : 10), 0),
+        inputTokens: request.messages.reduce((n, m) => n + upperBoundMessageTokens(m), request.system?.length ?? 0) >> 2,
+        outputTokens: turn.content.reduce((n, b) => n + (b.type === 'text' ? b.text.length : 40), 0) >> 2,
       },
     };
     yield { type: 'response', response };
