@@ -53,8 +53,8 @@ function runAndKill(db: string, sessionId: string, killAfterMs: number): Promise
 it(`every session survives ${KILLS} SIGKILLs with every completed step`, { timeout: 600_000 }, async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mixtape-crash-'));
   const db = path.join(dir, 'sessions.db');
-  const sessions = Array.from({ length: PARALLEL }, () => randomUUID());
-  const highWater = new Map(sessions.map((s) => [s, 0]));
+  const sessions: string[] = Array.from({ length: PARALLEL }, () => randomUUID());
+  const highWater = new Map<string, number>(sessions.map((s) => [s, 0]));
   let kills = 0;
   let completedRuns = 0;
   let checked = 0;
