@@ -47,6 +47,8 @@ interface Connection {
   kind: McpTransportKind;
   /** Resolves when the transport closed (for stdio: the child process was reaped). */
   closed: Promise<void>;
+  /** Set when we close it on purpose: calls cut short by that are not retried. */
+  closing: boolean;
 }
 
 const CLIENT_INFO = { name: 'mixtape', version: '0.1.0' };
@@ -198,7 +200,10 @@ export class McpClient {
     if (pending) await pending.catch(() => undefined);
     const connection = this.#connection;
     this.#connection = undefined;
-    if (connection) await this.#shutdown(connection);
+    if (connection) {
+      connection.closing = true;
+      await this.#shutdown(connection);
+    }
   }
 
   async #withReconnect<T>(signal: AbortSignal | undefined, op: (client: Client) => Promise<T>): Promise<T> {
@@ -209,6 +214,9 @@ export class McpClient {
         return await op(connection.client);
       } catch (error) {
         if (signal?.aborted) throw abortReason(signal);
+        if (connection.closing && isConnectionLost(error)) {
+          throw new McpConnectionError(this.name, `The connection to MCP server '${this.name}' was closed while a request was in flight.`, { cause: error });
+        }
         if (attempt > 0 || !isConnectionLost(error)) {
           if (isConnectionLost(error)) {
             throw new McpConnectionError(this.name, `MCP server '${this.name}' closed the connection again right after reconnecting.${this.#stderrHint()}`, { cause: error });
@@ -288,7 +296,7 @@ export class McpClient {
     // The SDK's Protocol chains this handler with its own, so it runs when the transport closes.
     transport.onclose = () => markClosed();
     const client = new Client(this.#clientInfo, { capabilities: {} });
-    const connection: Connection = { client, transport, kind, closed };
+    const connection: Connection = { client, transport, kind, closed, closing: false };
     client.onclose = () => {
       // The server went away (or we closed it): the next call connects anew.
       if (this.#connection === connection) this.#connection = undefined;

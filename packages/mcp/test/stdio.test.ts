@@ -69,6 +69,15 @@ describe('MCP over stdio with the project test server', () => {
     expect(JSON.parse((stats as Array<{ text: string }>)[0]!.text)).toEqual({ cancelled: 1, running: 0 });
   });
 
+  it('a call that takes longer than timeoutMs fails with kind timeout and is cancelled on the server', async () => {
+    const client = toolset.clients[0]!;
+    const error = await client.callTool('slow', {}, { timeoutMs: 200 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(McpToolError);
+    expect(error).toMatchObject({ kind: 'timeout', message: "MCP tool 'slow' on server 'test' did not answer within 200 ms." });
+    const stats = await client.callTool('stats', {});
+    expect(JSON.parse((stats.content[0] as { text: string }).text)).toMatchObject({ running: 0 });
+  });
+
   it('an unknown tool name is a protocol error naming the server and the tool', async () => {
     const client = toolset.clients[0]!;
     const result = await client.callTool('nope', {});
@@ -121,6 +130,20 @@ describe('McpClient lifecycle', () => {
     expect(processExists(pid)).toBe(false);
     expect(toolset.clients[0]!.connected).toBe(false);
     await close();
+  });
+
+  it('close() during a call fails that call and does not start the server again', async () => {
+    const client = new McpClient(testServerConfig('interrupted'));
+    await client.connect();
+    const pid = client.pid!;
+    const pending = client.callTool('slow', {}).catch((e: unknown) => e);
+    await client.callTool('slow_running', {});
+    await client.close();
+    const error = await pending;
+    expect(error).toBeInstanceOf(McpConnectionError);
+    expect((error as Error).message).toContain('closed while a request was in flight');
+    expect(client.connected).toBe(false);
+    expect(processExists(pid)).toBe(false);
   });
 
   it('a command that does not exist is an McpConnectionError naming the server', async () => {

@@ -59,3 +59,21 @@ describe('names and filters', () => {
     expect((error as Error).message).toContain("servers 'one' and 'two'");
   });
 });
+
+describe('servers that cannot be reached', () => {
+  it("fail tools() by default, naming the server; with onServerError 'skip' the others' tools are still listed", async () => {
+    const dead = await startHttpTestServer();
+    const deadUrl = `${dead.url}/mcp`;
+    await dead.close();
+    const configs: McpServerConfig[] = [remote('good', { include: ['echo'] }), { name: 'down', transport: { type: 'http', url: deadUrl } }];
+    const error = await mcpTools(configs).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'McpConnectionError', serverName: 'down' });
+    const { tools, toolset, close } = await mcpTools(configs, { onServerError: 'skip' });
+    try {
+      expect(tools.map((t) => t.name)).toEqual(['good_echo']);
+      expect(toolset.failures.map((f) => f.server)).toEqual(['down']);
+    } finally {
+      await close();
+    }
+  });
+});
