@@ -32,6 +32,23 @@ describe('JsonFileGrantStore', () => {
     expect(loaded?.expiresAt).toBeInstanceOf(Date);
   });
 
+  it('sees changes made by another store or by hand after it has read the file', async () => {
+    const file = freshFile();
+    const a = new JsonFileGrantStore(file);
+    const b = new JsonFileGrantStore(file);
+    await a.save({ tool: 'one', scope: 'user' });
+    expect((await a.list()).length).toBe(1);
+    await b.save({ tool: 'two', scope: 'user' });
+    expect((await a.list()).map((g) => g.tool)).toEqual(['one', 'two']);
+    const data = JSON.parse(readFileSync(file, 'utf8'));
+    data.grants[0].tool = 'edited';
+    writeFileSync(file, JSON.stringify(data));
+    expect((await a.list()).map((g) => g.tool)).toEqual(['edited', 'two']);
+    // What list returns is a copy: changing it changes nothing stored.
+    (await a.list())[0]!.tool = 'mutated';
+    expect((await a.list())[0]?.tool).toBe('edited');
+  });
+
   it('loses no update when many saves and deletes run at once', async () => {
     const file = freshFile();
     const store = new JsonFileGrantStore(file);

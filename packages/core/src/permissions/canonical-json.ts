@@ -29,64 +29,60 @@ function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
-function write(value: unknown, seen: Set<object>, out: string[]): void {
-  if (value === null) {
-    out.push('null');
-    return;
+function needsCodePointSort(keys: string[]): boolean {
+  for (const key of keys) {
+    for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) >= 0xd800) return true;
   }
+  return false;
+}
+
+function write(value: unknown, seen: Set<object>): string {
+  if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
-      out.push(JSON.stringify(value));
-      return;
+      return JSON.stringify(value);
     case 'number':
       // JSON has no NaN or Infinity; JSON.stringify writes null for them, and so do we.
-      out.push(Number.isFinite(value) ? String(value) : 'null');
-      return;
+      return Number.isFinite(value) ? String(value) : 'null';
     case 'boolean':
-      out.push(value ? 'true' : 'false');
-      return;
+      return value ? 'true' : 'false';
     case 'bigint':
       // Written as the integer it is (serde_json writes u64/i64 the same way).
-      out.push(value.toString());
-      return;
+      return value.toString();
     case 'undefined':
     case 'function':
     case 'symbol':
-      out.push('null');
-      return;
+      return 'null';
     default:
       break;
   }
   const object = value as Record<string, unknown> & { toJSON?: () => unknown };
-  if (typeof object.toJSON === 'function') {
-    write(object.toJSON(), seen, out);
-    return;
-  }
+  if (typeof object.toJSON === 'function') return write(object.toJSON(), seen);
   if (seen.has(object)) throw new CanonicalJsonError('Cannot hash tool parameters that contain a cycle (an object that refers to itself).');
   seen.add(object);
+  let out: string;
   if (Array.isArray(object)) {
-    out.push('[');
-    for (let i = 0; i < object.length; i++) {
-      if (i > 0) out.push(',');
-      write(object[i], seen, out);
-    }
-    out.push(']');
+    out = '[';
+    for (let i = 0; i < object.length; i++) out += (i > 0 ? ',' : '') + write(object[i], seen);
+    out += ']';
   } else {
-    const keys = Object.keys(object)
-      .filter((key) => {
-        const v = object[key];
-        return v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
-      })
-      .sort(compareCodePoints);
-    out.push('{');
-    keys.forEach((key, i) => {
-      if (i > 0) out.push(',');
-      out.push(JSON.stringify(key), ':');
-      write(object[key], seen, out);
-    });
-    out.push('}');
+    const keys = Object.keys(object);
+    // Default sort compares UTF-16 code units, which equals code point order unless a key holds
+    // a surrogate pair or a character from U+D800 up: only then is the slower comparator needed.
+    if (needsCodePointSort(keys)) keys.sort(compareCodePoints);
+    else keys.sort();
+    out = '{';
+    let first = true;
+    for (const key of keys) {
+      const v = object[key];
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      out += (first ? '' : ',') + JSON.stringify(key) + ':' + write(v, seen);
+      first = false;
+    }
+    out += '}';
   }
   seen.delete(object);
+  return out;
 }
 
 /**
@@ -103,9 +99,7 @@ function write(value: unknown, seen: Set<object>, out: string[]): void {
  * @throws CanonicalJsonError when the value contains a cycle.
  */
 export function canonicalJson(value: unknown): string {
-  const out: string[] = [];
-  write(value, new Set(), out);
-  return out.join('');
+  return write(value, new Set());
 }
 
 /**

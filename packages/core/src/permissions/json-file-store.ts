@@ -80,6 +80,10 @@ export class JsonFileGrantStore implements GrantStore {
   readonly path: string;
   /** Absolute path of the audit log. */
   readonly auditPath: string;
+  // The parsed grants and the file identity they came from: a check reads the file's metadata
+  // only, and parses and validates the grants again only when the file changed (new inode after
+  // our atomic rename, or a new size/mtime after an edit in place).
+  #cache: { key: string; grants: Grant[] } | undefined;
 
   constructor(file: string, options: { auditPath?: string } = {}) {
     this.path = path.resolve(file);
@@ -88,12 +92,22 @@ export class JsonFileGrantStore implements GrantStore {
 
   async #read(): Promise<Grant[]> {
     let text: string;
+    let key: string;
     try {
+      const stat = await fs.stat(this.path, { bigint: true });
+      key = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+      if (this.#cache?.key === key) return this.#cache.grants;
       text = await fs.readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw ioError('read', this.path, error);
     }
+    const grants = this.#parse(text);
+    this.#cache = { key, grants };
+    return grants;
+  }
+
+  #parse(text: string): Grant[] {
     if (text.trim() === '') return [];
     let data: unknown;
     try {
@@ -147,7 +161,7 @@ export class JsonFileGrantStore implements GrantStore {
 
   #update<T>(change: (grants: Grant[]) => { grants: Grant[] | null; result: T }): Promise<T> {
     return enqueue(this.path, async () => {
-      const { grants, result } = change(await this.#read());
+      const { grants, result } = change([...(await this.#read())]);
       if (grants) await this.#write(grants);
       return result;
     });
@@ -159,7 +173,7 @@ export class JsonFileGrantStore implements GrantStore {
   }
 
   async list(filter?: GrantFilter): Promise<Grant[]> {
-    return (await this.#read()).filter((g) => grantMatchesFilter(g, filter));
+    return (await this.#read()).filter((g) => grantMatchesFilter(g, filter)).map((g) => structuredClone(g));
   }
 
   async delete(id: string): Promise<boolean> {
