@@ -64,6 +64,15 @@ interface MessageRow {
 /** The columns of one message, as written (NULL seed fields follow from the blocks). */
 type EncodedMessage = [role: string, content: string | null, toolCalls: string | null, toolResults: string | null, blocks: string | null, timestamp: number];
 
+/** A UTF-16 surrogate that is not part of a pair (`u` mode matches pairs as one code point). */
+const LONE_SURROGATE = /\p{Cs}/u;
+const LONE_SURROGATE_ALL = /\p{Cs}/gu;
+
+/** The text with each lone surrogate replaced by U+FFFD, so SQLite stores what it returns. */
+function utf8Safe(text: string): string {
+  return LONE_SURROGATE.test(text) ? text.replace(LONE_SURROGATE_ALL, '\uFFFD') : text;
+}
+
 function encodeMessage(m: SessionMessage, sessionId: string, position: number): EncodedMessage {
   const where = `Session ${sessionId}: message ${position}`;
   if (!(m?.timestamp instanceof Date) || Number.isNaN(m.timestamp.getTime()))
@@ -88,6 +97,10 @@ function encodeMessage(m: SessionMessage, sessionId: string, position: number): 
       toolCalls = JSON.stringify(calls);
       toolResults = JSON.stringify(results);
     }
+    // SQLite text is UTF-8: a lone UTF-16 surrogate (e.g. an emoji cut in half) cannot be
+    // stored as is and would come back as three replacement characters. Store one U+FFFD, as
+    // PostgreSQL does. (JSON columns escape surrogates, so blocks keep them exactly.)
+    if (content !== null) content = utf8Safe(content);
     return [m.role, content, toolCalls, toolResults, blocks, m.timestamp.getTime()];
   } catch (e) {
     throw new SessionError('serialization', `${where} cannot be written as JSON: ${(e as Error).message}.`, { cause: e, sessionId });
@@ -268,7 +281,7 @@ export class SqliteSessionStore implements SessionStore {
           if (same < head.count) this.#sql.deleteMessagesFrom.run(id, same);
           this.#insertMessages(id, same, encoded.slice(same));
           this.#touch(id);
-          if (session.title !== undefined) this.#sql.setTitle.run(session.title, id);
+          if (session.title !== undefined) this.#sql.setTitle.run(utf8Safe(session.title), id);
         })
         .immediate();
     });
@@ -326,7 +339,7 @@ export class SqliteSessionStore implements SessionStore {
     return this.#run('renameSession', id, () => {
       this.#db
         .transaction(() => {
-          if (this.#sql.setTitle.run(title, id).changes === 0) throw SessionError.notFound(id);
+          if (this.#sql.setTitle.run(utf8Safe(title), id).changes === 0) throw SessionError.notFound(id);
           this.#touch(id);
         })
         .immediate();
@@ -397,7 +410,7 @@ export class SqliteSessionStore implements SessionStore {
     const encoded = (opts.messages ?? []).map((m, i) => encodeMessage(m, id, i));
     const now = Date.now();
     const createdAt = opts.createdAt && !Number.isNaN(opts.createdAt.getTime()) ? opts.createdAt.getTime() : now;
-    this.#sql.insertSession.run(id, opts.directory ?? this.directory, createdAt, now, opts.title ?? null, opts.forkedFrom ?? null);
+    this.#sql.insertSession.run(id, opts.directory ?? this.directory, createdAt, now, opts.title === undefined ? null : utf8Safe(opts.title), opts.forkedFrom ?? null);
     this.#insertMessages(id, 0, encoded);
     return { id };
   }

@@ -142,6 +142,20 @@ describe('SqliteSessionStore: database file', () => {
   });
 });
 
+describe('SqliteSessionStore: text that UTF-8 cannot hold', () => {
+  it('keeps a lone surrogate (an emoji cut in half) exactly in blocks, and stores one U+FFFD for it in plain content', async () => {
+    const store = new SqliteSessionStore(newFile());
+    const cut = 'truncated 😀'.slice(0, -1); // ends with a lone high surrogate
+    const withBlocks: SessionMessage = { ...msg('user', cut), blocks: [{ type: 'text', text: cut }] };
+    const plain = msg('assistant', `${cut} and more`);
+    const s = await store.createSession({ messages: [withBlocks, plain] });
+    const loaded = (await store.getSession(s.id))!;
+    expect(loaded.messages[0]).toStrictEqual(withBlocks);
+    expect(loaded.messages[1]!.content).toBe('truncated \uFFFD and more');
+    await store.close();
+  });
+});
+
 describe('SqliteSessionStore: appends write only new rows', () => {
   function rowIds(file: string, sessionId: string): number[] {
     const raw = new Database(file, { readonly: true });
