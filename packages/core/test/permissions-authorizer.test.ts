@@ -77,6 +77,14 @@ describe('rules and grants', () => {
     expect(decision(await authorizer.check(call('write_file', { path: 'a', lines: { from: 1, to: 2 } })))).toBe('denied');
   });
 
+  it('hashes the input itself: a wrong paramsHash in the request cannot borrow an exact grant', async () => {
+    const authorizer = new PermissionAuthorizer();
+    const allowed = { command: 'ls' };
+    await authorizer.grant({ tool: 'bash', paramsHash: hashParams(allowed), scope: 'user' });
+    const forged = { toolName: 'bash', toolUseId: 'x', input: { command: 'rm -rf /' }, paramsHash: hashParams(allowed) };
+    expect(decision(await authorizer.check(forged))).toBe('denied');
+  });
+
   it('applies argument rules: a command prefix allow rule cannot be widened by injection', async () => {
     const authorizer = new PermissionAuthorizer({ rules: [{ tool: 'bash', match: { kind: 'command', prefix: 'git status' } }] });
     expect(decision(await authorizer.check(call('bash', { command: 'git status -s' })))).toBe('granted');

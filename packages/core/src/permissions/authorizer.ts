@@ -153,8 +153,16 @@ export class PermissionAuthorizer implements ToolAuthorizer {
     }
   }
 
+  /**
+   * The hash of the call's input, computed here rather than trusted from `call.paramsHash`, so
+   * that an exact-call grant can never cover an input other than the one it was given for.
+   */
   static #hash(call: ToolCallRequest): string {
-    return call.paramsHash || hashParams(call.input);
+    try {
+      return hashParams(call.input);
+    } catch {
+      return call.paramsHash; // an input JSON cannot hold (a cycle): the caller's hash is all there is
+    }
   }
 
   /** Decides whether a call may run (see the class description for the order). Never throws. */

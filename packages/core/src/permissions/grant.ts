@@ -8,7 +8,7 @@ import picomatch from 'picomatch';
 import { z } from 'zod';
 import type { GrantScope } from './types.js';
 import type { ArgumentMatcher } from './matchers.js';
-import { argumentMatcherSchema } from './matchers.js';
+import { MATCHER_CACHE_SIZE, argumentMatcherSchema } from './matchers.js';
 
 /** Whether a grant lets matching calls run or refuses them. Deny wins over allow. */
 export type GrantEffect = 'allow' | 'deny';
@@ -243,7 +243,7 @@ export function toolMatches(pattern: string, toolName: string): boolean {
   let matcher = toolMatcherCache.get(pattern);
   if (!matcher) {
     matcher = picomatch(pattern, { dot: true });
-    if (toolMatcherCache.size > 1000) toolMatcherCache.clear();
+    if (toolMatcherCache.size >= MATCHER_CACHE_SIZE) toolMatcherCache.clear();
     toolMatcherCache.set(pattern, matcher);
   }
   return matcher(toolName);

@@ -190,6 +190,9 @@ function expandHome(p: string): string {
   return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
 }
 
+/** How many compiled globs (path and tool patterns) are kept; the cache starts over beyond it. */
+export const MATCHER_CACHE_SIZE = 1_000;
+
 const globCache = new Map<string, (p: string) => boolean>();
 
 function globMatcher(glob: string, dot: boolean): (p: string) => boolean {
@@ -197,7 +200,7 @@ function globMatcher(glob: string, dot: boolean): (p: string) => boolean {
   let m = globCache.get(key);
   if (!m) {
     m = picomatch(glob, { dot });
-    if (globCache.size > 1000) globCache.clear();
+    if (globCache.size >= MATCHER_CACHE_SIZE) globCache.clear();
     globCache.set(key, m);
   }
   return m;
