@@ -1,0 +1,40 @@
+/**
+ * Markdown for the terminal, with marked + marked-terminal. Both are loaded on first use (they
+ * take a few hundred milliseconds to import), so `mixtape --help` and the prompt never wait for them.
+ * @module
+ */
+import { stripVTControlCharacters } from 'node:util';
+
+/** Width used when the terminal's is unknown. */
+export const DEFAULT_MARKDOWN_WIDTH = 80;
+
+/** Renders one Markdown block (or document) to terminal text. */
+export type MarkdownRenderer = (markdown: string) => string;
+
+let loading: Promise<typeof import('marked')> | undefined;
+let loadingTerminal: Promise<typeof import('marked-terminal')> | undefined;
+
+/** Starts importing the Markdown libraries in the background (idempotent). */
+export function preloadMarkdown(): Promise<unknown> {
+  loading ??= import('marked');
+  loadingTerminal ??= import('marked-terminal');
+  return Promise.all([loading, loadingTerminal]);
+}
+
+/**
+ * A renderer for a terminal `width` columns wide. Without colours, escape codes are removed
+ * (marked-terminal's colour library does its own terminal detection, which ignores NO_COLOR).
+ */
+export async function createMarkdownRenderer(options: { width?: number; colors: boolean }): Promise<MarkdownRenderer> {
+  await preloadMarkdown();
+  const { Marked } = await loading!;
+  const { markedTerminal } = await loadingTerminal!;
+  const width = Math.max(20, (options.width ?? DEFAULT_MARKDOWN_WIDTH) - 2);
+  // The types of marked-terminal's extension lag behind marked's; it is a valid MarkedExtension.
+  const marked = new Marked(markedTerminal({ width, reflowText: true, tab: 2, emoji: false }) as never);
+  return (markdown: string) => {
+    let out = marked.parse(markdown, { async: false }) as string;
+    if (!options.colors) out = stripVTControlCharacters(out);
+    return out.replace(/\n+$/, '');
+  };
+}

@@ -1,0 +1,240 @@
+/**
+ * The REPL's input line, on node:readline: history kept across runs (a JSON-lines file),
+ * multi-line input (a trailing backslash, or Ctrl+J), reverse history search (Ctrl+R),
+ * Ctrl+C clears the line (twice on an empty line exits), Ctrl+D exits.
+ *
+ * node:readline has no multi-line keys or history search, and no well-kept line-editor library
+ * for Node does (the ones on npm are unmaintained), so these two keys are added by wrapping
+ * readline's key handler `_ttyWrite` (still how Node 20-24 dispatch keys); readline draws
+ * multi-line input itself.
+ * @module
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { createInterface, emitKeypressEvents, type Interface, type Key } from 'node:readline';
+import type { Theme } from '../render/theme.js';
+
+/** Entries kept in the history file. */
+export const HISTORY_SIZE = 1000;
+/** Time within which a line feed after a carriage return is part of one Enter (CR LF), not Ctrl+J. */
+export const CRLF_DELAY_MS = 100;
+
+/** What reading a line gave. */
+export type LineResult = { type: 'line'; text: string } | { type: 'exit'; reason: 'eof' | 'interrupt' };
+
+/** Options of {@link LineEditor}. */
+export interface LineEditorOptions {
+  input: NodeJS.ReadStream;
+  output: NodeJS.WriteStream;
+  theme: Theme;
+  /** History file (JSON lines); no persistence when undefined. */
+  historyFile?: string;
+  /** Prompt text (default "❯ "). */
+  prompt?: string;
+  /** Called when Ctrl+C on an empty line does not exit yet (to print a hint). */
+  onInterruptHint?: () => void;
+}
+
+type TtyWrite = (s: string | undefined, key: Key | undefined) => void;
+type ReadlineInternals = Interface & {
+  line: string;
+  cursor: number;
+  history: string[];
+  _refreshLine(): void;
+  _insertString(s: string): void;
+  // readline's key handler: its internal symbol-keyed method reads this property.
+  _ttyWrite: TtyWrite;
+};
+
+/** Reads lines from a terminal with history, multi-line input and search. */
+export class LineEditor {
+  readonly history: string[] = [];
+  private readonly options: LineEditorOptions;
+  private lastInterrupt = false;
+
+  constructor(options: LineEditorOptions) {
+    this.options = options;
+  }
+
+  /** Loads the history file (a missing or damaged file gives an empty history). */
+  async loadHistory(): Promise<void> {
+    const file = this.options.historyFile;
+    if (!file) return;
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      return;
+    }
+    const entries: string[] = [];
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      try {
+        const value = JSON.parse(line) as unknown;
+        if (typeof value === 'string') entries.push(value);
+      } catch {
+        // A damaged line is skipped; the rest of the history is still useful.
+      }
+    }
+    // File: oldest first. readline: newest first.
+    this.history.splice(0, this.history.length, ...entries.reverse().slice(0, HISTORY_SIZE));
+  }
+
+  /** Adds an entry (newest first, duplicates moved to the front) and saves the file. */
+  async remember(entry: string): Promise<void> {
+    if (!entry.trim()) return;
+    const existing = this.history.indexOf(entry);
+    if (existing >= 0) this.history.splice(existing, 1);
+    this.history.unshift(entry);
+    this.history.length = Math.min(this.history.length, HISTORY_SIZE);
+    const file = this.options.historyFile;
+    if (!file) return;
+    try {
+      await mkdir(dirname(file), { recursive: true });
+      const lines = [...this.history].reverse().map((e) => JSON.stringify(e));
+      await writeFile(file, lines.join('\n') + '\n');
+    } catch {
+      // History is a convenience: failing to save it must not break the session.
+    }
+  }
+
+  /**
+   * Shows the prompt and reads one entry. A line ending in a backslash continues on the next
+   * line; Ctrl+J inserts a newline. Resolves `exit` on Ctrl+D (empty line) or on a second
+   * Ctrl+C in a row on an empty line.
+   */
+  read(): Promise<LineResult> {
+    const { input, output, theme } = this.options;
+    const prompt = this.options.prompt ?? `${theme.cyan('❯')} `;
+    const continuation = `${theme.dim('…')} `;
+    emitKeypressEvents(input);
+    const rl = createInterface({
+      input,
+      output,
+      terminal: Boolean(output.isTTY && input.isTTY),
+      history: [...this.history],
+      historySize: HISTORY_SIZE,
+      removeHistoryDuplicates: true,
+      prompt,
+      tabSize: 4,
+    }) as ReadlineInternals;
+    this.installKeys(rl, prompt);
+    const parts: string[] = [];
+
+    return new Promise<LineResult>((resolve) => {
+      let settled = false;
+      const finish = (result: LineResult) => {
+        if (settled) return;
+        settled = true;
+        // (readline's own 'close' listener detaches it from the input: keep it.)
+        rl.close();
+        resolve(result);
+      };
+      rl.on('line', (line: string) => {
+        this.lastInterrupt = false;
+        if (line.endsWith('\\') && !line.endsWith('\\\\')) {
+          parts.push(line.slice(0, -1));
+          rl.setPrompt(continuation);
+          rl.prompt();
+          return;
+        }
+        parts.push(line);
+        finish({ type: 'line', text: parts.join('\n') });
+      });
+      rl.on('SIGINT', () => {
+        if (rl.line !== '' || parts.length) {
+          parts.length = 0;
+          this.lastInterrupt = false;
+          output.write('^C\n');
+          rl.line = '';
+          rl.cursor = 0;
+          rl.setPrompt(prompt);
+          rl.prompt();
+          return;
+        }
+        if (this.lastInterrupt) {
+          output.write('\n');
+          finish({ type: 'exit', reason: 'interrupt' });
+          return;
+        }
+        this.lastInterrupt = true;
+        output.write('\n');
+        this.options.onInterruptHint?.();
+        rl.prompt();
+      });
+      rl.on('close', () => {
+        if (settled) return;
+        output.write('\n');
+        finish({ type: 'exit', reason: 'eof' });
+      });
+      rl.prompt();
+    });
+  }
+
+  /** Adds Ctrl+J (newline) and Ctrl+R (reverse search) to readline's keys. */
+  private installKeys(rl: ReadlineInternals, prompt: string): void {
+    if (typeof rl._ttyWrite !== 'function') return;
+    const original = rl._ttyWrite.bind(rl);
+    let lastReturnAt = 0;
+    let search: { query: string; index: number; saved: string } | undefined;
+
+    const history = () => rl.history ?? [];
+    const showSearch = () => {
+      const s = search!;
+      const entries = history();
+      let found = -1;
+      if (s.query) for (let i = s.index; i < entries.length; i++) if (entries[i]!.includes(s.query)) { found = i; break; }
+      if (found >= 0) s.index = found;
+      const match = found >= 0 ? entries[found]! : s.query ? rl.line : s.saved;
+      rl.setPrompt(`(search${found < 0 && s.query ? ' failed' : ''} '${s.query}') `);
+      rl.line = match;
+      rl.cursor = match.length;
+      rl._refreshLine();
+    };
+    const endSearch = (keep: boolean) => {
+      const s = search!;
+      search = undefined;
+      rl.setPrompt(prompt);
+      if (!keep) rl.line = s.saved;
+      rl.cursor = rl.line.length;
+      rl._refreshLine();
+    };
+
+    rl._ttyWrite = (s, key) => {
+      if (search) {
+        if (key?.ctrl && key.name === 'r') {
+          search.index++;
+          showSearch();
+        } else if (key?.ctrl && (key.name === 'g' || key.name === 'c')) {
+          endSearch(false);
+        } else if (key?.name === 'return' || key?.name === 'enter') {
+          endSearch(true);
+          original(s, key);
+        } else if (key?.name === 'backspace') {
+          search.query = search.query.slice(0, -1);
+          search.index = 0;
+          showSearch();
+        } else if (key?.name === 'escape' || key?.name === 'left' || key?.name === 'right' || key?.ctrl || key?.meta) {
+          endSearch(true);
+        } else if (s && !/[\x00-\x1f]/.test(s)) {
+          search.query += s;
+          showSearch();
+        }
+        return;
+      }
+      if (key?.ctrl && key.name === 'r') {
+        search = { query: '', index: 0, saved: rl.line };
+        showSearch();
+        return;
+      }
+      if (key?.name === 'return') lastReturnAt = Date.now();
+      if (key?.name === 'enter' && !key.meta) {
+        // '\n' alone is Ctrl+J; '\n' right after '\r' is the second half of a CR LF Enter.
+        if (Date.now() - lastReturnAt > CRLF_DELAY_MS) rl._insertString('\n');
+        lastReturnAt = 0;
+        return;
+      }
+      original(s, key);
+    };
+  }
+}

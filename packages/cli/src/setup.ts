@@ -1,0 +1,214 @@
+/**
+ * Builds the CLI's agent from flags, the config file and the environment: model, SQLite session
+ * store and grant store in `.mixtape/`, the permission authorizer, tools and context files.
+ * @module
+ */
+import path from 'node:path';
+import {
+  Agent,
+  type ContextSource,
+  type GrantStore,
+  MemoryGrantStore,
+  MemorySessionStore,
+  type Model,
+  PermissionAuthorizer,
+  type PermissionRule,
+  type SessionStore,
+} from '@mixtape/core';
+import { DEFAULT_CONTEXT_FILES, DEFAULT_TOOL_GROUPS, DEFAULT_TRUSTED_TOOLS, type LoadedConfig, loadConfig } from './config.js';
+import { CliUsageError } from './errors.js';
+import { lazyModel, type ProviderChoice, resolveProvider } from './provider.js';
+import { builtinTools, mcpTools } from './tools.js';
+
+/** Folder (under the working directory) holding sessions, grants and input history. */
+export const STATE_DIR = '.mixtape';
+/** Session database, relative to the working directory. */
+export const SESSIONS_DB = `${STATE_DIR}/sessions.db`;
+/** Grant database, relative to the working directory. */
+export const GRANTS_DB = `${STATE_DIR}/grants.db`;
+/** Input history file, relative to the working directory. */
+export const HISTORY_FILE = `${STATE_DIR}/history.jsonl`;
+
+/** The system prompt when the config file gives none. */
+export function defaultSystemPrompt(cwd: string): string {
+  return (
+    `You are mixtape, a helpful assistant working in a terminal in the folder ${cwd}. ` +
+    'Use the tools to look at and change files when that helps; say what you are about to do. ' +
+    'Answer in Markdown; keep answers short unless asked for detail.'
+  );
+}
+
+/** What the CLI was asked for on its command line. */
+export interface CliFlags {
+  provider?: string;
+  model?: string;
+  baseUrl?: string;
+  config?: string;
+  /** A cassette to replay instead of a real provider. */
+  replay?: string;
+  /** Tools (names or globs) that run without asking, on top of the config's. */
+  allow?: string[];
+  /** Built-in tool groups instead of the config's (or "none"). */
+  tools?: string[];
+  system?: string;
+}
+
+/** Options of {@link createCliAgent}. */
+export interface CliAgentOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  flags: CliFlags;
+  /** Whether a person can answer approval questions. */
+  interactive: boolean;
+}
+
+/** The replay server, when running a cassette. */
+export interface ReplayInfo {
+  cassette: string;
+  /** Responses of the cassette not served yet. */
+  remaining(): number;
+}
+
+/** The agent and everything around it. */
+export interface CliAgent {
+  agent: Agent;
+  model: Model & { load(): Promise<Model> };
+  choice: ProviderChoice;
+  store: SessionStore;
+  authorizer: PermissionAuthorizer;
+  config: LoadedConfig;
+  cwd: string;
+  /** Settles when the tools (built-in and MCP) are added to the agent. Never rejects. */
+  ready: Promise<void>;
+  /** Problems found while loading tools (e.g. an MCP server that did not start). */
+  warnings: string[];
+  replay?: ReplayInfo;
+  /** Closes MCP servers, the replay server and the stores. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the agent. Fast: the provider SDK and the tools are loaded in the background
+ * (`ready`), so a REPL can show its prompt first.
+ * @throws CliUsageError / ConfigError / NoProviderError for configuration problems (exit code 2).
+ */
+export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent> {
+  const { cwd, env, flags } = options;
+  const loaded = await loadConfig(cwd, flags.config);
+  const { config } = loaded;
+  const closers: (() => Promise<void>)[] = [];
+  const warnings: string[] = [];
+
+  let choice: ProviderChoice;
+  let replay: ReplayInfo | undefined;
+  if (flags.replay !== undefined) {
+    const testing = await import('@mixtape/testing');
+    const cassette = path.resolve(cwd, flags.replay);
+    let responses;
+    try {
+      responses = await testing.loadCassette(cassette);
+    } catch (error) {
+      throw new CliUsageError((error as Error).message, { cause: error });
+    }
+    const server = await testing.startFakeAnthropic({ responses });
+    closers.push(() => server.close());
+    choice = resolveProvider({ provider: 'anthropic', ...(flags.model !== undefined && { model: flags.model }), baseURL: server.url }, {}, env);
+    choice.apiKey = 'replay';
+    replay = { cassette, remaining: () => server.script.remaining.length };
+  } else {
+    choice = resolveProvider(
+      { ...(flags.provider !== undefined && { provider: flags.provider }), ...(flags.model !== undefined && { model: flags.model }), ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }) },
+      config,
+      env,
+    );
+  }
+  const model = lazyModel(choice);
+
+  let store: SessionStore;
+  let grants: GrantStore;
+  if (replay) {
+    // A replay leaves no trace in the project: memory only.
+    store = new MemorySessionStore({ directory: cwd });
+    grants = new MemoryGrantStore();
+  } else {
+    const sqlite = await import('@mixtape/sqlite');
+    store = new sqlite.SqliteSessionStore(path.join(cwd, SESSIONS_DB), { directory: cwd });
+    grants = new sqlite.SqliteGrantStore(path.join(cwd, GRANTS_DB));
+    closers.push(async () => {
+      await store.close?.();
+      await (grants as { close?: () => Promise<void> | void }).close?.();
+    });
+  }
+
+  const permissions = config.permissions ?? {};
+  const authorizer = new PermissionAuthorizer({
+    store: grants,
+    interactive: options.interactive,
+    ...(permissions.policy && { policy: permissions.policy }),
+    rules: (permissions.rules ?? []) as PermissionRule[],
+    trustedTools: [...(permissions.trustedTools ?? DEFAULT_TRUSTED_TOOLS), ...(flags.allow ?? [])],
+    project: cwd,
+    onStoreError: (error) => warnings.push(`Could not save a permission: ${error.message}`),
+  });
+
+  const contextFiles: ContextSource[] = config.contextFiles ?? [...DEFAULT_CONTEXT_FILES];
+  const agent = new Agent({
+    model,
+    systemPrompt: flags.system ?? config.systemPrompt ?? defaultSystemPrompt(cwd),
+    sessionStore: store,
+    authorizer,
+    interactive: options.interactive,
+    contextFiles,
+    cwd,
+    ...(config.maxSteps !== undefined && { maxSteps: config.maxSteps }),
+    ...(config.maxTokens !== undefined && { maxTokens: config.maxTokens }),
+  });
+
+  const groups = flags.tools ?? config.tools ?? [...DEFAULT_TOOL_GROUPS];
+  const ready = (async () => {
+    try {
+      for (const t of await builtinTools(groups, cwd)) agent.addTool(t);
+    } catch (error) {
+      warnings.push((error as Error).message);
+    }
+    if (config.mcpServers) {
+      try {
+        const mcp = await mcpTools(config.mcpServers, cwd);
+        closers.push(mcp.close);
+        for (const f of mcp.failures) warnings.push(`MCP server '${f.server}' did not start: ${f.message}`);
+        for (const t of mcp.tools) {
+          try {
+            agent.addTool(t);
+          } catch (error) {
+            warnings.push((error as Error).message);
+          }
+        }
+      } catch (error) {
+        warnings.push(`MCP servers: ${(error as Error).message}`);
+      }
+    }
+  })();
+
+  return {
+    agent,
+    model,
+    choice,
+    store,
+    authorizer,
+    config: loaded,
+    cwd,
+    ready,
+    warnings,
+    ...(replay && { replay }),
+    async close() {
+      await ready;
+      for (const close of closers.reverse()) {
+        try {
+          await close();
+        } catch {
+          // Closing is best effort at exit.
+        }
+      }
+    },
+  };
+}

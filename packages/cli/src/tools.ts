@@ -1,0 +1,74 @@
+/**
+ * The agent's tools: built-in groups of @mixtape/tools by name, and the tools of MCP servers.
+ * @module
+ */
+import type { Tool } from '@mixtape/core';
+import { ConfigError } from './errors.js';
+
+/** `read-only-filesystem` → `readOnlyFilesystemTools`. */
+export function groupExportName(group: string): string {
+  const camel = group.trim().replace(/[-_\s]+([a-zA-Z0-9])/g, (_m, c: string) => c.toUpperCase());
+  return `${camel.charAt(0).toLowerCase()}${camel.slice(1)}Tools`;
+}
+
+/**
+ * The tools of the named groups, confined to `root`. A group name is any `<name>Tools` factory
+ * of @mixtape/tools ("filesystem", "read-only-filesystem", "edit", "search", "process", "fetch",
+ * "all"); "none" (alone) means no built-in tools.
+ * @throws ConfigError naming the unknown group and the known ones.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function builtinTools(groups: readonly string[], root: string): Promise<Tool<any>[]> {
+  if (groups.length === 0 || (groups.length === 1 && groups[0] === 'none')) return [];
+  const mod = (await import('@mixtape/tools')) as Record<string, unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const tools: Tool<any>[] = [];
+  const seen = new Set<string>();
+  for (const group of groups) {
+    const factory = mod[groupExportName(group)];
+    if (typeof factory !== 'function') {
+      const known = Object.keys(mod)
+        .filter((k) => /^[a-z][A-Za-z]*Tools$/.test(k) && typeof mod[k] === 'function')
+        .map((k) => k.slice(0, -'Tools'.length).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));
+      throw new ConfigError(`Unknown tool group '${group}'. Known groups: ${known.join(', ')}, none.`);
+    }
+    const options = group === 'process' ? { cwd: root } : { root };
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    for (const t of (factory as (o: object) => Tool<any>[])(options)) {
+      if (seen.has(t.name)) continue;
+      seen.add(t.name);
+      tools.push(t);
+    }
+  }
+  return tools;
+}
+
+/** MCP tools and a function that closes their servers. */
+export interface McpLoaded {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  tools: Tool<any>[];
+  /** Servers that could not be started, with the reason. */
+  failures: { server: string; message: string }[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the configured MCP servers and lists their tools. A server that fails is reported in
+ * `failures`, not thrown: the REPL still starts with the other tools.
+ */
+export async function mcpTools(servers: Record<string, unknown> | unknown[], cwd: string): Promise<McpLoaded> {
+  const mcp = await import('@mixtape/mcp');
+  const configs = Array.isArray(servers)
+    ? servers.map((s) => mcp.validateServerConfig(s as Parameters<typeof mcp.validateServerConfig>[0]))
+    : mcp.parseMcpConfig({ mcpServers: servers }, { source: 'mixtape config' });
+  const toolset = new mcp.McpToolset(
+    configs.map((c) => (c.transport.type === 'stdio' && c.transport.cwd === undefined ? { ...c, transport: { ...c.transport, cwd } } : c)),
+    { onServerError: 'skip' },
+  );
+  const tools = await toolset.tools();
+  return {
+    tools,
+    failures: toolset.failures.map((f) => ({ server: f.server, message: f.error.message })),
+    close: () => toolset.close(),
+  };
+}

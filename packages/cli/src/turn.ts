@@ -1,0 +1,110 @@
+/**
+ * One turn: runs the agent on a prompt, shows its events, asks for approvals, and cancels on
+ * Ctrl+C (the session stays valid: the agent saves what happened and closes open tool calls).
+ * @module
+ */
+import type { AgentEvent, AgentResult } from '@mixtape/core';
+import type { CliAgent } from './setup.js';
+import { ApprovalPrompter } from './repl/approval.js';
+import { isCtrlC, type TurnKeys } from './repl/keys.js';
+import type { Theme } from './render/theme.js';
+import type { TurnView } from './render/turn-view.js';
+
+/** How a turn ended. */
+export type TurnOutcome =
+  | { status: 'completed'; result: AgentResult }
+  | { status: 'cancelled' }
+  | { status: 'failed'; error: Error };
+
+/** Options of {@link runTurn}. */
+export interface TurnOptions {
+  view: TurnView;
+  theme: Theme;
+  /** Keys (TTY only): Ctrl+C cancels, approvals are answered with single keys. */
+  keys?: TurnKeys;
+  /** Called with every event (e.g. `--json` output). */
+  onEvent?: (event: AgentEvent) => void;
+  /** Aborted from outside (e.g. SIGINT without a TTY). */
+  signal?: AbortSignal;
+}
+
+/** A tool's own rendering of its input, looked up by tool name. */
+export function toolInputFormatter(cli: CliAgent): (name: string, input: unknown) => string | undefined {
+  return (name, input) => {
+    const t = cli.agent.tools.find((x) => x.name === name);
+    if (!t?.formatInput) return undefined;
+    try {
+      return t.formatInput(input);
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/** Runs one turn to its end. Never throws: failures are returned (and shown by the view). */
+export async function runTurn(cli: CliAgent, prompt: string, options: TurnOptions): Promise<TurnOutcome> {
+  const { view, keys } = options;
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(new Error('Cancelled'));
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  let cancelPresses = 0;
+  const removeCancelKey = keys?.push((text, key) => {
+    if (!isCtrlC(text, key)) return false;
+    cancelPresses++;
+    // A second Ctrl+C while the run is still winding down leaves at once.
+    if (cancelPresses > 1) process.exit(130);
+    controller.abort(new Error('Cancelled with Ctrl+C'));
+    return true;
+  });
+  keys?.start();
+
+  // Requests denied by timeout or cancellation close their question.
+  const closed = new Map<string, AbortController>();
+  const removeHook = cli.agent.addHook((event) => {
+    if (event.type === 'permission_denied' || event.type === 'run_failed') {
+      for (const [id, c] of closed) if (event.type === 'run_failed' || id === event.toolUseId) c.abort();
+    }
+  });
+  const prompter = keys && view.live ? new ApprovalPrompter(view.live, keys, options.theme, toolInputFormatter(cli)) : undefined;
+
+  view.live?.spin('thinking');
+  try {
+    await cli.ready;
+    const stream = cli.agent.stream(prompt, { signal: controller.signal });
+    try {
+      for await (const event of stream) {
+        options.onEvent?.(event);
+        view.handle(event);
+        if (event.type === 'permission_required') {
+          if (!prompter) {
+            cli.agent.respondToPermission(event.proposalId, { action: 'deny', reason: 'Nobody can answer approval questions here.' });
+            continue;
+          }
+          const cancel = new AbortController();
+          closed.set(event.toolUseId, cancel);
+          const onAbort = () => cancel.abort();
+          controller.signal.addEventListener('abort', onAbort, { once: true });
+          const response = await prompter.ask(event, cancel.signal);
+          controller.signal.removeEventListener('abort', onAbort);
+          closed.delete(event.toolUseId);
+          if (response) cli.agent.respondToPermission(event.proposalId, response);
+          view.live?.spin('running ' + event.toolName);
+        }
+      }
+    } catch {
+      // The iterator rethrows the run's error after run_failed; the result says it again.
+    }
+    try {
+      return { status: 'completed', result: await stream.result };
+    } catch (error) {
+      if (controller.signal.aborted) return { status: 'cancelled' };
+      return { status: 'failed', error: error as Error };
+    }
+  } finally {
+    view.stop();
+    removeHook();
+    removeCancelKey?.();
+    keys?.stop();
+    options.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
