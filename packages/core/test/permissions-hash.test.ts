@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { CanonicalJsonError, canonicalJson, hashParams } from '../src/permissions/canonical-json.js';
 
 describe('canonicalJson', () => {
@@ -51,5 +52,28 @@ describe('hashParams', () => {
     expect(hashParams({ a: { b: [1, 3] } })).not.toBe(base);
     expect(hashParams({ a: { b: [1, 2], c: 0 } })).not.toBe(base);
     expect(hashParams({ a: { b: '1,2' } })).not.toBe(base);
+  });
+});
+
+describe('hashParams properties', () => {
+  // Rebuilds a JSON value with every object's keys rotated by the seed (and reversed for odd seeds).
+  const shuffled = (value: unknown, seed: number): unknown => {
+    if (Array.isArray(value)) return value.map((v) => shuffled(v, seed + 1));
+    if (typeof value !== 'object' || value === null) return value;
+    const entries = Object.entries(value);
+    const k = entries.length ? seed % entries.length : 0;
+    const rotated = [...entries.slice(k), ...entries.slice(0, k)];
+    if (seed % 2) rotated.reverse();
+    return Object.fromEntries(rotated.map(([key, v]) => [key, shuffled(v, seed + 1)]));
+  };
+
+  it('gives the same hash for any key order, and canonical JSON parses back to the same value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.nat(), (value, seed) => {
+        expect(hashParams(shuffled(value, seed))).toBe(hashParams(value));
+        expect(JSON.parse(canonicalJson(value))).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
