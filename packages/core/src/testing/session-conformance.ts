@@ -346,6 +346,18 @@ export function runSessionStoreConformance(name: string, makeStore: MakeSessionS
       expect((await store.getSession(s.id))?.title).toBe('Second title');
     });
 
+    it('saveSession sets a title it is given and keeps the stored one when the session has none', async () => {
+      const store = await open();
+      const s = await store.getOrCreateSession();
+      await store.saveSession({ ...s, title: 'From save' });
+      expect((await store.getSession(s.id))?.title).toBe('From save');
+      const { title: _dropped, ...untitled } = (await store.getSession(s.id))!;
+      await store.saveSession({ ...untitled, messages: [text('user', 'still titled')] });
+      const loaded = await store.getSession(s.id);
+      expect(loaded?.title).toBe('From save');
+      expect(loaded?.messages.map((m) => m.content)).toEqual(['still titled']);
+    });
+
     it('recordUsage adds to the totals shown by getSession and listSessions', async (ctx) => {
       const store = await open();
       if (!store.recordUsage) return ctx.skip();
