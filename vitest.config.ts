@@ -9,8 +9,5 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // eventsource and eventsource-parser (used by the MCP SDK) publish a
-    // `source` export condition pointing at .ts files: let vite transform them and the SDK.
-    server: { deps: { inline: ['@modelcontextprotocol/sdk', 'eventsource', 'eventsource-parser'] } },
   },
 });
