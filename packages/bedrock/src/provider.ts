@@ -201,61 +201,81 @@ export class BedrockModel implements Model {
   async *stream(request: ModelRequest): AsyncGenerator<ModelStreamEvent> {
     const signal = request.signal;
     const input = this.buildInput(request);
-    const modelId = this.modelId;
-
-    // Opening the stream and reading up to its first output is retried: nothing reached the
-    // caller yet. Errors after that are a broken stream.
-    const opened = await withRetry(
-      async () => {
-        let iterator: AsyncIterator<ConverseStreamOutput> | undefined;
-        try {
-          const response = await this.client.send(new ConverseStreamCommand(input), signal ? { abortSignal: signal } : {});
-          if (!response.stream) throw providerError({ provider: 'bedrock', kind: 'server', detail: `${modelId} answered without a stream` });
-          iterator = response.stream[Symbol.asyncIterator]();
-          const first = new StreamAssembler(modelId);
-          const buffered: ModelStreamEvent[] = [];
-          for (;;) {
-            const next = await iterator.next();
-            if (next.done) {
-              if (!first.stopped) {
-                throw providerError({ provider: 'bedrock', kind: 'network', retryable: true, detail: `the response stream of ${modelId} ended before any output` });
-              }
-              return { iterator, buffered, assembler: first, done: true };
-            }
-            buffered.push(...first.accept(next.value));
-            if (buffered.length > 0) return { iterator, buffered, assembler: first, done: false };
-          }
-        } catch (error) {
-          await closeQuietly(iterator);
-          throw toBedrockError(error, { modelId, ...(signal && { signal }) });
-        }
-      },
-      this.options.retry,
-      { ...(signal && { signal }), provider: 'bedrock', ...(this.options.onRetry && { onRetry: this.options.onRetry }) },
-    );
-
-    const { iterator } = opened;
-    let finished = opened.done;
+    // Our own controller, linked to the caller's signal, also cancels the HTTP request when the
+    // caller stops iterating early (break/return), so no connection is left streaming.
+    const cancel = new AbortController();
+    const onAbort = () => cancel.abort(signal?.reason);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    let opened: OpenedStream | undefined;
+    let complete = false;
     try {
+      // Opening the stream and reading up to its first output is retried: nothing reached the
+      // caller yet. Errors after that are a broken stream.
+      opened = await withRetry(() => this.open(input, cancel.signal, signal), this.options.retry, {
+        ...(signal && { signal }),
+        provider: 'bedrock',
+        ...(this.options.onRetry && { onRetry: this.options.onRetry }),
+      });
       yield* opened.buffered;
-      while (!finished) {
+      while (!opened.done) {
         if (signal?.aborted) throw abortedError(signal, 'bedrock');
         let next: IteratorResult<ConverseStreamOutput>;
         try {
-          next = await iterator.next();
+          next = await opened.iterator.next();
         } catch (error) {
-          throw toBedrockError(error, { modelId, streamStarted: true, ...(signal && { signal }) });
+          throw toBedrockError(error, { modelId: this.modelId, streamStarted: true, ...(signal && { signal }) });
         }
         if (next.done) break;
-        const events = opened.assembler.accept(next.value);
-        for (const event of events) yield event;
+        for (const event of opened.assembler.accept(next.value)) yield event;
       }
-      finished = true;
-      yield { type: 'response', response: opened.assembler.finish() };
+      const response = opened.assembler.finish();
+      complete = true;
+      yield { type: 'response', response };
     } finally {
-      if (!finished) await closeQuietly(iterator);
+      signal?.removeEventListener('abort', onAbort);
+      if (!complete) {
+        cancel.abort();
+        await closeQuietly(opened?.iterator);
+      }
     }
   }
+
+  /** One attempt: sends the request and reads events until the first output (or the end). */
+  private async open(input: ConverseStreamCommandInput, abortSignal: AbortSignal, signal: AbortSignal | undefined): Promise<OpenedStream> {
+    const modelId = this.modelId;
+    let iterator: AsyncIterator<ConverseStreamOutput> | undefined;
+    try {
+      const response = await this.client.send(new ConverseStreamCommand(input), { abortSignal });
+      if (!response.stream) throw providerError({ provider: 'bedrock', kind: 'server', detail: `${modelId} answered without a stream` });
+      iterator = response.stream[Symbol.asyncIterator]();
+      const assembler = new StreamAssembler(modelId);
+      const buffered: ModelStreamEvent[] = [];
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) {
+          if (!assembler.stopped) {
+            throw providerError({ provider: 'bedrock', kind: 'network', retryable: true, detail: `the response stream of ${modelId} ended before any output` });
+          }
+          return { iterator, buffered, assembler, done: true };
+        }
+        buffered.push(...assembler.accept(next.value));
+        if (buffered.length > 0) return { iterator, buffered, assembler, done: false };
+      }
+    } catch (error) {
+      await closeQuietly(iterator);
+      throw toBedrockError(error, { modelId, ...(signal && { signal }) });
+    }
+  }
+}
+
+interface OpenedStream {
+  iterator: AsyncIterator<ConverseStreamOutput>;
+  /** Events read while opening, not yet given to the caller. */
+  buffered: ModelStreamEvent[];
+  assembler: StreamAssembler;
+  /** The stream ended while opening (an answer without output). */
+  done: boolean;
 }
 
 async function closeQuietly(iterator: AsyncIterator<unknown> | undefined): Promise<void> {

@@ -529,3 +529,57 @@ describe('fake Bedrock runtime', () => {
     expect((await collect(m)).response.content).toEqual([{ type: 'text', text: 'hi' }]);
   });
 });
+
+describe('bedrock provider: AWS credential and region chain', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE']) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+  });
+
+  it('takes credentials and region from the environment when no option gives them', async () => {
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDFROMENV';
+    process.env.AWS_SECRET_ACCESS_KEY = 'env-secret';
+    process.env.AWS_REGION = 'eu-west-3';
+    server.script.text('hi');
+    await collect(bedrock(NovaPro, { endpoint: server.url }));
+    expect(server.requests[0]!.accessKeyId).toBe('AKIDFROMENV');
+    expect(server.requests[0]!.region).toBe('eu-west-3');
+  });
+
+  it('says what to set when no region is configured anywhere', async () => {
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    delete process.env.AWS_PROFILE;
+    process.env.AWS_CONFIG_FILE = '/nonexistent/mixtape-test/config';
+    process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/mixtape-test/credentials';
+    const error = await failure(bedrock(NovaPro, { endpoint: server.url, credentials }));
+    expect(error.kind).toBe('invalid_request');
+    expect(error.message).toContain('set AWS_REGION');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('gives a typed authentication error that says what to set when no credentials are found', async () => {
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    delete process.env.AWS_PROFILE;
+    process.env.AWS_CONFIG_FILE = '/nonexistent/mixtape-test/config';
+    process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/mixtape-test/credentials';
+    // AWS_EC2_METADATA_DISABLED (set at the top) keeps the chain off the instance-metadata address.
+    const error = await failure(bedrock(NovaPro, { endpoint: server.url, region: 'us-east-1' }));
+    expect(error.kind).toBe('authentication');
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('AWS_ACCESS_KEY_ID');
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('bedrock provider: early exit', () => {
+  it('closes the HTTP stream when the caller stops iterating early', async () => {
+    server.script.text('one two three four', { fault: { kind: 'stall', afterEvents: 3 } });
+    for await (const e of model().stream(request())) if (e.type === 'text_delta') break;
+    expect(await server.requests[0]!.ended).toBe('client_closed');
+  });
+});
