@@ -8,7 +8,7 @@ import type { Stream } from '@anthropic-ai/sdk/streaming';
 import {
   findModel,
   providerError,
-  withRetry,
+  streamModelCall,
   type ContentBlock,
   type Model,
   type ModelInfo,
@@ -16,8 +16,10 @@ import {
   type ModelResponse,
   type ModelStreamEvent,
   type RetryInfo,
+  type DEFAULT_STREAM_IDLE_TIMEOUT_MS,
   type RetryPolicy,
   type StopReason,
+  type StreamAssembler,
   type ThinkingConfig,
   type Usage,
 } from '@mixtape/core';
@@ -59,6 +61,8 @@ export interface AnthropicOptions {
   headers?: Record<string, string>;
   /** Per-request timeout of the SDK in ms (SDK default: 10 minutes). */
   timeoutMs?: number;
+  /** Longest silence (no headers, no event) before the call counts as stalled; default {@link DEFAULT_STREAM_IDLE_TIMEOUT_MS}. */
+  idleTimeoutMs?: number;
   /** A ready SDK client to use instead of building one (its own retries should be off). */
   client?: Anthropic;
 }
@@ -188,65 +192,19 @@ export class AnthropicModel implements Model {
       });
     }
     const client = this.getClient();
-
-    // Opens the stream and reads up to the first event worth emitting; a failure up to that
-    // point is retried by the policy (nothing has reached the caller yet).
-    const opened = await withRetry(
-      async () => {
-        const acc = new MessageAccumulator();
-        let stream: Stream<Anthropic.Messages.RawMessageStreamEvent>;
-        try {
-          stream = await client.messages.create(params, { ...(signal && { signal }) });
-        } catch (error) {
-          throw toProviderError(error, signal, true);
-        }
-        const iterator = stream[Symbol.asyncIterator]();
-        const pending: ModelStreamEvent[] = [];
-        let done = false;
-        try {
-          while (pending.length === 0) {
-            const r = await iterator.next();
-            if (r.done) {
-              done = true;
-              break;
-            }
-            acc.handle(r.value, pending);
-          }
-        } catch (error) {
-          stream.controller.abort();
-          throw toProviderError(error, signal, true);
-        }
-        return { acc, stream, iterator, pending, done };
+    yield* streamModelCall<Anthropic.Messages.RawMessageStreamEvent>({
+      provider: ANTHROPIC_PROVIDER,
+      ...(signal && { signal }),
+      ...(this.options.retry && { retry: this.options.retry }),
+      ...(this.options.onRetry && { onRetry: this.options.onRetry }),
+      ...(this.options.idleTimeoutMs !== undefined && { idleTimeoutMs: this.options.idleTimeoutMs }),
+      open: async (attemptSignal) => {
+        const stream: Stream<Anthropic.Messages.RawMessageStreamEvent> = await client.messages.create(params, { signal: attemptSignal });
+        return { events: stream[Symbol.asyncIterator](), cancel: () => stream.controller.abort() };
       },
-      this.options.retry,
-      { ...(signal && { signal }), provider: ANTHROPIC_PROVIDER, ...(this.options.onRetry && { onRetry: this.options.onRetry }) },
-    );
-
-    const { acc, stream, iterator, pending } = opened;
-    let done = opened.done;
-    let finished = false;
-    try {
-      yield* pending;
-      while (!done) {
-        let r: IteratorResult<Anthropic.Messages.RawMessageStreamEvent>;
-        try {
-          r = await iterator.next();
-        } catch (error) {
-          throw toProviderError(error, signal, false);
-        }
-        if (r.done) break;
-        const out: ModelStreamEvent[] = [];
-        acc.handle(r.value, out);
-        yield* out;
-      }
-      if (signal?.aborted) throw toProviderError(signal.reason, signal, false);
-      const response = acc.finish();
-      finished = true;
-      yield { type: 'response', response };
-    } finally {
-      // The caller stopped early or something failed: cancel the HTTP request at once.
-      if (!finished) stream.controller.abort();
-    }
+      assembler: () => new MessageAccumulator(),
+      toError: (error, beforeOutput) => toProviderError(error, signal, beforeOutput),
+    });
   }
 }
 
@@ -257,7 +215,7 @@ interface PartialBlock {
 }
 
 /** Assembles the streamed events of one answer into a ModelResponse. */
-export class MessageAccumulator {
+export class MessageAccumulator implements StreamAssembler<Anthropic.Messages.RawMessageStreamEvent> {
   private readonly blocks = new Map<number, PartialBlock>();
   private usage: Usage = { inputTokens: 0, outputTokens: 0 };
   private stopReason: string | null = null;

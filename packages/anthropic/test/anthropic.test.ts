@@ -284,4 +284,29 @@ describe('anthropic provider against the fake Messages API', () => {
     for await (const e of model().stream(ask('x'))) if (e.type === 'text_delta') break;
     expect(await server.requests[0]!.ended).toBe('client_closed');
   });
+
+  it('retries a stream that stalls before any output, once the idle timeout passes', async () => {
+    server.script.text('never', { fault: { kind: 'stall', afterEvents: 1 } }).text('second try');
+    const { response } = await collect(model({ idleTimeoutMs: 200 }), ask('x'));
+    expect(response.content).toEqual([{ type: 'text', text: 'second try' }]);
+    expect(await server.requests[0]!.ended).toBe('client_closed');
+  });
+
+  it('fails with a stream error when the stream stalls after output', async () => {
+    server.script.text('one two three', { fault: { kind: 'stall', afterEvents: 4 } });
+    const { error, events } = await failure(model({ idleTimeoutMs: 200 }), ask('x'));
+    expect(events.some((e) => e.type === 'text_delta')).toBe(true);
+    expect(error.kind).toBe('stream');
+    expect(error.message).toMatch(/stalled/);
+  });
+
+  it('aborting while the server has not answered yet (slow first byte) cancels the request', async () => {
+    const controller = new AbortController();
+    await server.close();
+    server = await startFakeAnthropic({ onRequest: () => controller.abort() });
+    server.script.text('late', { firstByteDelayMs: 10_000 });
+    const { error } = await failure(model(), ask('x', { signal: controller.signal }));
+    expect(error.kind).toBe('aborted');
+    expect(await server.requests[0]!.ended).toBe('client_closed');
+  });
 });

@@ -9,7 +9,7 @@ import type { Stream } from 'openai/streaming';
 import {
   findModel,
   providerError,
-  withRetry,
+  streamModelCall,
   type ContentBlock,
   type Model,
   type ModelInfo,
@@ -17,8 +17,10 @@ import {
   type ModelResponse,
   type ModelStreamEvent,
   type RetryInfo,
+  type DEFAULT_STREAM_IDLE_TIMEOUT_MS,
   type RetryPolicy,
   type StopReason,
+  type StreamAssembler,
   type Usage,
 } from '@mixtape/core';
 import { toOpenAIMessages, toOpenAITools } from './convert.js';
@@ -58,6 +60,8 @@ export interface OpenAIOptions {
   headers?: Record<string, string>;
   /** Per-request timeout of the SDK in ms (SDK default: 10 minutes). */
   timeoutMs?: number;
+  /** Longest silence (no headers, no chunk) before the call counts as stalled; default {@link DEFAULT_STREAM_IDLE_TIMEOUT_MS}. */
+  idleTimeoutMs?: number;
   /** Provider name in errors and `Model.provider`. */
   provider?: string;
   /** A ready SDK client (its own retries should be off). */
@@ -188,62 +192,19 @@ export class OpenAIChatModel implements Model {
     const provider = this.provider;
     const params = this.buildParams(request);
     const client = this.getClient();
-
-    const opened = await withRetry(
-      async () => {
-        const acc = new ChunkAccumulator(provider);
-        let stream: Stream<Chunk>;
-        try {
-          stream = await client.chat.completions.create(params, { ...(signal && { signal }) });
-        } catch (error) {
-          throw toOpenAIProviderError(provider, error, signal, true);
-        }
-        const iterator = stream[Symbol.asyncIterator]();
-        const pending: ModelStreamEvent[] = [];
-        let done = false;
-        try {
-          while (pending.length === 0) {
-            const r = await iterator.next();
-            if (r.done) {
-              done = true;
-              break;
-            }
-            acc.handle(r.value, pending);
-          }
-        } catch (error) {
-          stream.controller.abort();
-          throw toOpenAIProviderError(provider, error, signal, true);
-        }
-        return { acc, stream, iterator, pending, done };
+    yield* streamModelCall<Chunk>({
+      provider,
+      ...(signal && { signal }),
+      ...(this.options.retry && { retry: this.options.retry }),
+      ...(this.options.onRetry && { onRetry: this.options.onRetry }),
+      ...(this.options.idleTimeoutMs !== undefined && { idleTimeoutMs: this.options.idleTimeoutMs }),
+      open: async (attemptSignal) => {
+        const stream: Stream<Chunk> = await client.chat.completions.create(params, { signal: attemptSignal });
+        return { events: stream[Symbol.asyncIterator](), cancel: () => stream.controller.abort() };
       },
-      this.options.retry,
-      { ...(signal && { signal }), provider, ...(this.options.onRetry && { onRetry: this.options.onRetry }) },
-    );
-
-    const { acc, stream, iterator, pending } = opened;
-    let done = opened.done;
-    let finished = false;
-    try {
-      yield* pending;
-      while (!done) {
-        let r: IteratorResult<Chunk>;
-        try {
-          r = await iterator.next();
-        } catch (error) {
-          throw toOpenAIProviderError(provider, error, signal, false);
-        }
-        if (r.done) break;
-        const out: ModelStreamEvent[] = [];
-        acc.handle(r.value, out);
-        yield* out;
-      }
-      if (signal?.aborted) throw toOpenAIProviderError(provider, signal.reason, signal, false);
-      const response = acc.finish();
-      finished = true;
-      yield { type: 'response', response };
-    } finally {
-      if (!finished) stream.controller.abort();
-    }
+      assembler: () => new ChunkAccumulator(provider),
+      toError: (error, beforeOutput) => toOpenAIProviderError(provider, error, signal, beforeOutput),
+    });
   }
 }
 
@@ -254,7 +215,7 @@ interface PartialCall {
 }
 
 /** Assembles chat completion chunks into a ModelResponse; tool calls by their index. */
-export class ChunkAccumulator {
+export class ChunkAccumulator implements StreamAssembler<Chunk> {
   private text = '';
   private reasoning = '';
   private refusal = '';

@@ -44,6 +44,8 @@ export interface FakeServerOptions {
   apiKey?: string;
   /** Responses queued before the first request (e.g. from a cassette). */
   responses?: ScriptedResponse[];
+  /** Called with each request as soon as its body has been read (before any response byte). */
+  onRequest?: (request: RecordedRequest) => void;
 }
 
 /** Writes SSE events with fault injection. */
@@ -179,6 +181,7 @@ export async function startLoopbackServer(
       ended,
     };
     requests.push(recorded);
+    options.onRequest?.(recorded);
 
     const handler = options.route(recorded.method, new URL(recorded.path, 'http://127.0.0.1').pathname);
     if (!handler) return options.writeError(res, 404, `fake server: no route for ${recorded.method} ${recorded.path}`, 'not_found_error');
@@ -200,7 +203,13 @@ export async function startLoopbackServer(
       return;
     }
     const delay = next.type === 'http_error' ? next.firstByteDelayMs : next.options?.firstByteDelayMs;
-    if (delay) await new Promise((r) => setTimeout(r, delay));
+    if (delay) {
+      // Wait, but stop waiting when the client goes away.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const outcome = await Promise.race([new Promise<'waited'>((r) => (timer = setTimeout(() => r('waited'), delay))), ended]);
+      clearTimeout(timer);
+      if (outcome === 'client_closed') return;
+    }
     if (next.type === 'http_error') {
       if (next.retryAfter !== undefined) res.setHeader('retry-after', String(next.retryAfter));
       if (next.retryAfterMs !== undefined) res.setHeader('retry-after-ms', String(next.retryAfterMs));
