@@ -296,6 +296,10 @@ export class SqliteGrantStore implements GrantStore {
     });
   }
 
+  async pruneAudit(before: Date): Promise<number> {
+    return this.#run('pruning the audit log', () => this.#db.prepare('DELETE FROM grant_audit WHERE at < ?').run(before.getTime()).changes);
+  }
+
   /** Closes the database if this store opened it. */
   async close(): Promise<void> {
     if (this.#owned && this.#db.open) this.#db.close();

@@ -304,6 +304,14 @@ export class PermissionAuthorizer implements ToolAuthorizer {
     return this.store.list(filter);
   }
 
+  /**
+   * Deletes audit entries older than `before`; returns how many. Stores without retention
+   * support (no `pruneAudit`) keep everything and return 0.
+   */
+  async pruneAuditLog(before: Date): Promise<number> {
+    return (await this.store.pruneAudit?.(before)) ?? 0;
+  }
+
   /** The store's audit log, oldest first. */
   async auditLog(filter?: AuditFilter): Promise<AuditEntry[]> {
     return this.store.auditLog(filter);

@@ -132,6 +132,8 @@ export interface GrantStore {
   audit(entry: AuditEntry): Promise<void>;
   /** Audit entries matching the filter, oldest first. */
   auditLog(filter?: AuditFilter): Promise<AuditEntry[]>;
+  /** Deletes audit entries older than `before` (retention); returns how many were deleted. */
+  pruneAudit?(before: Date): Promise<number>;
 }
 
 /** What went wrong in a grant store. */

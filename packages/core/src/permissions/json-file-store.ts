@@ -48,6 +48,29 @@ function ioError(action: string, file: string, error: unknown): GrantStoreError 
   });
 }
 
+/**
+ * Replaces a file atomically: writes a temporary file in the same folder, flushes it to disk,
+ * then renames it over the target, so readers see the old or the new content, never a mix.
+ */
+async function writeAtomically(file: string, text: string, grantFile: string): Promise<void> {
+  const folder = path.dirname(file);
+  const temp = path.join(folder, `.${path.basename(file)}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`);
+  try {
+    await fs.mkdir(folder, { recursive: true });
+    const handle = await fs.open(temp, 'w', 0o600);
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, file);
+  } catch (error) {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw ioError('write', grantFile, error);
+  }
+}
+
 /** Converts the Rust original's file (`{ "<tool>": [{tool, params_hash, scope, created_at}] }`). */
 function fromRustFormat(data: Record<string, unknown>): GrantInput[] | null {
   const values = Object.values(data);
@@ -140,23 +163,7 @@ export class JsonFileGrantStore implements GrantStore {
   }
 
   async #write(grants: Grant[]): Promise<void> {
-    const folder = path.dirname(this.path);
-    const temp = path.join(folder, `.${path.basename(this.path)}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`);
-    const text = JSON.stringify({ version: GRANT_FILE_VERSION, grants }, null, 2) + '\n';
-    try {
-      await fs.mkdir(folder, { recursive: true });
-      const handle = await fs.open(temp, 'w', 0o600);
-      try {
-        await handle.writeFile(text, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await fs.rename(temp, this.path);
-    } catch (error) {
-      await fs.rm(temp, { force: true }).catch(() => undefined);
-      throw ioError('write', this.path, error);
-    }
+    await writeAtomically(this.path, JSON.stringify({ version: GRANT_FILE_VERSION, grants }, null, 2) + '\n', this.path);
   }
 
   #update<T>(change: (grants: Grant[]) => { grants: Grant[] | null; result: T }): Promise<T> {
@@ -200,7 +207,26 @@ export class JsonFileGrantStore implements GrantStore {
     });
   }
 
+  /**
+   * Rewrites the audit log without entries older than `before` (atomically, like the grant file).
+   * An entry another process appends while the rewrite runs may be lost; prune when no other
+   * process is writing, or use `SqliteGrantStore`.
+   */
+  async pruneAudit(before: Date): Promise<number> {
+    return enqueue(this.auditPath, async () => {
+      const entries = await this.#readAudit();
+      const kept = entries.filter((e) => e.at.getTime() >= before.getTime());
+      if (kept.length === entries.length) return 0;
+      await writeAtomically(this.auditPath, kept.map((e) => JSON.stringify(e) + '\n').join(''), this.path);
+      return entries.length - kept.length;
+    });
+  }
+
   async auditLog(filter?: AuditFilter): Promise<AuditEntry[]> {
+    return filterAuditEntries(await this.#readAudit(), filter);
+  }
+
+  async #readAudit(): Promise<AuditEntry[]> {
     let text: string;
     try {
       text = await fs.readFile(this.auditPath, 'utf8');
@@ -218,6 +244,6 @@ export class JsonFileGrantStore implements GrantStore {
         // A torn line from a crash mid-append: skipped (the log is append-only).
       }
     }
-    return filterAuditEntries(entries, filter);
+    return entries;
   }
 }

@@ -56,6 +56,13 @@ export class MemoryGrantStore implements GrantStore {
     if (this.#audit.length > this.#auditLimit) this.#audit.splice(0, this.#audit.length - this.#auditLimit);
   }
 
+  async pruneAudit(before: Date): Promise<number> {
+    const kept = this.#audit.filter((e) => e.at.getTime() >= before.getTime());
+    const removed = this.#audit.length - kept.length;
+    this.#audit.splice(0, this.#audit.length, ...kept);
+    return removed;
+  }
+
   async auditLog(filter?: AuditFilter): Promise<AuditEntry[]> {
     return filterAuditEntries(this.#audit, filter).map((e) => structuredClone(e));
   }

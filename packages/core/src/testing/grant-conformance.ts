@@ -115,5 +115,17 @@ export function runGrantStoreConformance(name: string, makeStore: () => GrantSto
       expect((await store.auditLog({ since: new Date(t0 + 1) })).length).toBe(2);
       expect((await store.auditLog({ limit: 2 })).map((e) => e.toolUseId)).toEqual(['u1', 'u2']);
     });
+
+    it('prunes audit entries older than a date, when the store supports retention', async () => {
+      const store = await makeStore();
+      if (!store.pruneAudit) return;
+      const t0 = Date.now();
+      for (let i = 0; i < 4; i++) await store.audit({ at: new Date(t0 + i), tool: 't', toolUseId: `u${i}`, paramsHash: 'h', decision: 'granted', by: 'user' });
+      expect(await store.pruneAudit(new Date(t0 + 2))).toBe(2);
+      expect((await store.auditLog()).map((e) => e.toolUseId)).toEqual(['u2', 'u3']);
+      expect(await store.pruneAudit(new Date(t0 + 2))).toBe(0);
+      await store.audit({ at: new Date(t0 + 5), tool: 't', toolUseId: 'u5', paramsHash: 'h', decision: 'denied', by: 'user' });
+      expect((await store.auditLog()).map((e) => e.toolUseId)).toEqual(['u2', 'u3', 'u5']);
+    });
   });
 }
