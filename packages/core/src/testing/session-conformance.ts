@@ -3,11 +3,12 @@
  * must pass. Mixtape runs it against the memory, SQLite and PostgreSQL stores; run it against
  * your own store the same way.
  *
- * `vitest` is an optional peer dependency of `@mixtape/core`: only this testing module uses it.
+ * `vitest` is an optional peer dependency of `@mixtape/core`. It is loaded only when present, so
+ * the other testing helpers (e.g. `ScriptedModel`) work without it.
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type * as Vitest from 'vitest';
 import type { ContentBlock } from '../messages.js';
 import { exportSession, forkSession, importSession, SESSION_EXPORT_FORMAT } from '../session/portable.js';
 import { type Session, type SessionMessage, type SessionStore, SessionError } from '../session/types.js';
@@ -29,6 +30,14 @@ export type MakeSessionStore = (options: ConformanceStoreOptions) => SessionStor
 export interface SessionStoreConformanceOptions {
   /** Runs once after the whole suite (remove temporary files, stop servers). */
   teardown?: () => void | Promise<void>;
+}
+
+// Loaded when present (top-level await): importing `@mixtape/core/testing` must not require vitest.
+const vitest: typeof Vitest | null = await import('vitest').catch(() => null);
+
+function requireVitest(): typeof Vitest {
+  if (!vitest) throw new Error('runSessionStoreConformance needs vitest: install it (npm install -D vitest) and call it from a test file.');
+  return vitest;
 }
 
 const ZERO_USAGE = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
@@ -106,6 +115,7 @@ export function losslessFixture(): SessionMessage[] {
 }
 
 function expectSessionError(e: unknown, kind: SessionError['kind']): void {
+  const { expect } = requireVitest();
   expect(e).toBeInstanceOf(SessionError);
   expect((e as SessionError).kind).toBe(kind);
 }
@@ -132,6 +142,7 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
  * ```
  */
 export function runSessionStoreConformance(name: string, makeStore: MakeSessionStore, options: SessionStoreConformanceOptions = {}): void {
+  const { afterAll, afterEach, describe, expect, it } = requireVitest();
   describe(`SessionStore conformance: ${name}`, () => {
     const opened: SessionStore[] = [];
     const newDirectory = () => `/conformance/${randomUUID()}`;
