@@ -583,3 +583,20 @@ describe('bedrock provider: early exit', () => {
     expect(await server.requests[0]!.ended).toBe('client_closed');
   });
 });
+
+describe('bedrock provider: the whole catalogue', () => {
+  it('builds a valid request for every catalogue model that Bedrock serves', async () => {
+    const { ALL_MODELS, applyInferenceProfile } = await import('@mixtape/core');
+    const served = ALL_MODELS.filter((m) => m.bedrockId);
+    expect(served.length).toBeGreaterThanOrEqual(52);
+    for (const info of served) {
+      const m = bedrock(info, { region: 'us-east-1', credentials, endpoint: server.url });
+      expect(m.modelId).toBe(applyInferenceProfile(info.bedrockId!, info.bedrockProfile));
+      expect(m.info).toBe(info);
+      expect(m.vendor, info.name).toBe(info.vendor);
+      const input = m.buildInput(request({ system: 'S', tools: info.supportsTools === false ? [] : [addTool] }));
+      expect(input.modelId).toBe(m.modelId);
+      expect(input.inferenceConfig?.maxTokens).toBeLessThanOrEqual(info.maxOutputTokens);
+    }
+  });
+});
