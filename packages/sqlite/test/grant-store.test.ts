@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { GrantStoreError, PermissionAuthorizer, hashParams } from '@mixtape/core';
-import { runGrantStoreConformance } from '@mixtape/core/testing';
+import { Agent, GrantStoreError, PermissionAuthorizer, hashParams, tool } from '@mixtape/core';
+import { ScriptedModel, runGrantStoreConformance } from '@mixtape/core/testing';
+import { z } from 'zod';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteGrantStore, SqliteSessionStore } from '../src/index.js';
 
@@ -107,5 +108,57 @@ describe('SqliteGrantStore', () => {
     db.prepare("INSERT INTO schema_migrations (component, version, name, applied_at) VALUES ('grants', 99, 'future', 0)").run();
     db.close();
     expect(() => new SqliteGrantStore(file)).toThrow(/newer than this/);
+  });
+});
+
+describe('SqliteGrantStore with an Agent and a SQLite session store in one file', () => {
+  const echo = tool({ name: 'echo', description: 'Echoes', input: z.object({ text: z.string() }), execute: ({ text }) => text });
+
+  it("binds a person's session grant to the agent's session: resumed sessions keep it, other sessions ask", async () => {
+    const file = freshPath();
+    const sessions = new SqliteSessionStore(file);
+    const grants = open(file);
+    const asked: string[] = [];
+    const makeAgent = (sessionId: string | undefined, answer: 'tool' | 'deny') => {
+      const agent = new Agent({
+        model: new ScriptedModel().toolUse('echo', { text: 'hi' }).text('done'),
+        tools: [echo],
+        sessionStore: sessions,
+        ...(sessionId ? { sessionId } : {}),
+        grantStore: grants,
+        interactive: true,
+      });
+      agent.addHook((e) => {
+        if (e.type === 'permission_required') {
+          asked.push(sessionId ?? 'first');
+          agent.respondToPermission(e.proposalId, answer === 'tool' ? { action: 'tool' } : { action: 'deny', reason: 'not here' });
+        }
+      });
+      return agent;
+    };
+
+    const first = makeAgent(undefined, 'tool');
+    const run1 = await first.run('say hi');
+    expect(run1.toolCalls[0]?.success).toBe(true);
+    const sessionId = first.sessionInfo()!.id;
+    const [grant] = await grants.list();
+    expect(grant).toMatchObject({ tool: 'echo', scope: 'session', sessionId, createdBy: 'user' });
+
+    // A new Agent (a later process) resuming the same session runs the tool without asking.
+    expect((await makeAgent(sessionId, 'deny').run('again')).toolCalls[0]?.success).toBe(true);
+    // Another session is asked, and the person's denial reaches the model.
+    const other = await makeAgent('another-session', 'deny').run('elsewhere');
+    expect(other.toolCalls[0]?.success).toBe(false);
+    expect(asked).toEqual(['first', 'another-session']);
+
+    const log = await grants.auditLog();
+    expect(log.map((e) => [e.decision, e.by, e.sessionId === sessionId ? 'same' : e.sessionId])).toEqual([
+      ['ask', 'policy', 'same'],
+      ['granted', 'user', 'same'],
+      ['granted', 'grant', 'same'],
+      ['ask', 'policy', 'another-session'],
+      ['denied', 'user', 'another-session'],
+    ]);
+    await sessions.close();
   });
 });
