@@ -53,6 +53,18 @@ export function addUsage(total: SessionUsage, add: Partial<SessionUsage>): Sessi
   };
 }
 
+/** A deep copy; values that cannot be copied (functions, class instances with private state) are a serialization error. */
+function copy<T>(value: T, sessionId?: string): T {
+  try {
+    return structuredClone(value);
+  } catch (e) {
+    throw new SessionError('serialization', `Session${sessionId ? ` ${sessionId}` : ''}: a message holds a value that cannot be stored (${(e as Error).message}); keep messages to JSON data, Dates and Uint8Arrays.`, {
+      cause: e,
+      ...(sessionId ? { sessionId } : {}),
+    });
+  }
+}
+
 function byNewest(a: StoredSession, b: StoredSession): number {
   return b.session.updatedAt.getTime() - a.session.updatedAt.getTime() || b.seq - a.seq;
 }
@@ -111,7 +123,7 @@ export class MemorySessionStore implements SessionStore {
       createdAt: opts.createdAt ? new Date(opts.createdAt.getTime()) : now,
       updatedAt: now,
       directory: opts.directory ?? this.directory,
-      messages: structuredClone(opts.messages ?? []),
+      messages: copy(opts.messages ?? [], id),
     };
     if (opts.title !== undefined) session.title = opts.title;
     if (opts.forkedFrom !== undefined) session.forkedFrom = opts.forkedFrom;
@@ -128,7 +140,7 @@ export class MemorySessionStore implements SessionStore {
   /** Stores the session's messages and title; `updatedAt` becomes now. Unknown id → `not_found`. */
   async saveSession(session: Session): Promise<void> {
     const stored = this.#get(session.id);
-    stored.session.messages = structuredClone(session.messages);
+    stored.session.messages = copy(session.messages, session.id);
     if (session.title !== undefined) stored.session.title = session.title;
     this.#touch(stored);
   }
@@ -143,7 +155,7 @@ export class MemorySessionStore implements SessionStore {
         { sessionId: id },
       );
     }
-    stored.session.messages.push(...structuredClone(messages));
+    stored.session.messages.push(...copy(messages, id));
     this.#touch(stored);
   }
 
