@@ -1,4 +1,6 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -57,6 +59,49 @@ describe('JsonFileGrantStore', () => {
     expect((await store.list()).length).toBe(20);
     await Promise.all(saved.slice(0, 5).map((g) => other.delete(g.id)));
     expect((await store.list()).map((g) => g.tool).sort()).toEqual(saved.slice(5).map((g) => g.tool).sort());
+  });
+
+  it('never shows a half-written file to a reader, even while a writer process is killed with SIGKILL', async () => {
+    const file = freshFile();
+    const storeModule = fileURLToPath(new URL('../src/permissions/json-file-store.ts', import.meta.url));
+    // A real writer process that rewrites the file as fast as it can, with varying sizes.
+    const writer = spawn(
+      process.execPath,
+      [
+        '--conditions=mixtape-source',
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const { JsonFileGrantStore } = await import(${JSON.stringify(storeModule)});
+         const store = new JsonFileGrantStore(${JSON.stringify(file)});
+         for (let i = 0; ; i++) {
+           const g = await store.save({ tool: 't' + (i % 40), scope: 'user', reason: 'x'.repeat((i * 7919) % 5000) });
+           if (i % 3 === 2) await store.delete(g.id);
+           if (i === 5) console.log('ready');
+         }`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        writer.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+        writer.once('exit', (code) => reject(new Error(`writer exited early (${code})`)));
+      });
+      const versions = new Set<string>();
+      for (let reads = 0; reads < 5000 && versions.size < 20; reads++) {
+        const text = readFileSync(file, 'utf8');
+        expect(() => JSON.parse(text)).not.toThrow();
+        versions.add(text);
+      }
+      expect(versions.size).toBeGreaterThan(1); // the reads really raced the writer
+    } finally {
+      writer.kill('SIGKILL');
+      await new Promise((resolve) => (writer.exitCode !== null || writer.signalCode !== null ? resolve(undefined) : writer.once('exit', resolve)));
+    }
+    // Killed mid-write: the grant file is still whole, and a new store reads it.
+    expect(() => JSON.parse(readFileSync(file, 'utf8'))).not.toThrow();
+    expect((await new JsonFileGrantStore(file).list()).length).toBeGreaterThan(0);
   });
 
   it('fails with a clear error for a corrupt file and never overwrites it', async () => {
