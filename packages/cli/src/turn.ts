@@ -34,7 +34,9 @@ export function toolInputFormatter(cli: CliAgent): (name: string, input: unknown
     const t = cli.agent.tools.find((x) => x.name === name);
     if (!t?.formatInput) return undefined;
     try {
-      return t.formatInput(input);
+      // formatInput expects validated input (defaults filled in).
+      const valid = t.validate(input);
+      return valid.ok ? t.formatInput(valid.value) : undefined;
     } catch {
       return undefined;
     }

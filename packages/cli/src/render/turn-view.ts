@@ -37,6 +37,10 @@ export class TurnView {
   private readonly splitter = new MarkdownBlockSplitter();
   private readonly options: TurnViewOptions;
   private readonly running = new Map<string, string>();
+  /** Calls a person was asked about (the question shows the answer in place). */
+  private readonly asked = new Set<string>();
+  /** Calls that were denied (their tool_failed repeats the denial). */
+  private readonly denied = new Set<string>();
   private wroteText = false;
   private textEndsWithNewline = true;
   private printedBlocks = 0;
@@ -81,13 +85,20 @@ export class TurnView {
         this.live?.spin('thinking');
         return;
       }
+      case 'permission_required':
+        this.asked.add(event.toolUseId);
+        return;
       case 'tool_failed':
+        if (this.denied.has(event.toolUseId)) return;
         this.line(`  ${theme.dim('└')} ${this.prefix(event.toolUseId, event.name)}${theme.red(truncate(event.error, 200))}`);
         this.running.delete(event.toolUseId);
         this.live?.spin('thinking');
         return;
       case 'permission_denied':
-        this.line(`  ${theme.dim('└')} ${this.prefix(event.toolUseId, event.toolName)}${theme.yellow(`denied: ${truncate(event.reason, 200)}`)}`);
+        this.denied.add(event.toolUseId);
+        if (!this.asked.has(event.toolUseId)) {
+          this.line(`  ${theme.dim('└')} ${this.prefix(event.toolUseId, event.toolName)}${theme.yellow(`denied: ${truncate(event.reason, 200)}`)}`);
+        }
         this.running.delete(event.toolUseId);
         return;
       case 'run_failed':

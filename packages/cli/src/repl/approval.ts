@@ -89,14 +89,18 @@ export class ApprovalPrompter {
         if (reason !== undefined) {
           if (key.name === 'return' || key.name === 'enter') {
             finish({ action: 'deny', ...(reason.trim() && { reason: reason.trim() }) });
-          } else if (key.name === 'escape') {
+            return true;
+          }
+          if (key.name === 'escape') {
             finish({ action: 'deny' });
-          } else if (key.name === 'backspace') {
+            return true;
+          }
+          if (key.name === 'backspace') {
             reason = reason.slice(0, -1);
           } else if (text && !key.ctrl && !key.meta && !/[\x00-\x1f\x7f]/.test(text) && reason.length < MAX_DENY_REASON_CHARS) {
             reason += text;
           }
-          if (reason !== undefined) this.live.setQuestion(`${header}\n  ${theme.red('✗')} Reason for the model (optional, Enter to send): ${reason}`);
+          this.live.setQuestion(`${header}\n  ${theme.red('✗')} Reason for the model (optional, Enter to send): ${reason}`);
           return true;
         }
         const answer = text ? responseForKey(text) : undefined;

@@ -1,0 +1,164 @@
+/**
+ * Test helpers: run the real `mixtape` executable as a child process, or inside a real
+ * pseudo-terminal with tmux (a private tmux server per test file), and poll the screen.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const binTs = path.join(repoRoot, 'packages/cli/src/bin.ts');
+const tsxLoader = path.join(repoRoot, 'node_modules/tsx/dist/esm/index.mjs');
+
+/** Node arguments that run the CLI from source. */
+export const nodeArgs = ['--conditions=mixtape-source', '--import', tsxLoader, binTs];
+
+/** Longest time a test waits for text on the screen or a process to end. */
+export const WAIT_MS = 45_000;
+
+/** A fresh project folder (real path, so it matches process.cwd() in the child). */
+export function tempProject(): string {
+  return realpathSync(mkdtempSync(path.join(tmpdir(), 'mixtape-cli-')));
+}
+
+/** An environment with no provider credentials (the child sees only what a test gives it). */
+export function cleanEnv(extra: Record<string, string> = {}, home?: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home ?? tempProject(),
+    LANG: 'C.UTF-8',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...extra,
+  };
+}
+
+/** Result of a finished child process. */
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `mixtape <args>` with no terminal; `input` goes to stdin (stdin is closed either way). */
+export function runCli(args: string[], options: { cwd: string; env: Record<string, string>; input?: string }): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`mixtape ${args.join(' ')} did not finish in ${WAIT_MS} ms.\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, WAIT_MS);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+let counter = 0;
+
+/** The REPL in a real pseudo-terminal (tmux), driven like a person at a keyboard. */
+export class TmuxSession {
+  private constructor(
+    readonly socket: string,
+    readonly name: string,
+  ) {}
+
+  /** Starts `mixtape <args>` in a detached tmux session of a fixed size. */
+  static start(args: string[], options: { cwd: string; env: Record<string, string>; width?: number; height?: number }): TmuxSession {
+    const socket = `mixtape-test-${process.pid}-${++counter}`;
+    const name = 'cli';
+    const env = Object.entries({ TERM: 'xterm-256color', ...options.env }).map(([k, v]) => `${k}=${shellQuote(v)}`);
+    const command = `exec env -i ${env.join(' ')} ${[process.execPath, ...nodeArgs, ...args].map(shellQuote).join(' ')}`;
+    execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-s', name, '-x', String(options.width ?? 100), '-y', String(options.height ?? 40), '-c', options.cwd, command]);
+    execFileSync('tmux', ['-L', socket, 'set-option', '-t', name, 'remain-on-exit', 'on']);
+    execFileSync('tmux', ['-L', socket, 'set-option', '-t', name, 'history-limit', '5000']);
+    return new TmuxSession(socket, name);
+  }
+
+  /** The whole pane, scrollback included, as plain text. */
+  screen(): string {
+    return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p', '-J', '-S', '-', '-t', this.name], { encoding: 'utf8' });
+  }
+
+  /** Types text literally (no Enter). */
+  type(text: string): void {
+    execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', this.name, '-l', text]);
+  }
+
+  /** Sends keys by name (Enter, C-c, C-d, C-j, Up, ...). */
+  keys(...keys: string[]): void {
+    execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', this.name, ...keys]);
+  }
+
+  /** Types a line and presses Enter. */
+  line(text: string): void {
+    this.type(text);
+    this.keys('Enter');
+  }
+
+  /** Polls the screen until `match` appears (after `after` characters of it, if given); returns the screen. */
+  async waitFor(match: string | RegExp, options: { after?: number; timeoutMs?: number } = {}): Promise<string> {
+    const deadline = Date.now() + (options.timeoutMs ?? WAIT_MS);
+    let screen = '';
+    for (;;) {
+      screen = this.screen();
+      const tail = screen.slice(options.after ?? 0);
+      if (typeof match === 'string' ? tail.includes(match) : match.test(tail)) return screen;
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${String(match)}. Screen:\n${screen}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Exit status once the program has ended, else undefined. */
+  exitStatus(): number | undefined {
+    const out = execFileSync('tmux', ['-L', this.socket, 'display-message', '-p', '-t', this.name, '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}'], { encoding: 'utf8' }).trim();
+    const [dead, status, signal] = out.split('|');
+    if (dead !== '1') return undefined;
+    if (status) return Number(status);
+    if (signal) return 128 + Number(signal);
+    return undefined; // tmux has not recorded the status yet
+  }
+
+  /** Waits for the program to end; resolves with its exit status. */
+  async waitForExit(timeoutMs = WAIT_MS): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = this.exitStatus();
+      if (status !== undefined) return status;
+      if (Date.now() > deadline) throw new Error(`mixtape did not exit. Screen:\n${this.screen()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Stops the tmux server of this session (and the program in it). */
+  kill(): void {
+    try {
+      execFileSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** Whether tmux is available (the pseudo-terminal tests need it). */
+export function hasTmux(): boolean {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
