@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { expect, it } from 'vitest';
 
-it('the MCP example lists and calls the test server tools, then stops the server', () => {
+it('the MCP example lists and calls the test server tools, then stops the server', { timeout: 60_000 }, () => {
   const out = execFileSync(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', 'examples/mcp-tools.ts'], { encoding: 'utf8' });
   const pid = /\(pid (\d+)\) over stdio/.exec(out)?.[1];
   expect(pid).toBeDefined();

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mcpTools } from '../src/index.js';
 import { testServerConfig } from './helpers.js';
 
-describe('MCP tools in an Agent run', () => {
+describe('MCP tools in an Agent run', { timeout: 60_000 }, () => {
   it('the model sees the namespaced tools; results come back in call order and isError is a failure', async () => {
     const { tools, close } = await mcpTools([testServerConfig('srv', { include: ['echo', 'add', 'fail'] })]);
     try {

@@ -95,7 +95,7 @@ describe('loadMcpConfigFile', () => {
     expect(() => parseMcpConfig({ mcpServers: [] })).toThrow("'mcpServers' must be an object");
   });
 
-  it('config-file servers run and are namespaced like programmatic ones (the Rust original forgot)', async () => {
+  it('config-file servers run and are namespaced like programmatic ones (the Rust original forgot)', { timeout: 60_000 }, async () => {
     const path = await writeConfig('runnable.json', {
       mcpServers: {
         local: {

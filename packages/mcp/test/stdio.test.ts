@@ -5,7 +5,7 @@ import { byName, processExists, runTool, testServerConfig } from './helpers.js';
 
 const ALL = ['echo', 'add', 'fail', 'slow', 'slow_running', 'stats', 'image', 'env', 'structured', 'resource', 'pid'];
 
-describe('MCP over stdio with the project test server', () => {
+describe('MCP over stdio with the project test server', { timeout: 60_000 }, () => {
   let toolset: McpToolset;
   beforeAll(() => {
     toolset = new McpToolset([testServerConfig('test')]);
@@ -86,7 +86,7 @@ describe('MCP over stdio with the project test server', () => {
   });
 });
 
-describe('McpClient lifecycle', () => {
+describe('McpClient lifecycle', { timeout: 60_000 }, () => {
   it('connects lazily: no process before the first use, one process for concurrent first uses', async () => {
     const client = new McpClient(testServerConfig('lazy'));
     try {
