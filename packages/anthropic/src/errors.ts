@@ -3,7 +3,7 @@
  * @module
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { ProviderError, abortedError, providerError, retryAfterMs, type ProviderErrorKind } from '@mixtape/core';
+import { ProviderError, abortedError, providerError, retryAfterMs, serverAllowsRetry, isRetryableStatus, type ProviderErrorKind } from '@mixtape/core';
 
 /** What to set when the key is missing or rejected. */
 export const ANTHROPIC_CREDENTIAL_HINT = 'set ANTHROPIC_API_KEY (or pass apiKey to anthropic())';
@@ -78,6 +78,7 @@ export function toProviderError(error: unknown, signal: AbortSignal | undefined,
       provider: PROVIDER,
       kind,
       status,
+      retryable: isRetryableStatus(status) && serverAllowsRetry(error.headers as Headers | undefined),
       detail: `${type ?? 'error'}: ${message}`,
       credentialHint: ANTHROPIC_CREDENTIAL_HINT,
       ...(after !== undefined && { retryAfterMs: after }),

@@ -309,4 +309,12 @@ describe('anthropic provider against the fake Messages API', () => {
     expect(error.kind).toBe('aborted');
     expect(await server.requests[0]!.ended).toBe('client_closed');
   });
+
+  it('does not retry when the server says x-should-retry: false', async () => {
+    server.script.error(500, { shouldRetry: false }).text('never');
+    const { error } = await failure(model(), ask('x'));
+    expect(error.status).toBe(500);
+    expect(error.retryable).toBe(false);
+    expect(server.requests).toHaveLength(1);
+  });
 });

@@ -3,7 +3,7 @@
  * @module
  */
 import OpenAI from 'openai';
-import { ProviderError, abortedError, kindForStatus, providerError, retryAfterMs, type ProviderErrorKind } from '@mixtape/core';
+import { ProviderError, abortedError, kindForStatus, providerError, retryAfterMs, serverAllowsRetry, isRetryableStatus, type ProviderErrorKind } from '@mixtape/core';
 
 /** What to set when the key is missing or rejected. */
 export const OPENAI_CREDENTIAL_HINT = 'set OPENAI_API_KEY (or pass apiKey)';
@@ -53,6 +53,7 @@ export function toOpenAIProviderError(
       provider,
       kind: kindForStatus(error.status),
       status: error.status,
+      retryable: isRetryableStatus(error.status) && serverAllowsRetry(error.headers as Headers | undefined),
       detail: `${type ?? 'error'}: ${message}`,
       credentialHint: OPENAI_CREDENTIAL_HINT,
       ...(after !== undefined && { retryAfterMs: after }),

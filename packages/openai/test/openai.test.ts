@@ -205,4 +205,13 @@ describe('OpenAI-compatible provider against the fake chat completions API', () 
     expect((caught as ProviderError).kind).toBe('aborted');
     expect(await server.requests[0]!.ended).toBe('client_closed');
   });
+
+  it('retries a stall before output after the idle timeout, and fails on a stall after output', async () => {
+    server.script.text('never', { fault: { kind: 'stall', afterEvents: 0 } }).text('second');
+    const { response } = await collect(model({ idleTimeoutMs: 200 }), ask('x'));
+    expect(response.content).toEqual([{ type: 'text', text: 'second' }]);
+    server.script.text('one two three', { fault: { kind: 'stall', afterEvents: 3 } });
+    const { error } = await failure(model({ idleTimeoutMs: 200 }), ask('x'));
+    expect(error.kind).toBe('stream');
+  });
 });

@@ -65,6 +65,8 @@ export type ScriptedResponse =
       retryAfter?: number;
       /** Sent as `retry-after-ms`. */
       retryAfterMs?: number;
+      /** Sent as `x-should-retry: true|false`. */
+      shouldRetry?: boolean;
       firstByteDelayMs?: number;
     }
   /** Resets the connection before any byte of the response. */

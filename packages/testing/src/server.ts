@@ -213,6 +213,7 @@ export async function startLoopbackServer(
     if (next.type === 'http_error') {
       if (next.retryAfter !== undefined) res.setHeader('retry-after', String(next.retryAfter));
       if (next.retryAfterMs !== undefined) res.setHeader('retry-after-ms', String(next.retryAfterMs));
+      if (next.shouldRetry !== undefined) res.setHeader('x-should-retry', String(next.shouldRetry));
       return options.writeError(res, next.status, next.message ?? `scripted HTTP ${next.status}`, next.errorType);
     }
     await handler(recorded, res, next);

@@ -149,3 +149,11 @@ export function retryAfterMs(headers: Headers | Record<string, string | undefine
   }
   return undefined;
 }
+
+/**
+ * Whether the server allows a retry: Anthropic and OpenAI send `x-should-retry: false` when
+ * retrying is pointless. Returns false only then; the status decides otherwise.
+ */
+export function serverAllowsRetry(headers: Headers | undefined | null): boolean {
+  return headers?.get?.('x-should-retry') !== 'false';
+}
