@@ -20,7 +20,7 @@ import {
   type ModelStreamEvent,
   type RetryInfo,
 } from '@mixtape/core';
-import { startFakeBedrock, type FakeBedrockServer } from '@mixtape/testing';
+import { corruptFrame, decodeFrame, eventFrame, exceptionFrame, startFakeBedrock, type FakeBedrockServer } from '@mixtape/testing';
 import { bedrock, BedrockModel, type BedrockOptions } from '@mixtape/bedrock';
 
 const credentials = { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake-secret' };
@@ -515,6 +515,18 @@ describe('fake Bedrock runtime', () => {
       { toolUse: { toolUseId: 'tu_9', name: 'add', input: { a: 1, b: 2 } } },
     ]);
     expect(server.requests[0]!.operation).toBe('converse');
+  });
+
+  it('encodes frames the way the event-stream codec reads them, and corrupts on request', () => {
+    expect(decodeFrame(eventFrame('messageStart', { role: 'assistant' }))).toEqual({
+      headers: { ':message-type': 'event', ':event-type': 'messageStart', ':content-type': 'application/json' },
+      body: { role: 'assistant' },
+    });
+    expect(decodeFrame(exceptionFrame('throttlingException', 'slow down')).headers).toMatchObject({
+      ':message-type': 'exception',
+      ':exception-type': 'throttlingException',
+    });
+    expect(() => decodeFrame(corruptFrame())).toThrow(/checksum/i);
   });
 
   it('tells the client when the script is used up', async () => {
