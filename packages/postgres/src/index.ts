@@ -18,3 +18,11 @@ export {
   type PostgresMigration,
   type PostgresStoreOptions,
 } from './database.js';
+export {
+  PostgresRunCoordinator,
+  CoordinatorError,
+  COORDINATION_MIGRATIONS,
+  COORDINATION_SCHEMA_COMPONENT,
+  type PostgresPendingApproval,
+  type PostgresRunCoordinatorOptions,
+} from './run-coordinator.js';
