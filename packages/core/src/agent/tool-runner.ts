@@ -82,7 +82,11 @@ export async function runToolCalls(calls: readonly ToolUseBlock[], ctx: ToolRunn
         ...(ctx.sessionId !== undefined ? { sessionId: ctx.sessionId } : {}),
       };
       let check = await ctx.authorizer.check(request);
-      if (check.decision === 'ask' && !ctx.interactive) check = { decision: 'denied', reason: `Tool '${call.name}' needs approval and no person is available to approve it. Grant it ahead of time (trustedTools, rules or a grant store).` };
+      if (check.decision === 'ask' && !ctx.interactive) {
+        const reason = `Tool '${call.name}' needs approval and no person is available to approve it. Grant it ahead of time (trustedTools, permissionRules or a grant in the grant store).`;
+        await ctx.authorizer.record(request, { action: 'deny', reason });
+        check = { decision: 'denied', reason };
+      }
       if (check.decision === 'ask') {
         let display: string | undefined;
         try {
