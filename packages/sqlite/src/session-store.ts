@@ -193,30 +193,38 @@ function finite(v: number | undefined): number {
  * ```
  */
 export class SqliteSessionStore implements SessionStore {
-  /** Absolute path of the database file (or `:memory:`). */
+  /** Absolute path of the database file (`:memory:` for an in-memory one, the file name of a passed database). */
   readonly path: string;
   /** Directory whose newest session `getOrCreateSession` returns. */
   readonly directory: string;
   readonly #busyTimeoutMs: number;
   readonly #db: SqliteDatabase;
+  readonly #owned: boolean;
+  #closed = false;
   readonly #sql: ReturnType<typeof prepare>;
 
   /**
    * Opens (or creates, with its parent folders) the database and brings its schema up to
    * date. Throws SessionError `storage` when the file cannot be opened or was written by a
    * newer Mixtape.
+   *
+   * @param pathOrDb database file (default {@link DEFAULT_SESSIONS_DB_PATH}), or an open
+   *   better-sqlite3 database to share with other stores (e.g. `SqliteGrantStore`); a passed
+   *   database is not closed by {@link close}, and should be opened with `openSqliteDatabase`
+   *   so it has the WAL, foreign-key and busy-timeout settings.
    */
-  constructor(path: string = DEFAULT_SESSIONS_DB_PATH, options: SqliteSessionStoreOptions = {}) {
-    this.path = path === ':memory:' ? path : resolve(path);
+  constructor(pathOrDb: string | SqliteDatabase = DEFAULT_SESSIONS_DB_PATH, options: SqliteSessionStoreOptions = {}) {
+    this.#owned = typeof pathOrDb === 'string';
+    this.path = typeof pathOrDb === 'string' ? (pathOrDb === ':memory:' ? pathOrDb : resolve(pathOrDb)) : pathOrDb.name;
     this.directory = options.directory ?? process.cwd();
     this.#busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
     let db: SqliteDatabase | undefined;
     try {
-      db = openSqliteDatabase(this.path, { busyTimeoutMs: this.#busyTimeoutMs });
+      db = typeof pathOrDb === 'string' ? openSqliteDatabase(this.path, { busyTimeoutMs: this.#busyTimeoutMs }) : pathOrDb;
       runMigrations(db, SESSION_SCHEMA_COMPONENT, SESSION_MIGRATIONS);
       this.#sql = prepare(db);
     } catch (e) {
-      db?.close();
+      if (this.#owned) db?.close();
       if (e instanceof SchemaTooNewError) throw new SessionError('storage', `SqliteSessionStore (${this.path}): ${e.message}`, { cause: e });
       throw this.#storageError('opening the database', e);
     }
@@ -360,16 +368,20 @@ export class SqliteSessionStore implements SessionStore {
     });
   }
 
-  /** Closes the database. Later calls fail with a `storage` error; closing twice is fine. */
+  /**
+   * Closes the database (not one passed to the constructor: its owner closes it). Later calls
+   * fail with a `storage` error; closing twice is fine.
+   */
   async close(): Promise<void> {
-    if (this.#db.open) this.#db.close();
+    this.#closed = true;
+    if (this.#owned && this.#db.open) this.#db.close();
   }
 
   // ---- internals ------------------------------------------------------------------------
 
   #run<T>(action: string, sessionId: string | undefined, fn: () => T): T {
     try {
-      if (!this.#db.open) throw new SessionError('storage', `SqliteSessionStore (${this.path}): ${action} failed: the store is closed. Create a new SqliteSessionStore.`);
+      if (this.#closed || !this.#db.open) throw new SessionError('storage', `SqliteSessionStore (${this.path}): ${action} failed: the store is closed. Create a new SqliteSessionStore.`);
       return fn();
     } catch (e) {
       throw this.#storageError(action, e, sessionId);

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type SessionMessage, SessionError } from '@mixtape/core';
-import { DEFAULT_SESSIONS_DB_PATH, SESSION_MIGRATIONS, SqliteSessionStore } from '@mixtape/sqlite';
+import { DEFAULT_SESSIONS_DB_PATH, SESSION_MIGRATIONS, SqliteSessionStore, openSqliteDatabase } from '@mixtape/sqlite';
 import { runTs } from './helpers.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'mixtape-sqlite-store-'));
@@ -59,6 +59,21 @@ describe('SqliteSessionStore: database file', () => {
     const versions = raw.prepare("SELECT version FROM schema_migrations WHERE component = 'sessions' ORDER BY version").pluck().all();
     expect(versions).toEqual(SESSION_MIGRATIONS.map((m) => m.version));
     raw.close();
+  });
+
+  it('shares an open database with other stores and leaves closing it to its owner', async () => {
+    const file = newFile();
+    const db = openSqliteDatabase(file);
+    const a = new SqliteSessionStore(db, { directory: '/a' });
+    const b = new SqliteSessionStore(db, { directory: '/b' });
+    expect(a.path).toBe(file);
+    const s = await a.createSession({ messages: [msg('user', 'shared')] });
+    expect((await b.getSession(s.id))!.messages[0]!.content).toBe('shared');
+    await a.close();
+    expect(db.open).toBe(true);
+    expect((await rejection(a.listSessions())).message).toMatch(/closed/);
+    expect((await b.listSessions()).map((x) => x.id)).toEqual([s.id]);
+    db.close();
   });
 
   it('deleting a session removes its message rows (foreign keys are on)', async () => {
