@@ -8,6 +8,8 @@ export {
   BedrockModel,
   resolveBedrockModel,
   DEFAULT_BEDROCK_MAX_TOKENS,
+  CONTEXT_1M_BETA,
+  CONTEXT_1M_TOKENS,
   type BedrockOptions,
   type ResolvedBedrockModel,
 } from './provider.js';

@@ -44,6 +44,12 @@ import { StreamAssembler } from './stream.js';
 /** Max output tokens of a call when neither the request nor the options say (the Rust original's default). */
 export const DEFAULT_BEDROCK_MAX_TOKENS = 4096;
 
+/** The Anthropic beta that enables Claude's 1M-token context window. */
+export const CONTEXT_1M_BETA = 'context-1m-2025-08-07';
+
+/** Context window with {@link BedrockOptions.context1m}. */
+export const CONTEXT_1M_TOKENS = 1_000_000;
+
 /** Options of {@link bedrock}. Everything is optional: region and credentials follow the standard AWS chain. */
 export interface BedrockOptions {
   /** AWS region; default from AWS_REGION / AWS_DEFAULT_REGION / the profile. */
@@ -68,6 +74,12 @@ export interface BedrockOptions {
   stopSequences?: string[];
   /** Extra `additionalModelRequestFields`, merged last (e.g. `{ anthropic_beta: [...] }`). */
   additionalFields?: Record<string, unknown>;
+  /**
+   * Claude's 1M-token context window (beta; long prompts cost more): adds the
+   * `context-1m-2025-08-07` beta to `anthropic_beta` and reports a 1,000,000-token context window
+   * in `info`. Ignored for other models.
+   */
+  context1m?: boolean;
   /**
    * Prompt caching with cache points (Claude and Nova only; ignored for other models). `true`
    * caches the system prompt, the tools (Claude) and the conversation so far. Default off.
@@ -146,8 +158,17 @@ export class BedrockModel implements Model {
   constructor(model: ModelInfo | string, options: BedrockOptions = {}) {
     const resolved = resolveBedrockModel(model, options.inferenceProfile);
     this.modelId = resolved.modelId;
-    if (resolved.info) this.info = resolved.info;
     if (resolved.vendor) this.vendor = resolved.vendor;
+    const long = options.context1m === true && resolved.vendor === 'anthropic';
+    if (resolved.info) this.info = long ? { ...resolved.info, contextWindow: CONTEXT_1M_TOKENS } : resolved.info;
+    if (long) {
+      const extra = options.additionalFields ?? {};
+      const betas = Array.isArray(extra.anthropic_beta) ? (extra.anthropic_beta as unknown[]) : [];
+      options = {
+        ...options,
+        additionalFields: { ...extra, anthropic_beta: betas.includes(CONTEXT_1M_BETA) ? betas : [...betas, CONTEXT_1M_BETA] },
+      };
+    }
     this.options = options;
     this.client = options.client ?? createClient(options);
   }

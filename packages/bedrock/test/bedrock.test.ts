@@ -342,6 +342,19 @@ describe('bedrock provider: prompt caching and model fields', () => {
     expect(server.requests[1]!.body.additionalModelRequestFields).toEqual({ inferenceConfig: { topK: 20 } });
   });
 
+  it("turns on Claude's 1M context window once, and reports it in info", async () => {
+    server.script.text('long').text('nova');
+    const m = model(ClaudeSonnet4_6, { context1m: true, additionalFields: { anthropic_beta: ['context-1m-2025-08-07', 'other-beta'] } });
+    expect(m.info?.contextWindow).toBe(1_000_000);
+    expect(ClaudeSonnet4_6.contextWindow).toBe(200_000);
+    await collect(m);
+    expect(server.requests[0]!.body.additionalModelRequestFields).toEqual({ anthropic_beta: ['context-1m-2025-08-07', 'other-beta'] });
+    const nova = model(NovaPro, { context1m: true });
+    expect(nova.info).toBe(NovaPro);
+    await collect(nova);
+    expect(server.requests[1]!.body.additionalModelRequestFields).toBeUndefined();
+  });
+
   it('resolves model ids: catalogue profile, explicit profile, none, plain strings, ARNs', () => {
     const opts = { region: 'us-east-1', credentials, endpoint: server.url };
     expect(bedrock(ClaudeSonnet4_6, opts).modelId).toBe('global.anthropic.claude-sonnet-4-6');
