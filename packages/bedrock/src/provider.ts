@@ -104,6 +104,9 @@ export interface ResolvedBedrockModel {
 
 /** Resolves a catalogue entry or id string to the model id sent to Bedrock. */
 export function resolveBedrockModel(model: ModelInfo | string, profile?: InferenceProfile | null): ResolvedBedrockModel {
+  if (profile && !INFERENCE_PROFILES.includes(profile)) {
+    throw providerError({ provider: 'bedrock', kind: 'invalid_request', retryable: false, detail: `unknown inference profile '${profile}' (use ${INFERENCE_PROFILES.join(', ')} or null)` });
+  }
   if (typeof model === 'string') {
     const id = model.trim();
     if (!id) {
@@ -123,9 +126,6 @@ export function resolveBedrockModel(model: ModelInfo | string, profile?: Inferen
       retryable: false,
       detail: `${model.name} has no Bedrock model id in the catalogue; pass its Bedrock model id as a string, e.g. bedrock('anthropic.…')`,
     });
-  }
-  if (profile && !INFERENCE_PROFILES.includes(profile)) {
-    throw providerError({ provider: 'bedrock', kind: 'invalid_request', retryable: false, detail: `unknown inference profile '${profile}' (use ${INFERENCE_PROFILES.join(', ')} or null)` });
   }
   const chosen = profile === undefined ? model.bedrockProfile : profile ?? undefined;
   const vendor = model.vendor ?? vendorOfBedrockId(model.bedrockId);

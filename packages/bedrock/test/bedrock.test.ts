@@ -371,6 +371,7 @@ describe('bedrock provider: prompt caching and model fields', () => {
     expect(bedrock(arn, opts).modelId).toBe(arn);
     expect(() => bedrock(ClaudeOpus4_7, opts)).toThrow(/Claude Opus 4.7 has no Bedrock model id/);
     expect(() => bedrock('  ', opts)).toThrow(ProviderError);
+    expect(() => bedrock('amazon.nova-pro-v1:0', { ...opts, inferenceProfile: 'mars' as never })).toThrow(/unknown inference profile 'mars'/);
   });
 
   it('sends an ARN model id URL-encoded in the path', async () => {
