@@ -271,6 +271,7 @@ export class Agent {
     };
 
     try {
+      emit({ type: 'run_started', input: prompt, ...(this.session?.id !== undefined ? { sessionId: this.session.id } : {}) });
       // 1. Context files, resolved on every run.
       let context: ContextLoadResult | undefined;
       try {
@@ -292,10 +293,8 @@ export class Agent {
           throw new AgentError('session', `Could not load the session: ${(error as Error).message}`, { cause: error });
         }
         this.history = loaded.messages;
-        emit({ type: 'run_started', input: prompt, sessionId: loaded.id });
         if (loaded.messages.length > 0) emit({ type: 'session_resumed', sessionId: loaded.id, messageCount: loaded.storedCount, createdAt: loaded.createdAt, repaired: loaded.repaired });
       } else {
-        emit({ type: 'run_started', input: prompt });
         closeDanglingToolCalls(this.history);
       }
       if (signal.aborted) throw new AgentAbortedError(signal.reason);

@@ -42,7 +42,41 @@ export interface StreamModelCallOptions<Raw> {
   toError(error: unknown, beforeOutput: boolean): ProviderError;
 }
 
-class IdleTimeout extends Error {}
+/**
+ * Aborts `controller` when nothing happened for `ms`. One timer per attempt that re-arms itself
+ * (cheaper than a timer per event); `touch()` records activity.
+ */
+class Watchdog {
+  private last = performance.now();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  timedOut = false;
+
+  constructor(
+    private readonly ms: number,
+    private readonly controller: AbortController,
+  ) {
+    if (ms > 0) this.arm(ms);
+  }
+
+  private arm(delay: number): void {
+    this.timer = setTimeout(() => {
+      const idle = performance.now() - this.last;
+      if (idle >= this.ms) {
+        this.timedOut = true;
+        this.controller.abort(new Error(`no data for ${this.ms} ms`));
+      } else this.arm(this.ms - idle);
+    }, delay);
+    this.timer.unref?.();
+  }
+
+  touch(): void {
+    this.last = performance.now();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
 
 /** Links `outer` into a new controller (AbortSignal.any needs Node 20.3; this works on every 20.x). */
 function linkedController(outer: AbortSignal | undefined): { controller: AbortController; unlink: () => void } {
@@ -52,24 +86,6 @@ function linkedController(outer: AbortSignal | undefined): { controller: AbortCo
   if (outer.aborted) onAbort();
   else outer.addEventListener('abort', onAbort, { once: true });
   return { controller, unlink: () => outer.removeEventListener('abort', onAbort) };
-}
-
-/** Races `promise` against the idle timeout; on timeout aborts `controller` and throws IdleTimeout. */
-async function withIdle<T>(promise: Promise<T>, ms: number, controller: AbortController): Promise<T> {
-  if (!ms) return promise;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new IdleTimeout());
-      controller.abort(new IdleTimeout());
-    }, ms);
-  });
-  promise.catch(() => {}); // settles after a timeout; nobody waits for it then
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
@@ -88,42 +104,47 @@ export async function* streamModelCall<Raw>(o: StreamModelCallOptions<Raw>): Asy
       retryable: beforeOutput,
       detail: `no data from the server for ${idleMs} ms (the stream stalled${beforeOutput ? ' before any output' : ''})`,
     });
-  const fail = (error: unknown, beforeOutput: boolean): ProviderError => {
+  const fail = (error: unknown, beforeOutput: boolean, watchdog: Watchdog): ProviderError => {
     if (signal?.aborted) return abortedError(signal, provider, error);
-    if (error instanceof IdleTimeout) return stalled(beforeOutput);
+    if (watchdog.timedOut) return stalled(beforeOutput);
     return o.toError(error, beforeOutput);
   };
 
   const attempt = await withRetry(
     async () => {
       const { controller, unlink } = linkedController(signal);
+      const watchdog = new Watchdog(idleMs, controller);
       const assembler = o.assembler();
       let opened: OpenedStream<Raw> | undefined;
       try {
-        opened = await withIdle(o.open(controller.signal), idleMs, controller);
+        opened = await o.open(controller.signal);
         const pending: ModelStreamEvent[] = [];
         let done = false;
         while (pending.length === 0) {
-          const r = await withIdle(opened.events.next(), idleMs, controller);
+          const r = await opened.events.next();
+          watchdog.touch();
           if (r.done) {
             done = true;
             break;
           }
           assembler.handle(r.value, pending);
         }
-        return { controller, unlink, assembler, opened, pending, done };
+        // Some SDKs end a stream quietly when it is aborted.
+        if (done && watchdog.timedOut) throw stalled(true);
+        return { controller, unlink, watchdog, assembler, opened, pending, done };
       } catch (error) {
+        watchdog.stop();
         opened?.cancel();
         controller.abort();
         unlink();
-        throw fail(error, true);
+        throw fail(error, true, watchdog);
       }
     },
     o.retry,
     { ...(signal && { signal }), provider, ...(o.onRetry && { onRetry: o.onRetry }) },
   );
 
-  const { controller, unlink, assembler, opened, pending } = attempt;
+  const { controller, unlink, watchdog, assembler, opened, pending } = attempt;
   let done = attempt.done;
   let finished = false;
   try {
@@ -131,10 +152,11 @@ export async function* streamModelCall<Raw>(o: StreamModelCallOptions<Raw>): Asy
     while (!done) {
       let r: IteratorResult<Raw>;
       try {
-        r = await withIdle(opened.events.next(), idleMs, controller);
+        r = await opened.events.next();
       } catch (error) {
-        throw fail(error, false);
+        throw fail(error, false, watchdog);
       }
+      watchdog.touch();
       if (r.done) break;
       const out: ModelStreamEvent[] = [];
       assembler.handle(r.value, out);
@@ -142,10 +164,12 @@ export async function* streamModelCall<Raw>(o: StreamModelCallOptions<Raw>): Asy
     }
     // Some SDKs end the stream quietly when it is aborted.
     if (signal?.aborted) throw abortedError(signal, provider);
+    if (watchdog.timedOut) throw stalled(false);
     const response = assembler.finish();
     finished = true;
     yield { type: 'response', response };
   } finally {
+    watchdog.stop();
     if (!finished) {
       // The caller stopped early or something failed: cancel the HTTP request at once.
       opened.cancel();

@@ -37,12 +37,12 @@ class MemoryData {
 }
 
 /** Zero totals. */
-export function emptyUsage(): SessionUsage {
+export function emptySessionUsage(): SessionUsage {
   return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
 }
 
 /** Adds a partial usage to totals (missing or non-finite values count as 0). */
-export function addUsage(total: SessionUsage, add: Partial<SessionUsage>): SessionUsage {
+export function addSessionUsage(total: SessionUsage, add: Partial<SessionUsage>): SessionUsage {
   const n = (v: number | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
   return {
     inputTokens: total.inputTokens + n(add.inputTokens),
@@ -127,7 +127,7 @@ export class MemorySessionStore implements SessionStore {
     };
     if (opts.title !== undefined) session.title = opts.title;
     if (opts.forkedFrom !== undefined) session.forkedFrom = opts.forkedFrom;
-    session.usage = emptyUsage();
+    session.usage = emptySessionUsage();
     this.#data.sessions.set(id, { session, seq: this.#data.next() });
     return structuredClone(session);
   }
@@ -167,7 +167,7 @@ export class MemorySessionStore implements SessionStore {
         messageCount: s.messages.length,
         createdAt: new Date(s.createdAt.getTime()),
         updatedAt: new Date(s.updatedAt.getTime()),
-        usage: { ...(s.usage ?? emptyUsage()) },
+        usage: { ...(s.usage ?? emptySessionUsage()) },
       };
       if (s.title !== undefined) summary.title = s.title;
       return summary;
@@ -186,7 +186,7 @@ export class MemorySessionStore implements SessionStore {
 
   async recordUsage(id: string, usage: Partial<SessionUsage>): Promise<void> {
     const stored = this.#get(id);
-    stored.session.usage = addUsage(stored.session.usage ?? emptyUsage(), usage);
+    stored.session.usage = addSessionUsage(stored.session.usage ?? emptySessionUsage(), usage);
   }
 
   /** Nothing to release; the sessions stay available to views sharing them. */

@@ -3,7 +3,7 @@
  * pass. Mixtape runs it against the memory, JSON file and SQLite stores.
  * @module
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { requireVitest } from './vitest-runtime.js';
 import { hashParams } from '../permissions/canonical-json.js';
 import { type AuditEntry, type GrantStore, GrantStoreError } from '../permissions/grant.js';
 
@@ -15,6 +15,7 @@ export interface GrantStoreConformanceOptions {
 
 /** Registers the grant store suite. `makeStore` must return a new, empty store each call. */
 export function runGrantStoreConformance(name: string, makeStore: () => GrantStore | Promise<GrantStore>, options: GrantStoreConformanceOptions = {}): void {
+  const { afterAll, describe, expect, it } = requireVitest('runGrantStoreConformance');
   describe(`GrantStore conformance: ${name}`, () => {
     if (options.cleanup) afterAll(options.cleanup);
 

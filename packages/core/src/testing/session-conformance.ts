@@ -8,7 +8,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import type * as Vitest from 'vitest';
+import { requireVitest } from './vitest-runtime.js';
 import type { ContentBlock } from '../messages.js';
 import { exportSession, forkSession, importSession, SESSION_EXPORT_FORMAT } from '../session/portable.js';
 import { type Session, type SessionMessage, type SessionStore, SessionError } from '../session/types.js';
@@ -32,13 +32,6 @@ export interface SessionStoreConformanceOptions {
   teardown?: () => void | Promise<void>;
 }
 
-// Loaded when present (top-level await): importing `@mixtape/core/testing` must not require vitest.
-const vitest: typeof Vitest | null = await import('vitest').catch(() => null);
-
-function requireVitest(): typeof Vitest {
-  if (!vitest) throw new Error('runSessionStoreConformance needs vitest: install it (npm install -D vitest) and call it from a test file.');
-  return vitest;
-}
 
 const ZERO_USAGE = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
 
@@ -115,7 +108,7 @@ export function losslessFixture(): SessionMessage[] {
 }
 
 function expectSessionError(e: unknown, kind: SessionError['kind']): void {
-  const { expect } = requireVitest();
+  const { expect } = requireVitest('runSessionStoreConformance');
   expect(e).toBeInstanceOf(SessionError);
   expect((e as SessionError).kind).toBe(kind);
 }
@@ -142,7 +135,7 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
  * ```
  */
 export function runSessionStoreConformance(name: string, makeStore: MakeSessionStore, options: SessionStoreConformanceOptions = {}): void {
-  const { afterAll, afterEach, describe, expect, it } = requireVitest();
+  const { afterAll, afterEach, describe, expect, it } = requireVitest('runSessionStoreConformance');
   describe(`SessionStore conformance: ${name}`, () => {
     const opened: SessionStore[] = [];
     const newDirectory = () => `/conformance/${randomUUID()}`;
