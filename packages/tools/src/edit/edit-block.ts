@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { tool, type Tool } from '@mixtape/core';
-import { createTwoFilesPatch, diffLines } from 'diff';
+import { diffLines, structuredPatch } from 'diff';
 import { z } from 'zod';
 import { resolveInRoot, rootOf, type RootOptions } from '../confine.js';
 import { fsError, ToolError } from '../errors.js';
@@ -60,7 +60,10 @@ export function editBlockTool(options: EditOptions = {}): Tool<z.output<typeof e
       `otherwise nothing is written. With no exact occurrence, the most similar block (similarity >= fuzzy_threshold, default ${DEFAULT_FUZZY_THRESHOLD}) is replaced once. ` +
       'Line endings (CRLF) and UTF-8 text are kept.',
     input: editInput,
-    formatInput: (input) => createTwoFilesPatch(input.file_path, input.file_path, input.old_string, input.new_string, 'old', 'new', { context: 0 }).split('\n').slice(2).join('\n'),
+    formatInput: (input) => {
+      const patch = structuredPatch(input.file_path, input.file_path, input.old_string, input.new_string, '', '', { context: 0 });
+      return [input.file_path, ...patch.hunks.flatMap((h) => h.lines)].join('\n');
+    },
     async execute(input) {
       const file = await resolveInRoot(root, input.file_path);
       let original: string;

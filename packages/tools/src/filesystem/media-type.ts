@@ -2,8 +2,34 @@
  * Media type of a file: magic bytes first (file-type), then the extension (mime-types).
  * @module
  */
+import { open } from 'node:fs/promises';
 import { fileTypeFromFile } from 'file-type';
 import mime from 'mime-types';
+
+const TEXTUAL = /^text\/|[/+](json|xml|javascript|ecmascript|yaml|x-sh|x-python|x-httpd-php|sql|toml)$/;
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** True when the first 8 KiB have no NUL byte and decode as UTF-8 (a cut last character is allowed). */
+async function looksLikeText(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(8192);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const head = buffer.subarray(0, bytesRead);
+    if (head.includes(0)) return false;
+    for (let trim = 0; trim < 4 && trim <= head.length; trim++) {
+      try {
+        decoder.decode(head.subarray(0, head.length - trim));
+        return true;
+      } catch {
+        if (bytesRead < buffer.length) return false; // whole file read: no cut character to excuse
+      }
+    }
+    return false;
+  } finally {
+    await handle.close();
+  }
+}
 
 /** The media type of a regular file, or null when neither its bytes nor its name tell. */
 export async function mediaTypeOf(file: string): Promise<string | null> {
@@ -14,5 +40,7 @@ export async function mediaTypeOf(file: string): Promise<string | null> {
     // Unreadable or not a regular file: fall back to the name.
   }
   const byName = mime.lookup(file);
+  // Text files: trust the extension only when it names a text type (mime-types maps .ts to video/mp2t).
+  if (await looksLikeText(file).catch(() => false)) return byName !== false && TEXTUAL.test(byName) ? byName : 'text/plain';
   return byName === false ? null : byName;
 }

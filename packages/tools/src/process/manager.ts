@@ -241,11 +241,12 @@ export class ProcessManager {
     try {
       process.kill(-pid, signal);
     } catch {
-      try {
-        entry.child.kill(signal);
-      } catch {
-        // already gone
-      }
+      // No such group yet (the child has not reached setsid) or already gone: signal the child itself.
+    }
+    try {
+      entry.child.kill(signal);
+    } catch {
+      // already gone
     }
   }
 
@@ -260,15 +261,20 @@ export class ProcessManager {
       return 'terminated';
     }
     this.signal(pid, 'SIGKILL');
-    await entry.exited;
+    await this.exitedWithin(entry, graceMs + 1_000);
     entry.status = 'killed';
     return 'killed';
+  }
+
+  /** Waits for the exit of a process, at most `ms` (SIGKILL cannot be refused, but a wait must never hang a tool call). */
+  private exitedWithin(entry: Entry, ms: number): Promise<void> {
+    return Promise.race([entry.exited, new Promise<void>((r) => setTimeout(r, ms).unref())]);
   }
 
   /** Kills every running session (SIGKILL) and waits for them to exit. */
   async shutdown(): Promise<void> {
     const running = [...this.sessions.values()].filter((e) => e.status === 'running');
     for (const e of running) this.signal(e.pid, 'SIGKILL');
-    await Promise.all(running.map((e) => e.exited));
+    await Promise.all(running.map((e) => this.exitedWithin(e, this.killGraceMs)));
   }
 }
