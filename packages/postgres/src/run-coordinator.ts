@@ -74,6 +74,8 @@ export class PostgresRunCoordinator {
   #conn: Promise<{ client: pg.Client | pg.PoolClient; pid: number }> | undefined;
   #ready: Promise<void> | undefined;
   #closed = false;
+  /** Queries on the dedicated connection run one after another (pg 9 drops its implicit queue). */
+  #serial: Promise<unknown> = Promise.resolve();
 
   constructor(options: PostgresRunCoordinatorOptions) {
     this.#handle = openPool(options, 'PostgresRunCoordinator');
@@ -87,8 +89,7 @@ export class PostgresRunCoordinator {
     if (this.#locked.has(threadId)) return null; // advisory locks are re-entrant within one connection
     this.#locked.add(threadId);
     try {
-      const { client } = await this.#connection();
-      const r = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${ADVISORY_KEY_SQL}) AS ok`, [this.#lockKey(threadId)]);
+      const r = await this.#onConnection((client) => client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${ADVISORY_KEY_SQL}) AS ok`, [this.#lockKey(threadId)]));
       if (!r.rows[0]?.ok) {
         this.#locked.delete(threadId);
         return null;
@@ -103,8 +104,7 @@ export class PostgresRunCoordinator {
         if (!held) return;
         held = false;
         try {
-          const conn = await this.#conn;
-          await conn?.client.query(`SELECT pg_advisory_unlock(${ADVISORY_KEY_SQL})`, [this.#lockKey(threadId)]);
+          if (this.#conn) await this.#onConnection((client) => client.query(`SELECT pg_advisory_unlock(${ADVISORY_KEY_SQL})`, [this.#lockKey(threadId)]));
         } catch {
           // The connection is gone, and with it the lock.
         } finally {
@@ -171,8 +171,10 @@ export class PostgresRunCoordinator {
   /** Frees every lock of this instance and closes its connections (the pool too, when the coordinator made it). */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#closed = true;
     const conn = await this.#conn?.catch(() => undefined);
+    // Free the locks before closing: the server notices a closed connection a moment later.
+    if (conn) await this.#onConnection((client) => client.query('SELECT pg_advisory_unlock_all()')).catch(() => {});
+    this.#closed = true;
     if (conn) {
       if ('release' in conn.client) conn.client.release(true);
       else await conn.client.end().catch(() => {});
@@ -180,6 +182,12 @@ export class PostgresRunCoordinator {
     this.#waiting.clear();
     this.#locked.clear();
     if (this.#handle.owned) await this.#handle.pool.end();
+  }
+
+  #onConnection<T>(fn: (client: pg.Client | pg.PoolClient) => Promise<T>): Promise<T> {
+    const run = this.#serial.then(async () => fn((await this.#connection()).client));
+    this.#serial = run.catch(() => {});
+    return run;
   }
 
   #lockKey(threadId: string): string {

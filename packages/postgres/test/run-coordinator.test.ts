@@ -8,7 +8,7 @@ describePostgres('PostgresRunCoordinator', () => {
     url = await createTestDatabase('coordinator');
   });
 
-  it('one run per thread across instances; a lock is freed by release and by the instance going away', async () => {
+  it('one run per thread across instances; a lock is freed by release and when the instance closes', async () => {
     const a = new PostgresRunCoordinator({ connectionString: url });
     const b = new PostgresRunCoordinator({ connectionString: url });
     const lease = await a.tryLock('thread-1');
