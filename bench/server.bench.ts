@@ -72,7 +72,7 @@ async function httpRun(url: string, threadId: string, i: number): Promise<void> 
 async function measure(label: string, makeStore: () => SessionStore, makeCoordinator: () => RunCoordinator): Promise<string[]> {
   const fake = await startFakeAnthropic();
   for (let i = 0; i < 2 * CONCURRENT_THREADS * RUNS_PER_THREAD + 20; i++) fake.script.text(ANSWER);
-  const model = anthropic('claude-sonnet-4-6', { baseURL: fake.baseURL, apiKey: 'fake-key', retry: { maxRetries: 0 } });
+  const model = anthropic('claude-sonnet-4-6', { baseURL: fake.baseURL, apiKey: 'fake-key', retry: { maxAttempts: 1 } });
   const store = makeStore();
   const coordinator = makeCoordinator();
   try {
