@@ -37,6 +37,8 @@ beforeAll(async () => {
       case '/image':
         res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.from([0x89, 0x50]));
         return;
+      case '/hang':
+        return; // never answers: the client's timeout must end the call
       case '/private':
         res.writeHead(200, { 'content-type': 'text/plain' }).end('private');
         return;
@@ -47,7 +49,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => {
+  server.closeAllConnections();
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+});
 beforeEach(() => {
   requests = [];
 });
@@ -89,6 +94,10 @@ describe('fetch with an explicit allowance for 127.0.0.1', () => {
 
   it('checks every redirect hop: a redirect to a metadata address is refused before connecting', async () => {
     await expect(call(allowed(), { url: `${base}/redirect-metadata` })).rejects.toBeInstanceOf(BlockedAddressError);
+  });
+
+  it('gives up after timeout_ms when the server does not answer', async () => {
+    await expect(call(fetchTool({ allowHosts: ['127.0.0.1'], respectRobots: false }), { url: `${base}/hang`, timeout_ms: 200 })).rejects.toThrow(/aborted or timed out/);
   });
 
   it('allowPrivateNetwork allows every address', async () => {
