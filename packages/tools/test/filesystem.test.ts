@@ -40,6 +40,13 @@ describe('read_file', () => {
     expect(text).toMatch(/Showing lines 1-10 .*1000-character limit.*offset=10/);
   });
 
+  it('shows the start of a single line longer than the limit instead of nothing', async () => {
+    await writeFile(path.join(root, 'min.js'), `${'m'.repeat(5_000)}\nnext line\n`);
+    const text = await callText(readFileTool({ root, maxChars: 1_000 }), { path: 'min.js' });
+    expect(text).toContain('Line 1 is 5000 characters long; only its first 1000 characters are shown.');
+    expect(text).toContain('offset=1');
+  });
+
   it('returns images as image content and refuses other binary files', async () => {
     await writeFile(path.join(root, 'dot.png'), PNG);
     const result = await call(t('read_file'), { path: 'dot.png' });

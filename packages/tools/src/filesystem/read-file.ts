@@ -76,6 +76,12 @@ async function readLines(file: string, offset: number, length: number | undefine
       }
       const rendered = (lineNumbers ? `${String(index + 1).padStart(6)}\t${line}` : line) + '\n';
       if (out.length + rendered.length > maxChars) {
+        if (shown === 0) {
+          // A single line longer than the whole budget (minified code, logs): show its start.
+          out = `${rendered.slice(0, maxChars)}\n[Line ${index + 1} is ${line.length} characters long; only its first ${maxChars} characters are shown.]\n`;
+          shown = 1;
+          index++;
+        }
         truncatedByChars = true;
         moreLines = true;
         break;
