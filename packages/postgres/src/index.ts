@@ -26,3 +26,4 @@ export {
   type PostgresPendingApproval,
   type PostgresRunCoordinatorOptions,
 } from './run-coordinator.js';
+export { PostgresGrantStore, GRANT_MIGRATIONS, GRANT_SCHEMA_COMPONENT, type PostgresGrantStoreOptions } from './grant-store.js';
