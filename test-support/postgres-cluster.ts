@@ -4,7 +4,7 @@
  *
  * `initdb` refuses to run as root, so as root the cluster is created and run as the `postgres`
  * user (through `runuser`), with the folder owned by that user. The binaries are looked up in
- * `$PG_BIN`, then Debian's `/usr/lib/postgresql/<version>/bin` (newest version), then `PATH`.
+ * `$PG_BIN` (only there when it is set), else Debian's `/usr/lib/postgresql/<version>/bin` (newest version), then `PATH`.
  * @module
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -33,8 +33,10 @@ export function postgresUnavailableReason(): string | null {
 }
 
 function findBinDir(): string | null {
+  // PG_BIN, when set, is the only place looked at (also a way to run the suite as if
+  // PostgreSQL were missing: PG_BIN=/nonexistent).
+  if (process.env.PG_BIN) return existsSync(join(process.env.PG_BIN, 'initdb')) && existsSync(join(process.env.PG_BIN, 'pg_ctl')) ? process.env.PG_BIN : null;
   const candidates: string[] = [];
-  if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
   const debian = '/usr/lib/postgresql';
   if (existsSync(debian)) {
     const versions = readdirSync(debian)
