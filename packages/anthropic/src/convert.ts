@@ -64,7 +64,8 @@ export function toAnthropicBlock(block: ContentBlock): ContentBlockParam | undef
       // The API rejects empty text blocks.
       return block.text === '' ? undefined : { type: 'text', text: block.text };
     case 'tool_use':
-      return { type: 'tool_use', id: block.id, name: block.name, input: (block.input ?? {}) as Record<string, unknown> };
+      // The API takes only objects; an input that was not one (cut-off JSON) goes back as {}.
+      return { type: 'tool_use', id: block.id, name: block.name, input: (isPlainObject(block.input) ? block.input : {}) as Record<string, unknown> };
     case 'tool_result':
       return {
         type: 'tool_result',
@@ -121,4 +122,8 @@ export function toAnthropicTools(tools: readonly ToolDefinition[], cache: boolea
     input_schema: { type: 'object', ...t.inputSchema } as Anthropic.Messages.Tool.InputSchema,
     ...(cache && i === tools.length - 1 && { cache_control: EPHEMERAL }),
   }));
+}
+
+function isPlainObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

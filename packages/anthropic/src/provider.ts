@@ -142,6 +142,7 @@ export class AnthropicModel implements Model {
       ...(apiKey ? { apiKey, authToken: null } : { authToken: authToken!, apiKey: null }),
       ...(this.options.baseURL && { baseURL: this.options.baseURL }),
       maxRetries: 0, // our retry policy is the only one
+      logLevel: 'off', // errors reach the caller as ProviderErrors; the SDK must not print them
       ...(this.options.timeoutMs !== undefined && { timeout: this.options.timeoutMs }),
       ...(this.options.headers && { defaultHeaders: this.options.headers }),
     });
@@ -305,12 +306,9 @@ export class MessageAccumulator implements StreamAssembler<Anthropic.Messages.Ra
         } catch {
           // Cut off by max_tokens: the call is incomplete; drop it and keep stop reason max_tokens.
           if (stopReason === 'max_tokens') continue;
-          throw providerError({
-            provider: ANTHROPIC_PROVIDER,
-            kind: 'stream',
-            retryable: false,
-            detail: `the input of tool call ${p.block.name} (${p.block.id}) is not valid JSON: ${json.slice(0, 200)}`,
-          });
+          // Otherwise keep the raw text: the agent tells the model its input was not a JSON
+          // object and the run goes on (the model can retry), as with any invalid input.
+          p.block.input = json;
         }
       }
       content.push(p.block);

@@ -6,6 +6,7 @@
 import type { Message, ToolResultContent } from './messages.js';
 import type { StopReason, Usage } from './model.js';
 import type { GrantScope } from './permissions/types.js';
+import type { AgentErrorKind } from './agent/errors.js';
 
 interface Base {
   runId: string;
@@ -16,7 +17,17 @@ export type AgentEvent = Base &
   (
     | { type: 'run_started'; input: string; sessionId?: string }
     | { type: 'run_completed'; output: string; durationMs: number; usage: Usage; costUsd?: number; steps: number }
-    | { type: 'run_failed'; error: string; errorName: string; durationMs: number; aborted: boolean }
+    | {
+        type: 'run_failed';
+        error: string;
+        errorName: string;
+        /** Why the run failed (AgentError kind). */
+        kind: AgentErrorKind;
+        /** The provider's error kind and HTTP status, when a provider call failed. */
+        provider?: { kind: string; status?: number; attempts?: number };
+        durationMs: number;
+        aborted: boolean;
+      }
     | { type: 'model_call_started'; step: number; messageCount: number; toolCount: number }
     | { type: 'model_call_streaming'; delta: string; accumulatedLength: number; kind: 'text' | 'thinking' }
     | {

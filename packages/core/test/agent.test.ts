@@ -176,6 +176,7 @@ describe('Agent run loop', () => {
     expect((error as MaxStepsError).message).toContain('maxSteps');
     expect(model.requests).toHaveLength(3);
     expect(events.types().at(-1)).toBe('run_failed');
+    expect(events.ofType('run_failed')[0]!.kind).toBe('max_steps');
   });
 
   it('fails clearly when the script runs out', async () => {

@@ -162,6 +162,7 @@ export class OpenAIChatModel implements Model {
       apiKey: this.options.apiKey,
       ...(this.options.baseURL && { baseURL: this.options.baseURL }),
       maxRetries: 0, // our retry policy is the only one
+      logLevel: 'off', // errors reach the caller as ProviderErrors; the SDK must not print them
       ...(this.options.timeoutMs !== undefined && { timeout: this.options.timeoutMs }),
       ...(this.options.headers && { defaultHeaders: this.options.headers }),
     });
@@ -286,12 +287,8 @@ export class ChunkAccumulator implements StreamAssembler<Chunk> {
         input = call.args.trim() === '' ? {} : JSON.parse(call.args);
       } catch {
         if (stopReason === 'max_tokens') continue;
-        throw providerError({
-          provider: this.provider,
-          kind: 'stream',
-          retryable: false,
-          detail: `the arguments of tool call ${call.name} (${call.id}) are not valid JSON: ${call.args.slice(0, 200)}`,
-        });
+        // Keep the raw text: the agent returns "not a JSON object" to the model and goes on.
+        input = call.args;
       }
       // Some servers send "null" for no arguments: the input is {} all the same.
       content.push({ type: 'tool_use', id: call.id, name: call.name, input: input ?? {} });

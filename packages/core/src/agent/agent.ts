@@ -14,6 +14,7 @@ import type { PermissionResponse, ToolAuthorizer, ToolCallRequest } from '../per
 import { ApprovalQueue, type PendingApproval } from '../permissions/approval-queue.js';
 import { isInteractiveTerminal, PermissionAuthorizer } from '../permissions/authorizer.js';
 import { SessionError } from '../session/types.js';
+import { ProviderError } from '../providers/errors.js';
 import { INTERRUPTED_TOOL_RESULT } from '../session/convert.js';
 import { estimateMessageTokens, estimateTextTokens } from '../tokens.js';
 import { tool as defineTool, type Tool } from '../tools/tool.js';
@@ -384,7 +385,16 @@ export class Agent {
       }
       if (persistedAny && this.session?.id) emit({ type: 'session_saved', sessionId: this.session.id, messageCount: this.session.count });
       const err = error as AgentError;
-      emit({ type: 'run_failed', error: err.message, errorName: err.name, durationMs: performance.now() - started, aborted: err instanceof AgentAbortedError });
+      const cause = err.cause instanceof ProviderError ? err.cause : undefined;
+      emit({
+        type: 'run_failed',
+        error: err.message,
+        errorName: err.name,
+        kind: err.kind,
+        ...(cause ? { provider: { kind: cause.kind, ...(cause.status !== undefined ? { status: cause.status } : {}), ...(cause.attempts !== undefined ? { attempts: cause.attempts } : {}) } } : {}),
+        durationMs: performance.now() - started,
+        aborted: err instanceof AgentAbortedError,
+      });
       throw err;
     } finally {
       this.approvals.cancelAll('The run ended');

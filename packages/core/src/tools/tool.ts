@@ -115,7 +115,8 @@ export function tool<S extends z.ZodType | Record<string, unknown>>(options: Too
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     validate(input: unknown) {
       if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-        return { ok: false, error: `Tool input must be a JSON object, got: ${jsonTypeName(input)}` };
+        const hint = typeof input === 'string' ? ` (the input was not valid JSON: ${JSON.stringify(input.slice(0, 120))}). Send the input again as a complete JSON object.` : '';
+        return { ok: false, error: `Tool input must be a JSON object, got: ${jsonTypeName(input)}${hint}` };
       }
       const parsed = schema.safeParse(input);
       if (!parsed.success) return { ok: false, error: `Invalid input for tool "${options.name}": ${formatZodError(parsed.error)}` };
