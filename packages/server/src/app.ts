@@ -305,6 +305,10 @@ async function runOnStream(stream: SSEStreamingApi, agent: Agent, input: RunAgen
     } as BaseEvent);
     await write({ type: EventType.RUN_FINISHED, threadId, runId, result: result.text, usage: tokenUsage(result.usage, agent.model?.provider ?? 'unknown', agent.model?.modelId ?? 'unknown') } as BaseEvent);
   } catch (error) {
+    // If the failure is ours (e.g. the coordinator lost its database), stop the agent too, and
+    // let it finish before the thread's lock is released: one run per thread, always.
+    if (!controller.signal.aborted) controller.abort(error);
+    await events.result.catch(() => {});
     for (const out of translator.closeText()) await write(out);
     const reason = controller.signal.reason;
     if (controller.signal.aborted && reason instanceof ServerShutdownError) {

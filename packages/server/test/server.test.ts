@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { BaseEvent } from '@ag-ui/core';
 import { type AgentEvent, MemoryGrantStore } from '@mixtape/core';
 import { ScriptedModel } from '@mixtape/core/testing';
-import { createServer, DEFAULT_BODY_LIMIT_BYTES, PERMISSION_REQUIRED_EVENT } from '@mixtape/server';
+import { createServer, DEFAULT_BODY_LIMIT_BYTES, MemoryRunCoordinator, PERMISSION_REQUIRED_EVENT } from '@mixtape/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { approve, deferred, postRun, runInput, say, startTestServer, type TestServer, TOKEN } from './helpers.js';
 
@@ -156,6 +156,19 @@ describe('approvals over HTTP', () => {
       }
     });
     expect(listed).toMatchObject([{ toolName: 'add', params: { a: 4, b: 4 } }]);
+  });
+  it('when approvals cannot be recorded, the run ends with RUN_ERROR, the agent stops and the thread is free again', async () => {
+    class BrokenCoordinator extends MemoryRunCoordinator {
+      override async expectApproval(): Promise<() => Promise<void>> {
+        throw new Error('coordination database unreachable');
+      }
+    }
+    const s = await start({ model: new ScriptedModel().toolUse('add', { a: 1, b: 1 }).text('next run'), coordinator: new BrokenCoordinator(), ...interactive() });
+    const client = s.client();
+    const { events } = await say(client, '1+1');
+    expect((events.at(-1) as BaseEvent & { message?: string }).message).toMatch(/coordination database unreachable/);
+    expect(s.server.activeRuns).toBe(0);
+    expect((await say(client, 'again')).result).toBe('next run');
   });
 });
 
