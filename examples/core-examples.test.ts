@@ -12,6 +12,7 @@ describe('core examples', () => {
     expect(out).toContain('→ lookup_city {"city":"Paris"}');
     expect(out).toContain('← {"city":"Berlin","population":3600000}');
     expect(out).toContain('Berlin (3.6 M) is larger than Paris (2.1 M).');
+    expect(out).toContain('tool calls running at once: 2');
     expect(out).toMatch(/cancelled: Run cancelled/);
     expect(out).toContain('stored after cancel: user, assistant(tool call), user(result: error)');
   });

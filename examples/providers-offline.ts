@@ -33,6 +33,6 @@ for (const [name, start, makeModel] of setups) {
   let deltas = 0;
   agent.addHook((e) => void (e.type === 'model_call_streaming' && deltas++));
   const result = await agent.run('Weather in Lisbon?');
-  console.log(`${name}: "${result.text}" — ${deltas} streamed deltas, ${server.requests.length} HTTP requests (one 429 retried), ${result.usage.inputTokens}+${result.usage.outputTokens} tokens, $${(result.cost ?? 0).toFixed(6)}`);
+  console.log(`${name}: "${result.text}" — ${deltas} streamed deltas, ${server.requests.length} HTTP requests (one 429 retried), ${result.usage.inputTokens}+${result.usage.outputTokens} tokens, ${result.cost !== undefined ? `$${result.cost.toFixed(6)}` : 'cost unknown (no prices for this model)'}`);
   await server.close();
 }
