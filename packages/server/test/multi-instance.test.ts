@@ -54,4 +54,26 @@ describePostgres('two server processes on one PostgreSQL', () => {
     // The lock is free again, on both instances.
     expect((await say(client('B', threadId), 'done?')).result).toBe('B heard 2 user messages: add 2 3 | done?');
   });
+
+  it('a client that disconnects from one instance frees the thread for the other', async () => {
+    const threadId = randomUUID();
+    const controller = new AbortController();
+    const response = await fetch(`${urls.A}/agent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(runInput(threadId, 'stall')),
+      signal: controller.signal,
+    });
+    // Read until the model streams: the user message is stored and the run is going.
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    for (let seen = ''; !seen.includes('TEXT_MESSAGE_CONTENT'); ) seen += (await reader.read()).value ?? '';
+    expect((await postRun(urls.B!, runInput(threadId, 'me too'))).status).toBe(409);
+    controller.abort();
+    // A notices the disconnect, cancels the run and releases the lock (then reports no active run).
+    await expect.poll(async () => ((await (await fetch(`${urls.A}/health`)).json()) as { activeRuns: number }).activeRuns).toBe(0);
+    expect((await say(client('B', threadId), 'hello')).result).toBe('B heard 2 user messages: stall | hello');
+    // The partial answer was kept: the session is valid and complete up to the cancellation.
+    const history = await fetch(`${urls.B}/threads/${threadId}/messages`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(((await history.json()) as { messages: Array<{ content: string }> }).messages.map((m) => m.content)).toEqual(['stall', 'waiting…', 'hello', 'B heard 2 user messages: stall | hello']);
+  });
 });
