@@ -8,6 +8,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { CliUsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors.js';
 import type { CliFlags } from './setup.js';
 
+/** Errors of other packages that mean the configuration is wrong (exit code 2, like CliUsageError). */
+const CONFIG_ERROR_NAMES = new Set(['PermissionConfigError', 'McpConfigError', 'ToolDefinitionError', 'CassetteError']);
+
 /** The version of @mixtape/cli (from its package.json). */
 export function cliVersion(): string {
   try {
@@ -70,10 +73,11 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       'after',
       `
 Environment:
-  ANTHROPIC_API_KEY               use the Anthropic API (ANTHROPIC_BASE_URL for a proxy)
-  AWS_PROFILE / AWS_ACCESS_KEY_ID use Amazon Bedrock (AWS_REGION)
-  OPENAI_API_KEY / OPENAI_BASE_URL use OpenAI or an OpenAI-compatible server (OPENAI_MODEL)
-  MIXTAPE_PROVIDER, MIXTAPE_MODEL override the choice; NO_COLOR turns colours off
+  ANTHROPIC_API_KEY                  the Anthropic API (ANTHROPIC_BASE_URL for a proxy)
+  AWS_PROFILE or AWS_ACCESS_KEY_ID   Amazon Bedrock (with AWS_REGION)
+  OPENAI_API_KEY or OPENAI_BASE_URL  OpenAI or an OpenAI-compatible server (OPENAI_MODEL)
+  MIXTAPE_PROVIDER, MIXTAPE_MODEL    override the choice
+  NO_COLOR                           no colours
 
 Examples:
   mixtape                                   chat in this folder (resumes the last session)
@@ -152,8 +156,8 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT_OK;
       return EXIT_USAGE;
     }
-    if (error instanceof CliUsageError) {
-      io.stderr.write(`${error.message}\n`);
+    if (error instanceof CliUsageError || CONFIG_ERROR_NAMES.has((error as Error).name)) {
+      io.stderr.write(`${(error as Error).message}\n`);
       return EXIT_USAGE;
     }
     const e = error as Error;

@@ -95,10 +95,12 @@ export async function runOnce(options: RunOnceOptions): Promise<number> {
       case 'cancelled':
         return EXIT_INTERRUPTED;
       case 'failed':
+      default:
         if (json) stderr.write(`mixtape: ${outcome.error.message}\n`);
         return EXIT_FAILURE;
     }
   } finally {
+    keys?.restore();
     process.off('SIGINT', onSigint);
   }
 }

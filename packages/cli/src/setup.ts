@@ -78,8 +78,11 @@ export interface CliAgent {
   authorizer: PermissionAuthorizer;
   config: LoadedConfig;
   cwd: string;
-  /** Settles when the tools (built-in and MCP) are added to the agent. Never rejects. */
-  ready: Promise<void>;
+  /**
+   * Settles when the tools (built-in and MCP) are added to the agent; never rejects. Loading
+   * starts the first time this is read (so a REPL can show its prompt first).
+   */
+  readonly ready: Promise<void>;
   /** Problems found while loading tools (e.g. an MCP server that did not start). */
   warnings: string[];
   replay?: ReplayInfo;
@@ -165,7 +168,8 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
   });
 
   const groups = flags.tools ?? config.tools ?? [...DEFAULT_TOOL_GROUPS];
-  const ready = (async () => {
+  let ready: Promise<void> | undefined;
+  const loadTools = async () => {
     try {
       for (const t of await builtinTools(groups, cwd)) agent.addTool(t);
     } catch (error) {
@@ -187,7 +191,7 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
         warnings.push(`MCP servers: ${(error as Error).message}`);
       }
     }
-  })();
+  };
 
   return {
     agent,
@@ -197,7 +201,10 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
     authorizer,
     config: loaded,
     cwd,
-    ready,
+    get ready() {
+      ready ??= loadTools();
+      return ready;
+    },
     warnings,
     ...(replay && { replay }),
     async close() {

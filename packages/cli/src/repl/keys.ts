@@ -14,7 +14,13 @@ export class TurnKeys {
   private readonly listener = (text: string | undefined, key: Key | undefined) => {
     const k: Key = key ?? { sequence: text ?? '' };
     for (let i = this.handlers.length - 1; i >= 0; i--) if (this.handlers[i]!(text, k)) return;
+    // Nobody wanted it: keep it for the next prompt (type-ahead).
+    if (k.name === 'backspace') this.typeahead = this.typeahead.slice(0, -1);
+    else if (k.name === 'return') this.typeahead += '\r';
+    else if (text && !k.ctrl && !k.meta && !/[\x00-\x1f\x7f]/.test(text)) this.typeahead += text;
   };
+  /** Text typed during the turn that no handler took, for the next prompt. */
+  private typeahead = '';
   private active = false;
 
   constructor(private readonly input: NodeJS.ReadStream) {}
@@ -29,13 +35,27 @@ export class TurnKeys {
     this.input.resume();
   }
 
-  /** Stops listening (raw mode off, input paused for the line editor). */
+  /**
+   * Stops listening; the input is paused for the line editor and stays in raw mode (call
+   * {@link TurnKeys.restore} before leaving or before a child process uses the terminal).
+   */
   stop(): void {
     if (!this.active) return;
     this.active = false;
     this.input.off('keypress', this.listener);
-    this.input.setRawMode(false);
     this.input.pause();
+  }
+
+  /** Puts the terminal back in normal (cooked) mode. */
+  restore(): void {
+    if (this.input.isTTY) this.input.setRawMode(false);
+  }
+
+  /** Takes the type-ahead text (Enter is '\r'). */
+  takeTypeahead(): string {
+    const text = this.typeahead;
+    this.typeahead = '';
+    return text;
   }
 
   /** Adds a handler that sees keys before the ones added earlier; returns its remover. */

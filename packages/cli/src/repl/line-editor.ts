@@ -99,11 +99,11 @@ export class LineEditor {
   }
 
   /**
-   * Shows the prompt and reads one entry. A line ending in a backslash continues on the next
+   * Shows the prompt (with `typeahead`, text typed earlier, as if typed now) and reads one entry. A line ending in a backslash continues on the next
    * line; Ctrl+J inserts a newline. Resolves `exit` on Ctrl+D (empty line) or on a second
    * Ctrl+C in a row on an empty line.
    */
-  read(): Promise<LineResult> {
+  read(typeahead = ''): Promise<LineResult> {
     const { input, output, theme } = this.options;
     const prompt = this.options.prompt ?? `${theme.cyan('❯')} `;
     const continuation = `${theme.dim('…')} `;
@@ -128,6 +128,9 @@ export class LineEditor {
         settled = true;
         // (readline's own 'close' listener detaches it from the input: keep it.)
         rl.close();
+        // readline leaves raw mode on close; stay in raw mode so that keys typed before the
+        // next reader starts are neither echoed nor line-edited by the terminal.
+        if (rl.terminal && input.isTTY) input.setRawMode(true);
         resolve(result);
       };
       rl.on('line', (line: string) => {
@@ -168,6 +171,8 @@ export class LineEditor {
         finish({ type: 'exit', reason: 'eof' });
       });
       rl.prompt();
+      // Keys typed while the previous answer was running, as if typed now.
+      if (typeahead) rl.write(typeahead);
     });
   }
 

@@ -6,18 +6,49 @@
 import path from 'node:path';
 import { emptyUsage } from '@mixtape/core';
 import { formatTokens, plural, shortId } from '../render/format.js';
-import { createMarkdownRenderer, type MarkdownRenderer, preloadMarkdown } from '../render/markdown.js';
+import type { MarkdownRenderer } from '../render/markdown.js';
 import { createTheme } from '../render/theme.js';
-import { addUsageTo, TurnView } from '../render/turn-view.js';
 import { type CliAgent, HISTORY_FILE } from '../setup.js';
-import { runTurn, toolInputFormatter } from '../turn.js';
 import { type CommandContext, runCommand } from './commands.js';
 import { TurnKeys } from './keys.js';
 import { LineEditor } from './line-editor.js';
 import { runShellCommand } from './shell.js';
 
-import { appendFileSync } from 'node:fs';
-const trace = (m: string) => process.env.MIXTAPE_TRACE && appendFileSync(process.env.MIXTAPE_TRACE, m + '\n');
+/** What the first answer needs, loaded in the background once the prompt is shown. */
+interface TurnModules {
+  view: typeof import('../render/turn-view.js');
+  turn: typeof import('../turn.js');
+  markdown: MarkdownRenderer | undefined;
+  /** The provider failed to load (e.g. its package is missing). */
+  modelError: Error | undefined;
+}
+
+/** Characters per token of the start-up estimate. */
+export const CHARS_PER_TOKEN_ESTIMATE = 4;
+
+/**
+ * A quick estimate of the context a resumed session takes (characters / 4), for the start-up
+ * line: the agent's own count loads a BPE tokenizer, which would delay the prompt by tens of
+ * milliseconds. The status line after each answer gives the agent's count.
+ */
+export function quickContextEstimate(cli: CliAgent): { tokens: number; max: number } {
+  let chars = JSON.stringify(cli.agent.messages).length;
+  chars += (cli.config.config.systemPrompt ?? '').length;
+  return { tokens: Math.ceil(chars / CHARS_PER_TOKEN_ESTIMATE), max: cli.model.info?.contextWindow ?? 200_000 };
+}
+
+function loadTurnModules(cli: CliAgent, output: NodeJS.WriteStream, colors: boolean): Promise<TurnModules> {
+  const markdown = output.isTTY
+    ? import('../render/markdown.js').then((m) => m.createMarkdownRenderer({ width: output.columns, colors })).catch(() => undefined)
+    : Promise.resolve(undefined);
+  const modelError = cli.model.load().then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  // Tools load too (cli.ready starts them); their problems are shown between turns.
+  void cli.ready;
+  return Promise.all([import('../render/turn-view.js'), import('../turn.js'), markdown, modelError]).then(([view, turn, md, err]) => ({ view, turn, markdown: md, modelError: err }));
+}
 /** Options of {@link runRepl}. */
 export interface ReplOptions {
   cli: CliAgent;
@@ -35,25 +66,15 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   const theme = createTheme(output, options.env);
   const print = (text: string) => output.write(text + '\n');
 
-  // Start loading what the first answer needs while the person reads and types.
-  const markdownReady: Promise<MarkdownRenderer | undefined> = output.isTTY
-    ? createMarkdownRenderer({ width: output.columns, colors: theme.enabled }).catch(() => undefined)
-    : Promise.resolve(undefined);
-  if (output.isTTY) void preloadMarkdown().catch(() => {});
-  const modelReady = cli.model.load().then(
-    () => undefined,
-    (error: Error) => error,
-  );
-
   const modelName = cli.choice.info?.name ?? cli.choice.model;
   print(`${theme.bold(theme.magenta('mixtape'))} ${theme.dim(`v${version}`)} · ${modelName} ${theme.dim(`(${cli.choice.provider})`)}${cli.replay ? theme.yellow(` · replay of ${path.basename(cli.replay.cassette)}`) : ''}`);
 
   const info = await cli.agent.loadSession();
   if (info) {
-    const usage = cli.agent.contextUsage();
     if (info.messageCount > 0) {
+      const { tokens, max } = quickContextEstimate(cli);
       print(
-        `Resumed session ${theme.cyan(shortId(info.id))}${info.title ? ` "${info.title}"` : ''}: ${plural(info.messageCount, 'message')}, context ${formatTokens(usage.contextTokens)} / ${formatTokens(usage.maxContextTokens)} (${Math.round(usage.usagePercentage * 100)}%). ${theme.dim('/new starts a new one.')}`,
+        `Resumed session ${theme.cyan(shortId(info.id))}${info.title ? ` "${info.title}"` : ''}: ${plural(info.messageCount, 'message')}, context ~${formatTokens(tokens)} / ${formatTokens(max)} (${Math.round((tokens / max) * 100)}%). ${theme.dim('/new starts a new one.')}`,
       );
     } else {
       print(`New session ${theme.cyan(shortId(info.id))}.`);
@@ -78,8 +99,12 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     for (; shownWarnings < cli.warnings.length; shownWarnings++) print(theme.yellow(`! ${cli.warnings[shownWarnings]}`));
   };
 
+  let modules: Promise<TurnModules> | undefined;
   for (;;) {
-    const read = await editor.read();
+    const reading = editor.read(keys.takeTypeahead());
+    // The prompt is on screen: load what the first answer needs while the person types.
+    modules ??= loadTurnModules(cli, output, theme.enabled);
+    const read = await reading;
     if (read.type === 'exit') break;
     const text = read.text;
     if (!text.trim()) continue;
@@ -96,6 +121,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
         continue;
       }
       print(theme.dim(`$ ${command}`));
+      keys.restore();
       const { code, signal } = await runShellCommand(command, cli.cwd);
       if (code !== 0) print(theme.red(`exit ${signal ?? code}`));
       continue;
@@ -104,19 +130,17 @@ export async function runRepl(options: ReplOptions): Promise<number> {
       print(theme.yellow('The recorded conversation is over: the cassette has no more responses. /exit leaves; run mixtape without --replay to talk to a real model.'));
       continue;
     }
-    trace('before model');
-    const modelError = await modelReady;
-    trace('after model');
+    const { view: viewModule, turn, markdown, modelError } = await modules;
     if (modelError) {
       print(theme.red(`✖ ${modelError.message}`));
+      modules = undefined;
       continue;
     }
-    const view = new TurnView({ out: output, info: output, theme, formatInput: toolInputFormatter(cli), ...(await withMarkdown(markdownReady)) });
-    trace('before turn');
-    const outcome = await runTurn(cli, text, { view, theme, keys });
+    const view = new viewModule.TurnView({ out: output, info: output, theme, formatInput: turn.toolInputFormatter(cli), ...(markdown && { markdown }) });
+    const outcome = await turn.runTurn(cli, text, { view, theme, keys });
     if (outcome.status === 'completed') {
       totals.runs++;
-      addUsageTo(totals.usage, outcome.result.usage);
+      viewModule.addUsageTo(totals.usage, outcome.result.usage);
       totals.costUsd += outcome.result.cost ?? 0;
       view.status({
         context: cli.agent.contextUsage(),
@@ -128,11 +152,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     // The view showed failures and cancellations; tool-loading problems are shown here, between turns.
     showWarnings();
   }
+  keys.restore();
   print(theme.dim('Goodbye.'));
   return 0;
-}
-
-async function withMarkdown(ready: Promise<MarkdownRenderer | undefined>): Promise<{ markdown?: MarkdownRenderer }> {
-  const markdown = await ready;
-  return markdown ? { markdown } : {};
 }
