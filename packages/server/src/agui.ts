@@ -81,18 +81,30 @@ export function tokenUsage(usage: Usage, provider: string, model: string): Token
  */
 export class AguiTranslator {
   #textMessageId: string | undefined;
+  #reasoningId: string | undefined;
 
+  /** @param reasoning stream thinking as REASONING_* events (default true). */
   constructor(
     readonly threadId: string,
     readonly runId: string,
+    readonly reasoning = true,
   ) {}
 
-  /** Closes an open text message, if any. */
+  /** Closes an open reasoning or text message, if any. */
   closeText(): BaseEvent[] {
-    if (!this.#textMessageId) return [];
+    const out = this.#closeReasoning();
+    if (!this.#textMessageId) return out;
     const messageId = this.#textMessageId;
     this.#textMessageId = undefined;
-    return [{ type: EventType.TEXT_MESSAGE_END, messageId } as BaseEvent];
+    out.push({ type: EventType.TEXT_MESSAGE_END, messageId } as BaseEvent);
+    return out;
+  }
+
+  #closeReasoning(): BaseEvent[] {
+    if (!this.#reasoningId) return [];
+    const messageId = this.#reasoningId;
+    this.#reasoningId = undefined;
+    return [{ type: EventType.REASONING_MESSAGE_END, messageId } as BaseEvent, { type: EventType.REASONING_END, messageId } as BaseEvent];
   }
 
   /** AG-UI events for one agent event (often none). */
@@ -101,8 +113,20 @@ export class AguiTranslator {
     const ev = (x: Record<string, unknown>): BaseEvent => ({ ...x, timestamp: now }) as BaseEvent;
     switch (e.type) {
       case 'model_call_streaming': {
-        if (e.kind !== 'text' || e.delta === '') return []; // thinking is not shown
-        const out: BaseEvent[] = [];
+        if (e.delta === '') return [];
+        if (e.kind === 'thinking') {
+          if (!this.reasoning) return [];
+          const out: BaseEvent[] = [];
+          if (this.#textMessageId) out.push(...this.closeText());
+          if (!this.#reasoningId) {
+            this.#reasoningId = randomUUID();
+            out.push(ev({ type: EventType.REASONING_START, messageId: this.#reasoningId }));
+            out.push(ev({ type: EventType.REASONING_MESSAGE_START, messageId: this.#reasoningId, role: 'reasoning' }));
+          }
+          out.push(ev({ type: EventType.REASONING_MESSAGE_CONTENT, messageId: this.#reasoningId, delta: e.delta }));
+          return out;
+        }
+        const out: BaseEvent[] = this.#closeReasoning();
         if (!this.#textMessageId) {
           this.#textMessageId = randomUUID();
           out.push(ev({ type: EventType.TEXT_MESSAGE_START, messageId: this.#textMessageId, role: 'assistant' }));

@@ -99,7 +99,7 @@ function describeIssues(error: z.ZodError): string {
  *
  * Routes:
  * - `POST /agent` (see `agentPath`): an AG-UI `RunAgentInput` in; an SSE stream of AG-UI events
- *   out (RUN_STARTED, TEXT_MESSAGE_START/CONTENT/END, TOOL_CALL_START/ARGS/END/RESULT, CUSTOM
+ *   out (RUN_STARTED, REASONING_*, TEXT_MESSAGE_START/CONTENT/END, TOOL_CALL_START/ARGS/END/RESULT, CUSTOM
  *   `mixtape.permission_required` / `mixtape.permission_resolved`, STATE_SNAPSHOT, RUN_FINISHED
  *   or RUN_ERROR). The prompt is the last user message; the thread's history comes from the
  *   session store (threadId = session id). A second run on a busy thread gets 409.
@@ -226,7 +226,7 @@ export function createServer(options: ServerOptions): MixtapeServer {
       const heartbeat = setInterval(() => void stream.write(': keepalive\n\n').catch(() => {}), heartbeatMs);
       heartbeat.unref?.();
       try {
-        await runOnStream(stream, agent, input, prompt, controller, coordinator);
+        await runOnStream(stream, agent, input, prompt, controller, coordinator, options.streamReasoning ?? true);
       } finally {
         clearInterval(heartbeat);
         c.req.raw.signal.removeEventListener('abort', onClientGone);
@@ -260,13 +260,21 @@ export function createServer(options: ServerOptions): MixtapeServer {
 }
 
 /** Runs the agent and writes its events to the SSE stream as AG-UI events. */
-async function runOnStream(stream: SSEStreamingApi, agent: Agent, input: RunAgentInput, prompt: string, controller: AbortController, coordinator: RunCoordinator): Promise<void> {
+async function runOnStream(
+  stream: SSEStreamingApi,
+  agent: Agent,
+  input: RunAgentInput,
+  prompt: string,
+  controller: AbortController,
+  coordinator: RunCoordinator,
+  reasoning: boolean,
+): Promise<void> {
   const { threadId, runId } = input;
   const write = async (event: BaseEvent) => {
     if (stream.aborted || stream.closed) return;
     await stream.writeSSE({ data: JSON.stringify({ timestamp: Date.now(), ...event }) }).catch(() => {});
   };
-  const translator = new AguiTranslator(threadId, runId);
+  const translator = new AguiTranslator(threadId, runId, reasoning);
   const withdrawals = new Map<string, () => Promise<void>>();
   const withdraw = async (proposalId: string) => {
     const w = withdrawals.get(proposalId);

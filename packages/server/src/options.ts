@@ -44,6 +44,8 @@ export interface ServerOptions {
   agentPath?: string;
   /** Serve the web chat page at `GET /` (default true). */
   chatPage?: boolean;
+  /** Stream the model's thinking as AG-UI REASONING_* events (default true). */
+  streamReasoning?: boolean;
   /** See {@link DEFAULT_SSE_HEARTBEAT_MS}. */
   heartbeatMs?: number;
   /** Called with errors the server answered with 500, for logging (default: console.error). */

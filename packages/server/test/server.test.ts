@@ -54,6 +54,15 @@ describe('AG-UI over SSE with the official client', () => {
     expect(client.messages.at(-1)).toMatchObject({ role: 'assistant', content: '2 + 3 = 5' });
   });
 
+  it('streams thinking as REASONING events before the answer', async () => {
+    const s = await start({ model: new ScriptedModel().thinking('Two plus two is four.').text('4') });
+    const { events, result } = await say(s.client(), '2+2?');
+    expect(result).toBe('4');
+    const t = types(events).filter((x) => x.startsWith('REASONING') || x.startsWith('TEXT_MESSAGE'));
+    expect(t).toEqual(['REASONING_START', 'REASONING_MESSAGE_START', 'REASONING_MESSAGE_CONTENT', 'REASONING_MESSAGE_END', 'REASONING_END', 'TEXT_MESSAGE_START', 'TEXT_MESSAGE_CONTENT', 'TEXT_MESSAGE_END']);
+    expect((events.find((e) => e.type === 'REASONING_MESSAGE_CONTENT') as BaseEvent & { delta: string }).delta).toBe('Two plus two is four.');
+  });
+
   it('keeps the history in the session store: the client replays its transcript, nothing is duplicated', async () => {
     const s = await start({ model: new ScriptedModel().text('Nice to meet you, Ada.').text('Your name is Ada.') });
     const client = s.client();
