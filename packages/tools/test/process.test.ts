@@ -79,10 +79,13 @@ describe('process tools', () => {
   it('kill_process sends SIGTERM, then SIGKILL after the grace period when SIGTERM is ignored', async () => {
     const polite = pidOf(await callText(t('start_process'), { command: 'sleep 600', wait_ms: 0 }));
     expect(await callText(t('kill_process'), { pid: polite })).toBe(`Process ${polite} terminated (SIGTERM)`);
-    const stubborn = pidOf(await callText(t('start_process'), { command: `trap '' TERM; echo armed; while :; do sleep 1; done`, wait_ms: 0 }));
-    // The trap is set once 'armed' is printed; read_process_output returns as soon as it is.
-    let seen = '';
-    while (!seen.includes('armed')) seen += await callText(t('read_process_output'), { pid: stubborn, timeout_ms: 10_000 });
+    const startText = await callText(t('start_process'), { command: `trap '' TERM; echo armed; while :; do sleep 1; done`, wait_ms: 0 });
+    const stubborn = pidOf(startText);
+    // The trap is set once 'armed' is printed (start_process may already have returned it);
+    // read_process_output returns as soon as there is new output.
+    let seen = startText;
+    for (let i = 0; i < 20 && !seen.includes('armed'); i++) seen += await callText(t('read_process_output'), { pid: stubborn, timeout_ms: 10_000 });
+    expect(seen).toContain('armed');
     const text = await callText(t('kill_process'), { pid: stubborn, grace_ms: 200 });
     expect(text).toContain('was killed (SIGKILL)');
     expect(manager.get(stubborn)?.status).toBe('killed');
