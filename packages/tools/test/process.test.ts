@@ -84,8 +84,9 @@ describe('process tools', () => {
     // The trap is set once 'armed' is printed (start_process may already have returned it);
     // read_process_output returns as soon as there is new output.
     let seen = startText;
-    for (let i = 0; i < 20 && !seen.includes('armed'); i++) seen += await callText(t('read_process_output'), { pid: stubborn, timeout_ms: 10_000 });
-    expect(seen).toContain('armed');
+    // (The command line itself, echoed in startText, also holds the word: look for it as an output line.)
+    for (let i = 0; i < 20 && !/^armed$/m.test(seen); i++) seen += await callText(t('read_process_output'), { pid: stubborn, timeout_ms: 10_000 });
+    expect(seen).toMatch(/^armed$/m);
     const text = await callText(t('kill_process'), { pid: stubborn, grace_ms: 200 });
     expect(text).toContain('was killed (SIGKILL)');
     expect(manager.get(stubborn)?.status).toBe('killed');
