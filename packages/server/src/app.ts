@@ -16,6 +16,7 @@ import { AguiTranslator, RunInputError, promptOf, tokenUsage } from './agui.js';
 import { chatPageHtml } from './chat-page.js';
 import { MemoryRunCoordinator, type RunCoordinator } from './coordinator.js';
 import { toAguiMessages } from './messages.js';
+import { type RunningServer, type ServeOptions, serve } from './serve.js';
 import {
   DEFAULT_AGENT_PATH,
   DEFAULT_BODY_LIMIT_BYTES,
@@ -81,6 +82,8 @@ export interface MixtapeServer {
    * run is left. Closes the coordinator when the server made it.
    */
   shutdown(options?: { graceMs?: number }): Promise<void>;
+  /** Listens on `host:port` (host default 127.0.0.1); same as `serve(server, options)`. */
+  serve(options: ServeOptions): Promise<RunningServer>;
 }
 
 function jsonError(c: Context, status: 400 | 401 | 404 | 409 | 413 | 500 | 503, error: string, message: string) {
@@ -237,7 +240,7 @@ export function createServer(options: ServerOptions): MixtapeServer {
     });
   });
 
-  return {
+  const mixtape: MixtapeServer = {
     app,
     fetch: app.fetch,
     get activeRuns() {
@@ -256,7 +259,9 @@ export function createServer(options: ServerOptions): MixtapeServer {
       await allDone();
       if (ownCoordinator) await coordinator.close();
     },
+    serve: (serveOptions) => serve(mixtape, serveOptions),
   };
+  return mixtape;
 }
 
 /** Runs the agent and writes its events to the SSE stream as AG-UI events. */

@@ -3,7 +3,7 @@ import { HttpAgent } from '@ag-ui/client';
 import type { BaseEvent } from '@ag-ui/core';
 import { Agent, type AgentOptions, MemorySessionStore, type SessionStore, tool } from '@mixtape/core';
 import { ScriptedModel } from '@mixtape/core/testing';
-import { createServer, type MixtapeServer, type RunCoordinator, type RunningServer, type ServerOptions, serve } from '@mixtape/server';
+import { createServer, type MixtapeServer, type RunCoordinator, type RunningServer, type ServerOptions } from '@mixtape/server';
 import { z } from 'zod';
 
 export const TOKEN = 'test-token-123';
@@ -52,7 +52,7 @@ export async function startTestServer(
     ...(opts.coordinator ? { coordinator: opts.coordinator } : {}),
     ...opts.server,
   });
-  const running = await serve(server, { port: 0 });
+  const running = await server.serve({ port: 0 });
   return {
     server,
     running,
