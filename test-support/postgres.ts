@@ -11,7 +11,10 @@ import { describe, inject } from 'vitest';
 import './provided-context.js';
 
 /** Why the PostgreSQL tests of this run are skipped, or null when they run. */
-export const postgresSkipReason: string | null = inject('postgresUnavailable');
+export const postgresSkipReason: string | null =
+  inject('postgresBroker') === undefined && inject('postgresUnavailable') === undefined
+    ? 'the vitest global setup (test-support/global-setup.ts) did not run; use the root vitest.config.ts'
+    : inject('postgresUnavailable');
 
 let warned = false;
 
