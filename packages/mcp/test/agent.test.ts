@@ -29,4 +29,34 @@ describe('MCP tools in an Agent run', { timeout: 60_000 }, () => {
       await close();
     }
   });
+
+  it('permission rules and grants apply to MCP tools like any other tool (globs on the namespaced names)', async () => {
+    const { tools, close } = await mcpTools([testServerConfig('srv', { include: ['echo', 'add'] })]);
+    try {
+      const model = new ScriptedModel()
+        .toolUses([
+          { name: 'srv_echo', input: { message: 'allowed' } },
+          { name: 'srv_add', input: { a: 1, b: 2 } },
+        ])
+        .text('done');
+      const agent = new Agent({
+        model,
+        tools,
+        interactive: false,
+        permissionRules: [
+          { tool: 'srv_*', effect: 'allow' },
+          { tool: 'srv_add', effect: 'deny', reason: 'no arithmetic on this server' },
+        ],
+      });
+      const denied: string[] = [];
+      agent.addHook((e) => void (e.type === 'permission_denied' && denied.push(`${e.toolName}: ${e.reason}`)));
+      await agent.run('use the tools');
+      const results = model.requests[1]!.messages.at(-1)!.content.flatMap((b) => (b.type === 'tool_result' ? [b] : []));
+      expect(results.map((r) => r.isError)).toEqual([false, true]);
+      expect(denied).toHaveLength(1);
+      expect(denied[0]).toMatch(/^srv_add: .*no arithmetic/);
+    } finally {
+      await close();
+    }
+  });
 });
