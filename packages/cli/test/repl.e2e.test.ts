@@ -157,9 +157,59 @@ describe.skipIf(!hasTmux())('mixtape REPL in a terminal', () => {
     cli.line('/nope');
     await cli.waitFor('Unknown command: /nope');
 
+    // Ctrl+R searches the history.
+    cli.keys('C-r');
+    cli.type('hello');
+    await cli.waitFor("(search 'hello') hello");
+    cli.keys('C-g');
+    // Ctrl+G leaves the search and restores the empty line.
+    await cli.waitFor(/^(?![\s\S]*\(search)[\s\S]*❯ *\n*$/);
+
     cli.keys('C-c');
     await cli.waitFor('Ctrl+C again to exit');
     cli.keys('C-c');
+    expect(await cli.waitForExit()).toBe(0);
+  });
+
+  it("remembers 'a' (always) for the project across runs, and 't' for the session", { timeout: E2E_TIMEOUT_MS }, async () => {
+    const project = tempProject();
+    server.script
+      .toolUse('write_file', { path: 'a.txt', content: 'one' })
+      .text('Wrote a.txt.')
+      .toolUse('start_process', { command: 'echo hi' })
+      .text('Started.')
+      .toolUse('start_process', { command: 'echo again' })
+      .text('Started again.');
+    let cli = start(project);
+    await cli.waitFor('❯');
+    cli.line('write a');
+    await cli.waitFor('Allow write_file');
+    cli.type('a');
+    await cli.waitFor(/Wrote a\.txt\.\n.*context/);
+    expect(cli.screen()).toContain('always allowed write_file in this project');
+    // 't': the whole tool for this session: the second call is not asked about.
+    cli.line('start one');
+    await cli.waitFor('Allow start_process');
+    cli.type('t');
+    await cli.waitFor(/Started\.\n.*context/);
+    let mark = cli.screen().length;
+    cli.line('start another');
+    await cli.waitFor(/Started again\.\n.*context/, { after: mark });
+    expect(cli.screen().slice(mark)).not.toContain('Allow start_process');
+    cli.line('/exit');
+    expect(await cli.waitForExit()).toBe(0);
+
+    // A new run in the same folder: write_file is still allowed (saved in .mixtape/grants.db).
+    server.script.toolUse('write_file', { path: 'a.txt', content: 'two' }).text('Rewrote a.txt.');
+    cli = start(project);
+    await cli.waitFor('❯');
+    mark = cli.screen().length;
+    cli.line('write a again');
+    await cli.waitFor('Rewrote a.txt.', { after: mark });
+    expect(cli.screen().slice(mark)).not.toContain('Allow write_file');
+    expect(readFileSync(path.join(project, 'a.txt'), 'utf8')).toBe('two');
+    expect(existsSync(path.join(project, '.mixtape/grants.db'))).toBe(true);
+    cli.keys('C-d');
     expect(await cli.waitForExit()).toBe(0);
   });
 

@@ -137,6 +137,18 @@ describe('mixtape run', { timeout: CHILD_TIMEOUT_MS }, () => {
     expect(body.tools ?? []).toEqual([]);
   });
 
+  it('adds the tools of MCP servers named in the config file', async () => {
+    const project = tempProject();
+    const bin = path.join(repoRoot, 'node_modules/.bin/mcp-server-everything');
+    writeFileSync(path.join(project, 'mixtape.config.json'), JSON.stringify({ tools: ['none'], mcpServers: { everything: { command: bin, args: ['stdio'] } } }));
+    server.script.toolUse('everything_echo', { message: 'from mixtape' }).text('Echoed.');
+    const r = await runCli(['run', '--json', '--allow', 'everything_echo', '--', 'echo something'], { cwd: project, env: withServer() });
+    expect(r.code).toBe(0);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; outputText?: string });
+    expect(events.find((e) => e.type === 'tool_completed')?.outputText).toBe('Echo: from mixtape');
+    expect(server.requests.at(-2)!.body.tools.map((t: { name: string }) => t.name)).toContain('everything_echo');
+  });
+
   it('--help and --version print and exit with 0', async () => {
     let r = await runCli(['--help'], { cwd: tempProject(), env: cleanEnv() });
     expect(r.code).toBe(0);
