@@ -215,6 +215,19 @@ describe('Agent run loop', () => {
     expect((await stream.result).text).toBe('one two three');
   });
 
+  it('breaking out of stream() cancels the run and leaves the conversation valid', async () => {
+    let toolAborted = false;
+    const wait = tool({ name: 'wait', description: 'waits', input: z.object({}), execute: (_, ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => { toolAborted = true; reject(new Error('stopped')); })) });
+    const model = new ScriptedModel().toolUse('wait').text('never').text('fresh answer');
+    const agent = new Agent({ model, tools: [wait] });
+    const stream = agent.stream('go');
+    for await (const e of stream) if (e.type === 'tool_executing') break;
+    await expect(stream.result).rejects.toMatchObject({ kind: 'aborted' });
+    expect(toolAborted).toBe(true);
+    expect((await agent.run('again')).text).toBe('never');
+    expect(model.requests[1]!.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+  });
+
   it('stream() throws the run error after run_failed', async () => {
     const agent = new Agent({ model: new ScriptedModel().error(new Error('provider down')) });
     const seen: string[] = [];

@@ -158,10 +158,14 @@ export class Agent {
   /**
    * Runs the agent and yields every event as it happens (text deltas included). The iterator
    * throws the run's error after yielding `run_failed`. `stream.result` resolves with the result.
+   * Breaking out of the loop early cancels the run (the session stays valid).
    */
   stream(prompt: string, options: RunOptions = {}): EventStream<AgentResult> {
-    const stream = new EventStream<AgentResult>();
-    stream.attach(this.execute(prompt, options, (e) => stream.push(e)));
+    // Leaving the for-await loop early (break, return, throw) cancels the run.
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    const stream = new EventStream<AgentResult>(() => stop.abort(new Error('the stream consumer stopped reading')));
+    stream.attach(this.execute(prompt, { ...options, signal }, (e) => stream.push(e)));
     return stream;
   }
 

@@ -17,6 +17,9 @@ export class EventStream<R> implements AsyncIterable<AgentEvent> {
   /** Resolves with the run's result. */
   result!: Promise<R>;
 
+  /** @param onAbandon called when the consumer stops iterating before the run ended. */
+  constructor(private readonly onAbandon?: () => void) {}
+
   /** @internal */
   push(event: AgentEvent): void {
     this.buffer.push(event);
@@ -43,11 +46,17 @@ export class EventStream<R> implements AsyncIterable<AgentEvent> {
   async *[Symbol.asyncIterator](): AsyncIterator<AgentEvent> {
     // Iterating handles the error; keep an unobserved `result` from being an unhandled rejection.
     this.result.catch(() => {});
-    for (;;) {
-      while (this.buffer.length) yield this.buffer.shift()!;
-      if (this.done) break;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = undefined;
+    let finished = false;
+    try {
+      for (;;) {
+        while (this.buffer.length) yield this.buffer.shift()!;
+        if (this.done) break;
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+      }
+      finished = true;
+    } finally {
+      if (!finished && !this.done) this.onAbandon?.();
     }
     if (this.failed) throw this.error;
   }
