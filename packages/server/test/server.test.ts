@@ -150,6 +150,25 @@ describe('approvals over HTTP', () => {
     expect(asked).toBe(1);
   });
 
+  it('keeps a paused stream alive with SSE comments that the AG-UI client ignores', async () => {
+    const s = await start({ model: new ScriptedModel().toolUse('add', { a: 3, b: 3 }).text('6').toolUse('add', { a: 3, b: 3 }).text('still 6'), ...interactive(), server: { heartbeatMs: 1 } });
+    const threadId = randomUUID();
+    const raw = await postRun(s.url, runInput(threadId, '3+3'));
+    const reader = raw.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = '';
+    while (!/: keepalive[\s\S]*mixtape\.permission_required|mixtape\.permission_required[\s\S]*: keepalive/.test(seen)) seen += (await reader.read()).value ?? '';
+    const proposalId = /"proposalId":"([^"]+)"/.exec(seen)![1]!;
+    await approve(s.url, threadId, proposalId, { action: 'once' });
+    while (!seen.includes('RUN_FINISHED')) seen += (await reader.read()).value ?? '';
+    // The official client reads a paused run with keepalive comments interleaved.
+    const client = s.client(threadId);
+    const again = await say(client, 'and again?', (e) => {
+      if (e.type === 'CUSTOM' && (e as { name?: string }).name === PERMISSION_REQUIRED_EVENT) void approve(s.url, threadId, (e as unknown as { value: { proposalId: string } }).value.proposalId, { action: 'once' });
+    });
+    expect(again.error).toBeUndefined();
+    expect(again.result).toBe('still 6');
+  });
+
   it('GET /threads/:id/approvals lists what a paused run waits for', async () => {
     const s = await start({ model: new ScriptedModel().toolUse('add', { a: 4, b: 4 }).text('8'), ...interactive() });
     const client = s.client();
