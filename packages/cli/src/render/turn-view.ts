@@ -43,6 +43,8 @@ export class TurnView {
   private readonly denied = new Set<string>();
   private wroteText = false;
   private textEndsWithNewline = true;
+  /** No text shown yet for the current model call. */
+  private newStep = true;
   private printedBlocks = 0;
 
   constructor(options: TurnViewOptions) {
@@ -56,6 +58,7 @@ export class TurnView {
     if (this.options.silent) return;
     switch (event.type) {
       case 'model_call_started':
+        this.newStep = true;
         this.live?.spin('thinking');
         return;
       case 'model_call_streaming':
@@ -153,12 +156,16 @@ export class TurnView {
 
   private text(delta: string): void {
     if (!delta) return;
-    this.wroteText = true;
     if (!this.live) {
+      // The text of a later step starts after a blank line, like a new paragraph.
+      if (this.newStep && this.wroteText) this.options.out.write(this.textEndsWithNewline ? '\n' : '\n\n');
       this.options.out.write(delta);
+      this.wroteText = true;
+      this.newStep = false;
       this.textEndsWithNewline = delta.endsWith('\n');
       return;
     }
+    this.wroteText = true;
     this.live.stopSpinner();
     for (const block of this.splitter.push(delta)) this.printBlock(block);
     this.live.setPreview(this.splitter.pending());
@@ -181,11 +188,6 @@ export class TurnView {
     const rendered = this.options.markdown ? this.options.markdown(block) : block;
     // One blank line between blocks, as in the Markdown source.
     this.live!.print((this.printedBlocks++ > 0 ? '\n' : '') + rendered);
-  }
-
-  /** Resets the block spacing (a new answer after tool calls starts without a leading blank line). */
-  resetBlocks(): void {
-    this.printedBlocks = 0;
   }
 }
 
