@@ -3,7 +3,7 @@
  * @module
  */
 import type { BaseEvent, RunAgentInput } from '@ag-ui/core';
-import { EventType } from '@ag-ui/core';
+import { EventType, PROTOCOL_VERSION } from '@ag-ui/core';
 import { RunAgentInputSchema } from '@ag-ui/core/schemas';
 import { type Agent, type AgentEvent, type PermissionResponse, AgentAbortedError } from '@mixtape/core';
 import { type Context, Hono } from 'hono';
@@ -287,7 +287,7 @@ async function runOnStream(
     await w?.().catch(() => {});
   };
 
-  await write({ type: EventType.RUN_STARTED, threadId, runId } as BaseEvent);
+  await write({ type: EventType.RUN_STARTED, threadId, runId, protocolVersion: PROTOCOL_VERSION } as BaseEvent);
   const events = agent.stream(prompt, { signal: controller.signal });
   try {
     for await (const e of events as AsyncIterable<AgentEvent>) {

@@ -30,6 +30,7 @@ describe('AG-UI over SSE with the official client', () => {
     expect(result).toBe('Hello from Mixtape!');
     const t = types(events);
     expect(t[0]).toBe('RUN_STARTED');
+    expect(events[0]).toMatchObject({ threadId: client.threadId, protocolVersion: '1.0' });
     expect(t.at(-1)).toBe('RUN_FINISHED');
     expect(t.filter((x) => x === 'TEXT_MESSAGE_CONTENT').length).toBeGreaterThan(1); // streamed in pieces
     expect(t.indexOf('TEXT_MESSAGE_START')).toBeLessThan(t.indexOf('TEXT_MESSAGE_END'));
