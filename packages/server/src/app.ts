@@ -229,7 +229,7 @@ export function createServer(options: ServerOptions): MixtapeServer {
       const heartbeat = setInterval(() => void stream.write(': keepalive\n\n').catch(() => {}), heartbeatMs);
       heartbeat.unref?.();
       try {
-        await runOnStream(stream, agent, input, prompt, controller, coordinator, options.streamReasoning ?? true);
+        await runOnStream(stream, agent, input, prompt, controller, coordinator, options.streamReasoning ?? true, logError);
       } finally {
         clearInterval(heartbeat);
         c.req.raw.signal.removeEventListener('abort', onClientGone);
@@ -273,6 +273,7 @@ async function runOnStream(
   controller: AbortController,
   coordinator: RunCoordinator,
   reasoning: boolean,
+  logError: (e: unknown) => void,
 ): Promise<void> {
   const { threadId, runId } = input;
   const write = async (event: BaseEvent) => {
@@ -302,6 +303,13 @@ async function runOnStream(
       for (const out of translator.translate(e)) await write(out);
     }
     const result = await events.result;
+    if (result.sessionId !== undefined && result.sessionId !== threadId) {
+      logError(
+        new ServerConfigError(
+          `agentFactory made an agent whose session is ${result.sessionId}, not the thread ${threadId}: other instances will not find this conversation. Pass sessionId: threadId (and the server's sessionStore) to new Agent.`,
+        ),
+      );
+    }
     for (const out of translator.closeText()) await write(out);
     const info = agent.sessionInfo();
     await write({

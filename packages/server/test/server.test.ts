@@ -216,6 +216,13 @@ describe('production basics', () => {
     expect(error?.message).toMatch(/401/);
   });
 
+  it('reports an agentFactory that ignores the thread id (its conversation would be lost to other instances)', async () => {
+    const logged: unknown[] = [];
+    const s = await start({ model: new ScriptedModel().text('hi'), agentOptions: { sessionId: 'always-the-same' }, server: { onError: (e) => logged.push(e) } });
+    await say(s.client(), 'hello');
+    expect(String(logged[0])).toMatch(/session is always-the-same, not the thread .*Pass sessionId: threadId/);
+  });
+
   it('auth is required unless explicitly disabled', async () => {
     const base = { agentFactory: () => { throw new Error('unused'); }, sessionStore: new (await import('@mixtape/core')).MemorySessionStore() };
     expect(() => createServer({ ...base } as never)).toThrow(/auth: \{ token/);
