@@ -7,7 +7,7 @@
  * `$PG_BIN` (only there when it is set), else Debian's `/usr/lib/postgresql/<version>/bin` (newest version), then `PATH`.
  * @module
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,13 @@ import { join } from 'node:path';
 
 /** How long `pg_ctl start` waits for the server to accept connections (seconds). */
 export const CLUSTER_START_TIMEOUT_S = 60;
+
+/** How often the watchdog checks that the process that started a cluster is alive (seconds). */
+export const WATCHDOG_POLL_S = 1;
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
 
 /** A running throwaway cluster. */
 export interface PostgresCluster {
@@ -109,6 +116,16 @@ export async function startPostgresCluster(options: { maxConnections?: number } 
     rmSync(folder, { recursive: true, force: true });
     throw e;
   }
+  const stopArgs = ['-D', data, '-m', 'immediate', '-w', 'stop'];
+  // A watchdog outlives this process: if it dies without stopping the cluster (killed by a
+  // timeout, a crash), the watchdog stops the cluster and removes its folder.
+  const pgCtlStop = [...(owner ? ['runuser', '-u', 'postgres', '--'] : []), join(bin, 'pg_ctl'), ...stopArgs].map(shellQuote).join(' ');
+  const watchdog = spawn(
+    'sh',
+    ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep ${WATCHDOG_POLL_S}; done; ${pgCtlStop} >/dev/null 2>&1; rm -rf ${shellQuote(folder)}`],
+    { detached: true, stdio: 'ignore' },
+  );
+  watchdog.unref();
   let stopped = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -118,7 +135,8 @@ export async function startPostgresCluster(options: { maxConnections?: number } 
       if (stopped) return;
       stopped = true;
       try {
-        runPg(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], owner !== null);
+        watchdog.kill();
+        runPg(join(bin, 'pg_ctl'), stopArgs, owner !== null);
       } finally {
         rmSync(folder, { recursive: true, force: true });
       }
