@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeAnthropic, startFakeOpenAI, type FakeServer } from '@mixtape/testing';
-import { CONCURRENCY, IDLE_AGENTS, SEQUENTIAL_BATCHES, CONVERSATIONS_PER_BATCH, TTFT_SAMPLES, type ClientResult } from './peers/lib/client.js';
+import { CONCURRENCY, IDLE_AGENTS, SEQUENTIAL_BATCHES, CONVERSATIONS_PER_BATCH, TTFT_SAMPLES, type ClientResult } from './peers/lib/config.js';
 import { FRAMEWORKS, type Framework, type Provider } from './peers/lib/frameworks.js';
 import { PEERS_MISSING_NOTE, peerVersion, peersInstalled } from './peers/lib/peer.js';
 import { respond } from './peers/lib/task.js';
