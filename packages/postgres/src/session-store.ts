@@ -144,9 +144,9 @@ function finite(v: number | undefined): number {
  * - One row per message, keyed (session_id, idx); the session row keeps the message count, so
  *   `appendMessages` writes only the new rows and never reads the history: turn 10,000 costs
  *   what turn 10 costs.
- * - Every write to a session locks its row (`SELECT … FOR UPDATE`) in a transaction: two
- *   processes appending to one session at once both succeed, one after the other, and
- *   `expectedCount` turns a lost update into a `conflict` error.
+ * - Every write to a session locks its row (an append: one UPDATE … INSERT statement; a save:
+ *   `SELECT … FOR UPDATE` in a transaction): two processes appending to one session at once both
+ *   succeed, one after the other, and `expectedCount` turns a lost update into a `conflict` error.
  * - Content is kept exactly: JSON columns keep the text as written (bytes as base64),
  *   timestamps keep milliseconds.
  *
@@ -261,26 +261,45 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   /**
-   * Appends messages after the last stored one: locks the session row, checks
-   * `expectedCount`, inserts only the new rows and bumps the count, in one transaction. A
-   * session that holds a different number of messages than `expectedCount` is a `conflict`
-   * and nothing is written.
+   * Appends messages after the last stored one, in ONE statement (one round trip): an UPDATE
+   * of the session row bumps its message count (taking the row lock, so concurrent appends to a
+   * session queue up) and the INSERT numbers the new rows from the old count; the history is
+   * never read. With `expectedCount`, the UPDATE only matches when the stored count is that
+   * number: otherwise nothing is written and the append is a `conflict`.
    */
   async appendMessages(id: string, messages: SessionMessage[], opts: AppendOptions = {}): Promise<void> {
     return this.#run('appendMessages', id, async () => {
       const encoded = messages.map((m, i) => encodeMessage(m, id, i));
-      await inTransaction(this.pool, async (c) => {
-        const count = await this.#lockCount(c, id);
-        if (opts.expectedCount !== undefined && opts.expectedCount !== count) {
-          throw new SessionError(
-            'conflict',
-            `Session ${id} holds ${count} messages, the caller expected ${opts.expectedCount}: another writer changed it. Reload the session and retry.`,
-            { sessionId: id },
-          );
-        }
-        await this.#insertMessages(c, id, count, encoded);
-        await this.#touch(c, id, count + encoded.length);
-      });
+      if (encoded.length === 0 || encoded.length > MAX_MESSAGES_PER_INSERT) {
+        // Nothing to insert, or a batch too large for one statement: the general path.
+        await inTransaction(this.pool, async (c) => {
+          const count = await this.#lockCount(c, id);
+          this.#checkExpected(id, count, opts.expectedCount);
+          await this.#insertMessages(c, id, count, encoded);
+          await this.#touch(c, id, count + encoded.length);
+        });
+        return;
+      }
+      const column = (k: number) => encoded.map((m) => m[k]);
+      const r = await this.pool.query<{ idx: number }>(
+        `WITH u AS (
+           UPDATE ${this.#t.sessions} SET message_count = message_count + $2, updated_at = $3, update_seq = nextval('${this.#seq()}')
+           WHERE id = $1 AND ($4::int IS NULL OR message_count = $4::int)
+           RETURNING message_count - $2 AS start
+         )
+         INSERT INTO ${this.#t.messages} (session_id, idx, role, content, tool_calls, tool_results, blocks, timestamp)
+         SELECT $1, u.start + v.ord::int - 1, v.role, v.content, v.tool_calls, v.tool_results, v.blocks, v.ts
+         FROM u, unnest($5::text[], $6::text[], $7::json[], $8::json[], $9::json[], $10::timestamptz[]) WITH ORDINALITY AS v(role, content, tool_calls, tool_results, blocks, ts, ord)
+         RETURNING idx`,
+        [id, encoded.length, new Date(), opts.expectedCount ?? null, column(0), column(1), column(2), column(3), column(4), column(5)],
+      );
+      if (r.rowCount === 0) {
+        // Nothing matched: the session is missing, or holds another number of messages.
+        const found = await this.pool.query<{ message_count: number }>(`SELECT message_count FROM ${this.#t.sessions} WHERE id = $1`, [id]);
+        if (!found.rows[0]) throw SessionError.notFound(id);
+        this.#checkExpected(id, found.rows[0].message_count, opts.expectedCount);
+        throw new SessionError('storage', `PostgresSessionStore: appendMessages to ${id} wrote nothing; retry.`, { sessionId: id });
+      }
     });
   }
 
@@ -365,6 +384,16 @@ export class PostgresSessionStore implements SessionStore {
     return tableName(this.schema, 'session_update_seq').replace(/'/g, "''");
   }
 
+  #checkExpected(id: string, count: number, expected: number | undefined): void {
+    if (expected !== undefined && expected !== count) {
+      throw new SessionError(
+        'conflict',
+        `Session ${id} holds ${count} messages, the caller expected ${expected}: another writer changed it. Reload the session and retry.`,
+        { sessionId: id },
+      );
+    }
+  }
+
   /** Locks the session row for this transaction and returns its message count; not_found when absent. */
   async #lockCount(c: pg.PoolClient, id: string): Promise<number> {
     const r = await c.query<{ message_count: number }>(`SELECT message_count FROM ${this.#t.sessions} WHERE id = $1 FOR UPDATE`, [id]);
@@ -411,30 +440,30 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async #load(id: string): Promise<Session | null> {
-    // One REPEATABLE READ snapshot, so the session row and its messages agree.
-    return inTransaction(
-      this.pool,
-      async (c) => {
-        const row = (await c.query<SessionRow>(`SELECT * FROM ${this.#t.sessions} WHERE id = $1`, [id])).rows[0];
-        if (!row) return null;
-        const { rows } = await c.query<MessageRow>(
-          `SELECT idx, role, content, tool_calls::text AS tool_calls, tool_results::text AS tool_results, blocks::text AS blocks, timestamp
-           FROM ${this.#t.messages} WHERE session_id = $1 ORDER BY idx`,
-          [id],
-        );
-        const s: Session = {
-          id: row.id,
-          createdAt: row.created_at,
-          updatedAt: row.updated_at,
-          directory: row.directory,
-          messages: rows.map((m) => decodeMessage(m, id, this.#t.messages)),
-          usage: usageOf(row),
-        };
-        if (row.title !== null) s.title = row.title;
-        if (row.forked_from !== null) s.forkedFrom = row.forked_from;
-        return s;
-      },
-      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+    // One statement (one round trip, one consistent snapshot): the session row and its
+    // messages, aggregated in order. JSON columns come back as their exact text.
+    const { rows } = await this.pool.query<SessionRow & { messages: Array<[number, string, string, string, string, string | null, number]> }>(
+      `SELECT s.*, COALESCE((
+         SELECT json_agg(json_build_array(m.idx, m.role, m.content, m.tool_calls::text, m.tool_results::text, m.blocks::text,
+                                          round(extract(epoch FROM m.timestamp) * 1000)) ORDER BY m.idx)
+         FROM ${this.#t.messages} m WHERE m.session_id = s.id), '[]') AS messages
+       FROM ${this.#t.sessions} s WHERE s.id = $1`,
+      [id],
     );
+    const row = rows[0];
+    if (!row) return null;
+    const s: Session = {
+      id: row.id,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      directory: row.directory,
+      messages: row.messages.map(([idx, role, content, toolCalls, toolResults, blocks, ms]) =>
+        decodeMessage({ idx, role, content, tool_calls: toolCalls, tool_results: toolResults, blocks, timestamp: new Date(Number(ms)) }, id, this.#t.messages),
+      ),
+      usage: usageOf(row),
+    };
+    if (row.title !== null) s.title = row.title;
+    if (row.forked_from !== null) s.forkedFrom = row.forked_from;
+    return s;
   }
 }
