@@ -4,7 +4,6 @@
  */
 import type pg from 'pg';
 import {
-  type ArgumentMatcher,
   type AuditEntry,
   type AuditFilter,
   type Grant,
@@ -15,6 +14,10 @@ import {
   grantMatchesFilter,
   isToolPattern,
   normalizeGrant,
+  type AuditRow,
+  type GrantRow,
+  auditEntryFromRow,
+  grantFromRow,
 } from '@mixtape/core';
 import { DEFAULT_SCHEMA, type PoolHandle, type PostgresMigration, type PostgresStoreOptions, SchemaTooNewError, describePgError, openPool, runMigrations, tableName } from './database.js';
 
@@ -75,57 +78,6 @@ export const GRANT_MIGRATIONS: readonly PostgresMigration[] = [
 
 /** Options of {@link PostgresGrantStore}. */
 export type PostgresGrantStoreOptions = PostgresStoreOptions;
-
-interface GrantRow {
-  id: string;
-  tool: string;
-  params_hash: string | null;
-  match_json: ArgumentMatcher | null;
-  effect: 'allow' | 'deny';
-  scope: 'session' | 'project' | 'user';
-  session_id: string | null;
-  project: string | null;
-  expires_at: Date | null;
-  created_at: Date;
-  reason: string | null;
-  created_by: string | null;
-}
-
-interface AuditRow {
-  at: Date;
-  tool: string;
-  tool_use_id: string;
-  params_hash: string;
-  decision: AuditEntry['decision'];
-  scope: AuditEntry['scope'] | null;
-  reason: string | null;
-  actor: AuditEntry['by'];
-  grant_id: string | null;
-  session_id: string | null;
-  project: string | null;
-}
-
-function fromGrantRow(row: GrantRow): Grant {
-  const grant: Grant = { id: row.id, tool: row.tool, effect: row.effect, scope: row.scope, createdAt: row.created_at };
-  if (row.params_hash !== null) grant.paramsHash = row.params_hash;
-  if (row.match_json !== null) grant.match = row.match_json;
-  if (row.session_id !== null) grant.sessionId = row.session_id;
-  if (row.project !== null) grant.project = row.project;
-  if (row.expires_at !== null) grant.expiresAt = row.expires_at;
-  if (row.reason !== null) grant.reason = row.reason;
-  if (row.created_by !== null) grant.createdBy = row.created_by;
-  return grant;
-}
-
-function fromAuditRow(row: AuditRow): AuditEntry {
-  const entry: AuditEntry = { at: row.at, tool: row.tool, toolUseId: row.tool_use_id, paramsHash: row.params_hash, decision: row.decision, by: row.actor };
-  if (row.scope !== null) entry.scope = row.scope;
-  if (row.reason !== null) entry.reason = row.reason;
-  if (row.grant_id !== null) entry.grantId = row.grant_id;
-  if (row.session_id !== null) entry.sessionId = row.session_id;
-  if (row.project !== null) entry.project = row.project;
-  return entry;
-}
 
 /**
  * A {@link GrantStore} in PostgreSQL: tables `mixtape_grants` and `mixtape_grant_audit`
@@ -233,7 +185,7 @@ export class PostgresGrantStore implements GrantStore {
       if (filter.sessionId !== undefined) add((p) => `session_id = ${p}`, filter.sessionId);
       if (filter.activeAt !== undefined) add((p) => `(expires_at IS NULL OR expires_at > ${p})`, filter.activeAt);
       const { rows } = await this.pool.query<GrantRow>(`SELECT * FROM ${this.#grants}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`, params);
-      return rows.map(fromGrantRow).filter((g) => grantMatchesFilter(g, filter));
+      return rows.map(grantFromRow).filter((g) => grantMatchesFilter(g, filter));
     });
   }
 
@@ -286,7 +238,7 @@ export class PostgresGrantStore implements GrantStore {
         params.push(Math.max(0, Math.floor(filter.limit)));
         sql = `SELECT * FROM (SELECT * FROM ${this.#audit}${whereSql} ORDER BY seq DESC LIMIT $${params.length}) recent ORDER BY seq`;
       }
-      return (await this.pool.query<AuditRow>(sql, params)).rows.map(fromAuditRow);
+      return (await this.pool.query<AuditRow>(sql, params)).rows.map(auditEntryFromRow);
     });
   }
 

@@ -10,11 +10,14 @@ import {
   type GrantFilter,
   type GrantInput,
   type GrantStore,
-  type ArgumentMatcher,
   GrantStoreError,
   grantMatchesFilter,
   isToolPattern,
   normalizeGrant,
+  type AuditRow,
+  type GrantRow,
+  auditEntryFromRow,
+  grantFromRow,
 } from '@mixtape/core';
 import { DEFAULT_BUSY_TIMEOUT_MS, type Migration, SchemaTooNewError, type SqliteDatabase, openSqliteDatabase, runMigrations, sqliteAdvice } from './database.js';
 
@@ -78,57 +81,6 @@ export const GRANT_MIGRATIONS: readonly Migration[] = [
 export interface SqliteGrantStoreOptions {
   /** How long a write waits for another process's lock (default {@link DEFAULT_BUSY_TIMEOUT_MS}). */
   busyTimeoutMs?: number;
-}
-
-interface GrantRow {
-  id: string;
-  tool: string;
-  params_hash: string | null;
-  match_json: string | null;
-  effect: 'allow' | 'deny';
-  scope: 'session' | 'project' | 'user';
-  session_id: string | null;
-  project: string | null;
-  expires_at: number | null;
-  created_at: number;
-  reason: string | null;
-  created_by: string | null;
-}
-
-interface AuditRow {
-  at: number;
-  tool: string;
-  tool_use_id: string;
-  params_hash: string;
-  decision: AuditEntry['decision'];
-  scope: AuditEntry['scope'] | null;
-  reason: string | null;
-  actor: AuditEntry['by'];
-  grant_id: string | null;
-  session_id: string | null;
-  project: string | null;
-}
-
-function fromGrantRow(row: GrantRow): Grant {
-  const grant: Grant = { id: row.id, tool: row.tool, effect: row.effect, scope: row.scope, createdAt: new Date(row.created_at) };
-  if (row.params_hash !== null) grant.paramsHash = row.params_hash;
-  if (row.match_json !== null) grant.match = JSON.parse(row.match_json) as ArgumentMatcher;
-  if (row.session_id !== null) grant.sessionId = row.session_id;
-  if (row.project !== null) grant.project = row.project;
-  if (row.expires_at !== null) grant.expiresAt = new Date(row.expires_at);
-  if (row.reason !== null) grant.reason = row.reason;
-  if (row.created_by !== null) grant.createdBy = row.created_by;
-  return grant;
-}
-
-function fromAuditRow(row: AuditRow): AuditEntry {
-  const entry: AuditEntry = { at: new Date(row.at), tool: row.tool, toolUseId: row.tool_use_id, paramsHash: row.params_hash, decision: row.decision, by: row.actor };
-  if (row.scope !== null) entry.scope = row.scope;
-  if (row.reason !== null) entry.reason = row.reason;
-  if (row.grant_id !== null) entry.grantId = row.grant_id;
-  if (row.session_id !== null) entry.sessionId = row.session_id;
-  if (row.project !== null) entry.project = row.project;
-  return entry;
 }
 
 /**
@@ -238,7 +190,7 @@ export class SqliteGrantStore implements GrantStore {
       }
       const sql = `SELECT * FROM grants${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`;
       const rows = this.#db.prepare(sql).all(params) as GrantRow[];
-      return rows.map(fromGrantRow).filter((g) => grantMatchesFilter(g, filter));
+      return rows.map(grantFromRow).filter((g) => grantMatchesFilter(g, filter));
     });
   }
 
@@ -292,7 +244,7 @@ export class SqliteGrantStore implements GrantStore {
         sql = `SELECT * FROM (SELECT * FROM grant_audit${whereSql} ORDER BY seq DESC LIMIT @limit) ORDER BY seq`;
         params.limit = Math.max(0, Math.floor(filter.limit));
       }
-      return (this.#db.prepare(sql).all(params) as AuditRow[]).map(fromAuditRow);
+      return (this.#db.prepare(sql).all(params) as AuditRow[]).map(auditEntryFromRow);
     });
   }
 

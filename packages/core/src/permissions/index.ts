@@ -10,3 +10,4 @@ export * from './memory-store.js';
 export * from './json-file-store.js';
 export * from './authorizer.js';
 export * from './approval-queue.js';
+export * from './grant-rows.js';
