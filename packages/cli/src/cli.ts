@@ -36,10 +36,17 @@ interface GlobalOptions {
   baseUrl?: string;
   config?: string;
   replay?: string;
-  allow?: string[];
+  allow?: string;
   tools?: string;
   system?: string;
   cwd?: string;
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function flagsOf(o: GlobalOptions): CliFlags {
@@ -49,8 +56,8 @@ function flagsOf(o: GlobalOptions): CliFlags {
     ...(o.baseUrl !== undefined && { baseUrl: o.baseUrl }),
     ...(o.config !== undefined && { config: o.config }),
     ...(o.replay !== undefined && { replay: o.replay }),
-    ...(o.allow !== undefined && { allow: o.allow }),
-    ...(o.tools !== undefined && { tools: o.tools.split(',').map((s) => s.trim()).filter(Boolean) }),
+    ...(o.allow !== undefined && { allow: splitList(o.allow) }),
+    ...(o.tools !== undefined && { tools: splitList(o.tools) }),
     ...(o.system !== undefined && { system: o.system }),
   };
 }
@@ -65,7 +72,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--base-url <url>', 'provider endpoint (a proxy, a local server, a fake server)')
     .option('-c, --config <file>', 'config file (default: mixtape.config.json/.ts/.mjs/.js in the folder)')
     .option('--replay <cassette>', 'replay a recorded conversation (no account, no network)')
-    .option('--allow <tools...>', 'tools (names or globs) that run without asking')
+    .option('--allow <tools>', 'tools (names or globs, comma-separated) that run without asking')
     .option('--tools <groups>', 'built-in tool groups, comma-separated (filesystem,edit,search,process,fetch) or none')
     .option('--system <prompt>', 'system prompt (instead of the config file\'s)')
     .option('-C, --cwd <dir>', 'work in this folder instead of the current one')

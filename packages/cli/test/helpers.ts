@@ -2,8 +2,8 @@
  * Test helpers: run the real `mixtape` executable as a child process, or inside a real
  * pseudo-terminal with tmux (a private tmux server per test file), and poll the screen.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, realpathSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,7 +137,11 @@ export class TmuxSession {
     for (;;) {
       const status = this.exitStatus();
       if (status !== undefined) return status;
-      if (Date.now() > deadline) throw new Error(`mixtape did not exit. Screen:\n${this.screen()}`);
+      if (Date.now() > deadline) {
+        const [pid, tty] = execFileSync('tmux', ['-L', this.socket, 'display-message', '-p', '-t', this.name, '#{pane_pid} #{pane_tty}'], { encoding: 'utf8' }).trim().split(' ');
+        const ps = spawnSync('ps', ['-o', 'pid,ppid,stat,etime,tty,args', '-p', pid!, '--ppid', pid!], { encoding: 'utf8' });
+        throw new Error(`mixtape did not exit. Pane process ${pid} on ${tty}:\n${ps.stdout}${ps.stderr}\nScreen:\n${this.screen()}`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -145,7 +149,9 @@ export class TmuxSession {
   /** Stops the tmux server of this session (and the program in it). */
   kill(): void {
     try {
+      const socketPath = execFileSync('tmux', ['-L', this.socket, 'display-message', '-p', '#{socket_path}'], { encoding: 'utf8' }).trim();
       execFileSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
+      if (socketPath) rmSync(socketPath, { force: true });
     } catch {
       // Already gone.
     }
