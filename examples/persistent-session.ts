@@ -2,7 +2,7 @@
  * The main example (`npm start`): an agent with tools and a SQLite session, run in two separate
  * processes. The second process resumes the conversation the first one left.
  *
- *   node --conditions=source --import tsx examples/persistent-session.ts [--db path]
+ *   node --conditions=mixtape-source --import tsx examples/persistent-session.ts [--db path]
  *
  * Model: a real provider when credentials are set (see examples/pick-model.ts); otherwise a
  * ScriptedModel — a stand-in that plays canned answers — and the output says so.

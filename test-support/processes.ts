@@ -1,5 +1,5 @@
 /**
- * Real child processes for tests: TypeScript files run by Node with the `source` condition and tsx.
+ * Real child processes for tests: TypeScript files run by Node with the `mixtape-source` condition and tsx.
  * @module
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -10,7 +10,7 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).h
 
 /** Starts a TypeScript file as a Node child process (stdin, stdout and stderr piped). */
 export function spawnTs(file: string, args: string[] = [], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
-  return spawn(process.execPath, ['--conditions=source', '--import', tsxLoader, file, ...args], {
+  return spawn(process.execPath, ['--conditions=mixtape-source', '--import', tsxLoader, file, ...args], {
     cwd: options.cwd ?? process.cwd(),
     env: options.env ?? process.env,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -43,4 +43,23 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<Reg
 export function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** Resolves when the child prints a line equal to `line`; rejects if it exits first. */
+export async function waitForLine(child: ChildProcess, line: string): Promise<void> {
+  await waitForOutput(child, new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+}
+
+/** Runs a child to completion and returns its exit code and output. */
+export function runTs(file: string, args: string[] = [], options: { cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnTs(file, args, options);
+  child.stdin!.end();
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

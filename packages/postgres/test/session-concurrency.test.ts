@@ -3,7 +3,7 @@ import { PostgresSessionStore } from '@mixtape/postgres';
 import { SessionError } from '@mixtape/core';
 import { beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, describePostgres } from '../../../test-support/postgres.js';
-import { spawnTs, waitForLine } from './helpers.js';
+import { spawnTs, waitForLine } from '../../../test-support/processes.js';
 
 const worker = fileURLToPath(new URL('./fixtures/append-worker.ts', import.meta.url));
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteSessionStore } from '@mixtape/sqlite';
-import { spawnTs, waitForLine } from './helpers.js';
+import { spawnTs, waitForLine } from '../../../test-support/processes.js';
 
 const worker = fileURLToPath(new URL('./fixtures/append-worker.ts', import.meta.url));
 const opener = fileURLToPath(new URL('./fixtures/open-worker.ts', import.meta.url));

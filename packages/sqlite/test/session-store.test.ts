@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type SessionMessage, SessionError } from '@mixtape/core';
 import { DEFAULT_SESSIONS_DB_PATH, SESSION_MIGRATIONS, SqliteSessionStore, openSqliteDatabase } from '@mixtape/sqlite';
-import { runTs } from './helpers.js';
+import { runTs } from '../../../test-support/processes.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'mixtape-sqlite-store-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
