@@ -80,7 +80,10 @@ export class TmuxSession {
     const socket = `mixtape-test-${process.pid}-${++counter}`;
     const name = 'cli';
     const env = Object.entries({ TERM: 'xterm-256color', ...options.env }).map(([k, v]) => `${k}=${shellQuote(v)}`);
-    const command = `exec env -i ${env.join(' ')} ${[process.execPath, ...nodeArgs, ...args].map(shellQuote).join(' ')}`;
+    // A shell waits for mixtape and prints its exit status: tmux sometimes leaves an exited
+    // process unreaped for a long time on a busy machine, so its pane status cannot be relied on.
+    const inner = `${[process.execPath, ...nodeArgs, ...args].map(shellQuote).join(' ')}; echo "[exit:$?]"`;
+    const command = `exec env -i ${env.join(' ')} /bin/sh -c ${shellQuote(inner)}`;
     execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-s', name, '-x', String(options.width ?? 100), '-y', String(options.height ?? 40), '-c', options.cwd, command]);
     execFileSync('tmux', ['-L', socket, 'set-option', '-t', name, 'remain-on-exit', 'on']);
     execFileSync('tmux', ['-L', socket, 'set-option', '-t', name, 'history-limit', '5000']);
@@ -121,14 +124,10 @@ export class TmuxSession {
     }
   }
 
-  /** Exit status once the program has ended, else undefined. */
+  /** Exit status once the program has ended (printed by the wrapping shell), else undefined. */
   exitStatus(): number | undefined {
-    const out = execFileSync('tmux', ['-L', this.socket, 'display-message', '-p', '-t', this.name, '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}'], { encoding: 'utf8' }).trim();
-    const [dead, status, signal] = out.split('|');
-    if (dead !== '1') return undefined;
-    if (status) return Number(status);
-    if (signal) return 128 + Number(signal);
-    return undefined; // tmux has not recorded the status yet
+    const match = /\[exit:(\d+)\]/.exec(this.screen());
+    return match ? Number(match[1]) : undefined;
   }
 
   /** Waits for the program to end; resolves with its exit status. */
