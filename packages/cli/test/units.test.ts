@@ -120,9 +120,11 @@ describe('MarkdownBlockSplitter', () => {
 
   it('renders blocks for the terminal (no Markdown markers, no colours when they are off)', async () => {
     const render = await createMarkdownRenderer({ width: 60, colors: false });
-    const out = render('# Title\n\nSome **bold** and `code`.\n\n- one\n- two');
+    const out = render('## Title\n\nSome **bold** and `code`.\n\n- one **strong** item\n- two');
     expect(out).toContain('Some bold and code.');
+    expect(out).toContain('one strong item');
     expect(out).not.toContain('**');
+    expect(out).not.toContain('##');
     expect(out).not.toMatch(/\x1b\[/);
   });
 });

@@ -31,7 +31,17 @@ export async function createMarkdownRenderer(options: { width?: number; colors: 
   const { markedTerminal } = await loadingTerminal!;
   const width = Math.max(20, (options.width ?? DEFAULT_MARKDOWN_WIDTH) - 2);
   // The types of marked-terminal's extension lag behind marked's; it is a valid MarkedExtension.
-  const marked = new Marked(markedTerminal({ width, reflowText: true, tab: 2, emoji: false }) as never);
+  const marked = new Marked(markedTerminal({ width, reflowText: true, tab: 2, emoji: false, showSectionPrefix: false }) as never);
+  // marked-terminal prints the text of tight list items without their inline formatting
+  // (**bold** stays as typed); render those inline tokens, and fall back to it otherwise.
+  marked.use({
+    renderer: {
+      text(token) {
+        if (typeof token === 'object' && token.type === 'text' && 'tokens' in token && token.tokens?.length) return this.parser.parseInline(token.tokens);
+        return false;
+      },
+    },
+  });
   return (markdown: string) => {
     let out = marked.parse(markdown, { async: false }) as string;
     if (!options.colors) out = stripVTControlCharacters(out);
