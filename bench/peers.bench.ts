@@ -8,20 +8,31 @@
  * (bench/peers/lib/client.ts, with --expose-gc), so the child's CPU time is the client's alone:
  * framework + SDK + HTTP client, no server time. Run: `npm run bench -- peers`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeAnthropic, startFakeOpenAI, type FakeServer } from '@mixtape/testing';
-import { CONCURRENCY, IDLE_AGENTS, SEQUENTIAL_BATCHES, CONVERSATIONS_PER_BATCH, TTFT_SAMPLES, type ClientResult } from './peers/lib/config.js';
+import {
+  CONCURRENCY,
+  CONVERSATIONS_PER_ROUND,
+  IDLE_AGENTS,
+  SEQUENTIAL_ROUNDS,
+  THROUGHPUT_PROVIDERS,
+  TTFT_ROUNDS,
+  TTFT_SAMPLES_PER_ROUND,
+  type ClientResult,
+  type Command,
+  type Reply,
+} from './peers/lib/config.js';
 import { FRAMEWORKS, type Framework, type Provider } from './peers/lib/frameworks.js';
 import { PEERS_MISSING_NOTE, peerVersion, peersInstalled } from './peers/lib/peer.js';
 import { respond } from './peers/lib/task.js';
 
-/** Longest a single framework's child may run. */
-export const CHILD_TIMEOUT_MS = 10 * 60_000;
+/** Longest one command to a framework's child may take. */
+export const COMMAND_TIMEOUT_MS = 5 * 60_000;
 /**
  * Server keep-alive for the fake servers. Node's default (5 s) closes sockets that a starved
  * client (1,000 conversations on 2 cores) is about to reuse, which surfaces as "other side closed".
@@ -59,25 +70,129 @@ async function startWithKeepAlive(start: () => Promise<FakeServer>): Promise<Fak
   }
 }
 
-function runChild(framework: Framework, provider: Provider, servers: { anthropic: string; openai: string }): Promise<ClientResult | string> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--conditions=mixtape-source', '--import', tsx, clientScript, JSON.stringify({ framework, provider, servers })], {
+/** One framework's child process, driven one command at a time over IPC. */
+class Worker {
+  readonly result: ClientResult;
+  private readonly child: ChildProcess;
+  private pending: ((reply: Reply) => void) | undefined;
+  private stderr = '';
+  readonly ready: Promise<void>;
+
+  constructor(framework: Framework, provider: Provider, servers: { anthropic: string; openai: string }) {
+    this.result = { framework, provider, supported: true };
+    this.child = spawn(process.execPath, ['--expose-gc', '--conditions=mixtape-source', '--import', tsx, clientScript, JSON.stringify({ framework, provider, servers })], {
       cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...process.env, NODE_ENV: 'production', MASTRA_TELEMETRY_DISABLED: '1', OPENAI_AGENTS_DISABLE_TRACING: '1' },
     });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      if (line) resolve(JSON.parse(line.slice('RESULT '.length)) as ClientResult);
-      else resolve(`failed (exit ${code}): ${(err.split('\n').find((l) => /Error/.test(l)) ?? err.slice(-200)).trim().slice(0, 160)}`);
+    this.child.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
+    this.child.on('message', (reply: Reply) => {
+      const p = this.pending;
+      this.pending = undefined;
+      p?.(reply);
     });
-  });
+    this.child.on('exit', (code) => {
+      const p = this.pending;
+      this.pending = undefined;
+      p?.({ type: 'error', message: `child exited (${code}): ${this.stderr.split('\n').find((l) => /Error/.test(l)) ?? this.stderr.slice(-200)}` });
+    });
+    this.ready = this.next().then((reply) => {
+      if (reply.type === 'ready') this.result.supported = reply.supported;
+      else this.fail(reply);
+    });
+  }
+
+  /** Whether the worker can take commands. */
+  get usable(): boolean {
+    return this.result.supported && !this.result.error;
+  }
+
+  private next(): Promise<Reply> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending = undefined;
+        this.child.kill('SIGKILL');
+        resolve({ type: 'error', message: `no answer within ${COMMAND_TIMEOUT_MS} ms` });
+      }, COMMAND_TIMEOUT_MS);
+      this.pending = (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      };
+    });
+  }
+
+  private fail(reply: Reply): void {
+    if (reply.type === 'error') this.result.error = reply.message.split('\n')[0]!.slice(0, 160);
+  }
+
+  /** Sends a command and resolves with the reply (undefined after a failure). */
+  async run(command: Command): Promise<Reply | undefined> {
+    if (!this.usable) return undefined;
+    const reply = this.next();
+    this.child.send(command);
+    const r = await reply;
+    if (r.type === 'error') {
+      this.fail(r);
+      return undefined;
+    }
+    return r;
+  }
+
+  stop(): void {
+    if (this.child.connected) this.child.send({ cmd: 'exit' } satisfies Command);
+    setTimeout(() => this.child.kill('SIGKILL'), 5_000).unref();
+  }
+}
+
+function trim(server: FakeServer): void {
+  if (server.requests.length > 5_000) server.requests.splice(0, server.requests.length - 1_000);
+}
+
+function median(xs: number[]): number | undefined {
+  if (!xs.length) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Runs every measurement, visiting the workers in turn each round. */
+async function measure(workers: Worker[]): Promise<void> {
+  await Promise.all(workers.map((w) => w.ready));
+  const seq = new Map<Worker, { cpu: number[]; wall: number[] }>(workers.map((w) => [w, { cpu: [], wall: [] }]));
+  for (let r = 0; r < SEQUENTIAL_ROUNDS; r++) {
+    for (const w of workers) {
+      const reply = await w.run({ cmd: 'sequential', conversations: CONVERSATIONS_PER_ROUND });
+      if (reply?.type === 'sequential') {
+        seq.get(w)!.cpu.push(reply.cpuPerStepUs);
+        seq.get(w)!.wall.push(reply.wallPerStepUs);
+      }
+    }
+  }
+  const ttft = new Map<Worker, number[]>(workers.map((w) => [w, []]));
+  for (let r = 0; r < TTFT_ROUNDS; r++) {
+    for (const w of workers) {
+      const reply = await w.run({ cmd: 'ttft', samples: TTFT_SAMPLES_PER_ROUND });
+      if (reply?.type === 'ttft') ttft.get(w)!.push(...reply.samplesMs);
+    }
+  }
+  for (const w of workers) {
+    const s = seq.get(w)!;
+    const cpu = median(s.cpu);
+    const wall = median(s.wall);
+    const first = median(ttft.get(w)!);
+    if (cpu !== undefined) w.result.cpuPerStepUs = cpu;
+    if (wall !== undefined) w.result.wallPerStepUs = wall;
+    if (first !== undefined) w.result.ttftMs = first;
+    const heap = await w.run({ cmd: 'heap', agents: IDLE_AGENTS });
+    if (heap?.type === 'heap' && heap.bytesPerAgent !== undefined) w.result.heapPerAgentBytes = heap.bytesPerAgent;
+  }
+  for (const concurrency of CONCURRENCY) {
+    for (const w of workers) {
+      if (!THROUGHPUT_PROVIDERS.includes(w.result.provider)) continue;
+      process.stderr.write(`  peers: ${w.result.framework} on ${w.result.provider}, ${concurrency} conversations at once...\n`);
+      const reply = await w.run({ cmd: 'throughput', concurrency });
+      if (reply?.type === 'throughput') (w.result.throughput ??= []).push({ concurrency, wallMs: reply.wallMs, conversationsPerSec: reply.conversationsPerSec, cpuMsPerConversation: reply.cpuMsPerConversation });
+    }
+  }
 }
 
 const fmt = (x: number | undefined, digits = 0) => (x === undefined ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
@@ -86,30 +201,27 @@ const ratio = (x: number | undefined, base: number | undefined) => (x === undefi
 export default async function (): Promise<string> {
   const heading = '## Peers: one agent task against Vercel AI SDK, OpenAI Agents JS and Mastra';
   if (!peersInstalled()) return `${heading}\n\n${PEERS_MISSING_NOTE}`;
-  const anthropicServer: FakeServer = await startWithKeepAlive(() => startFakeAnthropic({ onRequest: (r) => respond(r, anthropicServer.script) }));
-  const openaiServer: FakeServer = await startWithKeepAlive(() => startFakeOpenAI({ onRequest: (r) => respond(r, openaiServer.script) }));
+  // The servers record every request; keep only the last few thousand.
+  const anthropicServer: FakeServer = await startWithKeepAlive(() => startFakeAnthropic({ onRequest: (r) => (respond(r, anthropicServer.script), trim(anthropicServer)) }));
+  const openaiServer: FakeServer = await startWithKeepAlive(() => startFakeOpenAI({ onRequest: (r) => (respond(r, openaiServer.script), trim(openaiServer)) }));
   const servers = { anthropic: anthropicServer.url, openai: openaiServer.baseURL };
   const started = performance.now();
   const load0 = os.loadavg()[0]!;
-  const results = new Map<string, ClientResult | string>();
+  const workers: Worker[] = [];
   try {
-    for (const provider of ['anthropic', 'openai'] as const) {
-      for (const framework of FRAMEWORKS) {
-        process.stderr.write(`  peers: ${framework} on ${provider}...\n`);
-        results.set(`${framework}/${provider}`, await runChild(framework, provider, servers));
-        // The servers record every request; drop them between children.
-        anthropicServer.requests.length = 0;
-        openaiServer.requests.length = 0;
-      }
-    }
+    for (const provider of ['anthropic', 'openai'] as const) for (const framework of FRAMEWORKS) workers.push(new Worker(framework, provider, servers));
+    process.stderr.write(`  peers: ${workers.length} children warming up...\n`);
+    await measure(workers);
   } finally {
+    for (const w of workers) w.stop();
     await anthropicServer.close();
     await openaiServer.close();
   }
+  const results = new Map<string, ClientResult | string>(workers.map((w) => [`${w.result.framework}/${w.result.provider}`, w.result.error ? `failed: ${w.result.error}` : w.result]));
   const minutes = (performance.now() - started) / 60_000;
-  const rowsOf = (fn: (r: ClientResult, base: ClientResult | undefined, label: string, provider: Provider) => string | undefined) => {
+  const rowsOf = (fn: (r: ClientResult, base: ClientResult | undefined, label: string, provider: Provider) => string | undefined, providers: readonly Provider[] = ['anthropic', 'openai']) => {
     const rows: string[] = [];
-    for (const provider of ['anthropic', 'openai'] as const) {
+    for (const provider of providers) {
       const base = results.get(`bare/${provider}`);
       for (const framework of FRAMEWORKS) {
         const r = results.get(`${framework}/${provider}`);
@@ -126,8 +238,9 @@ export default async function (): Promise<string> {
   return [
     heading,
     '',
-    `The same task in every framework: ${SEQUENTIAL_BATCHES * CONVERSATIONS_PER_BATCH} sequential conversations (median of ${SEQUENTIAL_BATCHES} batches), each 5 model steps with 2 parallel tool calls, then a final text answer, all streamed from the fake servers of @mixtape/testing on 127.0.0.1. ` +
-      'The servers run in the bench process; each framework runs alone in a child process, so its CPU time is the client\'s own (framework + SDK + HTTP client), with no server time in it. ' +
+    `The same task in every framework: conversations of 5 model steps with 2 parallel tool calls, then a final text answer, all streamed from the fake servers of @mixtape/testing on 127.0.0.1. ` +
+      'The servers run in the bench process; each framework runs in a child process of its own, so its CPU time is the client\'s own (framework + SDK + HTTP client), with no server time in it. ' +
+      `Measurements go in rounds that visit every framework in turn (${SEQUENTIAL_ROUNDS} rounds of ${CONVERSATIONS_PER_ROUND} sequential conversations, median round; ${TTFT_ROUNDS} × ${TTFT_SAMPLES_PER_ROUND} time-to-first-delta samples), so changes in the machine's load hit all of them alike. ` +
       'Ratios are to the bare loop on the official SDK (@anthropic-ai/sdk / openai) measured in the same run. ' +
       `Peers: ai ${peerVersion('ai')}, @ai-sdk/anthropic ${peerVersion('@ai-sdk/anthropic')}, @ai-sdk/openai ${peerVersion('@ai-sdk/openai')}, @openai/agents ${peerVersion('@openai/agents')}, @mastra/core ${peerVersion('@mastra/core')} (with @ai-sdk/anthropic ${peerVersion('@ai-sdk/anthropic-v5')} / @ai-sdk/openai ${peerVersion('@ai-sdk/openai-v5')}, the AI SDK v5 providers Mastra 0.24 runs). ` +
       `Load average at start ${load0.toFixed(1)} on ${os.cpus().length} cores (other work shares the machine: CPU time is the steadier measure); the section took ${minutes.toFixed(1)} min.`,
@@ -138,7 +251,7 @@ export default async function (): Promise<string> {
     '|---|---|---:|---:|---:|---:|---:|',
     ...rowsOf((r, b, label, p) => `| ${label} | ${p} | ${fmt(r.cpuPerStepUs)} | ${b?.cpuPerStepUs !== undefined && r.cpuPerStepUs !== undefined ? fmt(r.cpuPerStepUs - b.cpuPerStepUs) : '—'} | ${ratio(r.cpuPerStepUs, b?.cpuPerStepUs)} | ${fmt(r.wallPerStepUs)} | ${ratio(r.wallPerStepUs, b?.wallPerStepUs)} |`),
     '',
-    `### Time to first text delta (one-step text answer, median of ${TTFT_SAMPLES})`,
+    `### Time to first text delta (one-step text answer, median of ${TTFT_ROUNDS * TTFT_SAMPLES_PER_ROUND})`,
     '',
     '| framework | server | ms | ratio |',
     '|---|---|---:|---:|',
@@ -154,13 +267,13 @@ export default async function (): Promise<string> {
     '',
     `### Throughput: ${c1} and ${c2!.toLocaleString('en-US')} concurrent conversations`,
     '',
-    'Conversations per second (wall, the fake server included — on 2 shared cores the client and the server compete) and the client\'s CPU ms per conversation.',
+    `Conversations per second (wall, the fake server included — on 2 shared cores the client and the server compete) and the client\'s CPU ms per conversation; on the ${THROUGHPUT_PROVIDERS.join(' and ')} server only (all five frameworks run there; 1,000 conversations per framework and server is most of this bench\'s time).`,
     '',
     `| framework | server | conv/s @ ${c1} | ratio | client CPU ms / conv @ ${c1} | conv/s @ ${c2} | ratio | client CPU ms / conv @ ${c2} |`,
     '|---|---|---:|---:|---:|---:|---:|---:|',
     ...rowsOf((r, b, label, p) => {
       const t = (c: number, x: ClientResult | undefined) => x?.throughput?.find((e) => e.concurrency === c);
       return `| ${label} | ${p} | ${fmt(t(c1!, r)?.conversationsPerSec, 1)} | ${ratio(t(c1!, r)?.conversationsPerSec, t(c1!, b)?.conversationsPerSec)} | ${fmt(t(c1!, r)?.cpuMsPerConversation, 1)} | ${fmt(t(c2!, r)?.conversationsPerSec, 1)} | ${ratio(t(c2!, r)?.conversationsPerSec, t(c2!, b)?.conversationsPerSec)} | ${fmt(t(c2!, r)?.cpuMsPerConversation, 1)} |`;
-    }),
+    }, THROUGHPUT_PROVIDERS),
   ].join('\n');
 }

@@ -119,7 +119,7 @@ async function mastra(name: string, storage: any): Promise<Contender> {
     },
     append: (threadId, i) => memory.saveMessages({ messages: [mastraMessage(i, threadId)], format: 'v2' }),
     // Without `last`, recall stops at the newest 40 (and `last: false` returns none): ask for all.
-    load: async (threadId) => (await memory.query({ threadId, resourceId: 'bench', selectBy: { last: MASTRA_RECALL_ALL } })).messages.length,
+    load: async (threadId) => (await memory.query({ threadId, resourceId: 'bench', selectBy: { last: MASTRA_RECALL_ALL } })).messagesV2.length,
     close: async () => {
       await storage.close?.();
     },
@@ -275,7 +275,7 @@ export default async function (): Promise<string> {
     heading,
     '',
     `Median of ${APPENDS} appends (${APPENDS_WHOLE_LIST} for LangGraph, whose every step rewrites the whole list) at each conversation length, and of ${LOADS} loads of a ${RESUME_MESSAGES.toLocaleString('en-US')}-message conversation; the same messages (question, assistant turn with thinking and a tool call, tool result, answer — as in the session-store bench) in each store's own format. ` +
-      'Mixtape appends one row per message (`appendMessages`; resume = `getSession`). Mastra: `Memory.saveMessages` (one row per message; resume = `Memory.query` with `selectBy.last` above the length: its default recalls only the newest 40). ' +
+      'Mixtape appends one row per message (`appendMessages`; resume = `getSession`). Mastra: `Memory.saveMessages` (one row per message; resume = `Memory.query` with `selectBy.last` above the length — its default recalls only the newest 40 — which also converts the stored messages to AI SDK messages, counted as stored). ' +
       'LangGraph.js: one checkpoint per step (`saver.put`) holding the whole message list of a MessagesAnnotation state, as a graph step writes it (resume = `getTuple` of the latest checkpoint); a real thread also keeps every earlier checkpoint, so its storage grows with the square of the length — not measured here. ' +
       `All stores in one process on this machine, one after the other; the section took ${((performance.now() - started) / 60_000).toFixed(1)} min.`,
     ...(notes.length ? ['', ...notes] : []),

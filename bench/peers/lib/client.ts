@@ -1,76 +1,84 @@
 /**
- * Child process of bench/peers.bench.ts: measures one framework against one fake server (which
- * runs in the parent process, so this process's CPU time is the client's alone). Run with
- * `--expose-gc`. Prints one line `RESULT {json}` on stdout.
+ * Child process of bench/peers.bench.ts: one framework against one fake server (the servers run
+ * in the parent, so this process's CPU time is the client's alone). Started with `--expose-gc`
+ * and an IPC channel; warms up, says `ready`, then runs the parent's commands one at a time.
  *
  * argv[2]: JSON `{ framework, provider, servers }`.
  * @module
  */
-import { CONCURRENCY, CONVERSATIONS_PER_BATCH, IDLE_AGENTS, SEQUENTIAL_BATCHES, TTFT_SAMPLES, WARMUP_CONVERSATIONS, type ClientResult } from './config.js';
-import { createAdapter, type Framework, type Provider, type Servers } from './frameworks.js';
+import { THROUGHPUT_WARMUP, WARMUP_CONVERSATIONS, type Command, type Reply } from './config.js';
+import { createAdapter, type Adapter, type Framework, type Provider, type Servers } from './frameworks.js';
 import { MODEL_CALLS_PER_TASK, TASK_PROMPT, TTFT_PROMPT } from './task.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 function cpuUs(since?: NodeJS.CpuUsage): number {
   const c = process.cpuUsage(since);
   return c.user + c.system;
 }
 
-async function main(): Promise<void> {
-  const { framework, provider, servers } = JSON.parse(process.argv[2]!) as { framework: Framework; provider: Provider; servers: Servers };
-  const adapter = await createAdapter(framework, provider, servers);
-  const result: ClientResult = { framework, provider, supported: !!adapter };
-  if (adapter) {
-    for (let i = 0; i < WARMUP_CONVERSATIONS; i++) await adapter.runTask(TASK_PROMPT);
-    for (let i = 0; i < 5; i++) await adapter.firstDelta(TTFT_PROMPT);
-
-    const cpu: number[] = [];
-    const wall: number[] = [];
-    for (let b = 0; b < SEQUENTIAL_BATCHES; b++) {
+async function execute(adapter: Adapter, command: Exclude<Command, { cmd: 'exit' }>): Promise<Reply> {
+  switch (command.cmd) {
+    case 'sequential': {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      for (let i = 0; i < CONVERSATIONS_PER_BATCH; i++) await adapter.runTask(TASK_PROMPT);
-      const steps = CONVERSATIONS_PER_BATCH * MODEL_CALLS_PER_TASK;
-      wall.push(((performance.now() - t0) * 1000) / steps);
-      cpu.push(cpuUs(c0) / steps);
+      for (let i = 0; i < command.conversations; i++) await adapter.runTask(TASK_PROMPT);
+      const steps = command.conversations * MODEL_CALLS_PER_TASK;
+      return { type: 'sequential', cpuPerStepUs: cpuUs(c0) / steps, wallPerStepUs: ((performance.now() - t0) * 1000) / steps };
     }
-    result.cpuPerStepUs = median(cpu);
-    result.wallPerStepUs = median(wall);
-
-    const ttft: number[] = [];
-    for (let i = 0; i < TTFT_SAMPLES; i++) ttft.push(await adapter.firstDelta(TTFT_PROMPT));
-    result.ttftMs = median(ttft);
-
-    if (gc) {
+    case 'ttft': {
+      const samplesMs: number[] = [];
+      for (let i = 0; i < command.samples; i++) samplesMs.push(await adapter.firstDelta(TTFT_PROMPT));
+      return { type: 'ttft', samplesMs };
+    }
+    case 'heap': {
+      if (!gc) return { type: 'heap', bytesPerAgent: undefined };
       gc();
       gc();
       const h0 = process.memoryUsage().heapUsed;
       const agents: unknown[] = [];
-      for (let i = 0; i < IDLE_AGENTS; i++) agents.push(adapter.createAgent());
+      for (let i = 0; i < command.agents; i++) agents.push(adapter.createAgent());
       gc();
       gc();
-      result.heapPerAgentBytes = (process.memoryUsage().heapUsed - h0) / agents.length;
+      const bytesPerAgent = (process.memoryUsage().heapUsed - h0) / agents.length;
       agents.length = 0;
+      return { type: 'heap', bytesPerAgent };
     }
-
-    result.throughput = [];
-    for (const concurrency of CONCURRENCY) {
+    case 'throughput': {
+      // Untimed burst first: opens the connections and warms the paths of many runs at once.
+      await Promise.all(Array.from({ length: Math.min(command.concurrency, THROUGHPUT_WARMUP) }, () => adapter.runTask(TASK_PROMPT)));
       gc?.();
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      await Promise.all(Array.from({ length: concurrency }, () => adapter.runTask(TASK_PROMPT)));
+      await Promise.all(Array.from({ length: command.concurrency }, () => adapter.runTask(TASK_PROMPT)));
       const wallMs = performance.now() - t0;
-      result.throughput.push({ concurrency, wallMs, conversationsPerSec: (concurrency / wallMs) * 1000, cpuMsPerConversation: cpuUs(c0) / 1000 / concurrency });
+      return {
+        type: 'throughput',
+        concurrency: command.concurrency,
+        wallMs,
+        conversationsPerSec: (command.concurrency / wallMs) * 1000,
+        cpuMsPerConversation: cpuUs(c0) / 1000 / command.concurrency,
+      };
     }
   }
-  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
-  process.exit(0);
 }
 
-await main();
+async function main(): Promise<void> {
+  const send = (reply: Reply) => process.send!(reply);
+  const { framework, provider, servers } = JSON.parse(process.argv[2]!) as { framework: Framework; provider: Provider; servers: Servers };
+  const adapter = await createAdapter(framework, provider, servers);
+  if (adapter) {
+    for (let i = 0; i < WARMUP_CONVERSATIONS; i++) await adapter.runTask(TASK_PROMPT);
+    for (let i = 0; i < 5; i++) await adapter.firstDelta(TTFT_PROMPT);
+  }
+  process.on('message', (command: Command) => {
+    if (command.cmd === 'exit' || !adapter) process.exit(0);
+    execute(adapter, command).then(send, (error: unknown) => send({ type: 'error', message: String(error instanceof Error ? error.stack ?? error.message : error) }));
+  });
+  send({ type: 'ready', supported: !!adapter });
+}
+
+main().catch((error: unknown) => {
+  process.send?.({ type: 'error', message: String(error instanceof Error ? error.stack ?? error.message : error) } satisfies Reply);
+  process.exit(1);
+});
