@@ -259,7 +259,7 @@ export default async function (): Promise<string> {
       await server.close();
     }
   }
-  lines.push('| bedrock (@aws-sdk/client-bedrock-runtime) | — | (row to add with the Bedrock provider) | | | | |');
+  lines.push('', 'Bedrock: see "Bedrock provider overhead" (bench/bedrock.bench.ts), measured the same way on its binary event stream.');
   lines.push(...(await inMemorySection()));
   return lines.join('\n');
 }
