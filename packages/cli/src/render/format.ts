@@ -3,7 +3,7 @@
  * Pure functions (no colours unless a theme is given), so they are easy to test.
  * @module
  */
-import type { ContextUsage, ToolResultContent, Usage } from '@mixtape/core';
+import type { ContextUsage, Usage } from '@mixtape/core';
 import type { Theme } from './theme.js';
 
 /** Characters of a tool call's input shown before it runs. */
@@ -61,26 +61,6 @@ export function formatToolInput(input: unknown, max = MAX_TOOL_INPUT_CHARS, form
     return truncate(parts.join(', '), max);
   }
   return truncate(compactValue(input), max);
-}
-
-/** Text of tool output items (images and documents as a short label). */
-export function toolOutputText(output: readonly ToolResultContent[]): string {
-  return output
-    .map((c) => {
-      switch (c.type) {
-        case 'text':
-          return c.text;
-        case 'json':
-          return JSON.stringify(c.value);
-        case 'image':
-          return `[image ${c.mediaType}]`;
-        case 'document':
-          return `[document ${c.mediaType}${c.name ? ` ${c.name}` : ''}]`;
-        default:
-          return '';
-      }
-    })
-    .join('\n');
 }
 
 /** A compact one-line summary of a tool's result: its first line, plus how many more lines. */
