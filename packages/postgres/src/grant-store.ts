@@ -12,7 +12,11 @@ import {
   type GrantStore,
   GrantStoreError,
   grantMatchesFilter,
-  isToolPattern,
+  AUDIT_COLUMNS,
+  GRANT_COLUMNS,
+  NATIVE_BINDING,
+  auditRowValues,
+  grantRowValues,
   normalizeGrant,
   type AuditRow,
   type GrantRow,
@@ -143,27 +147,13 @@ export class PostgresGrantStore implements GrantStore {
     const grant = normalizeGrant(input);
     return this.#run('saving a grant', async () => {
       await this.pool.query(
-        `INSERT INTO ${this.#grants} (id, tool, tool_is_pattern, params_hash, match_json, effect, scope, session_id, project, expires_at, created_at, reason, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+        `INSERT INTO ${this.#grants} (${GRANT_COLUMNS.join(', ')})
+         VALUES (${GRANT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
          ON CONFLICT (id) DO UPDATE SET tool = EXCLUDED.tool, tool_is_pattern = EXCLUDED.tool_is_pattern, params_hash = EXCLUDED.params_hash,
            match_json = EXCLUDED.match_json, effect = EXCLUDED.effect, scope = EXCLUDED.scope, session_id = EXCLUDED.session_id,
            project = EXCLUDED.project, expires_at = EXCLUDED.expires_at, created_at = EXCLUDED.created_at, reason = EXCLUDED.reason,
            created_by = EXCLUDED.created_by, seq = nextval(pg_get_serial_sequence('${this.#grants.replace(/'/g, "''")}', 'seq'))`,
-        [
-          grant.id,
-          grant.tool,
-          isToolPattern(grant.tool),
-          grant.paramsHash ?? null,
-          grant.match ? JSON.stringify(grant.match) : null,
-          grant.effect,
-          grant.scope,
-          grant.sessionId ?? null,
-          grant.project ?? null,
-          grant.expiresAt ?? null,
-          grant.createdAt,
-          grant.reason ?? null,
-          grant.createdBy ?? null,
-        ],
+        grantRowValues(grant, NATIVE_BINDING),
       );
       return grant;
     });
@@ -200,21 +190,8 @@ export class PostgresGrantStore implements GrantStore {
   async audit(entry: AuditEntry): Promise<void> {
     await this.#run('writing the audit log', () =>
       this.pool.query(
-        `INSERT INTO ${this.#audit} (at, tool, tool_use_id, params_hash, decision, scope, reason, actor, grant_id, session_id, project)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [
-          entry.at,
-          entry.tool,
-          entry.toolUseId,
-          entry.paramsHash,
-          entry.decision,
-          entry.scope ?? null,
-          entry.reason ?? null,
-          entry.by,
-          entry.grantId ?? null,
-          entry.sessionId ?? null,
-          entry.project ?? null,
-        ],
+        `INSERT INTO ${this.#audit} (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+        auditRowValues(entry, NATIVE_BINDING),
       ),
     );
   }

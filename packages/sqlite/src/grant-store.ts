@@ -12,7 +12,11 @@ import {
   type GrantStore,
   GrantStoreError,
   grantMatchesFilter,
-  isToolPattern,
+  AUDIT_COLUMNS,
+  GRANT_COLUMNS,
+  SQLITE_BINDING,
+  auditRowValues,
+  grantRowValues,
   normalizeGrant,
   type AuditRow,
   type GrantRow,
@@ -139,25 +143,10 @@ export class SqliteGrantStore implements GrantStore {
     return this.#run('saving a grant', () => {
       this.#db
         .prepare(
-          `INSERT OR REPLACE INTO grants (id, tool, tool_is_pattern, params_hash, match_json, effect, scope, session_id, project, expires_at, created_at, seq, reason, created_by)
-           VALUES (@id, @tool, @pattern, @paramsHash, @match, @effect, @scope, @sessionId, @project, @expiresAt, @createdAt,
-                   (SELECT COALESCE(MAX(seq), 0) + 1 FROM grants), @reason, @createdBy)`,
+          `INSERT OR REPLACE INTO grants (${GRANT_COLUMNS.join(', ')}, seq)
+           VALUES (${GRANT_COLUMNS.map(() => '?').join(', ')}, (SELECT COALESCE(MAX(seq), 0) + 1 FROM grants))`,
         )
-        .run({
-          id: grant.id,
-          tool: grant.tool,
-          pattern: isToolPattern(grant.tool) ? 1 : 0,
-          paramsHash: grant.paramsHash ?? null,
-          match: grant.match ? JSON.stringify(grant.match) : null,
-          effect: grant.effect,
-          scope: grant.scope,
-          sessionId: grant.sessionId ?? null,
-          project: grant.project ?? null,
-          expiresAt: grant.expiresAt?.getTime() ?? null,
-          createdAt: grant.createdAt.getTime(),
-          reason: grant.reason ?? null,
-          createdBy: grant.createdBy ?? null,
-        });
+        .run(grantRowValues(grant, SQLITE_BINDING));
       return grant;
     });
   }
@@ -206,22 +195,9 @@ export class SqliteGrantStore implements GrantStore {
     this.#run('writing the audit log', () =>
       this.#db
         .prepare(
-          `INSERT INTO grant_audit (at, tool, tool_use_id, params_hash, decision, scope, reason, actor, grant_id, session_id, project)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO grant_audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`,
         )
-        .run(
-          entry.at.getTime(),
-          entry.tool,
-          entry.toolUseId,
-          entry.paramsHash,
-          entry.decision,
-          entry.scope ?? null,
-          entry.reason ?? null,
-          entry.by,
-          entry.grantId ?? null,
-          entry.sessionId ?? null,
-          entry.project ?? null,
-        ),
+        .run(auditRowValues(entry, SQLITE_BINDING)),
     );
   }
 

@@ -5,7 +5,7 @@
  * row type leaves open and the mapping normalises.
  * @module
  */
-import type { AuditEntry, Grant } from './grant.js';
+import { type AuditEntry, type Grant, isToolPattern } from './grant.js';
 import type { ArgumentMatcher } from './matchers.js';
 
 type DateColumn = Date | number | string;
@@ -67,4 +67,57 @@ export function auditEntryFromRow(row: AuditRow): AuditEntry {
   if (row.session_id !== null) entry.sessionId = row.session_id;
   if (row.project !== null) entry.project = row.project;
   return entry;
+}
+
+/** How a driver binds values: dates and booleans differ (SQLite takes numbers, PostgreSQL Date and boolean). */
+export interface RowBinding {
+  date(value: Date): unknown;
+  bool(value: boolean): unknown;
+}
+
+/** PostgreSQL binds Date and boolean as they are. */
+export const NATIVE_BINDING: RowBinding = { date: (d) => d, bool: (b) => b };
+/** SQLite: dates as epoch milliseconds, booleans as 0/1. */
+export const SQLITE_BINDING: RowBinding = { date: (d) => d.getTime(), bool: (b) => (b ? 1 : 0) };
+
+/** Columns of a grant audit row, in the order of {@link auditRowValues}. */
+export const AUDIT_COLUMNS = ['at', 'tool', 'tool_use_id', 'params_hash', 'decision', 'scope', 'reason', 'actor', 'grant_id', 'session_id', 'project'] as const;
+
+/** The values of an audit row, in the order of {@link AUDIT_COLUMNS}. */
+export function auditRowValues(entry: AuditEntry, binding: RowBinding): unknown[] {
+  return [
+    binding.date(entry.at),
+    entry.tool,
+    entry.toolUseId,
+    entry.paramsHash,
+    entry.decision,
+    entry.scope ?? null,
+    entry.reason ?? null,
+    entry.by,
+    entry.grantId ?? null,
+    entry.sessionId ?? null,
+    entry.project ?? null,
+  ];
+}
+
+/** Columns of a grant row that {@link grantRowValues} fills, in its order. */
+export const GRANT_COLUMNS = ['id', 'tool', 'tool_is_pattern', 'params_hash', 'match_json', 'effect', 'scope', 'session_id', 'project', 'expires_at', 'created_at', 'reason', 'created_by'] as const;
+
+/** The values of a grant row, in the order of {@link GRANT_COLUMNS}. */
+export function grantRowValues(grant: Grant, binding: RowBinding): unknown[] {
+  return [
+    grant.id,
+    grant.tool,
+    binding.bool(isToolPattern(grant.tool)),
+    grant.paramsHash ?? null,
+    grant.match ? JSON.stringify(grant.match) : null,
+    grant.effect,
+    grant.scope,
+    grant.sessionId ?? null,
+    grant.project ?? null,
+    grant.expiresAt ? binding.date(grant.expiresAt) : null,
+    binding.date(grant.createdAt),
+    grant.reason ?? null,
+    grant.createdBy ?? null,
+  ];
 }
