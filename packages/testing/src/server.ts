@@ -46,6 +46,11 @@ export interface FakeServerOptions {
   responses?: ScriptedResponse[];
   /** Called with each request as soon as its body has been read (before any response byte). */
   onRequest?: (request: RecordedRequest) => void;
+  /**
+   * How long an idle keep-alive connection stays open (default: Node's 5 s). Raise it when a
+   * starved client (e.g. 1,000 conversations on 2 cores) reuses sockets late.
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 /** Writes SSE events with fault injection. */
@@ -221,6 +226,7 @@ export async function startLoopbackServer(
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
+    if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const address = server.address();

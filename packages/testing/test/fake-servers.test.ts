@@ -184,3 +184,28 @@ describe('cassettes', () => {
     }
   });
 });
+
+describe('server options', () => {
+  it('keepAliveTimeoutMs closes idle keep-alive connections after that long (Node default: 5 s)', async () => {
+    const { request, Agent: HttpAgent } = await import('node:http');
+    const server = await startFakeAnthropic({ keepAliveTimeoutMs: 50 });
+    const agent = new HttpAgent({ keepAlive: true });
+    try {
+      const closed = await new Promise<number>((resolve, reject) => {
+        const req = request(`${server.url}/v1/unknown`, { agent, method: 'GET' }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            const idleSince = Date.now();
+            req.socket?.once('close', () => resolve(Date.now() - idleSince));
+          });
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(closed).toBeLessThan(2_000);
+    } finally {
+      agent.destroy();
+      await server.close();
+    }
+  });
+});
