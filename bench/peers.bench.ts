@@ -9,8 +9,6 @@
  * framework + SDK + HTTP client, no server time. Run: `npm run bench -- peers`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,24 +49,6 @@ const LABELS: Record<Framework, string> = {
   'openai-agents': `OpenAI Agents JS ${peerVersion('@openai/agents')} (Agent + run, chat completions, tracing off)`,
   mastra: `Mastra ${peerVersion('@mastra/core')} (Agent.stream, AI SDK v5 model)`,
 };
-
-/**
- * Starts a fake server whose http.Server keeps idle sockets for {@link SERVER_KEEP_ALIVE_MS}.
- * @mixtape/testing does not expose its http.Server, so `listen` is wrapped for the duration of
- * the start (a bench-only shim; a `keepAliveTimeoutMs` option there would replace it).
- */
-async function startWithKeepAlive(start: () => Promise<FakeServer>): Promise<FakeServer> {
-  const listen = http.Server.prototype.listen;
-  http.Server.prototype.listen = function (this: http.Server, ...args: unknown[]) {
-    this.keepAliveTimeout = SERVER_KEEP_ALIVE_MS;
-    return (net.Server.prototype.listen as (...a: unknown[]) => net.Server).apply(this, args);
-  } as typeof listen;
-  try {
-    return await start();
-  } finally {
-    http.Server.prototype.listen = listen;
-  }
-}
 
 /** One framework's child process, driven one command at a time over IPC. */
 class Worker {
@@ -202,8 +182,8 @@ export default async function (): Promise<string> {
   const heading = '## Peers: one agent task against Vercel AI SDK, OpenAI Agents JS and Mastra';
   if (!peersInstalled()) return `${heading}\n\n${PEERS_MISSING_NOTE}`;
   // The servers record every request; keep only the last few thousand.
-  const anthropicServer: FakeServer = await startWithKeepAlive(() => startFakeAnthropic({ onRequest: (r) => (respond(r, anthropicServer.script), trim(anthropicServer)) }));
-  const openaiServer: FakeServer = await startWithKeepAlive(() => startFakeOpenAI({ onRequest: (r) => (respond(r, openaiServer.script), trim(openaiServer)) }));
+  const anthropicServer: FakeServer = await startFakeAnthropic({ keepAliveTimeoutMs: SERVER_KEEP_ALIVE_MS, onRequest: (r) => (respond(r, anthropicServer.script), trim(anthropicServer)) });
+  const openaiServer: FakeServer = await startFakeOpenAI({ keepAliveTimeoutMs: SERVER_KEEP_ALIVE_MS, onRequest: (r) => (respond(r, openaiServer.script), trim(openaiServer)) });
   const servers = { anthropic: anthropicServer.url, openai: openaiServer.baseURL };
   const started = performance.now();
   const load0 = os.loadavg()[0]!;
