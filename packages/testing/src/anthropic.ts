@@ -13,7 +13,7 @@ import {
   type FakeUsage,
   type ScriptedResponse,
 } from './script.js';
-import { SseWriter, sse, startLoopbackServer, startSse, writeJson, type FakeServer, type FakeServerOptions, type RecordedRequest } from './server.js';
+import { SseWriter, messageRoute, sse, startLoopbackServer, startSse, writeJson, type FakeServer, type FakeServerOptions, type RecordedRequest } from './server.js';
 
 /** Anthropic error type for an HTTP status. */
 export function anthropicErrorType(status: number): string {
@@ -44,7 +44,6 @@ export function anthropicErrorType(status: number): string {
  */
 export async function startFakeAnthropic(options: FakeServerOptions = {}): Promise<FakeServer> {
   let ids = 0;
-  let toolIds = 0;
   return startLoopbackServer({
     ...options,
     basePath: '',
@@ -56,19 +55,7 @@ export async function startFakeAnthropic(options: FakeServerOptions = {}): Promi
         { type: 'error', error: { type: errorType ?? anthropicErrorType(status), message }, request_id: `req_fake_err_${++ids}` },
         { 'request-id': `req_fake_err_${ids}` },
       ),
-    route: (method, path) =>
-      method === 'POST' && path === '/v1/messages'
-        ? (req, res, next) => {
-            if (next?.type !== 'message') return;
-            const id = ++ids;
-            const withIds = next.content.map((b) =>
-              b.type === 'tool_use' && b.id === undefined ? { ...b, id: `toolu_fake_${++toolIds}` } : b,
-            );
-            const message = { ...next, content: withIds };
-            if (req.body?.stream) renderStream(req, res, message, id);
-            else renderJson(req, res, message, id);
-          }
-        : undefined,
+    route: messageRoute('/v1/messages', 'toolu_fake_', () => ++ids, { stream: renderStream, json: renderJson }),
   });
 }
 

@@ -16,7 +16,7 @@ import {
   type FakeUsage,
   type ScriptedResponse,
 } from './script.js';
-import { SseWriter, sse, startLoopbackServer, startSse, writeJson, type FakeServer, type FakeServerOptions, type RecordedRequest } from './server.js';
+import { SseWriter, messageRoute, sse, startLoopbackServer, startSse, writeJson, type FakeServer, type FakeServerOptions, type RecordedRequest } from './server.js';
 
 /** OpenAI finish_reason for a scripted stop reason. */
 export function openaiFinishReason(stop: FakeStopReason): string {
@@ -45,26 +45,13 @@ function openaiErrorType(status: number): string {
  */
 export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<FakeServer> {
   let ids = 0;
-  let toolIds = 0;
   return startLoopbackServer({
     ...options,
     basePath: '/v1',
     requireKey: false,
     writeError: (res, status, message, errorType) =>
       writeJson(res, status, { error: { message, type: errorType ?? openaiErrorType(status), param: null, code: null } }),
-    route: (method, path) =>
-      method === 'POST' && path === '/v1/chat/completions'
-        ? (req, res, next) => {
-            if (next?.type !== 'message') return;
-            const id = ++ids;
-            const withIds = next.content.map((b) =>
-              b.type === 'tool_use' && b.id === undefined ? { ...b, id: `call_fake_${++toolIds}` } : b,
-            );
-            const message = { ...next, content: withIds };
-            if (req.body?.stream) renderStream(req, res, message, id);
-            else renderJson(req, res, message, id);
-          }
-        : undefined,
+    route: messageRoute('/v1/chat/completions', 'call_fake_', () => ++ids, { stream: renderStream, json: renderJson }),
   });
 }
 
