@@ -11,11 +11,18 @@ import { realpathSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { PathOutsideRootError, ToolError } from './errors.js';
+import type { PathDeny } from './path-guard.js';
 
 /** Options shared by all tools confined to a folder. */
 export interface RootOptions {
   /** Folder the tools may touch (default: `process.cwd()` when the tools are created). */
   root?: string;
+  /**
+   * Paths the tools refuse to read, write or show, matched on real paths after links are
+   * followed: globs relative to `root` (or absolute), or a `PermissionAuthorizer` (its deny
+   * rules with a path matcher that cover the tool). Search and list_directory leave them out.
+   */
+  deny?: PathDeny;
 }
 
 /** The absolute root of a tool group. */
@@ -28,7 +35,8 @@ export function rootOf(options: RootOptions | undefined): string {
   }
 }
 
-function isInside(root: string, candidate: string): boolean {
+/** True when `candidate` is `root` or below it (both absolute, normalised). */
+export function isInsideRoot(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
@@ -54,7 +62,7 @@ export async function resolveInRoot(root: string, target: string): Promise<strin
   const realRoot = (await realpathOrNull(absRoot)) ?? absRoot;
   // path.resolve normalises `.` and `..` lexically before anything touches the disk.
   const lexical = path.resolve(absRoot, target);
-  if (!isInside(absRoot, lexical) && !isInside(realRoot, lexical)) throw new PathOutsideRootError(target, absRoot, lexical);
+  if (!isInsideRoot(absRoot, lexical) && !isInsideRoot(realRoot, lexical)) throw new PathOutsideRootError(target, absRoot, lexical);
 
   // Walk up to the nearest existing ancestor and resolve symlinks from there.
   let existing = lexical;
@@ -70,7 +78,7 @@ export async function resolveInRoot(root: string, target: string): Promise<strin
   }
   if (real === null) throw new ToolError('invalid_input', `Path '${target}' has no existing parent folder.`);
   const resolved = path.join(real, ...rest);
-  if (!isInside(realRoot, resolved)) throw new PathOutsideRootError(target, absRoot, resolved);
+  if (!isInsideRoot(realRoot, resolved)) throw new PathOutsideRootError(target, absRoot, resolved);
   return resolved;
 }
 

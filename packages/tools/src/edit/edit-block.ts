@@ -2,13 +2,13 @@
  * `edit_block`: replace text in a file, exactly or (failing that) by fuzzy match.
  * @module
  */
-import { readFile } from 'node:fs/promises';
 import { tool, type Tool } from '@mixtape/core';
 import { diffLines, structuredPatch } from 'diff';
 import { z } from 'zod';
-import { resolveInRoot, rootOf, type RootOptions } from '../confine.js';
+import { rootOf, type RootOptions } from '../confine.js';
+import { withConfinedFile, writeConfined } from '../confined-fs.js';
 import { fsError, ToolError } from '../errors.js';
-import { writeFileAtomic } from '../filesystem/write-file.js';
+import { pathGuard } from '../path-guard.js';
 import { DEFAULT_FUZZY_MAX_FILE_CHARS, DEFAULT_FUZZY_THRESHOLD, findBestFuzzyMatch } from './fuzzy.js';
 
 const editInput = z.object({
@@ -53,6 +53,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export function editBlockTool(options: EditOptions = {}): Tool<z.output<typeof editInput>> {
   const root = rootOf(options);
   const fuzzyMax = options.fuzzyMaxFileChars ?? DEFAULT_FUZZY_MAX_FILE_CHARS;
+  const guard = pathGuard(options.deny, 'edit_block', root);
   return tool({
     name: 'edit_block',
     description:
@@ -65,10 +66,9 @@ export function editBlockTool(options: EditOptions = {}): Tool<z.output<typeof e
       return [input.file_path, ...patch.hunks.flatMap((h) => h.lines)].join('\n');
     },
     async execute(input) {
-      const file = await resolveInRoot(root, input.file_path);
       let original: string;
       try {
-        original = decoder.decode(await readFile(file));
+        original = decoder.decode(await withConfinedFile(root, input.file_path, guard, 'edit_block', (opened) => opened.handle.readFile()));
       } catch (error) {
         if (error instanceof TypeError) throw new ToolError('invalid_input', `'${input.file_path}' is not valid UTF-8 text; edit_block only edits text files.`);
         throw fsError(error, 'read', input.file_path);
@@ -109,7 +109,7 @@ export function editBlockTool(options: EditOptions = {}): Tool<z.output<typeof e
         replacements = 1;
       }
       try {
-        await writeFileAtomic(file, updated);
+        await writeConfined(root, input.file_path, updated, { guard, toolName: 'edit_block' });
       } catch (error) {
         throw fsError(error, 'write', input.file_path);
       }

@@ -31,15 +31,18 @@ async function looksLikeText(file: string): Promise<boolean> {
   }
 }
 
-/** The media type of a regular file, or null when neither its bytes nor its name tell. */
-export async function mediaTypeOf(file: string): Promise<string | null> {
+/**
+ * The media type of a regular file, or null when neither its bytes nor its name tell. `name`
+ * (default `file`) is the name whose extension is used, when `file` is a descriptor path.
+ */
+export async function mediaTypeOf(file: string, name: string = file): Promise<string | null> {
   try {
     const sniffed = await fileTypeFromFile(file);
     if (sniffed) return sniffed.mime;
   } catch {
     // Unreadable or not a regular file: fall back to the name.
   }
-  const byName = mime.lookup(file);
+  const byName = mime.lookup(name);
   // Text files: trust the extension only when it names a text type (mime-types maps .ts to video/mp2t).
   if (await looksLikeText(file).catch(() => false)) return byName !== false && TEXTUAL.test(byName) ? byName : 'text/plain';
   return byName === false ? null : byName;

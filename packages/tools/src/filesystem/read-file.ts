@@ -7,8 +7,10 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { toolResult, tool, type Tool, type ToolResultContent } from '@mixtape/core';
 import { z } from 'zod';
-import { displayPath, resolveInRoot, rootOf, type RootOptions } from '../confine.js';
+import { displayPath, rootOf, type RootOptions } from '../confine.js';
+import { withConfinedFile } from '../confined-fs.js';
 import { fsError, errorMessage, ToolError } from '../errors.js';
+import { pathGuard } from '../path-guard.js';
 import { mediaTypeOf } from './media-type.js';
 
 /** Most characters of text `read_file` returns in one call; use `offset`/`length` for more. */
@@ -98,11 +100,11 @@ async function readLines(file: string, offset: number, length: number | undefine
 }
 
 /** Reads a text file within the char budget; verbatim when the whole file fits. */
-async function readText(file: string, input: { offset?: number; length?: number; line_numbers?: boolean }, maxChars: number): Promise<string> {
+async function readText(file: string, input: { offset?: number; length?: number; line_numbers?: boolean }, maxChars: number, shown: string = file): Promise<string> {
   const info = await stat(file);
-  if (info.isDirectory()) throw new ToolError('invalid_input', `'${file}' is a directory; use list_directory.`);
+  if (info.isDirectory()) throw new ToolError('invalid_input', `'${shown}' is a directory; use list_directory.`);
   if (await looksBinary(file)) {
-    throw new ToolError('invalid_input', `'${file}' looks like a binary file (it contains NUL bytes); use file_info to see what it is.`);
+    throw new ToolError('invalid_input', `'${shown}' looks like a binary file (it contains NUL bytes); use file_info to see what it is.`);
   }
   const whole = input.offset === undefined && input.length === undefined && !input.line_numbers;
   if (whole && info.size <= maxChars) {
@@ -134,6 +136,7 @@ export function readFileTool(options: ReadFileOptions = {}): Tool<z.output<typeo
   const root = rootOf(options);
   const maxChars = options.maxChars ?? DEFAULT_MAX_READ_CHARS;
   const maxBinary = options.maxBinaryBytes ?? DEFAULT_MAX_BINARY_BYTES;
+  const guard = pathGuard(options.deny, 'read_file', root);
   return tool({
     name: 'read_file',
     description:
@@ -142,9 +145,10 @@ export function readFileTool(options: ReadFileOptions = {}): Tool<z.output<typeo
     input: readFileInput,
     formatInput: (input) => `${input.path}${input.offset !== undefined || input.length !== undefined ? ` [lines ${(input.offset ?? 0) + 1}${input.length !== undefined ? `-${(input.offset ?? 0) + input.length}` : '+'}]` : ''}`,
     async execute(input): Promise<string | ToolResultContent> {
-      const file = await resolveInRoot(root, input.path);
+      return withConfinedFile(root, input.path, guard, 'read_file', async (opened) => {
+      const file = opened.path;
       try {
-        const mediaType = await mediaTypeOf(file);
+        const mediaType = await mediaTypeOf(file, opened.real);
         if (mediaType && (IMAGE_TYPES.has(mediaType) || mediaType === 'application/pdf')) {
           const info = await stat(file);
           if (info.size > maxBinary) {
@@ -152,13 +156,16 @@ export function readFileTool(options: ReadFileOptions = {}): Tool<z.output<typeo
           }
                 const bytes = new Uint8Array(await readFile(file));
           return mediaType === 'application/pdf'
-            ? toolResult.document(mediaType, bytes, displayPath(root, file))
+            ? toolResult.document(mediaType, bytes, displayPath(root, opened.real))
             : toolResult.image(mediaType, bytes);
         }
-        return await readText(file, input, maxChars);
+        return await readText(file, input, maxChars, input.path);
       } catch (error) {
         throw fsError(error, 'read', input.path);
       }
+      }).catch((error: unknown) => {
+        throw fsError(error, 'read', input.path);
+      });
     },
   });
 }
@@ -185,6 +192,7 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
 export function readMultipleFilesTool(options: ReadFileOptions & { maxCharsPerFile?: number } = {}): Tool<z.output<typeof readMultipleInput>> {
   const root = rootOf(options);
   const perFile = options.maxCharsPerFile ?? DEFAULT_MAX_CHARS_PER_FILE;
+  const guard = pathGuard(options.deny, 'read_multiple_files', root);
   return tool({
     name: 'read_multiple_files',
     description: `Read several text files inside ${root} at once. Each file's full content is returned (at most ${perFile} characters per file; use read_file with offset for the rest).`,
@@ -193,8 +201,7 @@ export function readMultipleFilesTool(options: ReadFileOptions & { maxCharsPerFi
     async execute(input) {
       const parts = await mapLimited(input.paths, DEFAULT_READ_CONCURRENCY, async (p) => {
         try {
-          const file = await resolveInRoot(root, p);
-          const text = await readText(file, {}, perFile).catch((e: unknown) => {
+          const text = await withConfinedFile(root, p, guard, 'read_multiple_files', (opened) => readText(opened.path, {}, perFile, p)).catch((e: unknown) => {
             throw fsError(e, 'read', p);
           });
           return { ok: true, text: `=== ${p} ===\n${text}${text.endsWith('\n') ? '' : '\n'}` };

@@ -3,12 +3,14 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { appendFile, chmod, cp, lstat, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, lstat, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tool, type Tool } from '@mixtape/core';
 import { z } from 'zod';
 import { resolveInRoot, rootOf, type RootOptions } from '../confine.js';
+import { openConfinedDir, withConfinedPair, writeConfined } from '../confined-fs.js';
 import { fsError, ToolError } from '../errors.js';
+import { pathGuard, PathDeniedError } from '../path-guard.js';
 
 /** Largest content `write_file` accepts in one call (characters). */
 export const DEFAULT_MAX_WRITE_CHARS = 10 * 1024 * 1024;
@@ -52,6 +54,7 @@ const writeInput = z.object({
 export function writeFileTool(options: RootOptions & { maxChars?: number } = {}): Tool<z.output<typeof writeInput>> {
   const root = rootOf(options);
   const maxChars = options.maxChars ?? DEFAULT_MAX_WRITE_CHARS;
+  const guard = pathGuard(options.deny, 'write_file', root);
   return tool({
     name: 'write_file',
     description: `Write a text file inside ${root}. mode 'rewrite' (default) replaces the whole file atomically; 'append' adds to its end. Missing parent folders are created.`,
@@ -59,13 +62,8 @@ export function writeFileTool(options: RootOptions & { maxChars?: number } = {})
     formatInput: (input) => `${input.mode === 'append' ? 'append to' : 'write'} ${input.path} (${input.content.length} chars)`,
     async execute(input) {
       if (input.content.length > maxChars) throw new ToolError('too_large', `The content is ${input.content.length} characters; at most ${maxChars} can be written in one call. Write it in parts with mode 'append'.`);
-      const file = await resolveInRoot(root, input.path);
       try {
-        const existing = await lstat(file).catch(() => null);
-        if (existing?.isDirectory()) throw new ToolError('invalid_input', `'${input.path}' is a directory.`);
-        await mkdir(path.dirname(file), { recursive: true });
-        if (input.mode === 'append') await appendFile(file, input.content, 'utf8');
-        else await writeFileAtomic(file, input.content);
+        await writeConfined(root, input.path, input.content, { mode: input.mode, guard, toolName: 'write_file' });
       } catch (error) {
         throw fsError(error, 'write', input.path);
       }
@@ -80,6 +78,7 @@ const createDirInput = z.object({ path: z.string().describe('Folder path, relati
 /** `create_directory`: creates a folder and its missing parents. */
 export function createDirectoryTool(options: RootOptions = {}): Tool<z.output<typeof createDirInput>> {
   const root = rootOf(options);
+  const guard = pathGuard(options.deny, 'create_directory', root);
   return tool({
     name: 'create_directory',
     description: `Create a folder inside ${root}, with any missing parent folders. Succeeds if it already exists.`,
@@ -87,8 +86,9 @@ export function createDirectoryTool(options: RootOptions = {}): Tool<z.output<ty
     formatInput: (input) => input.path,
     async execute(input) {
       const dir = await resolveInRoot(root, input.path);
+      if (guard(dir)) throw new PathDeniedError(input.path, 'create_directory');
       try {
-        await mkdir(dir, { recursive: true });
+        await (await openConfinedDir(root, dir, input.path, true)).close();
       } catch (error) {
         throw fsError(error, 'create folder', input.path);
       }
@@ -106,33 +106,33 @@ const moveInput = z.object({
 /** `move_file`: moves or renames a file or folder; refuses to overwrite unless asked. */
 export function moveFileTool(options: RootOptions = {}): Tool<z.output<typeof moveInput>> {
   const root = rootOf(options);
+  const guard = pathGuard(options.deny, 'move_file', root);
   return tool({
     name: 'move_file',
     description: `Move or rename a file or folder inside ${root}. Parent folders of the destination are created. An existing destination is only replaced with overwrite=true.`,
     input: moveInput,
     formatInput: (input) => `${input.source} → ${input.destination}`,
     async execute(input) {
-      const source = await resolveInRoot(root, input.source);
-      const destination = await resolveInRoot(root, input.destination);
       try {
-        await lstat(source);
-      } catch (error) {
-        throw fsError(error, 'move', input.source);
-      }
-      const existing = await lstat(destination).catch(() => null);
-      if (existing && !input.overwrite) {
-        throw new ToolError('invalid_input', `Cannot move to '${input.destination}': it already exists. Pass overwrite=true to replace it.`);
-      }
-      try {
-        await mkdir(path.dirname(destination), { recursive: true });
-        try {
-          await rename(source, destination);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-          // Different file systems: copy, then remove the source.
-          await cp(source, destination, { recursive: true, force: input.overwrite, errorOnExist: !input.overwrite });
-          await rm(source, { recursive: true, force: true });
-        }
+        await withConfinedPair(root, input.source, input.destination, guard, 'move_file', async (source, destination) => {
+          try {
+            await lstat(source);
+          } catch (error) {
+            throw fsError(error, 'move', input.source);
+          }
+          const existing = await lstat(destination).catch(() => null);
+          if (existing && !input.overwrite) {
+            throw new ToolError('invalid_input', `Cannot move to '${input.destination}': it already exists. Pass overwrite=true to replace it.`);
+          }
+          try {
+            await rename(source, destination);
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+            // Different file systems: copy (links are copied as links), then remove the source.
+            await cp(source, destination, { recursive: true, force: input.overwrite, errorOnExist: !input.overwrite, verbatimSymlinks: true });
+            await rm(source, { recursive: true, force: true });
+          }
+        });
       } catch (error) {
         throw fsError(error, 'move', `${input.source}' to '${input.destination}`);
       }
