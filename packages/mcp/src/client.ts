@@ -7,8 +7,25 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, McpError, type CallToolResult, type Tool as McpToolDefinition } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolResultSchema,
+  ErrorCode,
+  McpError,
+  UrlElicitationRequiredError,
+  type CallToolResult,
+  type GetPromptResult,
+  type Prompt,
+  type ReadResourceResult,
+  type Resource,
+  type ResourceTemplate,
+  type ServerCapabilities,
+  type Tool as McpToolDefinition,
+} from '@modelcontextprotocol/sdk/types.js';
+import { clientCapabilities, registerClientFeatures, type McpClientFeatures, type McpRootsSource } from './client-features.js';
+import { StoredOAuthProvider, type McpOAuthOptions } from './oauth/provider.js';
 import {
   DEFAULT_MCP_CONNECT_TIMEOUT_MS,
   DEFAULT_MCP_STDERR_TAIL_BYTES,
@@ -27,10 +44,15 @@ export type McpToolInfo = McpToolDefinition;
 /** Which wire protocol a connected client speaks. */
 export type McpTransportKind = 'stdio' | 'streamable-http' | 'sse';
 
-/** Options of {@link McpClient}. */
-export interface McpClientOptions {
+/** Options of {@link McpClient}: its name, its client features (roots, sampling, elicitation, ...) and OAuth. */
+export interface McpClientOptions extends McpClientFeatures {
   /** Name and version this client announces in `initialize` (default `mixtape` / package version). */
   clientInfo?: { name: string; version: string };
+  /**
+   * OAuth 2.1 for remote servers that answer 401 (discovery, dynamic client registration, PKCE,
+   * refresh: all by the SDK); credentials are kept in `oauth.store`.
+   */
+  oauth?: McpOAuthOptions;
 }
 
 /** Options of {@link McpClient.callTool}. */
@@ -39,6 +61,16 @@ export interface McpCallOptions {
   signal?: AbortSignal;
   /** Overrides the server's `timeoutMs` for this call. */
   timeoutMs?: number;
+  /**
+   * Whether the call may be sent again when the server dies while it runs (a new process would
+   * run it a second time). Default false: such a call fails with {@link McpToolError} kind
+   * `interrupted`. {@link McpTool} sets it from the tool's `idempotentHint` / `readOnlyHint`.
+   */
+  retrySafe?: boolean;
+  /** Run the call as an MCP task (for tools with `execution.taskSupport: 'required'`). */
+  task?: boolean;
+  /** The agent's tool-call id, passed to `onProgress`. */
+  toolUseId?: string;
 }
 
 interface Connection {
@@ -49,6 +81,8 @@ interface Connection {
   closed: Promise<void>;
   /** Set when we close it on purpose: calls cut short by that are not retried. */
   closing: boolean;
+  /** Set once the transport reported that it closed (the server is gone). */
+  isClosed: boolean;
 }
 
 const CLIENT_INFO = { name: 'mixtape', version: '0.1.0' };
@@ -68,6 +102,7 @@ function abortReason(signal: AbortSignal): Error {
 function isConnectionLost(error: unknown): boolean {
   if (error instanceof McpError) return error.code === ErrorCode.ConnectionClosed;
   if (error instanceof StreamableHTTPError) return error.code === 404;
+  if (error instanceof UnauthorizedError) return false;
   if (error instanceof Error) return error.message === 'Not connected' || error.message === 'fetch failed' || /EPIPE|ECONNRESET|ECONNREFUSED/.test(error.message);
   return false;
 }
@@ -85,7 +120,12 @@ function shouldFallBackToSse(error: unknown): boolean {
  * - Lazy: nothing starts until the first `connect`, `listTools` or `callTool`.
  * - `connect()` is idempotent; concurrent callers share one attempt.
  * - When the server dies (stdio child exits, HTTP session expires), the next call reconnects
- *   once and goes on; a call in flight when the connection is lost is sent again once.
+ *   once and goes on. A tool call in flight when the connection is lost may already have run:
+ *   it is sent again only when `retrySafe` (the tool is idempotent or read-only), otherwise it
+ *   fails with {@link McpToolError} kind `interrupted` — nothing runs twice.
+ * - Client features: roots, sampling, elicitation (form and URL), logging, progress and change
+ *   notifications, through the callbacks of {@link McpClientOptions}.
+ * - OAuth 2.1 for remote servers with {@link McpClientOptions.oauth}.
  * - `close()` ends the session and, for stdio, the child process (stdin closed, then SIGTERM,
  *   then SIGKILL) and waits until it has exited. A closed client reconnects if used again.
  *
@@ -98,6 +138,9 @@ function shouldFallBackToSse(error: unknown): boolean {
 export class McpClient {
   readonly config: McpServerConfig;
   readonly #clientInfo: { name: string; version: string };
+  readonly #options: McpClientOptions;
+  #roots: McpRootsSource | undefined;
+  readonly #subscriptions = new Map<string, Set<(uri: string) => void>>();
   #connection: Connection | undefined;
   #connecting: Promise<Connection> | undefined;
   #stderrTail = '';
@@ -105,6 +148,13 @@ export class McpClient {
   constructor(config: McpServerConfig, options: McpClientOptions = {}) {
     this.config = validateServerConfig(config);
     this.#clientInfo = options.clientInfo ?? CLIENT_INFO;
+    this.#options = options;
+    this.#roots = options.roots;
+  }
+
+  /** The client's options (features, OAuth). */
+  get options(): McpClientOptions {
+    return this.#options;
   }
 
   /** The server's configured name. */
@@ -138,6 +188,25 @@ export class McpClient {
     return this.#connection?.client.getInstructions();
   }
 
+  /** What the server declared in `initialize`, once connected. */
+  get serverCapabilities(): ServerCapabilities | undefined {
+    return this.#connection?.client.getServerCapabilities();
+  }
+
+  /**
+   * Replaces the roots (e.g. the tools' root moved) and tells a connected server
+   * (`notifications/roots/list_changed`). Needs `roots` in the options to have been given, so
+   * that the capability was declared.
+   */
+  async setRoots(roots: McpRootsSource): Promise<void> {
+    if (this.#options.roots === undefined) {
+      throw new McpConnectionError(this.name, `MCP client '${this.name}' was created without 'roots', so it did not offer roots to the server; pass roots in the options.`);
+    }
+    this.#roots = roots;
+    const connection = this.#connection;
+    if (connection) await connection.client.sendRootsListChanged();
+  }
+
   /** The last bytes the stdio server wrote to stderr (when `stderr` is `'pipe'`). */
   get stderrTail(): string {
     return this.#stderrTail;
@@ -150,7 +219,9 @@ export class McpClient {
 
   /** Lists every tool of the server (all pages), with original names. */
   async listTools(options: { signal?: AbortSignal } = {}): Promise<McpToolInfo[]> {
-    return this.#withReconnect(options.signal, async (client) => {
+    return this.#withReconnect(
+      options.signal,
+      async (client) => {
       const tools: McpToolInfo[] = [];
       let cursor: string | undefined;
       do {
@@ -162,27 +233,51 @@ export class McpClient {
         cursor = page.nextCursor;
       } while (cursor !== undefined);
       return tools;
-    });
+      },
+      { retrySafe: true },
+    );
   }
 
   /**
    * Calls a tool by its original name and returns the server's `CallToolResult` as is
    * (`isError` results included; {@link mapCallToolResult} turns them into errors).
+   * A tool that needs a URL elicitation first (error -32042) is called again once after the
+   * person accepted every URL through `onElicitation`.
    */
   async callTool(name: string, args: Record<string, unknown>, options: McpCallOptions = {}): Promise<CallToolResult> {
     const timeoutMs = options.timeoutMs ?? this.config.timeoutMs ?? DEFAULT_MCP_TOOL_TIMEOUT_MS;
+    const onProgress = this.#options.onProgress;
+    const requestOptions: RequestOptions = {
+      ...(options.signal ? { signal: options.signal } : {}),
+      timeout: timeoutMs,
+      ...(onProgress
+        ? {
+            resetTimeoutOnProgress: true,
+            onprogress: (p) =>
+              onProgress({
+                server: this.name,
+                tool: name,
+                ...(options.toolUseId !== undefined ? { toolUseId: options.toolUseId } : {}),
+                progress: p.progress,
+                ...(p.total !== undefined ? { total: p.total } : {}),
+                ...(p.message !== undefined ? { message: p.message } : {}),
+              }),
+          }
+        : {}),
+    };
+    const once = () =>
+      this.#withReconnect(
+        options.signal,
+        (client) => (options.task ? this.#callAsTask(client, name, args, requestOptions) : this.#callPlain(client, name, args, requestOptions)),
+        { retrySafe: options.retrySafe ?? false, tool: name },
+      );
     try {
-      return await this.#withReconnect(options.signal, async (client) => {
-        const result = await client.callTool({ name, arguments: args }, undefined, {
-          ...(options.signal ? { signal: options.signal } : {}),
-          timeout: timeoutMs,
-        });
-        if ('toolResult' in result) {
-          // A server on the 2024-10-07 protocol answers with { toolResult }; show it as JSON.
-          return { content: [{ type: 'text', text: JSON.stringify(result.toolResult) }] } satisfies CallToolResult;
-        }
-        return result as CallToolResult;
-      });
+      try {
+        return await once();
+      } catch (error) {
+        if (!(error instanceof UrlElicitationRequiredError) || !(await this.#elicitUrls(error, options.signal))) throw error;
+        return await once();
+      }
     } catch (error) {
       if (error instanceof McpError) {
         if (error.code === ErrorCode.RequestTimeout) {
@@ -192,6 +287,133 @@ export class McpClient {
       }
       throw error;
     }
+  }
+
+  async #callPlain(client: Client, name: string, args: Record<string, unknown>, options: RequestOptions): Promise<CallToolResult> {
+    const result = await client.callTool({ name, arguments: args }, undefined, options);
+    if ('toolResult' in result) {
+      // A server on the 2024-10-07 protocol answers with { toolResult }; show it as JSON.
+      return { content: [{ type: 'text', text: JSON.stringify(result.toolResult) }] } satisfies CallToolResult;
+    }
+    return result as CallToolResult;
+  }
+
+  /** Runs a tool as an MCP task (create, poll, result) with the SDK's task API; aborting cancels the task. */
+  async #callAsTask(client: Client, name: string, args: Record<string, unknown>, options: RequestOptions): Promise<CallToolResult> {
+    let taskId: string | undefined;
+    const signal = options.signal;
+    const cancel = () => {
+      if (taskId !== undefined) {
+        // Best effort: the server may already have finished or forgotten the task.
+        client.experimental.tasks.cancelTask(taskId).catch(() => undefined);
+      }
+    };
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      for await (const message of client.experimental.tasks.callToolStream({ name, arguments: args }, CallToolResultSchema, { ...options, task: {} })) {
+        if (message.type === 'taskCreated') taskId = message.task.taskId;
+        else if (message.type === 'result') return message.result as CallToolResult;
+        else if (message.type === 'error') throw message.error;
+      }
+      throw new McpToolError(this.name, name, `MCP task of tool '${name}' on server '${this.name}' ended without a result.`, 'protocol');
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+    }
+  }
+
+  /** Asks the person for each URL of a -32042 error; true when every one was accepted. */
+  async #elicitUrls(error: UrlElicitationRequiredError, signal: AbortSignal | undefined): Promise<boolean> {
+    const ask = this.#options.onElicitation;
+    if (!ask || error.elicitations.length === 0) return false;
+    for (const elicitation of error.elicitations) {
+      const answer = await ask({ ...elicitation, mode: 'url' }, { server: this.name, signal: signal ?? new AbortController().signal });
+      if (answer.action !== 'accept') return false;
+    }
+    return true;
+  }
+
+  /** Lists every resource of the server (all pages). */
+  async listResources(options: { signal?: AbortSignal } = {}): Promise<Resource[]> {
+    return this.#paged(options.signal, async (client, cursor) => {
+      const page = await client.listResources(cursor !== undefined ? { cursor } : undefined, this.#listOptions(options.signal));
+      return { items: page.resources, next: page.nextCursor };
+    });
+  }
+
+  /** Lists every resource template of the server (all pages). */
+  async listResourceTemplates(options: { signal?: AbortSignal } = {}): Promise<ResourceTemplate[]> {
+    return this.#paged(options.signal, async (client, cursor) => {
+      const page = await client.listResourceTemplates(cursor !== undefined ? { cursor } : undefined, this.#listOptions(options.signal));
+      return { items: page.resourceTemplates, next: page.nextCursor };
+    });
+  }
+
+  /** Reads one resource (or a URI made from a template). */
+  async readResource(uri: string, options: { signal?: AbortSignal } = {}): Promise<ReadResourceResult> {
+    return this.#withReconnect(options.signal, (client) => client.readResource({ uri }, this.#listOptions(options.signal)), { retrySafe: true });
+  }
+
+  /**
+   * Subscribes to changes of a resource (`resources/subscribe`); `onUpdate` runs on each
+   * `notifications/resources/updated` for it. Returns a function that unsubscribes.
+   */
+  async subscribeResource(uri: string, onUpdate: (uri: string) => void): Promise<() => Promise<void>> {
+    let listeners = this.#subscriptions.get(uri);
+    const first = listeners === undefined;
+    if (!listeners) {
+      listeners = new Set();
+      this.#subscriptions.set(uri, listeners);
+    }
+    listeners.add(onUpdate);
+    if (first) {
+      try {
+        await this.#withReconnect(undefined, (client) => client.subscribeResource({ uri }, this.#listOptions()), { retrySafe: true });
+      } catch (error) {
+        this.#subscriptions.delete(uri);
+        throw error;
+      }
+    }
+    return async () => {
+      const set = this.#subscriptions.get(uri);
+      if (!set?.delete(onUpdate) || set.size > 0) return;
+      this.#subscriptions.delete(uri);
+      const connection = this.#connection;
+      if (connection) await connection.client.unsubscribeResource({ uri }, this.#listOptions()).catch(() => undefined); // the server may be gone
+    };
+  }
+
+  /** Lists every prompt of the server (all pages). */
+  async listPrompts(options: { signal?: AbortSignal } = {}): Promise<Prompt[]> {
+    return this.#paged(options.signal, async (client, cursor) => {
+      const page = await client.listPrompts(cursor !== undefined ? { cursor } : undefined, this.#listOptions(options.signal));
+      return { items: page.prompts, next: page.nextCursor };
+    });
+  }
+
+  /** Gets a prompt's messages for the given arguments. */
+  async getPrompt(name: string, args: Record<string, string> = {}, options: { signal?: AbortSignal } = {}): Promise<GetPromptResult> {
+    return this.#withReconnect(options.signal, (client) => client.getPrompt({ name, arguments: args }, this.#listOptions(options.signal)), { retrySafe: true });
+  }
+
+  #listOptions(signal?: AbortSignal): RequestOptions {
+    return { ...(signal ? { signal } : {}), timeout: this.config.connectTimeoutMs ?? DEFAULT_MCP_CONNECT_TIMEOUT_MS };
+  }
+
+  async #paged<T>(signal: AbortSignal | undefined, page: (client: Client, cursor: string | undefined) => Promise<{ items: T[]; next: string | undefined }>): Promise<T[]> {
+    return this.#withReconnect(
+      signal,
+      async (client) => {
+        const items: T[] = [];
+        let cursor: string | undefined;
+        do {
+          const got = await page(client, cursor);
+          items.push(...got.items);
+          cursor = got.next;
+        } while (cursor !== undefined);
+        return items;
+      },
+      { retrySafe: true },
+    );
   }
 
   /** Ends the connection; for stdio, waits until the child process has exited. Idempotent. */
@@ -206,11 +428,15 @@ export class McpClient {
     }
   }
 
-  async #withReconnect<T>(signal: AbortSignal | undefined, op: (client: Client) => Promise<T>): Promise<T> {
+  async #withReconnect<T>(signal: AbortSignal | undefined, op: (client: Client) => Promise<T>, policy: { retrySafe: boolean; tool?: string }): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw abortReason(signal);
       const connection = await this.#ensure();
+      // Known dead before the request went out: nothing reached a server, so sending it on a
+      // new connection runs it once.
+      const deadBefore = connection.isClosed;
       try {
+        if (deadBefore) throw new McpError(ErrorCode.ConnectionClosed, 'Connection closed');
         return await op(connection.client);
       } catch (error) {
         if (signal?.aborted) throw abortReason(signal);
@@ -223,9 +449,19 @@ export class McpClient {
           }
           throw error;
         }
-        // The server went away: drop this connection (reaping a dead child) and try once more.
+        // The server went away: drop this connection (reaping a dead child).
         if (this.#connection === connection) this.#connection = undefined;
         await this.#shutdown(connection);
+        if (!deadBefore && !policy.retrySafe && policy.tool !== undefined) {
+          throw new McpToolError(
+            this.name,
+            policy.tool,
+            `MCP server '${this.name}' stopped while tool '${policy.tool}' was running, so the call may or may not have taken effect. ` +
+              `It was not sent again because the tool does not declare itself idempotent (idempotentHint) or read-only; check its effect before calling it again.${this.#stderrHint()}`,
+            'interrupted',
+            { cause: error },
+          );
+        }
       }
     }
   }
@@ -266,9 +502,27 @@ export class McpClient {
       if (t.type === 'sse') {
         connection = await this.#openWith('sse', sse);
       } else {
+        const oauth = this.#options.oauth;
+        const provider = oauth ? new StoredOAuthProvider(t.url, oauth) : undefined;
+        const streamable = () => new StreamableHTTPClientTransport(url, { requestInit, ...(provider ? { authProvider: provider } : {}) });
         try {
-          connection = await this.#openWith('streamable-http', () => new StreamableHTTPClientTransport(url, { requestInit }), { raw: true });
+          connection = await this.#openWith('streamable-http', streamable, { raw: true });
         } catch (error) {
+          if (oauth && provider && error instanceof UnauthorizedError && provider.pendingAuthorization) {
+            // The SDK discovered the authorization server, registered this client and built
+            // the PKCE authorization URL: a person signs in, then the code is exchanged.
+            const authorizationUrl = provider.pendingAuthorization;
+            provider.pendingAuthorization = undefined;
+            try {
+              const code = await oauth.authorize(authorizationUrl, { server: this.name, state: authorizationUrl.searchParams.get('state') ?? undefined });
+              await streamable().finishAuth(code);
+              connection = await this.#openWith('streamable-http', streamable, { raw: true });
+            } catch (authError) {
+              throw this.#connectError(authError, 'streamable-http');
+            }
+            this.#connection = connection;
+            return connection;
+          }
           if (!shouldFallBackToSse(error)) throw this.#connectError(error, 'streamable-http');
           try {
             connection = await this.#openWith('sse', sse, { raw: true });
@@ -294,9 +548,13 @@ export class McpClient {
       markClosed = resolve;
     });
     // The SDK's Protocol chains this handler with its own, so it runs when the transport closes.
-    transport.onclose = () => markClosed();
-    const client = new Client(this.#clientInfo, { capabilities: {} });
-    const connection: Connection = { client, transport, kind, closed, closing: false };
+    const client = new Client(this.#clientInfo, { capabilities: clientCapabilities(this.#options) });
+    const connection: Connection = { client, transport, kind, closed, closing: false, isClosed: false };
+    transport.onclose = () => {
+      connection.isClosed = true;
+      markClosed();
+    };
+    registerClientFeatures(client, this.name, { ...this.#options, onResourceUpdated: (uri) => this.#resourceUpdated(uri) }, () => this.#roots);
     client.onclose = () => {
       // The server went away (or we closed it): the next call connects anew.
       if (this.#connection === connection) this.#connection = undefined;
@@ -310,7 +568,35 @@ export class McpClient {
       await this.#shutdown(connection);
       throw options.raw ? error : this.#connectError(error, kind);
     }
+    await this.#afterConnect(connection);
     return connection;
+  }
+
+  /** Log level and resource subscriptions carried over to a new connection. */
+  async #afterConnect(connection: Connection): Promise<void> {
+    const { client } = connection;
+    const level = this.#options.logLevel;
+    if (level !== undefined && client.getServerCapabilities()?.logging) {
+      await client.setLoggingLevel(level).catch((error: unknown) => this.#notice(`MCP server '${this.name}' refused logging/setLevel ${level}: ${(error as Error).message}`));
+    }
+    for (const uri of this.#subscriptions.keys()) {
+      await client.subscribeResource({ uri }).catch((error: unknown) => this.#notice(`Could not subscribe again to ${uri} on MCP server '${this.name}': ${(error as Error).message}`));
+    }
+  }
+
+  #resourceUpdated(uri: string): void {
+    this.#options.onResourceUpdated?.(uri, this.name);
+    for (const listener of this.#subscriptions.get(uri) ?? []) {
+      try {
+        listener(uri);
+      } catch (error) {
+        this.#notice(`A subscriber of ${uri} (MCP server '${this.name}') threw: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  #notice(message: string): void {
+    (this.#options.onNotice ?? ((m: string) => process.emitWarning(m, { code: 'MIXTAPE_MCP' })))(message);
   }
 
   async #shutdown(connection: Connection): Promise<void> {

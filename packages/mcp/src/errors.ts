@@ -32,6 +32,9 @@ export class McpConnectionError extends Error {
   }
 }
 
+/** Why an MCP tool call failed (see {@link McpToolError}). */
+export type McpToolErrorKind = 'is_error' | 'protocol' | 'timeout' | 'interrupted';
+
 /**
  * Thrown by an MCP tool when the call failed: the server answered with `isError: true` (so the
  * agent records a failure; the Rust original counted such results as successes), refused the
@@ -46,9 +49,10 @@ export class McpToolError extends Error {
     message: string,
     /**
      * `is_error`: the server ran the tool and reported a failure; `protocol`: the server
-     * refused the call (unknown tool, bad arguments); `timeout`: no answer in time.
+     * refused the call (unknown tool, bad arguments); `timeout`: no answer in time;
+     * `interrupted`: the server died while the call ran and it was not sent again (not idempotent).
      */
-    readonly kind: 'is_error' | 'protocol' | 'timeout' = 'is_error',
+    readonly kind: McpToolErrorKind = 'is_error',
     options?: { cause?: unknown },
   ) {
     super(message, options);

@@ -40,8 +40,12 @@ function duplicatesStructured(content: ToolResultContent, structured: unknown): 
 
 /**
  * Maps a `CallToolResult`: text → text, image → image (base64), embedded text resource → text,
- * embedded binary resource → document, resource link → text, `structuredContent` → json (the
- * text copy servers add for older clients is dropped so the model does not read it twice).
+ * embedded binary resource → document, resource link → text. `structuredContent` and its text
+ * form are never both sent: text blocks that are the JSON of `structuredContent` become one
+ * json item; when the server wrote other content (a human-readable text, an image), that
+ * content is what the model gets and the structured copy is dropped (server-filesystem sends a
+ * file both as text and as `{ content }`, an image both as an image and as base64 inside JSON);
+ * `structuredContent` alone becomes json.
  * `isError: true` throws {@link McpToolError} so the agent records a failure.
  */
 export function mapCallToolResult(result: CallToolResult, serverName: string, toolName: string): ToolResultContent[] {
@@ -52,8 +56,10 @@ export function mapCallToolResult(result: CallToolResult, serverName: string, to
   }
   if (result.structuredContent !== undefined) {
     const structured = result.structuredContent;
-    content = content.filter((c) => !duplicatesStructured(c, structured));
-    content.push({ type: 'json', value: structured });
+    const withoutCopies = content.filter((c) => !duplicatesStructured(c, structured));
+    if (withoutCopies.length < content.length || withoutCopies.length === 0) {
+      content = [...withoutCopies, { type: 'json', value: structured }];
+    }
   }
   if (content.length === 0) content.push({ type: 'text', text: '' });
   return content;

@@ -23,6 +23,7 @@ import {
   toolMatches,
 } from './grant.js';
 import { matchesArguments } from './matchers.js';
+import { matchesAnnotations, type ToolAnnotations } from './annotations.js';
 import { MemoryGrantStore } from './memory-store.js';
 import type { AuthorizationCheck, GrantScope, PermissionResponse, ToolAuthorizer, ToolCallRequest } from './types.js';
 
@@ -54,6 +55,11 @@ export interface PermissionAuthorizerOptions {
   rules?: PermissionRule[];
   /** Tool names (or globs such as `read_*`) that always run. Deny rules still win. */
   trustedTools?: string[];
+  /**
+   * The annotations of a tool by name, for rules with `annotations` when a call does not carry
+   * them (e.g. `toolAnnotationsResolver(tools)`).
+   */
+  toolAnnotations?: (toolName: string) => ToolAnnotations | undefined;
   /** Project folder for 'project' grants and relative path globs (default `process.cwd()`). */
   project?: string;
   /** Session for 'session' grants when the call carries none (default: a new random id). */
@@ -96,6 +102,7 @@ export class PermissionAuthorizer implements ToolAuthorizer {
   readonly trustedTools: readonly string[];
   readonly #onStoreError: (error: Error) => void;
   readonly #now: () => Date;
+  readonly #annotationsOf: ((toolName: string) => ToolAnnotations | undefined) | undefined;
 
   /** @throws PermissionConfigError for an invalid rule, policy or trusted tool. */
   constructor(options: PermissionAuthorizerOptions = {}) {
@@ -115,6 +122,7 @@ export class PermissionAuthorizer implements ToolAuthorizer {
     this.trustedTools = [...trusted];
     this.#onStoreError = options.onStoreError ?? ((error) => process.emitWarning(error.message, { code: 'MIXTAPE_GRANT_STORE' }));
     this.#now = options.now ?? (() => new Date());
+    this.#annotationsOf = options.toolAnnotations;
   }
 
   /** Fills in the session or project a scoped grant belongs to. */
@@ -141,7 +149,8 @@ export class PermissionAuthorizer implements ToolAuthorizer {
       !isExpired(grant, now) &&
       this.#inScope(grant, sessionId) &&
       (grant.paramsHash === undefined || grant.paramsHash === hash) &&
-      (grant.match === undefined || matchesArguments(grant.match, call.input, { effect: grant.effect, base: this.project }))
+      (grant.match === undefined || matchesArguments(grant.match, call.input, { effect: grant.effect, base: this.project })) &&
+      (grant.annotations === undefined || matchesAnnotations(grant.annotations, call.annotations ?? this.#annotationsOf?.(call.toolName), grant.effect))
     );
   }
 

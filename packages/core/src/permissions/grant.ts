@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { GrantScope } from './types.js';
 import type { ArgumentMatcher } from './matchers.js';
 import { MATCHER_CACHE_SIZE, argumentMatcherSchema } from './matchers.js';
+import { describeAnnotations, toolAnnotationMatchSchema, type ToolAnnotationMatch } from './annotations.js';
 
 /** Whether a grant lets matching calls run or refuses them. Deny wins over allow. */
 export type GrantEffect = 'allow' | 'deny';
@@ -27,6 +28,8 @@ export interface Grant {
   paramsHash?: string;
   /** Argument rule the call must match (path glob, command prefix, exact value). */
   match?: ArgumentMatcher;
+  /** Hints the tool must state (see `matchesAnnotations`), e.g. `{ readOnlyHint: true }`. */
+  annotations?: ToolAnnotationMatch;
   effect: GrantEffect;
   scope: GrantScope;
   /** Session a `session` grant belongs to. */
@@ -168,6 +171,7 @@ export const grantSchema = z.object({
     .regex(/^[0-9a-f]{64}$/, 'paramsHash must be a lowercase SHA-256 hex string (64 characters)')
     .optional(),
   match: argumentMatcherSchema.optional(),
+  annotations: toolAnnotationMatchSchema.optional(),
   effect: z.enum(['allow', 'deny']).optional(),
   scope: scopeSchema.optional(),
   sessionId: z.string().min(1).optional(),
@@ -284,7 +288,7 @@ export function filterAuditEntries(entries: readonly AuditEntry[], filter: Audit
 }
 
 /** A short description of a grant for messages: `deny tool 'bash' where command starts with "rm"`. */
-export function describeGrant(grant: Pick<Grant, 'tool' | 'effect' | 'paramsHash' | 'match' | 'reason' | 'id'>): string {
+export function describeGrant(grant: Pick<Grant, 'tool' | 'effect' | 'paramsHash' | 'match' | 'annotations' | 'reason' | 'id'>): string {
   let text = `${grant.effect} ${isToolPattern(grant.tool) ? `tools '${grant.tool}'` : `tool '${grant.tool}'`}`;
   if (grant.paramsHash) text += ` for input ${grant.paramsHash.slice(0, 12)}…`;
   if (grant.match) {
@@ -293,6 +297,10 @@ export function describeGrant(grant: Pick<Grant, 'tool' | 'effect' | 'paramsHash
     if (m.kind === 'path') text += ` where ${args(m.argument)} matches ${JSON.stringify(m.glob)}`;
     else if (m.kind === 'command') text += ` where ${m.argument ?? 'command'} starts with ${JSON.stringify(m.prefix)}`;
     else text += ` where ${m.argument} = ${JSON.stringify(m.equals)}`;
+  }
+  if (grant.annotations) {
+    const hints = Object.entries(grant.annotations).map(([hint, value]) => `${hint}=${String(value)}`);
+    text += ` when the tool declares ${hints.join(', ')}`;
   }
   return text;
 }

@@ -3,6 +3,8 @@
  * @module
  */
 
+import type { ToolAnnotations } from './annotations.js';
+
 /** How long a grant lasts: this run's call only, this session, this project, or this user. */
 export type GrantScope = 'session' | 'project' | 'user';
 
@@ -30,6 +32,8 @@ export interface ToolCallRequest {
   input: unknown;
   paramsHash: string;
   sessionId?: string;
+  /** The tool's annotations (MCP hints), for rules with `annotations`. */
+  annotations?: ToolAnnotations;
 }
 
 /** Outcome of checking a call against grants and rules. */
