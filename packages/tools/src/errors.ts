@@ -19,7 +19,9 @@ export type ToolErrorKind =
   | 'robots'
   | 'permission_denied'
   | 'sql'
-  | 'migration';
+  | 'migration'
+  | 'timeout'
+  | 'sandbox_unavailable';
 
 /** An error of one of the tools in this package. */
 export class ToolError extends Error {

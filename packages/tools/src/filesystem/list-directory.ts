@@ -7,7 +7,9 @@ import path from 'node:path';
 import { tool, type Tool } from '@mixtape/core';
 import { z } from 'zod';
 import { resolveInRoot, rootOf, type RootOptions } from '../confine.js';
+import { descriptorPath, openConfinedDir } from '../confined-fs.js';
 import { fsError, ToolError } from '../errors.js';
+import { pathGuard, PathDeniedError } from '../path-guard.js';
 import { mediaTypeOf } from './media-type.js';
 
 /** Default depth of `list_directory`. */
@@ -36,6 +38,7 @@ const listInput = z.object({
 /** `list_directory`: a tree of a folder, sorted by name, skipping `.git`, bounded by depth and lines. */
 export function listDirectoryTool(options: RootOptions = {}): Tool<z.output<typeof listInput>> {
   const root = rootOf(options);
+  const guard = pathGuard(options.deny, 'list_directory', root);
   return tool({
     name: 'list_directory',
     description: `List a folder inside ${root} as a tree ([DIR] and [FILE] lines with sizes), sorted by name, ${DEFAULT_LIST_DEPTH} levels deep by default, skipping .git.`,
@@ -43,6 +46,7 @@ export function listDirectoryTool(options: RootOptions = {}): Tool<z.output<type
     formatInput: (input) => `${input.path} (depth ${input.depth})`,
     async execute(input) {
       const dir = await resolveInRoot(root, input.path);
+      if (guard(dir)) throw new PathDeniedError(input.path, 'list_directory');
       try {
         if (!(await stat(dir)).isDirectory()) throw new ToolError('invalid_input', `'${input.path}' is not a directory.`);
       } catch (error) {
@@ -50,13 +54,21 @@ export function listDirectoryTool(options: RootOptions = {}): Tool<z.output<type
       }
       const lines: string[] = [];
       let omitted = 0;
+      // Each folder is opened through its parent's descriptor without following links, and read
+      // through its own descriptor, so a folder swapped for a link cannot be listed.
       const walk = async (folder: string, level: number): Promise<void> => {
-        let entries = await readdir(folder, { withFileTypes: true }).catch(() => null);
-        if (entries === null) {
+        const handle = await openConfinedDir(root, folder, input.path, false).catch(() => null);
+        let entries = handle ? await readdir(descriptorPath(handle, folder), { withFileTypes: true }).catch(() => null) : null;
+        if (entries === null || handle === null) {
+          await handle?.close();
           if (lines.length < input.limit) lines.push(`${'  '.repeat(level)}[ERROR] cannot read this folder`);
           return;
         }
-        entries = entries.filter((e) => !LIST_SKIPPED_NAMES.includes(e.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        try {
+        const here = descriptorPath(handle, folder);
+        entries = entries
+          .filter((e) => !LIST_SKIPPED_NAMES.includes(e.name) && !guard(path.join(folder, e.name)))
+          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
         for (const entry of entries) {
           if (lines.length >= input.limit) {
             omitted++;
@@ -64,21 +76,25 @@ export function listDirectoryTool(options: RootOptions = {}): Tool<z.output<type
           }
           const indent = '  '.repeat(level);
           const full = path.join(folder, entry.name);
+          const inside = path.join(here, entry.name);
           if (entry.isDirectory()) {
             if (level + 1 >= input.depth) {
-              const count = (await readdir(full).catch(() => [])).length;
+              const count = (await readdir(inside).catch(() => [])).length;
               lines.push(`${indent}[DIR]  ${entry.name}/ (${count} ${count === 1 ? 'entry' : 'entries'})`);
             } else {
               lines.push(`${indent}[DIR]  ${entry.name}/`);
               await walk(full, level + 1);
             }
           } else if (entry.isSymbolicLink()) {
-            const target = await readlink(full).catch(() => '?');
+            const target = await readlink(inside).catch(() => '?');
             lines.push(`${indent}[LINK] ${entry.name} -> ${target}`);
           } else {
-            const size = await lstat(full).then((s) => s.size, () => 0);
+            const size = await lstat(inside).then((s) => s.size, () => 0);
             lines.push(`${indent}[FILE] ${entry.name} (${formatSize(size)})`);
           }
+        }
+        } finally {
+          await handle.close();
         }
       };
       await walk(dir, 0);
@@ -94,6 +110,7 @@ const infoInput = z.object({ path: z.string().describe('File or folder, relative
 /** `file_info`: type, size, media type, times and permissions of a path (symlinks detected). */
 export function fileInfoTool(options: RootOptions = {}): Tool<z.output<typeof infoInput>> {
   const root = rootOf(options);
+  const guard = pathGuard(options.deny, 'file_info', root);
   return tool({
     name: 'file_info',
     description: `Show information about a file or folder inside ${root}: type, size, media type, modification time, permissions.`,
@@ -107,6 +124,7 @@ export function fileInfoTool(options: RootOptions = {}): Tool<z.output<typeof in
         base === '..' || base === '.' || base === '' || path.isAbsolute(normalised) && path.dirname(normalised) === normalised
           ? await resolveInRoot(root, normalised)
           : path.join(await resolveInRoot(root, path.dirname(normalised)), base);
+      if (guard(target) || guard(await resolveInRoot(root, normalised).catch(() => target))) throw new PathDeniedError(input.path, 'file_info');
       let info;
       try {
         info = await lstat(target);

@@ -3,13 +3,17 @@
  * file-name search (glob), over files git would see.
  * @module
  */
-import { open, readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { tool, type Tool } from '@mixtape/core';
 import picomatch from 'picomatch';
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { resolveInRoot, rootOf, type RootOptions } from '../confine.js';
+import { openConfinedFile } from '../confined-fs.js';
 import { fsError, ToolError } from '../errors.js';
+import { pathGuard, PathDeniedError } from '../path-guard.js';
 import { walkFiles } from './walk.js';
 
 /** Default number of matches (content) or files (file names) returned. */
@@ -24,6 +28,13 @@ export const DEFAULT_SEARCH_MAX_FILES = 50_000;
 export const MAX_CONTEXT_LINES = 20;
 /** A matched line longer than this is shortened in the output. */
 export const MAX_LINE_CHARS = 500;
+/** Default time a search may take before it stops with a 'timeout' error. */
+export const DEFAULT_SEARCH_TIMEOUT_MS = 30_000;
+/**
+ * Longest stretch of matching work between two turns of the event loop, so a timeout or a
+ * cancellation is noticed (the regular expressions themselves run in linear time: RE2).
+ */
+export const SEARCH_SLICE_MS = 20;
 
 const searchInput = z.object({
   pattern: z.string().min(1).describe("content mode: a regular expression (or literal text with literal=true); files mode: a glob such as '*.ts' or 'src/**/*.{js,ts}'"),
@@ -43,10 +54,23 @@ export interface SearchOptions extends RootOptions {
   maxFiles?: number;
   /** Respect .gitignore files (default true). */
   respectGitignore?: boolean;
+  /** Time a search may take (default {@link DEFAULT_SEARCH_TIMEOUT_MS}). */
+  timeoutMs?: number;
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * Compiles a search pattern with RE2 (re2js), whose matching time is linear in the text: no
+ * backtracking, so `(a+)+$` cannot freeze the process. RE2 has no lookaround or backreferences.
+ */
+export function compileSearchPattern(pattern: string, options: { literal?: boolean; ignoreCase?: boolean } = {}): RE2JS {
+  try {
+    return RE2JS.compile(options.literal ? RE2JS.quote(pattern) : pattern, options.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
+  } catch (error) {
+    throw new ToolError(
+      'invalid_input',
+      `Invalid regular expression '${pattern}': ${(error as Error).message}. Search uses RE2 syntax (no lookaround or backreferences); pass literal=true to search for the text as is.`,
+    );
+  }
 }
 
 /** A glob matcher on paths relative to the search folder; a pattern without `/` matches the name. */
@@ -60,14 +84,21 @@ function globMatcher(pattern: string, ignoreCase: boolean): (rel: string) => boo
   return (rel) => m(rel);
 }
 
-async function isBinary(file: string): Promise<boolean> {
-  const handle = await open(file, 'r');
+/** Reads a confined, non-binary text file of at most `maxBytes`, or null to skip it. */
+async function readSearchable(root: string, file: string, maxBytes: number, guard: (p: string) => boolean): Promise<string | null> {
+  let opened;
   try {
-    const buffer = Buffer.alloc(4096);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead).includes(0);
+    opened = await openConfinedFile(root, file, guard, 'search');
+  } catch {
+    return null; // vanished, swapped for a link, denied or unreadable: not searched
+  }
+  try {
+    if (opened.stats.size > maxBytes) return null;
+    const bytes = await opened.handle.readFile();
+    if (bytes.subarray(0, 4096).includes(0)) return null;
+    return bytes.toString('utf8');
   } finally {
-    await handle.close();
+    await opened.handle.close();
   }
 }
 
@@ -80,6 +111,8 @@ export function searchTool(options: SearchOptions = {}): Tool<z.output<typeof se
   const root = rootOf(options);
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_SEARCH_MAX_FILE_BYTES;
   const maxFiles = options.maxFiles ?? DEFAULT_SEARCH_MAX_FILES;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_SEARCH_TIMEOUT_MS;
+  const guard = pathGuard(options.deny, 'search', root);
   return tool({
     name: 'search',
     description:
@@ -89,12 +122,27 @@ export function searchTool(options: SearchOptions = {}): Tool<z.output<typeof se
     formatInput: (input) => `${input.mode === 'files' ? 'files' : 'content'} '${input.pattern}' in ${input.path}`,
     async execute(input, ctx) {
       const base = await resolveInRoot(root, input.path);
+      if (guard(base)) throw new PathDeniedError(input.path, 'search');
+      const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
+      let sliceStart = performance.now();
+      /** Gives timers a turn when this slice of work is long enough; stops when aborted. */
+      const checkpoint = async (): Promise<void> => {
+        if (performance.now() - sliceStart >= SEARCH_SLICE_MS) {
+          await nextTurn();
+          sliceStart = performance.now();
+        }
+        if (signal.aborted) {
+          throw ctx.signal.aborted
+            ? new ToolError('timeout', `Search for '${input.pattern}' was cancelled.`)
+            : new ToolError('timeout', `Search for '${input.pattern}' stopped after ${timeoutMs} ms; narrow it with path or file_pattern.`);
+        }
+      };
       try {
         if (!(await stat(base)).isDirectory()) throw new ToolError('invalid_input', `'${input.path}' is not a folder; give the folder to search in.`);
       } catch (error) {
         throw fsError(error, 'search', input.path);
       }
-      const walk = walkFiles(base, { includeHidden: input.include_hidden, respectGitignore: options.respectGitignore ?? true, signal: ctx.signal });
+      const walk = walkFiles(base, { includeHidden: input.include_hidden, respectGitignore: options.respectGitignore ?? true, signal, skip: (full) => guard(full) });
       const rel = (file: string): string => path.relative(base, file).split(path.sep).join('/');
       let scanned = 0;
       let limitHit = false;
@@ -103,6 +151,7 @@ export function searchTool(options: SearchOptions = {}): Tool<z.output<typeof se
         const matches = globMatcher(input.pattern, input.ignore_case);
         const found: string[] = [];
         for await (const file of walk) {
+          await checkpoint();
           if (++scanned > maxFiles) {
             limitHit = true;
             break;
@@ -118,32 +167,26 @@ export function searchTool(options: SearchOptions = {}): Tool<z.output<typeof se
         return `Found ${found.length} file(s) matching '${input.pattern}'${limitHit ? ' (limit reached; narrow the search)' : ''}:\n${found.join('\n')}`;
       }
 
-      let regex: RegExp;
-      try {
-        regex = new RegExp(input.literal ? escapeRegExp(input.pattern) : input.pattern, input.ignore_case ? 'i' : '');
-      } catch (error) {
-        throw new ToolError('invalid_input', `Invalid regular expression '${input.pattern}': ${(error as Error).message}. Pass literal=true to search for the text as is.`);
-      }
+      const regex = compileSearchPattern(input.pattern, { literal: input.literal, ignoreCase: input.ignore_case });
       const fileFilter = input.file_pattern ? globMatcher(input.file_pattern, input.ignore_case) : null;
       const out: string[] = [];
       let matchCount = 0;
       let filesWithMatches = 0;
       outer: for await (const file of walk) {
+        await checkpoint();
         if (++scanned > maxFiles) {
           limitHit = true;
           break;
         }
         const relative = rel(file);
         if (fileFilter && !fileFilter(relative)) continue;
-        const size = await stat(file).then((s) => s.size, () => -1);
-        if (size < 0 || size > maxFileBytes) continue;
-        if (await isBinary(file).catch(() => true)) continue;
-        const text = await readFile(file, 'utf8').catch(() => null);
+        const text = await readSearchable(root, file, maxFileBytes, guard);
         if (text === null) continue;
         const lines = text.split(/\r?\n/);
         let lastPrinted = -1;
         let fileHasMatch = false;
         for (let i = 0; i < lines.length; i++) {
+          if ((i & 255) === 255) await checkpoint();
           if (!regex.test(lines[i] as string)) continue;
           if (matchCount >= input.max_results) {
             limitHit = true;

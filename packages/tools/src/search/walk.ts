@@ -20,6 +20,8 @@ export interface WalkOptions {
   respectGitignore?: boolean;
   maxDepth?: number;
   signal?: AbortSignal;
+  /** Files and folders to leave out (a denied folder is not entered). */
+  skip?: (full: string, isDir: boolean) => boolean;
 }
 
 interface Rules {
@@ -62,6 +64,7 @@ export async function* walkFiles(root: string, options: WalkOptions = {}): Async
       const full = path.join(dir, entry.name);
       const isDir = entry.isDirectory();
       if (respect && ignoredBy(rules, full, isDir)) continue;
+      if (options.skip?.(full, isDir)) continue;
       if (isDir) {
         if (depth < maxDepth) yield* visit(full, depth + 1, rules);
       } else if (entry.isFile()) {
