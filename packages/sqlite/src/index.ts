@@ -2,7 +2,7 @@
  * `@mixtape/sqlite`: SQLite stores for Mixtape (better-sqlite3).
  * @module
  */
-export { SqliteSessionStore, DEFAULT_SESSIONS_DB_PATH, type SqliteSessionStoreOptions } from './session-store.js';
+export { SqliteSessionStore, DEFAULT_SESSIONS_DB_PATH, LAYOUT_BACKUP_SUFFIX, type SqliteSessionStoreOptions } from './session-store.js';
 export { SESSION_MIGRATIONS, SESSION_SCHEMA_COMPONENT } from './session-schema.js';
 export {
   openSqliteDatabase,

@@ -4,26 +4,33 @@
  */
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import {
   type AppendOptions,
+  type ConversationSummary,
   type CreateSessionOptions,
+  type EncodedMessageRow,
+  type LoadTailOptions,
   type Session,
   type SessionMessage,
   type SessionStore,
   type SessionSummary,
+  type SessionTail,
   type SessionUsage,
-  type ToolCall,
-  type ToolResult,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  SaveTracker,
   SessionError,
-  blocksFromJson,
-  blocksToJson,
-  parseRole,
-  seedFieldsFromBlocks,
-  toolCallsFromJson,
-  toolResultsFromJson,
+  countConflict,
+  decodeMessageRow,
+  encodeMessageRow,
+  partialSaveError,
+  sameEncodedRow,
+  saveConflict,
+  usageFromColumns,
+  usageValues,
 } from '@mixtape/core/session';
 import { DEFAULT_BUSY_TIMEOUT_MS, SchemaTooNewError, type SqliteDatabase, openSqliteDatabase, runMigrations, sqliteAdvice } from './database.js';
-import { SESSION_MIGRATIONS, SESSION_SCHEMA_COMPONENT } from './session-schema.js';
+import { SESSION_MIGRATIONS, SESSION_SCHEMA_COMPONENT, SQLITE_ROW_STYLE, hasCompatibleLayout } from './session-schema.js';
 
 /** Where the store keeps its database when no path is given, relative to `process.cwd()`. */
 export const DEFAULT_SESSIONS_DB_PATH = '.mixtape/sessions.db';
@@ -34,13 +41,21 @@ export interface SqliteSessionStoreOptions {
   directory?: string;
   /** How long a write waits for another process (default {@link DEFAULT_BUSY_TIMEOUT_MS}). */
   busyTimeoutMs?: number;
+  /** Largest message accepted, in bytes (default {@link DEFAULT_MAX_MESSAGE_BYTES}); a larger one is a `serialization` error and nothing is written. */
+  maxMessageBytes?: number;
 }
+
+/** Suffix of the copy made before converting a database of an earlier Mixtape for TypeScript release. */
+export const LAYOUT_BACKUP_SUFFIX = '.before-rust-compatible-layout.bak';
 
 interface SessionRow {
   id: string;
   directory: string;
   created_at: number;
   updated_at: number;
+  created_at_ms: number | null;
+  updated_at_ms: number | null;
+  update_seq: number | null;
   title: string | null;
   forked_from: string | null;
   input_tokens: number;
@@ -59,10 +74,8 @@ interface MessageRow {
   tool_results: string | null;
   blocks: string | null;
   timestamp: number;
+  timestamp_ms: number | null;
 }
-
-/** The columns of one message, as written (NULL seed fields follow from the blocks). */
-type EncodedMessage = [role: string, content: string | null, toolCalls: string | null, toolResults: string | null, blocks: string | null, timestamp: number];
 
 /** A UTF-16 surrogate that is not part of a pair (`u` mode matches pairs as one code point). */
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -73,116 +86,92 @@ function utf8Safe(text: string): string {
   return LONE_SURROGATE.test(text) ? text.replace(LONE_SURROGATE_ALL, '\uFFFD') : text;
 }
 
-function encodeMessage(m: SessionMessage, sessionId: string, position: number): EncodedMessage {
-  const where = `Session ${sessionId}: message ${position}`;
-  if (!(m?.timestamp instanceof Date) || Number.isNaN(m.timestamp.getTime()))
-    throw new SessionError('serialization', `${where} has no valid timestamp (a Date is required).`, { sessionId });
-  if (m.role !== 'user' && m.role !== 'assistant' && m.role !== 'system')
-    throw new SessionError('serialization', `${where} has role ${JSON.stringify(m.role)}; expected user, assistant or system.`, { sessionId });
-  try {
-    const calls = m.toolCalls ?? [];
-    const results = m.toolResults ?? [];
-    let content: string | null = String(m.content ?? '');
-    let toolCalls: string | null = null;
-    let toolResults: string | null = null;
-    let blocks: string | null = null;
-    if (m.blocks) {
-      blocks = JSON.stringify(blocksToJson(m.blocks));
-      // Seed fields equal to what the blocks give are not written twice (NULL = derive).
-      const derived = seedFieldsFromBlocks(m.blocks);
-      if (derived.content === content) content = null;
-      if (!sameCalls(derived.toolCalls, calls)) toolCalls = JSON.stringify(calls);
-      if (!sameResults(derived.toolResults, results)) toolResults = JSON.stringify(results);
-    } else {
-      toolCalls = JSON.stringify(calls);
-      toolResults = JSON.stringify(results);
-    }
-    // SQLite text is UTF-8: a lone UTF-16 surrogate (e.g. an emoji cut in half) cannot be
-    // stored as is and would come back as three replacement characters. Store one U+FFFD, as
-    // PostgreSQL does. (JSON columns escape surrogates, so blocks keep them exactly.)
-    if (content !== null) content = utf8Safe(content);
-    return [m.role, content, toolCalls, toolResults, blocks, m.timestamp.getTime()];
-  } catch (e) {
-    throw new SessionError('serialization', `${where} cannot be written as JSON: ${(e as Error).message}.`, { cause: e, sessionId });
-  }
-}
-
-/** Equal as written: same keys in the same order (JSON text equality), compared without encoding. */
-function sameCalls(a: readonly ToolCall[], b: readonly ToolCall[]): boolean {
-  return a.length === b.length && b.every((c, i) => isPlain(c, CALL_KEYS) && c.id === a[i]!.id && c.name === a[i]!.name && c.input === a[i]!.input);
-}
-
-function sameResults(a: readonly ToolResult[], b: readonly ToolResult[]): boolean {
-  return (
-    a.length === b.length &&
-    b.every((r, i) => isPlain(r, RESULT_KEYS) && r.toolUseId === a[i]!.toolUseId && r.success === a[i]!.success && r.content === a[i]!.content)
-  );
-}
-
-const CALL_KEYS = ['id', 'name', 'input'];
-const RESULT_KEYS = ['toolUseId', 'success', 'content'];
-
-/** True when the object has exactly these keys in this order (so its JSON is the derived one's). */
-function isPlain(o: object, keys: readonly string[]): boolean {
-  const own = Object.keys(o);
-  return own.length === keys.length && own.every((k, i) => k === keys[i]);
-}
-
-function sameRow(row: MessageRow, enc: EncodedMessage): boolean {
-  return (
-    row.role === enc[0] && row.content === enc[1] && row.tool_calls === enc[2] && row.tool_results === enc[3] && row.blocks === enc[4] && row.timestamp === enc[5]
-  );
-}
-
-function decodeMessage(row: MessageRow, sessionId: string): SessionMessage {
-  let column = 'blocks';
-  try {
-    const blocks = row.blocks === null ? undefined : blocksFromJson(JSON.parse(row.blocks));
-    const derived = blocks && (row.content === null || row.tool_calls === null || row.tool_results === null) ? seedFieldsFromBlocks(blocks) : undefined;
-    column = 'tool_calls';
-    const toolCalls = row.tool_calls === null ? derived!.toolCalls : toolCallsFromJson(JSON.parse(row.tool_calls));
-    column = 'tool_results';
-    const toolResults = row.tool_results === null ? derived!.toolResults : toolResultsFromJson(JSON.parse(row.tool_results));
-    column = 'content';
-    const content = row.content ?? derived!.content;
-    const m: SessionMessage = { role: parseRole(row.role), content, toolCalls, toolResults, timestamp: new Date(row.timestamp) };
-    if (blocks) m.blocks = blocks;
-    return m;
-  } catch (e) {
-    throw new SessionError(
-      'serialization',
-      `Session ${sessionId} cannot be loaded: message ${row.idx} has a damaged ${column} column (${(e as Error).message}). ` +
-        `Other sessions are not affected. Repair or delete that row (table messages, session_id '${sessionId}', idx ${row.idx}), or delete the session.`,
-      { cause: e, sessionId },
-    );
-  }
-}
-
-function usageOf(row: SessionRow): SessionUsage {
-  return {
-    inputTokens: row.input_tokens,
-    outputTokens: row.output_tokens,
-    cacheReadTokens: row.cache_read_tokens,
-    cacheWriteTokens: row.cache_write_tokens,
-    costUsd: row.cost_usd,
-  };
-}
-
-function finite(v: number | undefined): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+/** Unix seconds, as the Rust original writes them (chrono `timestamp()`: floor). */
+function seconds(ms: number): number {
+  return Math.floor(ms / 1000);
 }
 
 /**
- * Sessions in a SQLite file (better-sqlite3), shared safely by several processes.
+ * Milliseconds of a row: the `_ms` column when it agrees with the seconds column (rows the Rust
+ * original rewrote have no `_ms`, or seconds that moved), else the seconds.
+ */
+function millis(secondsColumn: number, msColumn: number | null): number {
+  return msColumn !== null && seconds(msColumn) === Number(secondsColumn) ? msColumn : Number(secondsColumn) * 1000;
+}
+
+function decodeRow(row: MessageRow, sessionId: string): SessionMessage {
+  return exactContent(decodeMessageRow(
+    {
+      idx: row.idx,
+      role: row.role,
+      content: row.content,
+      toolCalls: row.tool_calls,
+      toolResults: row.tool_results,
+      blocks: row.blocks,
+      timestampMs: millis(row.timestamp, row.timestamp_ms),
+      // A row without timestamp_ms was written by the Rust original: read its tool JSON as it does.
+      lenientToolJson: row.timestamp_ms === null,
+    },
+    sessionId,
+    'messages',
+  ));
+}
+
+/**
+ * Content with U+FFFD where the text had a lone surrogate (see utf8Safe): when it is what the
+ * blocks give, the blocks (JSON, exact) give the text back exactly.
+ */
+function exactContent(m: SessionMessage): SessionMessage {
+  if (m.blocks && m.content.includes('\uFFFD')) {
+    const text = m.blocks.reduce((t, b) => (b.type === 'text' ? t + b.text : t), '');
+    if (text !== m.content && utf8Safe(text) === m.content) m.content = text;
+  }
+  return m;
+}
+
+function encodedOf(row: MessageRow): EncodedMessageRow {
+  return {
+    role: row.role,
+    content: row.content ?? '',
+    toolCalls: row.tool_calls ?? '',
+    toolResults: row.tool_results ?? '',
+    blocks: row.blocks,
+    timestampMs: millis(row.timestamp, row.timestamp_ms),
+  };
+}
+
+function sessionOf(row: SessionRow, messages: SessionMessage[]): Session {
+  const s: Session = {
+    id: row.id,
+    createdAt: new Date(millis(row.created_at, row.created_at_ms)),
+    updatedAt: new Date(millis(row.updated_at, row.updated_at_ms)),
+    directory: row.directory,
+    messages,
+    usage: usageFromColumns(row),
+  };
+  if (row.title !== null) s.title = row.title;
+  if (row.forked_from !== null) s.forkedFrom = row.forked_from;
+  return s;
+}
+
+/**
+ * Sessions in a SQLite file (better-sqlite3), shared safely by several processes — and with the
+ * Rust original (mixtape-cli 0.4.0), which keeps listing, loading and saving every session of a
+ * file this store opened or wrote (see `session-schema.ts` for the shared layout).
  *
  * - The database is opened with WAL, foreign keys on, a busy timeout and `synchronous=NORMAL`;
- *   its schema is versioned and migrated on open (databases of the Rust original included).
- * - Messages are rows (one per message, numbered per session), so `appendMessages` and
- *   `saveSession` write only what is new: appending costs the same at turn 10 and turn 10,000.
+ *   its schema is versioned and migrated on open, without changing what the Rust original reads.
+ * - Messages are rows (one per message, numbered per session), so `appendMessages` writes only
+ *   the new rows, and `saveSession` of a session this store returned writes from the first
+ *   changed message on: both cost the same at turn 10 and turn 10,000.
  * - Appends run in IMMEDIATE transactions: two processes appending to one session at once both
- *   succeed, in order, and `expectedCount` turns a lost update into a `conflict` error.
+ *   succeed, in order; `expectedCount` turns a lost update into a `conflict` error, and so does
+ *   `saveSession` of a copy loaded before another writer (the Rust original included) changed it.
  * - Content is kept exactly: content blocks are JSON with bytes as base64, timestamps in ms.
- * - A damaged row is a `serialization` error naming its session; other sessions still load.
+ * - `loadTail` reads the newest messages, the count, usage and summary in time independent of
+ *   the session's length (resume); `getSession` stays complete.
+ * - A damaged row or unknown role is a `serialization` error naming its session and row; other
+ *   sessions still load. A message over `maxMessageBytes` is refused before anything is written.
  *
  * The driver is synchronous; the methods are async to fit {@link SessionStore}. Driver errors
  * become SessionError `storage` with the cause and what to do.
@@ -197,11 +186,14 @@ export class SqliteSessionStore implements SessionStore {
   readonly path: string;
   /** Directory whose newest session `getOrCreateSession` returns. */
   readonly directory: string;
+  /** Largest message accepted, in bytes. */
+  readonly maxMessageBytes: number;
   readonly #busyTimeoutMs: number;
   readonly #db: SqliteDatabase;
   readonly #owned: boolean;
   #closed = false;
   readonly #sql: ReturnType<typeof prepare>;
+  readonly #tracker = new SaveTracker();
 
   /**
    * Opens (or creates, with its parent folders) the database and brings its schema up to
@@ -217,10 +209,12 @@ export class SqliteSessionStore implements SessionStore {
     this.#owned = typeof pathOrDb === 'string';
     this.path = typeof pathOrDb === 'string' ? (pathOrDb === ':memory:' ? pathOrDb : resolve(pathOrDb)) : pathOrDb.name;
     this.directory = options.directory ?? process.cwd();
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
     let db: SqliteDatabase | undefined;
     try {
       db = typeof pathOrDb === 'string' ? openSqliteDatabase(this.path, { busyTimeoutMs: this.#busyTimeoutMs }) : pathOrDb;
+      backupBeforeLayoutChange(db, this.path);
       runMigrations(db, SESSION_SCHEMA_COMPONENT, SESSION_MIGRATIONS);
       this.#sql = prepare(db);
     } catch (e) {
@@ -263,35 +257,57 @@ export class SqliteSessionStore implements SessionStore {
 
   /**
    * Persists the session's messages (and its title, when set); `updatedAt` becomes now.
-   * When the stored messages are a prefix of the given ones, only the new ones are inserted;
-   * otherwise the messages from the first difference on are rewritten, in one transaction.
-   * Unknown id → `not_found`.
+   *
+   * For a session this store returned (or saved), only the messages from the first changed one
+   * on are encoded and written — the cost of what changed, whatever the session's length — and
+   * a session that another writer changed since is a `conflict` (nothing is written). For any
+   * other object, the stored rows are compared to find the first difference. See
+   * {@link SaveTracker} for what counts as a change. Unknown id → `not_found`.
    */
   async saveSession(session: Session): Promise<void> {
     return this.#run('saveSession', session.id, () => {
       const id = session.id;
-      const encoded = session.messages.map((m, i) => encodeMessage(m, id, i));
-      const commonPrefix = (): number => {
-        const stored = this.#sql.messageRows.all(id) as MessageRow[];
-        let same = 0;
-        const limit = Math.min(stored.length, encoded.length);
-        while (same < limit && sameRow(stored[same]!, encoded[same]!)) same++;
-        return same;
-      };
-      // Compare with what is stored in a read snapshot, outside the write lock, so other
-      // processes are not kept waiting while a long session is compared.
-      const snapshot = this.#db.transaction(() => ({ head: this.#head(id), same: commonPrefix() }))();
-      this.#db
+      const plan = this.#tracker.plan(session);
+      if (plan.tracked === 'partial') throw partialSaveError(id, plan.start);
+      let from: number;
+      let encoded: EncodedMessageRow[];
+      let all: EncodedMessageRow[] | undefined;
+      let snapshotSeq: number | undefined;
+      if (plan.tracked) {
+        from = plan.firstChange;
+        encoded = session.messages.slice(from).map((m, i) => this.#encode(m, id, from + i));
+      } else {
+        all = session.messages.map((m, i) => this.#encode(m, id, i));
+        // Compare with what is stored in a read snapshot, outside the write lock, so other
+        // processes are not kept waiting while a long session is compared.
+        const snapshot = this.#db.transaction(() => ({ head: this.#head(id), same: this.#commonPrefix(id, all!) }))();
+        from = snapshot.same;
+        snapshotSeq = snapshot.head.seq;
+        encoded = all.slice(from);
+      }
+      const seq = this.#db
         .transaction(() => {
           const head = this.#head(id);
-          // Changed in between (its update sequence moved): compare again under the lock.
-          const same = head.seq === snapshot.head.seq ? snapshot.same : commonPrefix();
-          if (same < head.count) this.#sql.deleteMessagesFrom.run(id, same);
-          this.#insertMessages(id, same, encoded.slice(same));
+          if (plan.tracked && String(head.seq) !== plan.version) {
+            // Changed since it was loaded: fine only when nothing stored would be replaced or
+            // removed (e.g. the caller appended through appendMessages, or a title changed).
+            all = session.messages.map((m, i) => this.#encode(m, id, i));
+            if (this.#commonPrefix(id, all) < head.count) throw saveConflict(id);
+            from = head.count;
+            encoded = all.slice(from);
+          } else if (!plan.tracked && head.seq !== snapshotSeq) {
+            // Changed in between: compare again under the lock.
+            from = this.#commonPrefix(id, all!);
+            encoded = all!.slice(from);
+          }
+          if (from < head.count) this.#sql.deleteMessagesFrom.run(id, from);
+          this.#insertMessages(id, from, encoded);
           this.#touch(id);
           if (session.title !== undefined) this.#sql.setTitle.run(utf8Safe(session.title), id);
+          return this.#head(id).seq;
         })
         .immediate();
+      this.#tracker.remember(session, String(seq));
     });
   }
 
@@ -302,19 +318,53 @@ export class SqliteSessionStore implements SessionStore {
    */
   async appendMessages(id: string, messages: SessionMessage[], opts: AppendOptions = {}): Promise<void> {
     return this.#run('appendMessages', id, () => {
-      const encoded = messages.map((m, i) => encodeMessage(m, id, i));
+      const encoded = messages.map((m, i) => this.#encode(m, id, i));
       this.#db
         .transaction(() => {
           const count = this.#count(id);
-          if (opts.expectedCount !== undefined && opts.expectedCount !== count) {
-            throw new SessionError(
-              'conflict',
-              `Session ${id} holds ${count} messages, the caller expected ${opts.expectedCount}: another writer changed it. Reload the session and retry.`,
-              { sessionId: id },
-            );
-          }
+          if (opts.expectedCount !== undefined && opts.expectedCount !== count) throw countConflict(id, count, opts.expectedCount);
           this.#insertMessages(id, count, encoded);
           this.#touch(id);
+        })
+        .immediate();
+    });
+  }
+
+  /**
+   * The newest `limit` messages, the message count, usage totals and the stored summary, in
+   * one read snapshot; its cost does not grow with the session's length. Unknown id → null.
+   */
+  async loadTail(id: string, opts: LoadTailOptions): Promise<SessionTail | null> {
+    return this.#run('loadTail', id, () =>
+      this.#db.transaction(() => {
+        const row = this.#sql.session.get(id) as SessionRow | undefined;
+        if (!row) return null;
+        const count = this.#head(id).count;
+        const start = Math.max(0, count - Math.max(1, Math.floor(opts.limit)));
+        const messages = (this.#sql.messageRowsFrom.all(id, start) as MessageRow[]).map((m) => decodeRow(m, id));
+        const session = sessionOf(row, messages);
+        this.#tracker.remember(session, String(row.update_seq), start);
+        const tail: SessionTail = { session, start, messageCount: count };
+        const summary = this.#sql.summary.get(id) as { through_idx: number; text: string; created_at_ms: number; model: string | null } | undefined;
+        // A summary past the end (the Rust original rewrote a shorter history) no longer applies.
+        if (summary && summary.through_idx <= count) {
+          tail.summary = { text: summary.text, throughIndex: summary.through_idx, createdAt: new Date(summary.created_at_ms) };
+          if (summary.model !== null) tail.summary.model = summary.model;
+        }
+        return tail;
+      })(),
+    );
+  }
+
+  /** Stores (replaces) the summary of the session's oldest messages. Unknown id → `not_found`. */
+  async saveConversationSummary(id: string, summary: ConversationSummary): Promise<void> {
+    return this.#run('saveConversationSummary', id, () => {
+      if (!Number.isInteger(summary.throughIndex) || summary.throughIndex < 0)
+        throw new SessionError('serialization', `Session ${id}: a summary's throughIndex must be a whole number ≥ 0, got ${summary.throughIndex}.`, { sessionId: id });
+      this.#db
+        .transaction(() => {
+          if (!this.#sql.exists.get(id)) throw SessionError.notFound(id);
+          this.#sql.saveSummary.run(id, summary.throughIndex, utf8Safe(String(summary.text)), summary.createdAt.getTime(), summary.model ?? null);
         })
         .immediate();
     });
@@ -327,9 +377,9 @@ export class SqliteSessionStore implements SessionStore {
           id: r.id,
           directory: r.directory,
           messageCount: r.message_count ?? 0,
-          createdAt: new Date(r.created_at),
-          updatedAt: new Date(r.updated_at),
-          usage: usageOf(r),
+          createdAt: new Date(millis(r.created_at, r.created_at_ms)),
+          updatedAt: new Date(millis(r.updated_at, r.updated_at_ms)),
+          usage: usageFromColumns(r),
         };
         if (r.title !== null) s.title = r.title;
         return s;
@@ -356,14 +406,7 @@ export class SqliteSessionStore implements SessionStore {
 
   async recordUsage(id: string, usage: Partial<SessionUsage>): Promise<void> {
     return this.#run('recordUsage', id, () => {
-      const r = this.#sql.addUsage.run(
-        Math.round(finite(usage.inputTokens)),
-        Math.round(finite(usage.outputTokens)),
-        Math.round(finite(usage.cacheReadTokens)),
-        Math.round(finite(usage.cacheWriteTokens)),
-        finite(usage.costUsd),
-        id,
-      );
+      const r = this.#sql.addUsage.run(...usageValues(usage), id);
       if (r.changes === 0) throw SessionError.notFound(id);
     });
   }
@@ -396,6 +439,24 @@ export class SqliteSessionStore implements SessionStore {
     return new SessionError('storage', message, { cause: e, ...(sessionId !== undefined ? { sessionId } : {}) });
   }
 
+  #encode(m: SessionMessage, sessionId: string, position: number): EncodedMessageRow {
+    const e = encodeMessageRow(m, { sessionId, position, ...SQLITE_ROW_STYLE, maxBytes: this.maxMessageBytes });
+    // SQLite text is UTF-8: a lone UTF-16 surrogate (e.g. an emoji cut in half) cannot be
+    // stored as is and would come back as three replacement characters. Store one U+FFFD, as
+    // PostgreSQL does. (JSON columns escape surrogates, so blocks keep them exactly.)
+    e.content = utf8Safe(e.content);
+    return e;
+  }
+
+  /** Number of leading stored rows equal to the given ones. */
+  #commonPrefix(id: string, encoded: EncodedMessageRow[]): number {
+    const stored = this.#sql.messageRows.all(id) as MessageRow[];
+    let same = 0;
+    const limit = Math.min(stored.length, encoded.length);
+    while (same < limit && sameEncodedRow(encodedOf(stored[same]!), encoded[same]!)) same++;
+    return same;
+  }
+
   /** Number of messages of a session (its last index + 1); not_found when it does not exist. */
   #count(id: string): number {
     return this.#head(id).count;
@@ -409,20 +470,33 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   #touch(id: string): void {
-    this.#sql.touch.run(Date.now(), id);
+    const now = Date.now();
+    this.#sql.touch.run(seconds(now), now, id);
   }
 
-  #insertMessages(id: string, from: number, encoded: EncodedMessage[]): void {
-    for (let i = 0; i < encoded.length; i++) this.#sql.insertMessage.run(id, from + i, ...encoded[i]!);
+  #insertMessages(id: string, from: number, encoded: EncodedMessageRow[]): void {
+    for (let i = 0; i < encoded.length; i++) {
+      const e = encoded[i]!;
+      this.#sql.insertMessage.run(id, from + i, e.role, e.content, e.toolCalls, e.toolResults, e.blocks, seconds(e.timestampMs), e.timestampMs);
+    }
   }
 
   #insertSession(opts: CreateSessionOptions): { id: string } {
     const id = opts.id ?? randomUUID();
     if (this.#sql.exists.get(id)) throw new SessionError('conflict', `A session with id ${id} already exists; import it with a new id instead.`, { sessionId: id });
-    const encoded = (opts.messages ?? []).map((m, i) => encodeMessage(m, id, i));
+    const encoded = (opts.messages ?? []).map((m, i) => this.#encode(m, id, i));
     const now = Date.now();
     const createdAt = opts.createdAt && !Number.isNaN(opts.createdAt.getTime()) ? opts.createdAt.getTime() : now;
-    this.#sql.insertSession.run(id, opts.directory ?? this.directory, createdAt, now, opts.title === undefined ? null : utf8Safe(opts.title), opts.forkedFrom ?? null);
+    this.#sql.insertSession.run(
+      id,
+      opts.directory ?? this.directory,
+      seconds(createdAt),
+      seconds(now),
+      createdAt,
+      now,
+      opts.title === undefined ? null : utf8Safe(opts.title),
+      opts.forkedFrom ?? null,
+    );
     this.#insertMessages(id, 0, encoded);
     return { id };
   }
@@ -432,39 +506,49 @@ export class SqliteSessionStore implements SessionStore {
     return this.#db.transaction(() => {
       const row = this.#sql.session.get(id) as SessionRow | undefined;
       if (!row) return null;
-      const messages = (this.#sql.messageRows.all(id) as MessageRow[]).map((m) => decodeMessage(m, id));
-      const s: Session = {
-        id: row.id,
-        createdAt: new Date(row.created_at),
-        updatedAt: new Date(row.updated_at),
-        directory: row.directory,
-        messages,
-        usage: usageOf(row),
-      };
-      if (row.title !== null) s.title = row.title;
-      if (row.forked_from !== null) s.forkedFrom = row.forked_from;
+      const messages = (this.#sql.messageRows.all(id) as MessageRow[]).map((m) => decodeRow(m, id));
+      const s = sessionOf(row, messages);
+      this.#tracker.remember(s, String(row.update_seq));
       return s;
     })();
   }
 }
 
+/**
+ * Before converting a database of an earlier Mixtape for TypeScript release (version 3 of the
+ * session schema rewrites its tables), copies the file beside it ({@link LAYOUT_BACKUP_SUFFIX}).
+ */
+function backupBeforeLayoutChange(db: SqliteDatabase, path: string): void {
+  if (path === ':memory:' || path === '' || path.startsWith('file:')) return;
+  const has = (name: string) => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  if (!has('schema_migrations') || !has('sessions')) return;
+  const v = db.prepare("SELECT MAX(version) FROM schema_migrations WHERE component = 'sessions'").pluck().get() as number | null;
+  if (v === null || v >= 3 || hasCompatibleLayout(db)) return;
+  const backup = `${path}${LAYOUT_BACKUP_SUFFIX}`;
+  if (!existsSync(backup)) db.prepare('VACUUM INTO ?').run(backup);
+}
+
 const NEXT_SEQ = '(SELECT COALESCE(MAX(update_seq), 0) + 1 FROM sessions)';
+const UPDATED_MS = 'COALESCE(updated_at_ms, updated_at * 1000)';
+const MESSAGE_COLUMNS = 'idx, role, content, tool_calls, tool_results, blocks, timestamp, timestamp_ms';
 
 function prepare(db: SqliteDatabase) {
   return {
-    newestInDirectory: db.prepare('SELECT id FROM sessions WHERE directory = ? ORDER BY updated_at DESC, update_seq DESC LIMIT 1'),
+    newestInDirectory: db.prepare(`SELECT id FROM sessions WHERE directory = ? ORDER BY ${UPDATED_MS} DESC, update_seq DESC LIMIT 1`),
     exists: db.prepare('SELECT 1 FROM sessions WHERE id = ?'),
     session: db.prepare('SELECT * FROM sessions WHERE id = ?'),
     head: db.prepare('SELECT update_seq AS seq, COALESCE((SELECT MAX(idx) + 1 FROM messages WHERE session_id = s.id), 0) AS n FROM sessions s WHERE s.id = ?'),
-    messageRows: db.prepare('SELECT idx, role, content, tool_calls, tool_results, blocks, timestamp FROM messages WHERE session_id = ? ORDER BY idx'),
+    messageRows: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY idx`),
+    messageRowsFrom: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND idx >= ? ORDER BY idx`),
     insertSession: db.prepare(
-      `INSERT INTO sessions (id, directory, created_at, updated_at, update_seq, title, forked_from) VALUES (?, ?, ?, ?, ${NEXT_SEQ}, ?, ?)`,
+      `INSERT INTO sessions (id, directory, created_at, updated_at, created_at_ms, updated_at_ms, update_seq, title, forked_from)
+       VALUES (?, ?, ?, ?, ?, ?, ${NEXT_SEQ}, ?, ?)`,
     ),
     insertMessage: db.prepare(
-      'INSERT INTO messages (session_id, idx, role, content, tool_calls, tool_results, blocks, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO messages (session_id, idx, role, content, tool_calls, tool_results, blocks, timestamp, timestamp_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     deleteMessagesFrom: db.prepare('DELETE FROM messages WHERE session_id = ? AND idx >= ?'),
-    touch: db.prepare(`UPDATE sessions SET updated_at = ?, update_seq = ${NEXT_SEQ} WHERE id = ?`),
+    touch: db.prepare(`UPDATE sessions SET updated_at = ?, updated_at_ms = ?, update_seq = ${NEXT_SEQ} WHERE id = ?`),
     setTitle: db.prepare('UPDATE sessions SET title = ? WHERE id = ?'),
     addUsage: db.prepare(
       `UPDATE sessions SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?, cache_read_tokens = cache_read_tokens + ?,
@@ -473,7 +557,12 @@ function prepare(db: SqliteDatabase) {
     deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
     list: db.prepare(
       `SELECT s.*, COALESCE((SELECT MAX(idx) + 1 FROM messages WHERE session_id = s.id), 0) AS message_count
-       FROM sessions s ORDER BY updated_at DESC, update_seq DESC`,
+       FROM sessions s ORDER BY ${UPDATED_MS} DESC, update_seq DESC`,
+    ),
+    summary: db.prepare('SELECT through_idx, text, created_at_ms, model FROM mixtape_conversation_summaries WHERE session_id = ?'),
+    saveSummary: db.prepare(
+      `INSERT INTO mixtape_conversation_summaries (session_id, through_idx, text, created_at_ms, model) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (session_id) DO UPDATE SET through_idx = excluded.through_idx, text = excluded.text, created_at_ms = excluded.created_at_ms, model = excluded.model`,
     ),
   };
 }

@@ -28,31 +28,58 @@ function parseInput(json: string): unknown {
   }
 }
 
+/** Tool-result blocks of the seed's `toolResults`. */
+function resultBlocks(m: SessionMessage): ContentBlock[] {
+  return m.toolResults.map((r) => ({ type: 'tool_result', toolUseId: r.toolUseId, content: [{ type: 'text', text: r.content }], isError: !r.success }));
+}
+
+function toolUseBlocks(m: SessionMessage): ContentBlock[] {
+  return m.toolCalls.map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: parseInput(c.input) }));
+}
+
+/**
+ * Provider messages of one session message without `blocks` (the seed's fields only).
+ *
+ * The Rust original saves a whole run as one User row and one Assistant row that carries all
+ * the run's tool calls, their results and the final text (mixtape-core `agent/run.rs`,
+ * `finalize_run`). Such a row reads as what happened: assistant(tool_use…) → user(tool_result…)
+ * → assistant(final text), with the real results. An assistant message with calls and no
+ * results (this store's own layout, results in the next message) keeps its text before the calls.
+ */
+function seedMessages(m: SessionMessage): Message[] {
+  const text: ContentBlock[] = m.content ? [{ type: 'text', text: m.content }] : [];
+  if (m.role === 'assistant') {
+    if (m.toolCalls.length && m.toolResults.length) {
+      return [
+        { role: 'assistant', content: toolUseBlocks(m) },
+        { role: 'user', content: resultBlocks(m) },
+        ...(text.length ? [{ role: 'assistant' as const, content: text }] : []),
+      ];
+    }
+    if (m.toolResults.length) return [{ role: 'user', content: resultBlocks(m) }, ...(text.length ? [{ role: 'assistant' as const, content: text }] : [])];
+    const content = [...text, ...toolUseBlocks(m)];
+    return content.length ? [{ role: 'assistant', content }] : [];
+  }
+  const content = [...resultBlocks(m), ...text];
+  return content.length ? [{ role: 'user', content }] : [];
+}
+
 /**
  * Converts session messages back to provider messages. Messages without `blocks` (written by
- * older stores or by hand) are rebuilt from the seed's fields; `system` messages become user
- * text. Consecutive messages of the same role are merged so the history alternates.
+ * the Rust original, older stores or by hand) are rebuilt from the seed's fields (see
+ * {@link seedMessages} for the Rust original's one-row-per-run layout); `system` messages become
+ * user text. Consecutive messages of the same role are merged so the history alternates.
  */
 export function fromSessionMessages(messages: readonly SessionMessage[]): Message[] {
   const out: Message[] = [];
   for (const m of messages) {
-    let content: ContentBlock[];
-    const role: 'user' | 'assistant' = m.role === 'assistant' ? 'assistant' : 'user';
-    if (m.blocks && m.blocks.length > 0) {
-      content = structuredClone(m.blocks);
-    } else {
-      content = [];
-      if (m.toolResults.length) {
-        for (const r of m.toolResults)
-          content.push({ type: 'tool_result', toolUseId: r.toolUseId, content: [{ type: 'text', text: r.content }], isError: !r.success });
-      }
-      if (m.content) content.push({ type: 'text', text: m.content });
-      for (const c of m.toolCalls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: parseInput(c.input) });
+    const parts: Message[] =
+      m.blocks && m.blocks.length > 0 ? [{ role: m.role === 'assistant' ? 'assistant' : 'user', content: structuredClone(m.blocks) }] : seedMessages(m);
+    for (const part of parts) {
+      const last = out[out.length - 1];
+      if (last && last.role === part.role) last.content.push(...part.content);
+      else out.push(part);
     }
-    if (content.length === 0) continue;
-    const last = out[out.length - 1];
-    if (last && last.role === role) last.content.push(...content);
-    else out.push({ role, content });
   }
   return out;
 }
@@ -73,6 +100,11 @@ export interface SessionRepair {
   appended: SessionMessage[] | null;
   /** Ids of tool calls that received a synthetic error result. */
   interruptedToolCalls: string[];
+}
+
+/** Results a seed-only assistant row carries itself (the Rust original's layout). */
+function ownResultIds(m: SessionMessage): Set<string> {
+  return new Set(m.blocks && m.blocks.length ? [] : m.toolResults.map((r) => r.toolUseId));
 }
 
 function resultIds(m: SessionMessage): Set<string> {
@@ -99,21 +131,31 @@ function syntheticResults(missing: { id: string }[], timestamp: Date): SessionMe
   };
 }
 
+/** Options of {@link repairSessionMessages}. */
+export interface RepairOptions {
+  /** The messages are the newest ones of a longer session (results at the start answer older calls). */
+  partial?: boolean;
+}
+
 /**
  * Makes a stored history valid for providers: every assistant tool call gets a result in the
  * next message (a synthetic error result when it had none), and tool results that answer no
  * call are dropped.
  */
-export function repairSessionMessages(messages: readonly SessionMessage[], now: Date = new Date()): SessionRepair {
+export function repairSessionMessages(messages: readonly SessionMessage[], now: Date = new Date(), options: RepairOptions = {}): SessionRepair {
   const out: SessionMessage[] = [];
   const interrupted: string[] = [];
   let appendOnly = true;
   let changed = false;
+  let seenAssistant = false;
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!;
     const prev = out[out.length - 1];
-    // Drop tool results that do not answer the previous assistant's calls.
-    if (m.role !== 'assistant' && (m.toolResults.length || m.blocks?.some((b) => b.type === 'tool_result'))) {
+    // Drop tool results that do not answer the previous assistant's calls (not at the start of
+    // a tail: the calls they answer are in older messages that were not loaded).
+    const atTailStart = options.partial === true && !seenAssistant;
+    if (m.role === 'assistant') seenAssistant = true;
+    if (!atTailStart && m.role !== 'assistant' && (m.toolResults.length || m.blocks?.some((b) => b.type === 'tool_result'))) {
       const allowed = new Set(prev && prev.role === 'assistant' ? callsOf(prev).map((c) => c.id) : []);
       const ids = resultIds(m);
       const orphan = [...ids].some((id) => !allowed.has(id));
@@ -133,7 +175,8 @@ export function repairSessionMessages(messages: readonly SessionMessage[], now: 
       if (!calls.length) continue;
       const next = messages[i + 1];
       const answered = next && next.role !== 'assistant' ? resultIds(next) : new Set<string>();
-      const missing = calls.filter((c) => !answered.has(c.id));
+      const own = ownResultIds(m);
+      const missing = calls.filter((c) => !answered.has(c.id) && !own.has(c.id));
       if (!missing.length) continue;
       changed = true;
       interrupted.push(...missing.map((c) => c.id));

@@ -111,6 +111,38 @@ export interface AppendOptions {
   expectedCount?: number;
 }
 
+/**
+ * A summary of the oldest messages of a session, made when the conversation window dropped
+ * them (see `SummarizingConversationManager`). It is sent to the model in their place.
+ */
+export interface ConversationSummary {
+  /** The summary text. */
+  text: string;
+  /** Messages `0 … throughIndex - 1` of the session are summarized. */
+  throughIndex: number;
+  createdAt: Date;
+  /** Model that wrote it, when known. */
+  model?: string;
+}
+
+/** Options of {@link SessionStore.loadTail}. */
+export interface LoadTailOptions {
+  /** Most messages to return, the newest ones (at least 1). */
+  limit: number;
+}
+
+/** What {@link SessionStore.loadTail} returns: the newest messages and what a run needs beside them. */
+export interface SessionTail {
+  /** The session, whose `messages` are only the newest ones (from `start` on). */
+  session: Session;
+  /** Index in the whole session of `session.messages[0]`. */
+  start: number;
+  /** Number of messages of the whole session. */
+  messageCount: number;
+  /** The stored summary of older messages, if any. */
+  summary?: ConversationSummary;
+}
+
 /** Options for creating a session. */
 export interface CreateSessionOptions {
   /** Directory of the new session (default: the store's directory). */
@@ -132,7 +164,11 @@ export interface SessionStore {
   getOrCreateSession(): Promise<Session>;
   /** The session with this id, or null. A corrupt row is a `serialization` error naming it. */
   getSession(id: string): Promise<Session | null>;
-  /** Persists the session as given. Unknown id → `not_found`. */
+  /**
+   * Persists the session as given. Unknown id → `not_found`. Mixtape's stores write only what
+   * changed, and refuse with `conflict` to save a session they returned when the stored one
+   * changed since (another process or call wrote to it): load it again and reapply.
+   */
   saveSession(session: Session): Promise<void>;
   /** All sessions of the store, newest first. */
   listSessions(): Promise<SessionSummary[]>;
@@ -146,6 +182,15 @@ export interface SessionStore {
   renameSession?(id: string, title: string): Promise<void>;
   /** Adds token and cost totals to the session. */
   recordUsage?(id: string, usage: Partial<SessionUsage>): Promise<void>;
+  /**
+   * The newest `limit` messages with the session's metadata, usage, message count and summary,
+   * in time independent of the session's length (resume). Unknown id → null. The returned
+   * session cannot be given to `saveSession` (it would drop the older messages): use
+   * `appendMessages`, or `getSession` for the whole history.
+   */
+  loadTail?(id: string, opts: LoadTailOptions): Promise<SessionTail | null>;
+  /** Stores (replaces) the summary of the session's oldest messages. Unknown id → `not_found`. */
+  saveConversationSummary?(id: string, summary: ConversationSummary): Promise<void>;
   /** Releases resources (connections, file handles). */
   close?(): Promise<void>;
 }
