@@ -7,6 +7,7 @@ import type { Message, ToolResultContent } from './messages.js';
 import type { StopReason, Usage } from './model.js';
 import type { GrantScope } from './permissions/types.js';
 import type { AgentErrorKind } from './agent/errors.js';
+import type { Interrupt, InterruptAnswer } from './session/run-state.js';
 
 interface Base {
   runId: string;
@@ -60,6 +61,14 @@ export type AgentEvent = Base &
     | { type: 'permission_denied'; toolUseId: string; toolName: string; reason: string }
     | { type: 'session_resumed'; sessionId: string; messageCount: number; createdAt: Date; repaired: boolean }
     | { type: 'session_saved'; sessionId: string; messageCount: number }
+    /** The run stopped to wait for answers (approvals, client tools); its last event. Resume with `agent.resume(answers)`. */
+    | { type: 'run_interrupted'; interrupts: Interrupt[]; sessionId?: string; durationMs: number; usage: Usage; steps: number }
+    /** A resumed run applied these answers (first event after `run_started`). */
+    | { type: 'run_resumed'; answers: InterruptAnswer[] }
+    /** A piece of a tool call's input JSON, as the model writes it. */
+    | { type: 'tool_input_streaming'; toolUseId: string; name: string; delta: string }
+    /** The thread state changed (a tool set it, or the run was given one). */
+    | { type: 'state_changed'; state: unknown }
   );
 
 /** The `type` of an {@link AgentEvent}. */

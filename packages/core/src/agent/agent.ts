@@ -7,31 +7,91 @@ import { randomUUID } from 'node:crypto';
 import { buildSystemPrompt, type ContextLoadResult, ContextError, loadContext } from '../context-files.js';
 import { type ContextUsage, type ConversationManager, SlidingWindowConversationManager } from '../conversation/managers.js';
 import type { AgentEvent, AgentHook } from '../events.js';
-import { type ContentBlock, type Message, messageText, toolUses } from '../messages.js';
+import { type Message, messageText, type ToolResultBlock, type ToolUseBlock, toolUses } from '../messages.js';
 import { addUsage, emptyUsage, type ModelResponse, type StopReason, type ToolDefinition, type Usage } from '../model.js';
 import { costOf } from '../models/catalogue.js';
 import type { PermissionResponse, ToolAuthorizer, ToolCallRequest } from '../permissions/types.js';
 import { ApprovalQueue, type PendingApproval } from '../permissions/approval-queue.js';
 import { isInteractiveTerminal, PermissionAuthorizer } from '../permissions/authorizer.js';
 import { SessionError } from '../session/types.js';
+import type { Interrupt, InterruptAnswer, RunOutcome, RunStateRecord, RunStateStore } from '../session/run-state.js';
 import { ProviderError } from '../providers/errors.js';
 import { INTERRUPTED_TOOL_RESULT } from '../session/convert.js';
 import { estimateMessageTokens, estimateTextTokens } from '../tokens.js';
-import { tool as defineTool, type Tool } from '../tools/tool.js';
+import { DEFAULT_MAX_TOOL_RESULT_CHARS } from '../tools/result-limit.js';
+import { tool as defineTool, type ThreadState, type Tool } from '../tools/tool.js';
 import { z } from 'zod';
+import { decideAfterModel, decideOnResume, type LoopDecision } from './decision.js';
 import { AgentAbortedError, AgentError, MaxStepsError } from './errors.js';
+import {
+  answersKey,
+  cancelledResult,
+  checkAnswers,
+  clientResult,
+  DEFAULT_INTERRUPT_TTL_MS,
+  InterruptError,
+  newInterrupt,
+  permissionResponseOf,
+  publicInterrupt,
+} from './interrupts.js';
 import {
   type AgentOptions,
   type AgentResult,
+  type ApprovalMode,
   DEFAULT_APPROVAL_TIMEOUT_MS,
   DEFAULT_MAX_CONCURRENT_TOOLS,
   DEFAULT_MAX_STEPS,
+  type RunContextItem,
   type RunOptions,
   type ToolCallRecord,
 } from './options.js';
-import { type Emit, runToolCalls } from './tool-runner.js';
-import { SessionSync } from './session-sync.js';
+import { LocalRunStates, RunRecord, runStateStoreOf } from './run-record.js';
+import { type CallPlan, type Emit, runToolCalls } from './tool-runner.js';
+import { type LoadedSession, SessionSync } from './session-sync.js';
 import { EventStream } from './event-stream.js';
+
+/** What starts a run: a new prompt, or answers to a paused run. */
+type RunInput = { kind: 'prompt'; prompt: string } | { kind: 'resume'; answers: InterruptAnswer[] };
+
+/** Where the loop (re-)enters: a decision, or a model call. */
+type LoopStart = LoopDecision | { kind: 'call_model' };
+
+/** How a run ended when it did not fail. */
+interface RunOutcomeValue {
+  status: 'completed' | 'interrupted';
+  text: string;
+  interrupts: Interrupt[];
+  stopReason: StopReason;
+}
+
+/** The mutable state of one run. */
+interface RunContext {
+  runId: string;
+  emit: Emit;
+  signal: AbortSignal;
+  started: number;
+  usage: Usage;
+  cost: number | undefined;
+  /** Messages this run added. */
+  added: Message[];
+  toolCalls: ToolCallRecord[];
+  steps: number;
+  persistedAny: boolean;
+  /** The run changed (or may change) the history: a failure must leave it valid. */
+  entered: boolean;
+  record: RunRecord | undefined;
+  state: { value: unknown; dirty: boolean };
+  system: string | undefined;
+  context: ContextLoadResult | undefined;
+  tools: ToolDefinition[];
+  clientTools: Set<string>;
+  approvals: ApprovalMode;
+  /** Key of the answers this run applied (resumes). */
+  answersKey: string | undefined;
+  /** Every answer was a cancel: stop after closing the calls. */
+  allCancelled: boolean;
+  fixed?: number;
+}
 
 /** Context window assumed when the model's catalogue entry is unknown. */
 export const DEFAULT_CONTEXT_WINDOW = 200_000;
@@ -67,6 +127,7 @@ export class Agent {
   private readonly approvals: ApprovalQueue;
   private readonly authorizer?: ToolAuthorizer;
   private readonly interactive: boolean;
+  private readonly localRunStates = new LocalRunStates();
 
   constructor(options: AgentOptions) {
     if (!options || typeof options.model?.stream !== 'function') {
@@ -152,7 +213,7 @@ export class Agent {
 
   /** Runs the agent on a prompt and resolves with the final answer. */
   async run(prompt: string, options: RunOptions = {}): Promise<AgentResult> {
-    return this.execute(prompt, options, undefined);
+    return this.execute({ kind: 'prompt', prompt }, options, undefined);
   }
 
   /**
@@ -161,12 +222,7 @@ export class Agent {
    * Breaking out of the loop early cancels the run (the session stays valid).
    */
   stream(prompt: string, options: RunOptions = {}): EventStream<AgentResult> {
-    // Leaving the for-await loop early (break, return, throw) cancels the run.
-    const stop = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-    const stream = new EventStream<AgentResult>(() => stop.abort(new Error('the stream consumer stopped reading')));
-    stream.attach(this.execute(prompt, { ...options, signal }, (e) => stream.push(e)));
-    return stream;
+    return this.streamInput({ kind: 'prompt', prompt }, options);
   }
 
   /** Estimated context usage of the next model call. */
@@ -195,8 +251,7 @@ export class Agent {
    */
   async loadSession(): Promise<SessionInfo | null> {
     if (!this.session) return null;
-    const loaded = await this.session.load();
-    this.history = loaded.messages;
+    await this.loadSessionAndRecord();
     return this.session.info();
   }
 
@@ -251,181 +306,517 @@ export class Agent {
     }
   }
 
-  private async execute(prompt: string, options: RunOptions, extra: ((e: AgentEvent) => void) | undefined): Promise<AgentResult> {
-    if (typeof prompt !== 'string') throw new AgentError('config', `agent.run(prompt) needs a string prompt, got ${prompt === null ? 'null' : typeof prompt}.`);
+  /** Where this agent's run state lives: its session store's, or its own map. */
+  private runStates(): RunStateStore {
+    return runStateStoreOf(this.options.sessionStore, this.localRunStates);
+  }
+
+  /** Loads the session (keeping the open calls of a paused or crashed run) and its run record. */
+  private async loadSessionAndRecord(): Promise<{ record: RunRecord; loaded?: LoadedSession }> {
+    if (!this.session) {
+      const record = new RunRecord(this.runStates(), '');
+      const r = await record.load();
+      if (!r || r.status === 'idle') closeDanglingToolCalls(this.history);
+      return { record };
+    }
+    let record: RunRecord | undefined;
+    const loaded = await this.session.load({
+      keepOpenCalls: async (id) => {
+        record = new RunRecord(this.runStates(), id);
+        const r = await record.load();
+        return r !== null && r.status !== 'idle';
+      },
+    });
+    this.history = loaded.messages;
+    return { record: record!, loaded };
+  }
+
+  /** The open interrupts of the agent's session (loads the session when needed). */
+  async pendingInterrupts(): Promise<Interrupt[]> {
+    let id = this.session?.id ?? this.options.sessionId;
+    if (this.session && id === undefined) {
+      await this.loadSession();
+      id = this.session.id;
+    }
+    const r = await new RunRecord(this.runStates(), id ?? '').load();
+    return r?.status === 'interrupted' ? r.interrupts.filter((i) => !i.answer).map(publicInterrupt) : [];
+  }
+
+  /**
+   * Continues a run that ended interrupted (or was killed mid-step) with one answer per open
+   * interrupt: approve (optionally with edited input, optionally remembered as a grant), deny,
+   * a client tool's result, or cancel. Works from any Agent on the same session store. Replaying
+   * answers already applied returns the stored outcome and runs nothing again; `resume([])`
+   * continues a run killed mid-step.
+   *
+   * @throws InterruptError — `unknown` id, `unanswered` open interrupt, `expired`, `invalid_answer`.
+   */
+  async resume(answers: InterruptAnswer[], options: RunOptions = {}): Promise<AgentResult> {
+    return this.execute({ kind: 'resume', answers }, options, undefined);
+  }
+
+  /** {@link resume} as a stream of events (like {@link stream}). */
+  streamResume(answers: InterruptAnswer[], options: RunOptions = {}): EventStream<AgentResult> {
+    return this.streamInput({ kind: 'resume', answers }, options);
+  }
+
+  private streamInput(input: RunInput, options: RunOptions): EventStream<AgentResult> {
+    // Leaving the for-await loop early (break, return, throw) cancels the run.
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    const stream = new EventStream<AgentResult>(() => stop.abort(new Error('the stream consumer stopped reading')));
+    stream.attach(this.execute(input, { ...options, signal }, (e) => stream.push(e)));
+    return stream;
+  }
+
+  private async execute(input: RunInput, options: RunOptions, extra: ((e: AgentEvent) => void) | undefined): Promise<AgentResult> {
+    if (input.kind === 'prompt' && typeof input.prompt !== 'string') {
+      throw new AgentError('config', `agent.run(prompt) needs a string prompt, got ${input.prompt === null ? 'null' : typeof input.prompt}.`);
+    }
     if (this.running) throw new AgentError('busy', 'This agent is already running. Wait for the current run to finish (one run at a time per agent and conversation), or use another Agent.');
     this.running = true;
     const runId = randomUUID();
-    const started = performance.now();
-    const emit: Emit = (e) => this.dispatch({ ...e, runId, timestamp: Date.now() } as AgentEvent, extra);
-    const signal = options.signal ?? new AbortController().signal;
-    const usage: Usage = emptyUsage();
-    let cost: number | undefined;
-    const added: Message[] = [];
-    const toolCalls: ToolCallRecord[] = [];
-    let steps = 0;
-    let persistedAny = false;
-
-    const persist = async (message: Message) => {
-      this.history.push(message);
-      added.push(message);
-      if (this.session) {
-        await this.session.append(message);
-        persistedAny = true;
-      }
+    const run: RunContext = {
+      runId,
+      emit: (e) => this.dispatch({ ...e, runId, timestamp: Date.now() } as AgentEvent, extra),
+      signal: options.signal ?? new AbortController().signal,
+      started: performance.now(),
+      usage: emptyUsage(),
+      cost: undefined,
+      added: [],
+      toolCalls: [],
+      steps: 0,
+      persistedAny: false,
+      entered: false,
+      record: undefined,
+      state: { value: undefined, dirty: false },
+      system: undefined,
+      context: undefined,
+      tools: [],
+      clientTools: new Set(),
+      approvals: options.approvals ?? this.options.approvals ?? 'wait',
+      answersKey: undefined,
+      allCancelled: false,
     };
-
     try {
-      emit({ type: 'run_started', input: prompt, ...(this.session?.id !== undefined ? { sessionId: this.session.id } : {}) });
-      // 1. Context files, resolved on every run.
-      let context: ContextLoadResult | undefined;
-      try {
-        context = this.options.contextFiles?.length ? await loadContext(this.options.contextFiles, { ...this.options.contextLimits, cwd: this.options.cwd ?? process.cwd() }) : undefined;
-      } catch (error) {
-        if (error instanceof ContextError) throw new AgentError('context', error.message, { cause: error });
-        throw error;
-      }
-      this.lastContext = context;
-      const system = context ? buildSystemPrompt(this.options.systemPrompt, context) : this.options.systemPrompt;
-      this.systemPromptCache = system;
-
-      // 2. Load the session (persisted history wins: another process may have added to it).
-      if (this.session) {
-        let loaded;
-        try {
-          loaded = await this.session.load();
-        } catch (error) {
-          throw new AgentError('session', `Could not load the session: ${(error as Error).message}`, { cause: error });
-        }
-        this.history = loaded.messages;
-        if (loaded.messages.length > 0) emit({ type: 'session_resumed', sessionId: loaded.id, messageCount: loaded.storedCount, createdAt: loaded.createdAt, repaired: loaded.repaired });
-      } else {
-        closeDanglingToolCalls(this.history);
-      }
-      if (signal.aborted) throw new AgentAbortedError(signal.reason);
-
-      // 3. The user's message, persisted before the model is called.
-      const userContent: ContentBlock[] = [{ type: 'text', text: prompt }, ...(options.attachments ?? [])];
-      await persist({ role: 'user', content: userContent });
-
-      const tools: ToolDefinition[] = [...this.toolMap.values()].map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }));
-      const maxContextTokens = this.model.info?.contextWindow ?? DEFAULT_CONTEXT_WINDOW;
-      const maxSteps = this.options.maxSteps ?? DEFAULT_MAX_STEPS;
-      let fixed: number | undefined;
-
-      // 4. The loop: model call, then tools, until a final answer.
-      for (;;) {
-        if (steps >= maxSteps) throw new MaxStepsError(maxSteps);
-        if (signal.aborted) throw new AgentAbortedError(signal.reason);
-        steps++;
-        fixed ??= this.fixedTokens(system, maxContextTokens);
-        const window = this.manager.select(this.history, { maxContextTokens, fixedTokens: fixed });
-        emit({ type: 'model_call_started', step: steps, messageCount: window.length, toolCount: tools.length });
-        const callStarted = performance.now();
-        const response = await this.callModel(window, system, tools, signal, emit, persist);
-        const message: Message = { role: 'assistant', content: response.content };
-        const callCost = costOf(response.usage, this.model.info?.pricing);
-        addUsage(usage, response.usage);
-        if (callCost !== undefined) cost = (cost ?? 0) + callCost;
-        emit({
-          type: 'model_call_completed',
-          step: steps,
-          responseContent: messageText(message),
-          message,
-          usage: response.usage,
-          ...(callCost !== undefined ? { costUsd: callCost } : {}),
-          durationMs: performance.now() - callStarted,
-          stopReason: response.stopReason,
-        });
-        if (message.content.length === 0) {
-          throw new AgentError('empty_response', 'The model returned an empty response (no text and no tool call).');
-        }
-        await persist(message);
-        await this.session?.recordUsage(response.usage, callCost);
-
-        const calls = toolUses(message);
-        if (response.stopReason === 'max_tokens') {
-          if (calls.length) closeDanglingToolCalls(this.history, added);
-          throw new AgentError('max_tokens', 'The response reached the maximum output tokens (maxTokens). Raise maxTokens, or ask the model to be more concise or to split the task. The partial answer is saved.');
-        }
-        if (response.stopReason === 'content_filtered') throw new AgentError('content_filtered', 'The response was blocked by the provider\'s content filter.');
-        if (calls.length && (response.stopReason === 'tool_use' || response.stopReason === 'end_turn' || response.stopReason === 'unknown')) {
-          const { blocks, records } = await runToolCalls(calls, {
-            tools: this.toolMap,
-            emit,
-            signal,
-            maxConcurrent: this.options.maxConcurrentTools ?? DEFAULT_MAX_CONCURRENT_TOOLS,
-            ...(this.options.toolTimeoutMs !== undefined ? { defaultTimeoutMs: this.options.toolTimeoutMs } : {}),
-            ...(this.session?.id !== undefined ? { sessionId: this.session.id } : {}),
-            ...(this.authorizer ? { authorizer: this.authorizer } : {}),
-            interactive: this.interactive,
-            askPermission: (request, display) => this.askPermission(request, display, emit, signal),
-          });
-          toolCalls.push(...records);
-          await persist({ role: 'user', content: blocks });
-          if (signal.aborted) throw new AgentAbortedError(signal.reason);
-          continue;
-        }
-        if (response.stopReason === 'pause_turn') continue;
-        return this.finish({ text: messageText(message), usage, cost, added, toolCalls, steps, stopReason: response.stopReason, started, context }, emit, persistedAny);
-      }
+      run.emit({ type: 'run_started', input: input.kind === 'prompt' ? input.prompt : '', ...(this.session?.id !== undefined ? { sessionId: this.session.id } : {}) });
+      const first = await this.load(run, input, options);
+      if ('replay' in first) return first.replay;
+      const outcome = await this.loop(run, first);
+      return await this.finish(run, outcome);
     } catch (caught) {
-      let error = caught;
-      if (signal.aborted && !(error instanceof AgentAbortedError) && !(error instanceof AgentError && error.kind === 'session')) error = new AgentAbortedError(signal.reason);
-      if (!(error instanceof AgentError)) {
-        error = error instanceof SessionError
-          ? new AgentError('session', `Session error: ${error.message}`, { cause: error })
-          : new AgentError('provider', error instanceof Error ? error.message : String(error), { cause: error });
-      }
-      // Keep the history valid: a tool call with no result gets a synthetic one.
-      const repairs = closeDanglingToolCalls(this.history, added);
-      for (const m of repairs) {
-        try {
-          await this.session?.append(m);
-          persistedAny = true;
-        } catch {
-          // The next load repairs it.
-        }
-      }
-      if (persistedAny && this.session?.id) emit({ type: 'session_saved', sessionId: this.session.id, messageCount: this.session.count });
-      const err = error as AgentError;
-      const cause = err.cause instanceof ProviderError ? err.cause : undefined;
-      emit({
-        type: 'run_failed',
-        error: err.message,
-        errorName: err.name,
-        kind: err.kind,
-        ...(cause ? { provider: { kind: cause.kind, ...(cause.status !== undefined ? { status: cause.status } : {}), ...(cause.attempts !== undefined ? { attempts: cause.attempts } : {}) } } : {}),
-        durationMs: performance.now() - started,
-        aborted: err instanceof AgentAbortedError,
-      });
-      throw err;
+      throw await this.fail(run, caught);
     } finally {
       this.approvals.cancelAll('The run ended');
       this.running = false;
     }
   }
 
-  private finish(
-    r: { text: string; usage: Usage; cost: number | undefined; added: Message[]; toolCalls: ToolCallRecord[]; steps: number; stopReason: StopReason; started: number; context: ContextLoadResult | undefined },
-    emit: Emit,
-    persisted: boolean,
-  ): AgentResult {
-    const durationMs = performance.now() - r.started;
-    if (persisted && this.session?.id) emit({ type: 'session_saved', sessionId: this.session.id, messageCount: this.session.count });
-    emit({ type: 'run_completed', output: r.text, durationMs, usage: r.usage, ...(r.cost !== undefined ? { costUsd: r.cost } : {}), steps: r.steps });
+  /** Load: context, system prompt, tools, session, run state; then where the loop starts. */
+  private async load(run: RunContext, input: RunInput, options: RunOptions): Promise<LoopStart | { replay: AgentResult }> {
+    // 1. Context files, resolved on every run, and the run's context items.
+    try {
+      run.context = this.options.contextFiles?.length ? await loadContext(this.options.contextFiles, { ...this.options.contextLimits, cwd: this.options.cwd ?? process.cwd() }) : undefined;
+    } catch (error) {
+      if (error instanceof ContextError) throw new AgentError('context', error.message, { cause: error });
+      throw error;
+    }
+    this.lastContext = run.context;
+    const system = run.context ? buildSystemPrompt(this.options.systemPrompt, run.context) : this.options.systemPrompt;
+    run.system = withRunContext(system, options.context);
+    this.systemPromptCache = run.system;
+
+    // 2. Tools: the agent's, then the client's (a client tool may not shadow a server tool).
+    run.tools = [...this.toolMap.values()].map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }));
+    for (const c of [...(this.options.clientTools ?? []), ...(options.clientTools ?? [])]) {
+      if (!c || typeof c.name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(c.name)) throw new AgentError('config', `Client tool name ${JSON.stringify(c?.name)} is invalid: use 1-64 letters, digits, '_' or '-'.`);
+      if (this.toolMap.has(c.name)) throw new AgentError('config', `The client tool "${c.name}" has the name of a server tool; rename it (a client tool cannot replace a server tool).`);
+      if (run.clientTools.has(c.name)) continue;
+      run.clientTools.add(c.name);
+      run.tools.push({ name: c.name, description: String(c.description ?? ''), inputSchema: c.inputSchema ?? { type: 'object' } });
+    }
+
+    // 3. The session (persisted history wins: another process may have added to it) and its run state.
+    let loaded: LoadedSession | undefined;
+    try {
+      ({ record: run.record, loaded } = await this.loadSessionAndRecord());
+    } catch (error) {
+      if (error instanceof AgentError) throw error;
+      throw new AgentError('session', `Could not load the session: ${(error as Error).message}`, { cause: error });
+    }
+    if (loaded && loaded.messages.length > 0) run.emit({ type: 'session_resumed', sessionId: loaded.id, messageCount: loaded.storedCount, createdAt: loaded.createdAt, repaired: loaded.repaired });
+    if (run.signal.aborted) throw new AgentAbortedError(run.signal.reason);
+    const rec = run.record.current;
+    run.state.value = rec?.state;
+    if (options.state !== undefined) {
+      run.state = { value: structuredClone(options.state), dirty: true };
+      run.emit({ type: 'state_changed', state: run.state.value });
+    }
+
+    if (input.kind === 'prompt') {
+      // 4a. A new prompt: refused while interrupts are open (expired ones are closed).
+      if (rec?.status === 'interrupted') {
+        const now = Date.now();
+        const open = rec.interrupts.filter((i) => !i.answer);
+        const live = open.filter((i) => !i.expiresAt || Date.parse(i.expiresAt) > now);
+        if (live.length) {
+          throw new InterruptError('pending', `This conversation waits for ${live.length} answer(s) (${live.map((i) => `${i.id}: ${i.toolName}`).join(', ')}). Answer them with agent.resume(answers), or cancel them with agent.resume([{ interruptId, type: 'cancel' }]).`, live.map(publicInterrupt));
+        }
+      }
+      if (rec && rec.status !== 'idle') await this.closeOpenCalls(run, true);
+      run.entered = true;
+      await this.persist(run, { role: 'user', content: [{ type: 'text', text: input.prompt }, ...(options.attachments ?? [])] });
+      return { kind: 'call_model' };
+    }
+
+    // 4b. A resume: a replay returns the stored outcome; otherwise apply the answers.
+    const answers = input.answers;
+    const key = Array.isArray(answers) && answers.length ? answersKey(answers) : undefined;
+    if (key !== undefined && rec?.answered?.answersKey === key && (rec.answered.status === 'completed' || rec.answered.status === 'interrupted')) {
+      return { replay: this.replayResult(run, rec.answered) };
+    }
+    const continuing = key !== undefined && rec?.answered?.answersKey === key;
+    if (!continuing && rec?.status === 'interrupted') {
+      const open = rec.interrupts.filter((i) => !i.answer);
+      const byId = checkAnswers(open, answers);
+      for (const i of open) {
+        const a = byId.get(i.id)!;
+        const t = this.toolMap.get(i.toolName);
+        if (a.type === 'approve' && a.editedInput !== undefined && t) {
+          const v = t.validate(a.editedInput);
+          if (!v.ok) throw new InterruptError('invalid_answer', `The edited input for ${i.toolName} is invalid: ${v.error}`, [publicInterrupt(i)]);
+        }
+      }
+      try {
+        await run.record.update((r) => {
+          r.status = 'running';
+          r.runId = run.runId;
+          r.interrupts = r.interrupts.map((i) => (byId.has(i.id) ? { ...i, answer: byId.get(i.id)! } : i));
+          r.answered = { answersKey: key ?? '', status: 'running', text: '', interrupts: [] };
+        });
+      } catch (error) {
+        if (error instanceof SessionError && error.kind === 'conflict') {
+          throw new AgentError('busy', 'Another process applied answers to this run at the same time; load its outcome with agent.resume(sameAnswers) once it has finished.', { cause: error });
+        }
+        throw error;
+      }
+      run.allCancelled = [...byId.values()].every((a) => a.type === 'cancel');
+      run.answersKey = key;
+      run.emit({ type: 'run_resumed', answers: structuredClone(answers) });
+    } else if (!continuing && key !== undefined) {
+      throw new InterruptError('unknown', `This conversation has no open interrupts; the answers (${answers.map((a) => a.interruptId).join(', ')}) match none.`);
+    } else {
+      if (continuing) run.answersKey = key;
+      run.emit({ type: 'run_resumed', answers: [] });
+    }
+    run.entered = true;
+    const start = decideOnResume(this.history);
+    if (start.kind === 'error') throw start.error;
+    return start;
+  }
+
+  /** The loop: a model call and its decision, tools, until a final answer, an interrupt or an error. */
+  private async loop(run: RunContext, first: LoopStart): Promise<RunOutcomeValue> {
+    let decision: LoopStart = first;
+    let stopReason: StopReason = 'end_turn';
+    for (;;) {
+      if (decision.kind === 'call_model') {
+        const stepped = await this.step(run);
+        decision = stepped.decision;
+        stopReason = stepped.stopReason;
+      }
+      switch (decision.kind) {
+        case 'final_answer':
+          return { status: 'completed', text: decision.text, interrupts: [], stopReason };
+        case 'pause':
+          decision = { kind: 'call_model' };
+          continue;
+        case 'error':
+          throw decision.error;
+        case 'interrupt':
+          return { status: 'interrupted', text: lastAssistantText(this.history), interrupts: decision.interrupts.map(publicInterrupt), stopReason: 'tool_use' };
+        case 'run_tools':
+          decision = await this.runTools(run, decision.calls);
+          stopReason = 'tool_use';
+          continue;
+      }
+    }
+  }
+
+  /** One model call, persisted, and what to do next. */
+  private async step(run: RunContext): Promise<{ decision: LoopDecision; stopReason: StopReason }> {
+    const maxSteps = this.options.maxSteps ?? DEFAULT_MAX_STEPS;
+    if (run.steps >= maxSteps) throw new MaxStepsError(maxSteps);
+    if (run.signal.aborted) throw new AgentAbortedError(run.signal.reason);
+    run.steps++;
+    const maxContextTokens = this.model.info?.contextWindow ?? DEFAULT_CONTEXT_WINDOW;
+    run.fixed ??= this.fixedTokens(run.system, maxContextTokens);
+    const window = this.manager.select(this.history, { maxContextTokens, fixedTokens: run.fixed });
+    run.emit({ type: 'model_call_started', step: run.steps, messageCount: window.length, toolCount: run.tools.length });
+    const callStarted = performance.now();
+    const response = await this.callModel(window, run.system, run.tools, run.signal, run.emit, (m) => this.persist(run, m));
+    const message: Message = { role: 'assistant', content: response.content };
+    const callCost = costOf(response.usage, this.model.info?.pricing);
+    addUsage(run.usage, response.usage);
+    if (callCost !== undefined) run.cost = (run.cost ?? 0) + callCost;
+    run.emit({
+      type: 'model_call_completed',
+      step: run.steps,
+      responseContent: messageText(message),
+      message,
+      usage: response.usage,
+      ...(callCost !== undefined ? { costUsd: callCost } : {}),
+      durationMs: performance.now() - callStarted,
+      stopReason: response.stopReason,
+    });
+    const decision = decideAfterModel(response, message);
+    if (decision.kind === 'error' && decision.error.kind === 'empty_response') throw decision.error;
+    await this.persist(run, message);
+    await this.session?.recordUsage(response.usage, callCost);
+    return { decision, stopReason: response.stopReason };
+  }
+
+  /** Runs one turn's tool calls; their results are persisted before the next step. */
+  private async runTools(run: RunContext, calls: ToolUseBlock[]): Promise<LoopStart> {
+    const record = run.record!;
+    const rec = record.current;
+    const started = new Set<string>();
+    const ttl = this.options.interruptTtlMs ?? DEFAULT_INTERRUPT_TTL_MS;
+    const { outcomes, records } = await runToolCalls(calls, {
+      tools: this.toolMap,
+      emit: run.emit,
+      signal: run.signal,
+      maxConcurrent: this.options.maxConcurrentTools ?? DEFAULT_MAX_CONCURRENT_TOOLS,
+      ...(this.options.toolTimeoutMs !== undefined ? { defaultTimeoutMs: this.options.toolTimeoutMs } : {}),
+      ...(this.session?.id !== undefined ? { sessionId: this.session.id } : {}),
+      ...(this.authorizer ? { authorizer: this.authorizer } : {}),
+      interactive: this.interactive,
+      maxResultChars: this.options.maxToolResultChars ?? DEFAULT_MAX_TOOL_RESULT_CHARS,
+      askPermission: (request, display) => this.askPermission(request, display, run.emit, run.signal),
+      approvalsInterrupt: run.approvals === 'interrupt',
+      interrupt: (call, reason, display) => newInterrupt(call, reason, display, ttl),
+      clientTools: run.clientTools,
+      plan: (call) => this.planCall(call, rec),
+      onStarted: async (call) => {
+        started.add(call.id);
+        await record.update((r) => {
+          r.status = 'running';
+          r.runId = run.runId;
+          r.calls = [...(r.calls ?? []).filter((c) => c.toolUseId !== call.id), { toolUseId: call.id, name: call.name, status: 'started' }];
+        });
+      },
+      onFinished: async (call, block) => {
+        if (!started.has(call.id)) return;
+        await record.update((r) => {
+          r.calls = [...(r.calls ?? []).filter((c) => c.toolUseId !== call.id), { toolUseId: call.id, name: call.name, status: 'done', result: block }];
+        });
+      },
+      state: this.threadState(run),
+    });
+    run.toolCalls.push(...records);
+    const interrupts = outcomes.flatMap((o) => ('interrupt' in o ? [o.interrupt] : []));
+    if (interrupts.length) {
+      const text = lastAssistantText(this.history);
+      await record.update((r) => {
+        r.status = 'interrupted';
+        r.runId = run.runId;
+        r.interrupts = interrupts;
+        r.calls = outcomes.flatMap((o, i) => ('block' in o ? [{ toolUseId: calls[i]!.id, name: calls[i]!.name, status: 'done' as const, result: o.block }] : []));
+        if (run.state.dirty) r.state = run.state.value;
+        if (run.answersKey !== undefined) r.answered = { answersKey: run.answersKey, status: 'interrupted', text, interrupts: interrupts.map(publicInterrupt) };
+        else delete r.answered;
+      });
+      run.state.dirty = false;
+      return { kind: 'interrupt', interrupts };
+    }
+    await this.persist(run, { role: 'user', content: outcomes.map((o) => (o as { block: ToolResultBlock }).block) });
+    const after = record.current;
+    if (after && (after.calls?.length || after.interrupts.length || run.state.dirty)) {
+      await record.update((r) => {
+        r.calls = [];
+        r.interrupts = [];
+        if (run.state.dirty) r.state = run.state.value;
+      });
+      run.state.dirty = false;
+    }
+    if (run.signal.aborted) throw new AgentAbortedError(run.signal.reason);
+    if (run.allCancelled) {
+      run.allCancelled = false;
+      return { kind: 'final_answer', text: '' };
+    }
+    return { kind: 'call_model' };
+  }
+
+  /** How a call of a resumed or crashed step proceeds (see {@link CallPlan}). */
+  private planCall(call: ToolUseBlock, rec: RunStateRecord | null): CallPlan {
+    if (!rec) return { kind: 'check' };
+    const known = rec.calls?.find((c) => c.toolUseId === call.id);
+    if (known?.status === 'done' && known.result) return { kind: 'result', block: known.result };
+    const answer = rec.interrupts.find((i) => i.toolCallId === call.id)?.answer;
+    if (known?.status === 'started') {
+      // Cut off by a crash: run again only what is safe to run again.
+      if (!this.toolMap.get(call.name)?.retrySafe) return { kind: 'result', block: interruptedResult(call.id) };
+      return answer?.type === 'approve' && answer.editedInput !== undefined ? { kind: 'run', input: answer.editedInput } : { kind: 'run' };
+    }
+    if (!answer) return { kind: 'check' };
+    switch (answer.type) {
+      case 'approve':
+        return { kind: 'run', ...(answer.editedInput !== undefined ? { input: answer.editedInput } : {}), record: permissionResponseOf(answer) };
+      case 'deny': {
+        const reason = answer.reason ?? 'Denied by the user';
+        return { kind: 'result', block: errorBlock(call.id, `Error: Tool execution denied: ${call.name}. Reason: ${reason}`), record: permissionResponseOf(answer) };
+      }
+      case 'result':
+        return { kind: 'result', block: clientResult(call.id, answer) };
+      case 'cancel':
+        return { kind: 'result', block: cancelledResult(call) };
+    }
+  }
+
+  /** The thread state handle given to tools. */
+  private threadState(run: RunContext): ThreadState {
+    const set = (next: unknown) => {
+      run.state.value = next;
+      run.state.dirty = true;
+      run.emit({ type: 'state_changed', state: next });
+    };
+    return { get: () => run.state.value, set, update: (fn) => set(fn(run.state.value)) };
+  }
+
+  /** Adds a message to the history and the session. */
+  private async persist(run: RunContext, message: Message): Promise<void> {
+    this.history.push(message);
+    run.added.push(message);
+    if (this.session) {
+      await this.session.append(message);
+      run.persistedAny = true;
+    }
+  }
+
+  /**
+   * Gives the open calls of the last assistant turn their results: those stored in the run
+   * state, else an "interrupted" error result (`expiredToo`: open interrupts get an "expired" one).
+   */
+  private async closeOpenCalls(run: RunContext, expiredToo: boolean): Promise<void> {
+    const rec = run.record?.current;
+    const known = new Map<string, ToolResultBlock>();
+    for (const c of rec?.calls ?? []) if (c.status === 'done' && c.result) known.set(c.toolUseId, c.result);
+    if (expiredToo) {
+      for (const i of rec?.interrupts ?? []) {
+        if (!i.answer && !known.has(i.toolCallId)) known.set(i.toolCallId, errorBlock(i.toolCallId, `Error: The request to run ${i.toolName} expired before anyone answered it; the call did not run.`));
+      }
+    }
+    const repairs = closeDanglingToolCalls(this.history, run.added, known);
+    for (const m of repairs) {
+      if (this.session) {
+        await this.session.append(m);
+        run.persistedAny = true;
+      }
+    }
+    if (rec && rec.status !== 'idle') {
+      await run.record!.update((r) => {
+        r.status = 'idle';
+        r.calls = [];
+        r.interrupts = [];
+        if (r.answered && r.answered.status === 'running') r.answered.status = 'failed';
+      });
+    }
+  }
+
+  /** Finish: the run state, the last events and the result. */
+  private async finish(run: RunContext, outcome: RunOutcomeValue): Promise<AgentResult> {
+    const record = run.record!;
+    if (outcome.status === 'completed' && (record.current || run.state.dirty)) {
+      const cur = record.current;
+      if (!cur || cur.status !== 'idle' || cur.calls?.length || run.state.dirty || run.answersKey !== undefined) {
+        await record.update((r) => {
+          r.status = 'idle';
+          r.calls = [];
+          r.interrupts = [];
+          if (run.state.dirty || run.state.value !== undefined) r.state = run.state.value;
+          if (run.answersKey !== undefined) r.answered = { answersKey: run.answersKey, status: 'completed', text: outcome.text, interrupts: [] };
+        });
+      }
+    }
+    const durationMs = performance.now() - run.started;
+    if (run.persistedAny && this.session?.id) run.emit({ type: 'session_saved', sessionId: this.session.id, messageCount: this.session.count });
+    if (outcome.status === 'interrupted') {
+      run.emit({ type: 'run_interrupted', interrupts: outcome.interrupts, ...(this.session?.id !== undefined ? { sessionId: this.session.id } : {}), durationMs, usage: run.usage, steps: run.steps });
+    } else {
+      run.emit({ type: 'run_completed', output: outcome.text, durationMs, usage: run.usage, ...(run.cost !== undefined ? { costUsd: run.cost } : {}), steps: run.steps });
+    }
     return {
-      text: r.text,
-      usage: r.usage,
-      ...(r.cost !== undefined ? { cost: r.cost } : {}),
-      messages: structuredClone(r.added),
-      toolCalls: r.toolCalls,
-      steps: r.steps,
-      stopReason: r.stopReason,
+      text: outcome.text,
+      usage: run.usage,
+      ...(run.cost !== undefined ? { cost: run.cost } : {}),
+      messages: structuredClone(run.added),
+      toolCalls: run.toolCalls,
+      steps: run.steps,
+      stopReason: outcome.stopReason,
       durationMs,
       ...(this.session?.id !== undefined ? { sessionId: this.session.id } : {}),
-      ...(r.context ? { context: r.context } : {}),
+      ...(run.context ? { context: run.context } : {}),
+      status: outcome.status,
+      interrupts: outcome.interrupts,
+      ...(run.state.value !== undefined ? { state: structuredClone(run.state.value) } : {}),
     };
+  }
+
+  /** The stored outcome of answers already applied (nothing runs again). */
+  private replayResult(run: RunContext, answered: RunOutcome): AgentResult {
+    const durationMs = performance.now() - run.started;
+    const usage = emptyUsage();
+    if (answered.status === 'interrupted') {
+      run.emit({ type: 'run_interrupted', interrupts: answered.interrupts, ...(this.session?.id !== undefined ? { sessionId: this.session.id } : {}), durationMs, usage, steps: 0 });
+    } else {
+      run.emit({ type: 'run_completed', output: answered.text, durationMs, usage, steps: 0 });
+    }
+    return {
+      text: answered.text,
+      usage,
+      messages: [],
+      toolCalls: [],
+      steps: 0,
+      stopReason: answered.status === 'interrupted' ? 'tool_use' : 'end_turn',
+      durationMs,
+      ...(this.session?.id !== undefined ? { sessionId: this.session.id } : {}),
+      status: answered.status === 'interrupted' ? 'interrupted' : 'completed',
+      interrupts: answered.interrupts,
+      ...(run.state.value !== undefined ? { state: structuredClone(run.state.value) } : {}),
+    };
+  }
+
+  /** Error: keep the history valid, report, and return the error to throw. */
+  private async fail(run: RunContext, caught: unknown): Promise<AgentError> {
+    let error = caught;
+    if (run.signal.aborted && !(error instanceof AgentAbortedError) && !(error instanceof AgentError && error.kind === 'session')) error = new AgentAbortedError(run.signal.reason);
+    if (!(error instanceof AgentError)) {
+      error =
+        error instanceof SessionError
+          ? new AgentError('session', `Session error: ${error.message}`, { cause: error })
+          : new AgentError('provider', error instanceof Error ? error.message : String(error), { cause: error });
+    }
+    // Keep the history valid: a tool call with no result gets its stored result, or a synthetic one.
+    if (run.entered) {
+      try {
+        await this.closeOpenCalls(run, false);
+      } catch {
+        // The next load repairs it.
+      }
+    }
+    if (run.persistedAny && this.session?.id) run.emit({ type: 'session_saved', sessionId: this.session.id, messageCount: this.session.count });
+    const err = error as AgentError;
+    const cause = err.cause instanceof ProviderError ? err.cause : undefined;
+    run.emit({
+      type: 'run_failed',
+      error: err.message,
+      errorName: err.name,
+      kind: err.kind,
+      ...(cause ? { provider: { kind: cause.kind, ...(cause.status !== undefined ? { status: cause.status } : {}), ...(cause.attempts !== undefined ? { attempts: cause.attempts } : {}) } } : {}),
+      durationMs: performance.now() - run.started,
+      aborted: err instanceof AgentAbortedError,
+    });
+    return err;
   }
 
   /** One streamed model call; on abort mid-stream the partial text is saved. */
@@ -433,6 +824,7 @@ export class Agent {
     let text = '';
     let thinking = 0;
     let response: ModelResponse | undefined;
+    const toolNames = new Map<string, string>();
     try {
       for await (const event of this.model.stream({
         messages: alternateRoles(window),
@@ -448,6 +840,10 @@ export class Agent {
         } else if (event.type === 'thinking_delta') {
           thinking += event.thinking.length;
           emit({ type: 'model_call_streaming', delta: event.thinking, accumulatedLength: thinking, kind: 'thinking' });
+        } else if (event.type === 'tool_use_start') {
+          toolNames.set(event.id, event.name);
+        } else if (event.type === 'tool_input_delta') {
+          emit({ type: 'tool_input_streaming', toolUseId: event.id, name: toolNames.get(event.id) ?? '', delta: event.json });
         } else if (event.type === 'response') {
           response = event.response;
         }
@@ -507,19 +903,43 @@ export function alternateRoles(messages: Message[]): Message[] {
 }
 
 /**
- * Gives every tool call at the end of `history` without a result a synthetic error result, in
- * place. Returns the messages it added (also pushed to `added` when given).
+ * Gives every tool call at the end of `history` without a result a synthetic error result (or
+ * its result from `known`), in place. Returns the messages it added (also pushed to `added` when given).
  */
-export function closeDanglingToolCalls(history: Message[], added?: Message[]): Message[] {
+export function closeDanglingToolCalls(history: Message[], added?: Message[], known?: ReadonlyMap<string, ToolResultBlock>): Message[] {
   const last = history[history.length - 1];
   if (!last || last.role !== 'assistant') return [];
   const calls = toolUses(last);
   if (!calls.length) return [];
   const message: Message = {
     role: 'user',
-    content: calls.map((c) => ({ type: 'tool_result', toolUseId: c.id, content: [{ type: 'text', text: INTERRUPTED_TOOL_RESULT }], isError: true })),
+    content: calls.map((c) => known?.get(c.id) ?? interruptedResult(c.id)),
   };
   history.push(message);
   added?.push(message);
   return [message];
+}
+
+/** The error result of a call cut off before it returned. */
+function interruptedResult(toolUseId: string): ToolResultBlock {
+  return { type: 'tool_result', toolUseId, content: [{ type: 'text', text: INTERRUPTED_TOOL_RESULT }], isError: true };
+}
+
+function errorBlock(toolUseId: string, text: string): ToolResultBlock {
+  return { type: 'tool_result', toolUseId, content: [{ type: 'text', text }], isError: true };
+}
+
+/** Text of the last assistant message of the history. */
+function lastAssistantText(history: readonly Message[]): string {
+  for (let i = history.length - 1; i >= 0; i--) if (history[i]!.role === 'assistant') return messageText(history[i]!);
+  return '';
+}
+
+/** Context items given to a run, delimited at the end of the system prompt. */
+function withRunContext(system: string | undefined, items: RunContextItem[] | undefined): string | undefined {
+  if (!items?.length) return system;
+  const body = items
+    .map((c) => `<context_item description="${String(c.description ?? '').replace(/["<>&]/g, ' ')}">\n${String(c.value ?? '').replace(/<\/?context/gi, '&lt;context')}\n</context_item>`)
+    .join('\n');
+  return `${system ? `${system}\n\n` : ''}<context>\nContext given by the application for this run:\n${body}\n</context>`;
 }

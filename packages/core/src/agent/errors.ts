@@ -14,7 +14,8 @@ export type AgentErrorKind =
   | 'provider'
   | 'session'
   | 'context'
-  | 'config';
+  | 'config'
+  | 'interrupt';
 
 /** A failed run. `kind` says why; `cause` holds the underlying error. */
 export class AgentError extends Error {

@@ -11,6 +11,7 @@ import type { ToolAuthorizer } from '../permissions/types.js';
 import type { AuthorizationPolicy } from '../permissions/authorizer.js';
 import type { GrantStore, PermissionRule } from '../permissions/grant.js';
 import type { SessionStore } from '../session/types.js';
+import type { Interrupt, JSONSchema } from '../session/run-state.js';
 import type { Tool } from '../tools/tool.js';
 
 /** Default bound on tool calls of one model turn that run at the same time. */
@@ -71,6 +72,37 @@ export interface AgentOptions {
   hooks?: AgentHook[];
   /** Working directory for context files (default process.cwd()). */
   cwd?: string;
+  /**
+   * How a call that needs a person's approval waits: 'wait' holds the run (in-process
+   * {@link ApprovalQueue}, `permission_required` + `respondToPermission`; what the CLI uses), or
+   * 'interrupt' ends the run with status 'interrupted' and persists what is pending, to be
+   * answered later with `agent.resume(...)` from any process (what the server passes per run).
+   * Default 'wait'.
+   */
+  approvals?: ApprovalMode;
+  /** Tools the client runs (declared here, executed elsewhere): a call ends the run as interrupted. */
+  clientTools?: ClientToolDefinition[];
+  /** How long an interrupt stays answerable (default {@link DEFAULT_INTERRUPT_TTL_MS}; 0: no expiry). */
+  interruptTtlMs?: number;
+  /** Bound on one tool result's text (default {@link DEFAULT_MAX_TOOL_RESULT_CHARS}); more is cut with a note to the model. */
+  maxToolResultChars?: number;
+}
+
+/** How calls needing approval wait: in process ('wait') or as a persisted interrupt ('interrupt'). */
+export type ApprovalMode = 'wait' | 'interrupt';
+
+/** A tool declared to the model but executed by the client (e.g. a browser). */
+export interface ClientToolDefinition {
+  name: string;
+  description: string;
+  /** JSON Schema of the input (type object). */
+  inputSchema: JSONSchema;
+}
+
+/** Extra context given to one run, delimited in the system prompt. */
+export interface RunContextItem {
+  description: string;
+  value: string;
 }
 
 /** Per-run options. */
@@ -79,6 +111,14 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Extra content (images, documents) sent with the prompt. */
   attachments?: Message['content'];
+  /** Overrides {@link AgentOptions.approvals} for this run. */
+  approvals?: ApprovalMode;
+  /** Client tools for this run, besides {@link AgentOptions.clientTools}. */
+  clientTools?: ClientToolDefinition[];
+  /** Context items for this run, delimited in the system prompt. */
+  context?: RunContextItem[];
+  /** The thread state at the start of this run; replaces the stored one (tools read and update it). */
+  state?: unknown;
 }
 
 /** One tool call of a run. */
@@ -109,4 +149,10 @@ export interface AgentResult {
   sessionId?: string;
   /** Context loaded for this run. */
   context?: ContextLoadResult;
+  /** 'interrupted': the run waits for answers to `interrupts` (resume with `agent.resume`). */
+  status: 'completed' | 'interrupted';
+  /** What the run waits for (empty when completed). */
+  interrupts: Interrupt[];
+  /** The thread state at the end of the run, when one is set. */
+  state?: unknown;
 }

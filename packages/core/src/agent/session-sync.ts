@@ -39,8 +39,12 @@ export class SessionSync {
     return { id: this.session.id, messageCount: this.count, createdAt: this.session.createdAt, ...(this.session.title !== undefined ? { title: this.session.title } : {}) };
   }
 
-  /** Loads (or creates) the session, repairs a broken history and saves the repair. */
-  async load(): Promise<LoadedSession> {
+  /**
+   * Loads (or creates) the session, repairs a broken history and saves the repair. When
+   * `keepOpenCalls(id)` resolves true (a paused or crashed run owns the open tool calls), the
+   * history is returned as stored, unrepaired.
+   */
+  async load(opts: { keepOpenCalls?: (sessionId: string) => Promise<boolean> } = {}): Promise<LoadedSession> {
     let session: Session | null = null;
     const id = this.session?.id ?? this.sessionId;
     if (id !== undefined) {
@@ -54,7 +58,8 @@ export class SessionSync {
     } else {
       session = await this.store.getOrCreateSession();
     }
-    const repair = repairSessionMessages(session.messages);
+    const keep = (await opts.keepOpenCalls?.(session.id)) === true;
+    const repair = keep ? { repaired: false, messages: session.messages, appended: undefined } : repairSessionMessages(session.messages);
     if (repair.repaired) {
       if (repair.appended && this.store.appendMessages) {
         await this.store.appendMessages(session.id, repair.appended, { expectedCount: session.messages.length });

@@ -1,19 +1,38 @@
 /**
  * Runs the tool calls of one model turn: bounded concurrency, results in the order of the calls,
  * validation, permission checks, timeouts and cancellation. Failures become error results for
- * the model; they never end the run.
+ * the model; they never end the run. A call may instead become an interrupt (an approval to be
+ * answered later, or a client tool), and a call already settled (a stored result, an answer)
+ * follows its plan instead of running again.
  * @module
  */
 import type { AgentEvent } from '../events.js';
 import { type ToolResultBlock, type ToolResultContent, type ToolUseBlock, toolResultContentText } from '../messages.js';
 import { hashParams } from '../permissions/canonical-json.js';
 import type { PermissionResponse, ToolAuthorizer, ToolCallRequest } from '../permissions/types.js';
-import { DEFAULT_TOOL_TIMEOUT_MS, normalizeToolResult, type Tool } from '../tools/tool.js';
+import type { StoredInterrupt } from '../session/run-state.js';
+import { limitToolResult } from '../tools/result-limit.js';
+import { describeThrown, unusableResult } from '../tools/thrown.js';
+import { DEFAULT_TOOL_TIMEOUT_MS, normalizeToolResult, type ThreadState, type Tool } from '../tools/tool.js';
 import type { ToolCallRecord } from './options.js';
 
 /** Emits an event without runId/timestamp (the agent adds them). */
 export type Emit = (event: DistributiveOmit<AgentEvent, 'runId' | 'timestamp'>) => void;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * What to do with one call, decided before it runs:
+ * - `result`: its result is already known (stored before a crash, a denial, a client tool's answer);
+ * - `run`: run it now without asking (an approval answer; `input` when the person edited it);
+ * - `check`: the usual path (validate, authorize, run).
+ */
+export type CallPlan =
+  | { kind: 'result'; block: ToolResultBlock; record?: PermissionResponse }
+  | { kind: 'run'; input?: unknown; record?: PermissionResponse }
+  | { kind: 'check' };
+
+/** What one call produced: its result, or an interrupt to wait for. */
+export type CallOutcome = { block: ToolResultBlock } | { interrupt: StoredInterrupt };
 
 /** What the tool runner needs from the agent. */
 export interface ToolRunnerContext {
@@ -26,8 +45,24 @@ export interface ToolRunnerContext {
   sessionId?: string;
   authorizer?: ToolAuthorizer;
   interactive: boolean;
-  /** Waits for a person's answer to a permission request. */
+  /** Bound on a result's text (see DEFAULT_MAX_TOOL_RESULT_CHARS). */
+  maxResultChars: number;
+  /** Waits for a person's answer to a permission request (approvals: 'wait'). */
   askPermission(request: ToolCallRequest, display: string | undefined): Promise<PermissionResponse>;
+  /** Approvals end the run as interrupts (approvals: 'interrupt') instead of waiting in process. */
+  approvalsInterrupt?: boolean;
+  /** Makes the interrupt for a call (client tools; approvals when `approvalsInterrupt`). */
+  interrupt?(call: ToolUseBlock, reason: StoredInterrupt['reason'], display: string | undefined): StoredInterrupt;
+  /** Names of client tools (executed elsewhere: each call becomes an interrupt). */
+  clientTools?: ReadonlySet<string>;
+  /** The plan for a call (default: check). */
+  plan?(call: ToolUseBlock): CallPlan;
+  /** Called (and awaited) right before a tool's execute: the "call started" marker. */
+  onStarted?(call: ToolUseBlock): Promise<void>;
+  /** Called (and awaited) once a call has its result, before the next call of the batch settles the turn. */
+  onFinished?(call: ToolUseBlock, block: ToolResultBlock): Promise<void>;
+  /** The thread state given to tools. */
+  state?: ThreadState;
 }
 
 class ToolTimeoutError extends Error {}
@@ -50,101 +85,142 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
   return results;
 }
 
-/** Runs one turn's tool calls and returns one result block per call, in call order. */
-export async function runToolCalls(calls: readonly ToolUseBlock[], ctx: ToolRunnerContext): Promise<{ blocks: ToolResultBlock[]; records: ToolCallRecord[] }> {
+/**
+ * Runs one turn's tool calls and returns one outcome per call, in call order. Whatever a tool
+ * throws or returns, the call ends with a result (an error result when unusable); siblings keep theirs.
+ */
+export async function runToolCalls(calls: readonly ToolUseBlock[], ctx: ToolRunnerContext): Promise<{ outcomes: CallOutcome[]; records: ToolCallRecord[] }> {
   const records: ToolCallRecord[] = [];
-  const blocks = await mapBounded(calls, ctx.maxConcurrent, async (call) => {
+  const outcomes = await mapBounded(calls, ctx.maxConcurrent, async (call): Promise<CallOutcome> => {
     const started = performance.now();
-    const finish = (block: ToolResultBlock, failure?: string): ToolResultBlock => {
+    const finish = async (block: ToolResultBlock, failure?: string): Promise<CallOutcome> => {
       const durationMs = performance.now() - started;
       if (failure !== undefined) ctx.emit({ type: 'tool_failed', toolUseId: call.id, name: call.name, error: failure, durationMs });
       records.push({ toolUseId: call.id, name: call.name, input: call.input, output: block.content, success: !block.isError, durationMs });
-      return block;
+      await ctx.onFinished?.(call, block);
+      return { block };
     };
-    ctx.emit({ type: 'tool_requested', toolUseId: call.id, name: call.name, input: call.input });
-    if (ctx.signal.aborted) return finish(errorResult(call.id, 'Tool call cancelled: the run was aborted.'), 'Run aborted');
-
-    const tool = ctx.tools.get(call.name);
-    if (!tool) {
-      const names = [...ctx.tools.keys()];
-      const msg = `Tool not found: ${call.name}. Available tools: ${names.length ? names.join(', ') : '(none)'}`;
-      return finish(errorResult(call.id, `Error: ${msg}`), msg);
-    }
-    const checked = tool.validate(call.input);
-    if (!checked.ok) return finish(errorResult(call.id, `Error: ${checked.error}`), checked.error);
-
-    if (ctx.authorizer) {
-      const request: ToolCallRequest = {
-        toolName: call.name,
-        toolUseId: call.id,
-        input: call.input,
-        paramsHash: hashParams(call.input),
-        ...(ctx.sessionId !== undefined ? { sessionId: ctx.sessionId } : {}),
-      };
-      let check = await ctx.authorizer.check(request);
-      if (check.decision === 'ask' && !ctx.interactive) {
-        const reason = `Tool '${call.name}' needs approval and no person is available to approve it. Grant it ahead of time (trustedTools, permissionRules or a grant in the grant store).`;
-        await ctx.authorizer.record(request, { action: 'deny', reason });
-        check = { decision: 'denied', reason };
-      }
-      if (check.decision === 'ask') {
-        let display: string | undefined;
-        try {
-          display = tool.formatInput?.(checked.value);
-        } catch {
-          display = undefined;
-        }
-        const response = await ctx.askPermission(request, display);
-        await ctx.authorizer.record(request, response);
-        if (response.action === 'deny') {
-          const reason = response.reason ?? 'Denied by the user';
-          ctx.emit({ type: 'permission_denied', toolUseId: call.id, toolName: call.name, reason });
-          return finish(errorResult(call.id, `Error: Tool execution denied: ${call.name}. Reason: ${reason}`), `Tool execution denied by user: ${reason}`);
-        }
-        ctx.emit({ type: 'permission_granted', toolUseId: call.id, toolName: call.name, scope: response.action === 'once' ? 'once' : (response.scope ?? 'session') });
-      } else if (check.decision === 'denied') {
-        ctx.emit({ type: 'permission_denied', toolUseId: call.id, toolName: call.name, reason: check.reason });
-        return finish(errorResult(call.id, `Error: Tool execution denied: ${call.name}. ${check.reason}`), check.reason);
-      } else {
-        ctx.emit({ type: 'permission_granted', toolUseId: call.id, toolName: call.name, scope: check.scope, ...(check.reason ? { reason: check.reason } : {}) });
-      }
-    }
-
-    ctx.emit({ type: 'tool_executing', toolUseId: call.id, name: call.name });
-    const timeoutMs = tool.timeoutMs ?? ctx.defaultTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(ctx.signal.reason);
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const error = new ToolTimeoutError(`Tool ${call.name} timed out after ${timeoutMs} ms`);
-          controller.abort(error);
-          reject(error);
-        }, timeoutMs);
-      });
-      const aborted = new Promise<never>((_, reject) => {
-        if (controller.signal.aborted) reject(new Error('Run aborted'));
-        controller.signal.addEventListener('abort', () => reject(controller.signal.reason instanceof ToolTimeoutError ? controller.signal.reason : new Error('Tool call cancelled: the run was aborted.')), { once: true });
-      });
-      const execution = Promise.resolve().then(() =>
-        tool.execute(checked.value, { signal: controller.signal, toolUseId: call.id, ...(ctx.sessionId !== undefined ? { sessionId: ctx.sessionId } : {}) }),
-      );
-      const output: ToolResultContent[] = normalizeToolResult(await Promise.race([execution, timeout, aborted]));
-      const durationMs = performance.now() - started;
-      ctx.emit({ type: 'tool_completed', toolUseId: call.id, name: call.name, output, outputText: toolResultContentText(output), durationMs });
-      return finish({ type: 'tool_result', toolUseId: call.id, content: output, isError: false });
+      return await runOne(call, ctx, finish);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      return finish(errorResult(call.id, `Error: ${message}`), message);
-    } finally {
-      clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
+      // Anything that escaped (a throwing hook, a failing store write) ends this call only.
+      const message = describeThrown(error);
+      return { block: errorResult(call.id, `Error: ${message}`) };
     }
   });
   // Records were pushed in completion order; report them in call order.
   const order = new Map(calls.map((c, i) => [c.id, i]));
   records.sort((a, b) => (order.get(a.toolUseId) ?? 0) - (order.get(b.toolUseId) ?? 0));
-  return { blocks, records };
+  return { outcomes, records };
+}
+
+async function runOne(call: ToolUseBlock, ctx: ToolRunnerContext, finish: (block: ToolResultBlock, failure?: string) => Promise<CallOutcome>): Promise<CallOutcome> {
+  const plan = ctx.plan?.(call) ?? { kind: 'check' };
+  const request = (input: unknown): ToolCallRequest => ({
+    toolName: call.name,
+    toolUseId: call.id,
+    input,
+    paramsHash: hashParams(input),
+    ...(ctx.sessionId !== undefined ? { sessionId: ctx.sessionId } : {}),
+  });
+  if (plan.kind === 'result') {
+    if (plan.record && ctx.authorizer) await ctx.authorizer.record(request(call.input), plan.record);
+    if (plan.record?.action === 'deny') ctx.emit({ type: 'permission_denied', toolUseId: call.id, toolName: call.name, reason: plan.record.reason ?? 'Denied by the user' });
+    const failure = plan.block.isError ? toolResultContentText(plan.block.content) : undefined;
+    if (!plan.block.isError) ctx.emit({ type: 'tool_completed', toolUseId: call.id, name: call.name, output: plan.block.content, outputText: toolResultContentText(plan.block.content), durationMs: 0 });
+    return finish(plan.block, failure);
+  }
+  if (plan.kind === 'check') ctx.emit({ type: 'tool_requested', toolUseId: call.id, name: call.name, input: call.input });
+  if (ctx.signal.aborted) return finish(errorResult(call.id, 'Tool call cancelled: the run was aborted.'), 'Run aborted');
+
+  if (ctx.clientTools?.has(call.name) && ctx.interrupt) return { interrupt: ctx.interrupt(call, 'client_tool', undefined) };
+  const tool = ctx.tools.get(call.name);
+  if (!tool) {
+    const names = [...ctx.tools.keys(), ...(ctx.clientTools ?? [])];
+    const msg = `Tool not found: ${call.name}. Available tools: ${names.length ? names.join(', ') : '(none)'}`;
+    return finish(errorResult(call.id, `Error: ${msg}`), msg);
+  }
+  const input = plan.kind === 'run' && plan.input !== undefined ? plan.input : call.input;
+  const checked = tool.validate(input);
+  if (!checked.ok) return finish(errorResult(call.id, `Error: ${checked.error}`), checked.error);
+
+  if (plan.kind === 'run') {
+    if (plan.record) {
+      if (ctx.authorizer) await ctx.authorizer.record(request(input), plan.record);
+      ctx.emit({ type: 'permission_granted', toolUseId: call.id, toolName: call.name, scope: plan.record.action === 'exact' || plan.record.action === 'tool' ? (plan.record.scope ?? 'session') : 'once' });
+    }
+  } else if (ctx.authorizer) {
+    const req = request(input);
+    let check = await ctx.authorizer.check(req);
+    if (check.decision === 'ask' && !ctx.interactive && !ctx.approvalsInterrupt) {
+      const reason = `Tool '${call.name}' needs approval and no person is available to approve it. Grant it ahead of time (trustedTools, permissionRules or a grant in the grant store).`;
+      await ctx.authorizer.record(req, { action: 'deny', reason });
+      check = { decision: 'denied', reason };
+    }
+    if (check.decision === 'ask') {
+      let display: string | undefined;
+      try {
+        display = tool.formatInput?.(checked.value);
+      } catch {
+        display = undefined; // a failing formatter only loses the short rendering
+      }
+      if (ctx.approvalsInterrupt && ctx.interrupt) return { interrupt: ctx.interrupt(call, 'tool_call', display) };
+      const response = await ctx.askPermission(req, display);
+      await ctx.authorizer.record(req, response);
+      if (response.action === 'deny') {
+        const reason = response.reason ?? 'Denied by the user';
+        ctx.emit({ type: 'permission_denied', toolUseId: call.id, toolName: call.name, reason });
+        return finish(errorResult(call.id, `Error: Tool execution denied: ${call.name}. Reason: ${reason}`), `Tool execution denied by user: ${reason}`);
+      }
+      ctx.emit({ type: 'permission_granted', toolUseId: call.id, toolName: call.name, scope: response.action === 'once' ? 'once' : (response.scope ?? 'session') });
+    } else if (check.decision === 'denied') {
+      ctx.emit({ type: 'permission_denied', toolUseId: call.id, toolName: call.name, reason: check.reason });
+      return finish(errorResult(call.id, `Error: Tool execution denied: ${call.name}. ${check.reason}`), check.reason);
+    } else {
+      ctx.emit({ type: 'permission_granted', toolUseId: call.id, toolName: call.name, scope: check.scope, ...(check.reason ? { reason: check.reason } : {}) });
+    }
+  }
+
+  await ctx.onStarted?.(call);
+  ctx.emit({ type: 'tool_executing', toolUseId: call.id, name: call.name });
+  const started = performance.now();
+  const timeoutMs = tool.timeoutMs ?? ctx.defaultTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new ToolTimeoutError(`Tool ${call.name} timed out after ${timeoutMs} ms`);
+        controller.abort(error);
+        reject(error);
+      }, timeoutMs);
+    });
+    const aborted = new Promise<never>((_, reject) => {
+      if (controller.signal.aborted) reject(new Error('Run aborted'));
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason instanceof ToolTimeoutError ? controller.signal.reason : new Error('Tool call cancelled: the run was aborted.')), { once: true });
+    });
+    const execution = Promise.resolve().then(() =>
+      tool.execute(checked.value, {
+        signal: controller.signal,
+        toolUseId: call.id,
+        ...(ctx.sessionId !== undefined ? { sessionId: ctx.sessionId } : {}),
+        ...(ctx.state ? { state: ctx.state } : {}),
+      }),
+    );
+    const raw: unknown = await Promise.race([execution, timeout, aborted]);
+    const unusable = unusableResult(raw);
+    if (unusable !== undefined) return await finish(errorResult(call.id, `Error: ${unusable}`), unusable);
+    const limited = limitToolResult(normalizeToolResult(raw as Parameters<typeof normalizeToolResult>[0]), ctx.maxResultChars, tool);
+    const output: ToolResultContent[] = limited.content;
+    ctx.emit({ type: 'tool_completed', toolUseId: call.id, name: call.name, output, outputText: toolResultContentText(output), durationMs: performance.now() - started });
+    return await finish({ type: 'tool_result', toolUseId: call.id, content: output, isError: false });
+  } catch (error) {
+    const message = describeThrown(error);
+    return await finish(errorResult(call.id, `Error: ${message}`), message);
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
 }

@@ -8,6 +8,16 @@ import type { ToolResultContent } from '../messages.js';
 /** What a tool's `execute` may return: text, one or more content items, or any JSON value. */
 export type ToolResult = string | ToolResultContent | ToolResultContent[] | Record<string, unknown> | unknown[] | number | boolean | null;
 
+/** The thread state shared by a run's tools and its client (see RunOptions.state). */
+export interface ThreadState {
+  /** The current state (undefined until someone sets it). */
+  get(): unknown;
+  /** Replaces the state; the agent emits `state_changed` and stores it with the run. */
+  set(next: unknown): void;
+  /** Replaces the state with `fn(current)`. */
+  update(fn: (current: unknown) => unknown): void;
+}
+
 /** Context given to a tool's `execute`. */
 export interface ToolContext {
   /** Aborted when the run is cancelled or the tool times out. Long-running tools must honour it. */
@@ -16,6 +26,8 @@ export interface ToolContext {
   toolUseId: string;
   /** The session this run belongs to, when the agent has a session store. */
   sessionId?: string;
+  /** The thread state (given by agents; absent when a tool is called directly). */
+  state?: ThreadState;
 }
 
 /** Default time a tool may run before its call becomes an error result. */
@@ -29,6 +41,11 @@ export interface Tool<Input = unknown> {
   readonly inputSchema: Record<string, unknown>;
   /** Per-call timeout in ms (default {@link DEFAULT_TOOL_TIMEOUT_MS}). */
   readonly timeoutMs?: number;
+  /**
+   * Safe to run again (idempotent or read-only): a call cut off by a crash runs again when the
+   * run is resumed. Other calls cut off by a crash get an "interrupted" error result instead.
+   */
+  readonly retrySafe?: boolean;
   /** Validates raw model input; returns the parsed input or a message naming what is wrong. */
   validate(input: unknown): { ok: true; value: Input } | { ok: false; error: string };
   execute(input: Input, ctx: ToolContext): Promise<ToolResult> | ToolResult;
@@ -42,6 +59,8 @@ export interface ToolOptions<S> {
   description: string;
   input: S;
   timeoutMs?: number;
+  /** See {@link Tool.retrySafe}. */
+  retrySafe?: boolean;
   execute(input: S extends z.ZodType ? z.output<S> : Record<string, unknown>, ctx: ToolContext): Promise<ToolResult> | ToolResult;
   formatInput?(input: S extends z.ZodType ? z.output<S> : Record<string, unknown>): string;
 }
@@ -113,6 +132,7 @@ export function tool<S extends z.ZodType | Record<string, unknown>>(options: Too
     description: options.description,
     inputSchema,
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.retrySafe !== undefined ? { retrySafe: options.retrySafe } : {}),
     validate(input: unknown) {
       if (typeof input !== 'object' || input === null || Array.isArray(input)) {
         const hint = typeof input === 'string' ? ` (the input was not valid JSON: ${JSON.stringify(input.slice(0, 120))}). Send the input again as a complete JSON object.` : '';
