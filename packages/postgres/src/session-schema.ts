@@ -48,5 +48,22 @@ const v1: PostgresMigration = {
   },
 };
 
+const v2: PostgresMigration = {
+  version: 2,
+  name: 'conversation-summaries',
+  sql: (schema) => `
+    CREATE TABLE ${tableName(schema, 'conversation_summaries')} (
+      session_id TEXT PRIMARY KEY REFERENCES ${tableName(schema, 'sessions')}(id) ON DELETE CASCADE,
+      through_idx INTEGER NOT NULL,               -- messages 0 … through_idx - 1 are summarized
+      text TEXT NOT NULL,
+      created_at TIMESTAMPTZ NOT NULL,
+      model TEXT
+    );
+  `,
+};
+
 /** The session migrations, oldest first. Append new ones at the end; never change old ones. */
-export const SESSION_MIGRATIONS: readonly PostgresMigration[] = [v1];
+export const SESSION_MIGRATIONS: readonly PostgresMigration[] = [v1, v2];
+
+/** How the PostgreSQL store writes rows (lowercase roles, as its CHECK constraint requires; `toolUseId`). */
+export const POSTGRES_ROW_STYLE = { roleStyle: 'lower', resultKeys: 'camel' } as const;

@@ -6,18 +6,27 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import {
   type AppendOptions,
+  type ConversationSummary,
   type CreateSessionOptions,
+  type EncodedMessageRow,
+  type LoadTailOptions,
   type Session,
   type SessionMessage,
   type SessionStore,
   type SessionSummary,
+  type SessionTail,
   type SessionUsage,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  SaveTracker,
   SessionError,
-  blocksFromJson,
-  blocksToJson,
-  parseRole,
-  toolCallsFromJson,
-  toolResultsFromJson,
+  countConflict,
+  decodeMessageRow,
+  encodeMessageRow,
+  partialSaveError,
+  sameEncodedRow,
+  saveConflict,
+  usageFromColumns,
+  usageValues,
 } from '@mixtape/core/session';
 import {
   ADVISORY_KEY_SQL,
@@ -31,7 +40,7 @@ import {
   runMigrations,
   tableName,
 } from './database.js';
-import { SESSION_MIGRATIONS, SESSION_SCHEMA_COMPONENT } from './session-schema.js';
+import { POSTGRES_ROW_STYLE, SESSION_MIGRATIONS, SESSION_SCHEMA_COMPONENT } from './session-schema.js';
 
 /** Most messages written by one INSERT statement (PostgreSQL allows 65,535 parameters). */
 export const MAX_MESSAGES_PER_INSERT = 1_000;
@@ -40,6 +49,8 @@ export const MAX_MESSAGES_PER_INSERT = 1_000;
 export type PostgresSessionStoreOptions = PostgresStoreOptions & {
   /** Directory whose newest session `getOrCreateSession` returns (default: `process.cwd()`). */
   directory?: string;
+  /** Largest message accepted, in bytes (default {@link DEFAULT_MAX_MESSAGE_BYTES}); a larger one is a `serialization` error and nothing is written. */
+  maxMessageBytes?: number;
 };
 
 interface SessionRow {
@@ -47,6 +58,7 @@ interface SessionRow {
   directory: string;
   created_at: Date;
   updated_at: Date;
+  update_seq: string;
   message_count: number;
   title: string | null;
   forked_from: string | null;
@@ -57,82 +69,19 @@ interface SessionRow {
   cost_usd: number;
 }
 
-interface MessageRow {
-  idx: number;
-  role: string;
-  content: string;
-  tool_calls: string;
-  tool_results: string;
-  blocks: string | null;
-  timestamp: Date;
+/** A message as the load queries aggregate it: [idx, role, content, tool_calls, tool_results, blocks, epoch ms]. */
+type AggregatedMessage = [number, string, string, string, string, string | null, number];
+
+/** Encoded columns in the order of the INSERT statements. */
+function columnsOf(e: EncodedMessageRow): [string, string, string, string, string | null, Date] {
+  return [e.role, e.content, e.toolCalls, e.toolResults, e.blocks, new Date(e.timestampMs)];
 }
 
-/** The columns of one message, as written. */
-type EncodedMessage = [role: string, content: string, toolCalls: string, toolResults: string, blocks: string | null, timestamp: Date];
-
-function encodeMessage(m: SessionMessage, sessionId: string, position: number): EncodedMessage {
-  const where = `Session ${sessionId}: message ${position}`;
-  if (!(m?.timestamp instanceof Date) || Number.isNaN(m.timestamp.getTime()))
-    throw new SessionError('serialization', `${where} has no valid timestamp (a Date is required).`, { sessionId });
-  if (m.role !== 'user' && m.role !== 'assistant' && m.role !== 'system')
-    throw new SessionError('serialization', `${where} has role ${JSON.stringify(m.role)}; expected user, assistant or system.`, { sessionId });
-  try {
-    return [
-      m.role,
-      String(m.content ?? ''),
-      JSON.stringify(m.toolCalls ?? []),
-      JSON.stringify(m.toolResults ?? []),
-      m.blocks ? JSON.stringify(blocksToJson(m.blocks)) : null,
-      new Date(m.timestamp.getTime()),
-    ];
-  } catch (e) {
-    throw new SessionError('serialization', `${where} cannot be written as JSON: ${(e as Error).message}.`, { cause: e, sessionId });
-  }
-}
-
-function sameRow(row: MessageRow, enc: EncodedMessage): boolean {
-  return (
-    row.role === enc[0] &&
-    row.content === enc[1] &&
-    row.tool_calls === enc[2] &&
-    row.tool_results === enc[3] &&
-    row.blocks === enc[4] &&
-    row.timestamp.getTime() === enc[5].getTime()
-  );
-}
-
-function decodeMessage(row: MessageRow, sessionId: string, messages: string): SessionMessage {
-  let column = 'tool_calls';
-  try {
-    const toolCalls = toolCallsFromJson(JSON.parse(row.tool_calls));
-    column = 'tool_results';
-    const toolResults = toolResultsFromJson(JSON.parse(row.tool_results));
-    const m: SessionMessage = { role: parseRole(row.role), content: row.content, toolCalls, toolResults, timestamp: new Date(row.timestamp.getTime()) };
-    column = 'blocks';
-    if (row.blocks !== null) m.blocks = blocksFromJson(JSON.parse(row.blocks));
-    return m;
-  } catch (e) {
-    throw new SessionError(
-      'serialization',
-      `Session ${sessionId} cannot be loaded: message ${row.idx} has a damaged ${column} column (${(e as Error).message}). ` +
-        `Other sessions are not affected. Repair or delete that row (table ${messages}, session_id '${sessionId}', idx ${row.idx}), or delete the session.`,
-      { cause: e, sessionId },
-    );
-  }
-}
-
-function usageOf(row: SessionRow): SessionUsage {
-  return {
-    inputTokens: Number(row.input_tokens),
-    outputTokens: Number(row.output_tokens),
-    cacheReadTokens: Number(row.cache_read_tokens),
-    cacheWriteTokens: Number(row.cache_write_tokens),
-    costUsd: Number(row.cost_usd),
-  };
-}
-
-function finite(v: number | undefined): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+function sessionOf(row: SessionRow, messages: SessionMessage[]): Session {
+  const s: Session = { id: row.id, createdAt: row.created_at, updatedAt: row.updated_at, directory: row.directory, messages, usage: usageFromColumns(row) };
+  if (row.title !== null) s.title = row.title;
+  if (row.forked_from !== null) s.forkedFrom = row.forked_from;
+  return s;
 }
 
 /**
@@ -162,8 +111,11 @@ export class PostgresSessionStore implements SessionStore {
   readonly directory: string;
   /** Schema of the tables. */
   readonly schema: string;
+  /** Largest message accepted, in bytes. */
+  readonly maxMessageBytes: number;
   readonly #handle: PoolHandle;
-  readonly #t: { sessions: string; messages: string };
+  readonly #t: { sessions: string; messages: string; summaries: string };
+  readonly #tracker = new SaveTracker();
   #ready: Promise<void> | undefined;
   #closed = false;
 
@@ -180,7 +132,8 @@ export class PostgresSessionStore implements SessionStore {
     }
     this.directory = options.directory ?? process.cwd();
     this.schema = options.schema ?? DEFAULT_SCHEMA;
-    this.#t = { sessions: tableName(this.schema, 'sessions'), messages: tableName(this.schema, 'messages') };
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.#t = { sessions: tableName(this.schema, 'sessions'), messages: tableName(this.schema, 'messages'), summaries: tableName(this.schema, 'conversation_summaries') };
   }
 
   /** The pool the store uses (yours when you passed `pool`). */
@@ -236,27 +189,39 @@ export class PostgresSessionStore implements SessionStore {
 
   /**
    * Persists the session's messages (and its title, when set); `updatedAt` becomes now.
-   * When the stored messages are a prefix of the given ones, only the new ones are inserted;
-   * otherwise the messages from the first difference on are rewritten, in one transaction.
-   * Unknown id → `not_found`.
+   *
+   * For a session this store returned (or saved), only the messages from the first changed one
+   * on are encoded and written — the cost of what changed, whatever the session's length — and
+   * a session that another writer changed since is a `conflict` unless nothing stored would be
+   * replaced or removed. For any other object, the stored rows are compared to find the first
+   * difference. Unknown id → `not_found`.
    */
   async saveSession(session: Session): Promise<void> {
     return this.#run('saveSession', session.id, async () => {
-      const encoded = session.messages.map((m, i) => encodeMessage(m, session.id, i));
-      await inTransaction(this.pool, async (c) => {
-        await this.#lockCount(c, session.id);
-        const stored = await c.query<MessageRow>(
-          `SELECT idx, role, content, tool_calls::text AS tool_calls, tool_results::text AS tool_results, blocks::text AS blocks, timestamp
-           FROM ${this.#t.messages} WHERE session_id = $1 ORDER BY idx`,
-          [session.id],
-        );
-        let same = 0;
-        const limit = Math.min(stored.rows.length, encoded.length);
-        while (same < limit && sameRow(stored.rows[same]!, encoded[same]!)) same++;
-        if (same < stored.rows.length) await c.query(`DELETE FROM ${this.#t.messages} WHERE session_id = $1 AND idx >= $2`, [session.id, same]);
-        await this.#insertMessages(c, session.id, same, encoded.slice(same));
-        await this.#touch(c, session.id, encoded.length, session.title);
+      const id = session.id;
+      const plan = this.#tracker.plan(session);
+      if (plan.tracked === 'partial') throw partialSaveError(id, plan.start);
+      const encodeFrom = (from: number) => session.messages.slice(from).map((m, i) => this.#encode(m, id, from + i));
+      const seq = await inTransaction(this.pool, async (c) => {
+        const head = await this.#lock(c, id);
+        let from: number;
+        let encoded: EncodedMessageRow[];
+        if (plan.tracked && head.seq === plan.version) {
+          from = plan.firstChange;
+          encoded = encodeFrom(from);
+        } else {
+          const all = encodeFrom(0);
+          const same = await this.#commonPrefix(c, id, all);
+          // A copy loaded before another writer's change may only add after what is stored.
+          if (plan.tracked && same < head.count) throw saveConflict(id);
+          from = same;
+          encoded = all.slice(from);
+        }
+        if (from < head.count) await c.query(`DELETE FROM ${this.#t.messages} WHERE session_id = $1 AND idx >= $2`, [id, from]);
+        await this.#insertMessages(c, id, from, encoded);
+        return this.#touch(c, id, session.messages.length, session.title);
       });
+      this.#tracker.remember(session, seq);
     });
   }
 
@@ -269,18 +234,19 @@ export class PostgresSessionStore implements SessionStore {
    */
   async appendMessages(id: string, messages: SessionMessage[], opts: AppendOptions = {}): Promise<void> {
     return this.#run('appendMessages', id, async () => {
-      const encoded = messages.map((m, i) => encodeMessage(m, id, i));
+      const encoded = messages.map((m, i) => this.#encode(m, id, i));
       if (encoded.length === 0 || encoded.length > MAX_MESSAGES_PER_INSERT) {
         // Nothing to insert, or a batch too large for one statement: the general path.
         await inTransaction(this.pool, async (c) => {
-          const count = await this.#lockCount(c, id);
+          const count = (await this.#lock(c, id)).count;
           this.#checkExpected(id, count, opts.expectedCount);
           await this.#insertMessages(c, id, count, encoded);
           await this.#touch(c, id, count + encoded.length);
         });
         return;
       }
-      const column = (k: number) => encoded.map((m) => m[k]);
+      const columns = encoded.map(columnsOf);
+      const column = (k: number) => columns.map((m) => m[k]);
       const r = await this.pool.query<{ idx: number }>(
         `WITH u AS (
            UPDATE ${this.#t.sessions} SET message_count = message_count + $2, updated_at = $3, update_seq = nextval('${this.#seq()}')
@@ -313,7 +279,7 @@ export class PostgresSessionStore implements SessionStore {
           messageCount: r.message_count,
           createdAt: r.created_at,
           updatedAt: r.updated_at,
-          usage: usageOf(r),
+          usage: usageFromColumns(r),
         };
         if (r.title !== null) s.title = r.title;
         return s;
@@ -343,14 +309,50 @@ export class PostgresSessionStore implements SessionStore {
       const r = await this.pool.query(
         `UPDATE ${this.#t.sessions} SET input_tokens = input_tokens + $1, output_tokens = output_tokens + $2,
          cache_read_tokens = cache_read_tokens + $3, cache_write_tokens = cache_write_tokens + $4, cost_usd = cost_usd + $5 WHERE id = $6`,
-        [
-          Math.round(finite(usage.inputTokens)),
-          Math.round(finite(usage.outputTokens)),
-          Math.round(finite(usage.cacheReadTokens)),
-          Math.round(finite(usage.cacheWriteTokens)),
-          finite(usage.costUsd),
-          id,
-        ],
+        [...usageValues(usage), id],
+      );
+      if (r.rowCount === 0) throw SessionError.notFound(id);
+    });
+  }
+
+  /**
+   * The newest `limit` messages, the message count, usage totals and the stored summary, in one
+   * statement (one snapshot); its cost does not grow with the session's length. Unknown id → null.
+   */
+  async loadTail(id: string, opts: LoadTailOptions): Promise<SessionTail | null> {
+    return this.#run('loadTail', id, async () => {
+      const limit = Math.max(1, Math.floor(opts.limit));
+      const { rows } = await this.pool.query<
+        SessionRow & { start: number; messages: AggregatedMessage[]; through_idx: number | null; summary_text: string | null; summary_at: Date | null; summary_model: string | null }
+      >(
+        `SELECT s.*, GREATEST(s.message_count - $2, 0) AS start, ${this.#messagesJson('m.idx >= GREATEST(s.message_count - $2, 0)')} AS messages,
+                sm.through_idx, sm.text AS summary_text, sm.created_at AS summary_at, sm.model AS summary_model
+         FROM ${this.#t.sessions} s LEFT JOIN ${this.#t.summaries} sm ON sm.session_id = s.id WHERE s.id = $1`,
+        [id, limit],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      const session = sessionOf(row, this.#decodeAll(row.messages, id));
+      this.#tracker.remember(session, row.update_seq, row.start);
+      const tail: SessionTail = { session, start: row.start, messageCount: row.message_count };
+      if (row.through_idx !== null && row.summary_text !== null && row.through_idx <= row.message_count) {
+        tail.summary = { text: row.summary_text, throughIndex: row.through_idx, createdAt: row.summary_at! };
+        if (row.summary_model !== null) tail.summary.model = row.summary_model;
+      }
+      return tail;
+    });
+  }
+
+  /** Stores (replaces) the summary of the session's oldest messages. Unknown id → `not_found`. */
+  async saveConversationSummary(id: string, summary: ConversationSummary): Promise<void> {
+    return this.#run('saveConversationSummary', id, async () => {
+      if (!Number.isInteger(summary.throughIndex) || summary.throughIndex < 0)
+        throw new SessionError('serialization', `Session ${id}: a summary's throughIndex must be a whole number ≥ 0, got ${summary.throughIndex}.`, { sessionId: id });
+      const r = await this.pool.query(
+        `INSERT INTO ${this.#t.summaries} (session_id, through_idx, text, created_at, model)
+         SELECT id, $2, $3, $4, $5 FROM ${this.#t.sessions} WHERE id = $1
+         ON CONFLICT (session_id) DO UPDATE SET through_idx = excluded.through_idx, text = excluded.text, created_at = excluded.created_at, model = excluded.model`,
+        [id, summary.throughIndex, String(summary.text), summary.createdAt, summary.model ?? null],
       );
       if (r.rowCount === 0) throw SessionError.notFound(id);
     });
@@ -385,36 +387,70 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   #checkExpected(id: string, count: number, expected: number | undefined): void {
-    if (expected !== undefined && expected !== count) {
-      throw new SessionError(
-        'conflict',
-        `Session ${id} holds ${count} messages, the caller expected ${expected}: another writer changed it. Reload the session and retry.`,
-        { sessionId: id },
-      );
-    }
+    if (expected !== undefined && expected !== count) throw countConflict(id, count, expected);
   }
 
-  /** Locks the session row for this transaction and returns its message count; not_found when absent. */
-  async #lockCount(c: pg.PoolClient, id: string): Promise<number> {
-    const r = await c.query<{ message_count: number }>(`SELECT message_count FROM ${this.#t.sessions} WHERE id = $1 FOR UPDATE`, [id]);
+  #encode(m: SessionMessage, sessionId: string, position: number): EncodedMessageRow {
+    return encodeMessageRow(m, { sessionId, position, ...POSTGRES_ROW_STYLE, maxBytes: this.maxMessageBytes });
+  }
+
+  /** Locks the session row for this transaction; its message count and version. not_found when absent. */
+  async #lock(c: pg.PoolClient, id: string): Promise<{ count: number; seq: string }> {
+    const r = await c.query<{ message_count: number; update_seq: string }>(`SELECT message_count, update_seq FROM ${this.#t.sessions} WHERE id = $1 FOR UPDATE`, [id]);
     if (!r.rows[0]) throw SessionError.notFound(id);
-    return r.rows[0].message_count;
+    return { count: r.rows[0].message_count, seq: r.rows[0].update_seq };
   }
 
-  async #touch(c: pg.PoolClient, id: string, count: number, title?: string): Promise<void> {
-    await c.query(
-      `UPDATE ${this.#t.sessions} SET updated_at = $1, update_seq = nextval('${this.#seq()}'), message_count = $2, title = COALESCE($3, title) WHERE id = $4`,
+  /** Number of leading stored rows equal to the given ones. */
+  async #commonPrefix(c: pg.PoolClient, id: string, encoded: EncodedMessageRow[]): Promise<number> {
+    const stored = await c.query<{ idx: number; role: string; content: string; tool_calls: string; tool_results: string; blocks: string | null; ms: string }>(
+      `SELECT idx, role, content, tool_calls::text AS tool_calls, tool_results::text AS tool_results, blocks::text AS blocks,
+              round(extract(epoch FROM timestamp) * 1000) AS ms
+       FROM ${this.#t.messages} WHERE session_id = $1 ORDER BY idx`,
+      [id],
+    );
+    let same = 0;
+    const limit = Math.min(stored.rows.length, encoded.length);
+    while (same < limit) {
+      const r = stored.rows[same]!;
+      const row: EncodedMessageRow = { role: r.role, content: r.content, toolCalls: r.tool_calls, toolResults: r.tool_results, blocks: r.blocks, timestampMs: Number(r.ms) };
+      if (!sameEncodedRow(row, encoded[same]!)) break;
+      same++;
+    }
+    return same;
+  }
+
+  /** Sets the count, title (when given) and a new version; returns the version. */
+  async #touch(c: pg.PoolClient, id: string, count: number, title?: string): Promise<string> {
+    const r = await c.query<{ update_seq: string }>(
+      `UPDATE ${this.#t.sessions} SET updated_at = $1, update_seq = nextval('${this.#seq()}'), message_count = $2, title = COALESCE($3, title) WHERE id = $4
+       RETURNING update_seq`,
       [new Date(), count, title ?? null, id],
+    );
+    return r.rows[0]!.update_seq;
+  }
+
+  /** SQL of a JSON array of the session's messages matching a condition on `m`, in order. */
+  #messagesJson(where: string): string {
+    return `COALESCE((
+         SELECT json_agg(json_build_array(m.idx, m.role, m.content, m.tool_calls::text, m.tool_results::text, m.blocks::text,
+                                          round(extract(epoch FROM m.timestamp) * 1000)) ORDER BY m.idx)
+         FROM ${this.#t.messages} m WHERE m.session_id = s.id AND ${where}), '[]')`;
+  }
+
+  #decodeAll(messages: AggregatedMessage[], id: string): SessionMessage[] {
+    return messages.map(([idx, role, content, toolCalls, toolResults, blocks, ms]) =>
+      decodeMessageRow({ idx, role, content, toolCalls, toolResults, blocks, timestampMs: Number(ms) }, id, this.#t.messages),
     );
   }
 
-  async #insertMessages(c: pg.PoolClient, id: string, from: number, encoded: EncodedMessage[]): Promise<void> {
+  async #insertMessages(c: pg.PoolClient, id: string, from: number, encoded: EncodedMessageRow[]): Promise<void> {
     for (let start = 0; start < encoded.length; start += MAX_MESSAGES_PER_INSERT) {
       const chunk = encoded.slice(start, start + MAX_MESSAGES_PER_INSERT);
       const values: unknown[] = [id];
       const tuples = chunk.map((m, i) => {
         const p = values.length;
-        values.push(from + start + i, ...m);
+        values.push(from + start + i, ...columnsOf(m));
         return `($1, $${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6}, $${p + 7})`;
       });
       await c.query(
@@ -426,7 +462,7 @@ export class PostgresSessionStore implements SessionStore {
 
   async #insertSession(c: pg.PoolClient, opts: CreateSessionOptions): Promise<string> {
     const id = opts.id ?? randomUUID();
-    const encoded = (opts.messages ?? []).map((m, i) => encodeMessage(m, id, i));
+    const encoded = (opts.messages ?? []).map((m, i) => this.#encode(m, id, i));
     const now = new Date();
     const createdAt = opts.createdAt && !Number.isNaN(opts.createdAt.getTime()) ? opts.createdAt : now;
     const r = await c.query(
@@ -442,28 +478,14 @@ export class PostgresSessionStore implements SessionStore {
   async #load(id: string): Promise<Session | null> {
     // One statement (one round trip, one consistent snapshot): the session row and its
     // messages, aggregated in order. JSON columns come back as their exact text.
-    const { rows } = await this.pool.query<SessionRow & { messages: Array<[number, string, string, string, string, string | null, number]> }>(
-      `SELECT s.*, COALESCE((
-         SELECT json_agg(json_build_array(m.idx, m.role, m.content, m.tool_calls::text, m.tool_results::text, m.blocks::text,
-                                          round(extract(epoch FROM m.timestamp) * 1000)) ORDER BY m.idx)
-         FROM ${this.#t.messages} m WHERE m.session_id = s.id), '[]') AS messages
-       FROM ${this.#t.sessions} s WHERE s.id = $1`,
+    const { rows } = await this.pool.query<SessionRow & { messages: AggregatedMessage[] }>(
+      `SELECT s.*, ${this.#messagesJson('TRUE')} AS messages FROM ${this.#t.sessions} s WHERE s.id = $1`,
       [id],
     );
     const row = rows[0];
     if (!row) return null;
-    const s: Session = {
-      id: row.id,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      directory: row.directory,
-      messages: row.messages.map(([idx, role, content, toolCalls, toolResults, blocks, ms]) =>
-        decodeMessage({ idx, role, content, tool_calls: toolCalls, tool_results: toolResults, blocks, timestamp: new Date(Number(ms)) }, id, this.#t.messages),
-      ),
-      usage: usageOf(row),
-    };
-    if (row.title !== null) s.title = row.title;
-    if (row.forked_from !== null) s.forkedFrom = row.forked_from;
+    const s = sessionOf(row, this.#decodeAll(row.messages, id));
+    this.#tracker.remember(s, row.update_seq);
     return s;
   }
 }
