@@ -1,0 +1,167 @@
+/**
+ * @mixtape/runs against a real PostgreSQL: start/status/result/events/cancel/list, one active run
+ * per thread, coalesced events read from any point, retries, dead letter, graceful shutdown.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { z } from 'zod';
+import { Agent, ProviderError, tool, type Model } from '@mixtape/core';
+import { validateHistory } from '@mixtape/core/testing';
+import { fromSessionMessages } from '@mixtape/core';
+import { PostgresSessionStore } from '@mixtape/postgres';
+import { createRuns, type RunEvent, RunsError, type Runs, startWorker, type Worker } from '@mixtape/runs';
+import { createTestDatabase, describePostgres } from '../../../test-support/postgres.js';
+import { PlanModel, planPrompt } from './support/plan-model.js';
+
+async function collect(it: AsyncIterable<RunEvent>): Promise<RunEvent[]> {
+  const out: RunEvent[] = [];
+  for await (const e of it) out.push(e);
+  return out;
+}
+
+describePostgres('durable runs', () => {
+  let url: string;
+  let store: PostgresSessionStore;
+  let runs: Runs;
+  let worker: Worker;
+  const executed: string[] = [];
+  /** Models by thread id prefix, so one worker serves every scenario. */
+  const models: Record<string, () => Model> = {};
+
+  const record = tool({
+    name: 'record',
+    description: 'records a step',
+    input: z.object({ tag: z.string(), step: z.number(), j: z.number() }),
+    execute: (input, ctx) => {
+      executed.push(ctx.toolUseId);
+      return `recorded ${input.tag} ${input.step} ${input.j}`;
+    },
+  });
+
+  beforeAll(async () => {
+    url = await createTestDatabase('runs');
+    store = new PostgresSessionStore({ connectionString: url });
+    runs = createRuns({ connectionString: url, retryDelaySeconds: 0, retryLimit: 2, pollingIntervalSeconds: 0.5 });
+    worker = await startWorker({
+      connectionString: url,
+      sessionStore: store,
+      concurrency: 3,
+      leaseMs: 2000,
+      retryDelaySeconds: 0,
+      retryLimit: 2,
+      pollingIntervalSeconds: 0.5,
+      onError: () => {},
+      agentFactory: ({ threadId }) => {
+        const prefix = threadId.split(':')[0]!;
+        return new Agent({ model: models[prefix]?.() ?? new PlanModel(), tools: [record], sessionStore: store, sessionId: threadId });
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await worker?.stop({ graceMs: 1000 });
+    await runs?.close();
+    await store?.close();
+  });
+
+  it('a run started from one client completes on a worker; its events are complete, coalesced and in order', async () => {
+    const runId = await runs.start('plain:1', planPrompt({ tag: 'a', steps: 2, fanout: 2 }));
+    expect(typeof runId).toBe('string');
+    const info = await runs.result(runId);
+    expect(info.status).toBe('completed');
+    expect(info.result?.text).toBe('done a');
+    expect(info.attempts).toBe(1);
+    const events = await collect(runs.events(runId));
+    expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+    const types = events.map((e) => e.event.type);
+    expect(types[0]).toBe('run_attempt');
+    expect(types.at(-1)).toBe('run_ended');
+    expect(types).toContain('run_completed');
+    expect(types.filter((t) => t === 'tool_completed')).toHaveLength(4);
+    // Three words per answer were streamed; the persisted deltas are coalesced per model call.
+    const deltas = events.filter((e) => e.event.type === 'model_call_streaming');
+    expect(deltas.length).toBeLessThan(9);
+    expect(deltas.map((e) => (e.event as { delta: string }).delta).join('|')).toContain('done a');
+    const session = await store.getSession('plain:1');
+    expect(validateHistory(fromSessionMessages(session!.messages))).toEqual([]);
+    expect(executed.filter((id) => id.startsWith('tu_a_'))).toHaveLength(4);
+  });
+
+  it('re-attaching after any event id yields exactly the rest, once, in order', async () => {
+    const runId = await runs.start('plain:2', planPrompt({ tag: 'b', steps: 3, fanout: 1, jitterMs: 5 }));
+    const all = await collect(runs.events(runId));
+    for (const cut of [1, Math.floor(all.length / 2), all.length - 1]) {
+      const rest = await collect(runs.events(runId, { after: cut }));
+      expect(rest.map((e) => e.id)).toEqual(all.slice(cut).map((e) => e.id));
+    }
+    // A live tail started mid-run from a second client sees the same events.
+    const other = createRuns({ connectionString: url });
+    const second = await runs.start('plain:3', planPrompt({ tag: 'c', steps: 3, fanout: 1, jitterMs: 20 }));
+    const head: RunEvent[] = [];
+    for await (const e of other.events(second)) {
+      head.push(e);
+      if (head.length === 3) break;
+    }
+    const tail = await collect(other.events(second, { after: head.at(-1)!.id }));
+    const whole = await collect(runs.events(second));
+    expect([...head, ...tail].map((e) => e.id)).toEqual(whole.map((e) => e.id));
+    await other.close();
+  });
+
+  it('one active run per thread: a second start is refused with busy; a cancelled queued run frees the thread', async () => {
+    await worker.stop({ graceMs: 1000 });
+    const first = await runs.start('busy:1', planPrompt({ tag: 'd', steps: 1, fanout: 1 }));
+    const err = await runs.start('busy:1', 'another').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunsError);
+    expect((err as RunsError).kind).toBe('busy');
+    expect((err as RunsError).runId).toBe(first);
+    const cancelled = await runs.cancel(first);
+    expect(cancelled.status).toBe('cancelled');
+    const events = await collect(runs.events(first));
+    expect(events.map((e) => e.event.type)).toEqual(['run_ended']);
+    const next = await runs.start('busy:1', planPrompt({ tag: 'e', steps: 1, fanout: 1 }));
+    expect((await runs.list('busy:1')).map((r) => [r.id, r.status])).toEqual([
+      [next, 'queued'],
+      [first, 'cancelled'],
+    ]);
+    // Restart a worker: the queued run is picked up.
+    worker = await startWorker({
+      connectionString: url,
+      sessionStore: store,
+      concurrency: 3,
+      leaseMs: 2000,
+      retryDelaySeconds: 0,
+      retryLimit: 2,
+      onError: () => {},
+      agentFactory: ({ threadId }) => new Agent({ model: models[threadId.split(':')[0]!]?.() ?? new PlanModel(), tools: [record], sessionStore: store, sessionId: threadId }),
+    });
+    expect((await runs.result(next)).status).toBe('completed');
+  });
+
+  it('a failure that is the user\'s fault ends the run failed without a retry', async () => {
+    models.bad = () => ({
+      provider: 'fake',
+      modelId: 'bad',
+      // eslint-disable-next-line require-yield
+      async *stream() {
+        throw new ProviderError('invalid request: bad', { provider: 'fake', kind: 'invalid_request', status: 400 });
+      },
+    });
+    const runId = await runs.start('bad:1', 'hello');
+    const info = await runs.result(runId);
+    expect(info.status).toBe('failed');
+    expect(info.attempts).toBe(1);
+    expect(info.error?.retryable).toBe(false);
+    expect(info.error?.reason).toMatch(/invalid request/);
+  });
+
+  it('rejects bad input with typed errors', async () => {
+    await expect(runs.start('', 'x')).rejects.toMatchObject({ kind: 'invalid_input' });
+    await expect(runs.start('t'.repeat(300), 'x')).rejects.toMatchObject({ kind: 'invalid_input' });
+    await expect(runs.start('ok', 42 as unknown as string)).rejects.toMatchObject({ kind: 'invalid_input' });
+    await expect(runs.start('ok', 'x'.repeat(1_100_000))).rejects.toMatchObject({ kind: 'invalid_input' });
+    await expect(runs.result('nope')).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(collect(runs.events('nope'))).rejects.toMatchObject({ kind: 'not_found' });
+    expect(await runs.status('nope')).toBeNull();
+    expect(() => createRuns({} as never)).toThrow(RunsError);
+  });
+});
