@@ -32,6 +32,12 @@ export class PathDeniedError extends ToolError {
   }
 }
 
+/**
+ * Tools that only read or show files. A deny rule written for any of them (a rule that forbids
+ * `read_file` on `secrets/**`) also hides those paths from the others (search, list_directory…).
+ */
+export const READING_TOOLS: readonly string[] = ['read_file', 'read_multiple_files', 'list_directory', 'file_info', 'search'];
+
 /** A compiled deny check bound to one tool and root: true when the real path is denied. */
 export type PathGuard = (absolutePath: string) => boolean;
 
@@ -47,7 +53,8 @@ export function pathGuard(deny: PathDeny | undefined, toolName: string, root: st
   if (deny === undefined) return allowAllPaths;
   if (!Array.isArray(deny)) {
     const policy = deny as PathDenyPolicy;
-    return (absolute) => policy.deniesPath(toolName, absolute, root);
+    const names = READING_TOOLS.includes(toolName) ? READING_TOOLS : [toolName];
+    return (absolute) => names.some((name) => policy.deniesPath(name, absolute, root));
   }
   const globs = deny as readonly string[];
   if (globs.length === 0) return allowAllPaths;

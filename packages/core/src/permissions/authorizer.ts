@@ -22,7 +22,7 @@ import {
   parsePermissionRules,
   toolMatches,
 } from './grant.js';
-import { matchesArguments } from './matchers.js';
+import { matchesArguments, pathMatches } from './matchers.js';
 import { matchesAnnotations, type ToolAnnotations } from './annotations.js';
 import { MemoryGrantStore } from './memory-store.js';
 import type { AuthorizationCheck, GrantScope, PermissionResponse, ToolAuthorizer, ToolCallRequest } from './types.js';
@@ -238,6 +238,26 @@ export class PermissionAuthorizer implements ToolAuthorizer {
         return { decision: 'denied', reason };
       }
     }
+  }
+
+  /**
+   * True when a configured deny rule with a path matcher covers `toolName` and `absolutePath`
+   * (relative globs taken from `root`, default the project folder; links followed). Tools that
+   * confine paths to a root (`@mixtape/tools`, option `deny`) call it on the real path of every
+   * file they open and every entry search and list_directory would return, so a path rule holds
+   * whatever name reaches the file. Stored grants are not consulted (this is synchronous).
+   */
+  deniesPath(toolName: string, absolutePath: string, root: string = this.project): boolean {
+    const now = this.#now();
+    return this.rules.some(
+      (rule) =>
+        rule.effect === 'deny' &&
+        rule.match?.kind === 'path' &&
+        toolMatches(rule.tool, toolName) &&
+        !isExpired(rule, now) &&
+        this.#inScope(rule, this.sessionId) &&
+        pathMatches(rule.match, absolutePath, { effect: 'deny', base: root }),
+    );
   }
 
   /**

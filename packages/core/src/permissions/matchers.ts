@@ -3,12 +3,14 @@
  * on parsed argv, an exact value).
  * @module
  */
+import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { parse as parseShell } from 'shell-quote';
 import { z } from 'zod';
 import { canonicalJson } from './canonical-json.js';
+import { analyseShellCommand } from './shell-command.js';
 
 /**
  * A rule on a call's arguments (top-level properties of the input object).
@@ -21,13 +23,16 @@ import { canonicalJson } from './canonical-json.js';
  *   any path matches and `*` matches dot-files too. Symbolic links are not resolved here
  *   (the filesystem tools confine paths to their root).
  * - `command`: the named argument (default `command`) — a shell command string, or an argv
- *   array — starts with `prefix` word by word. A string is parsed like a POSIX shell would split
- *   it (shell-quote). An allow rule matches only a single simple command: `git status` covers
- *   `git status -s` but not `git statusx`, `git status; rm -rf /`, `git status && x`,
- *   `git status | sh`, `git status > f`, `$(...)`, backticks, variables or several lines.
- *   A deny rule matches if any command in the string (after `;`, `&&`, `|`, inside `$(...)` or
- *   backticks, on any line, after `VAR=value` assignments) starts with the prefix, and a
- *   command that cannot be parsed counts as matching (fail closed).
+ *   array — starts with `prefix` word by word. An allow rule matches only a single simple
+ *   command: `git status` covers `git status -s` but not `git statusx`, `git status; rm -rf /`,
+ *   `git status && x`, `git status | sh`, `git status > f`, `env git status`, `$(...)`,
+ *   backticks, variables or several lines. A deny rule matches if any command the string would
+ *   run starts with the prefix — after `;`, `&&`, `||`, `|`, `!`, `{ }`, if/while bodies, inside
+ *   substitutions, behind wrappers (env, command, exec, nice, nohup, timeout, xargs, sudo,
+ *   sh/bash -c, eval, find -exec) and by base name (`/bin/rm` is `rm`; `unlink` and
+ *   `find -delete` count as `rm`) — and a command that cannot be analysed (an expansion or glob
+ *   in command position, a function, a heredoc, backslash-newline, inline interpreter code, a
+ *   shell reading a script) counts as matching (fail closed). See {@link analyseShellCommand}.
  * - `value`: the named argument equals `equals` (compared as canonical JSON).
  */
 export type ArgumentMatcher =
@@ -108,50 +113,14 @@ export function simpleArgv(command: string): string[] | null {
   return argv;
 }
 
-const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
 /**
- * Every command in a shell string, as argv lists: split at operators and lines, including the
- * commands inside `$(...)` and backticks, with leading `VAR=value` assignments removed.
- * Returns null when the string cannot be parsed.
+ * Every command a shell string would run, as argv lists (see {@link analyseShellCommand}), or
+ * null when the string cannot be fully analysed.
  */
 export function commandSegments(command: string): string[][] | null {
-  const segments: string[][] = [];
-  const pushSegment = (argv: string[]) => {
-    let i = 0;
-    while (i < argv.length && ASSIGNMENT.test(argv[i] ?? '')) i++;
-    if (i < argv.length) segments.push(argv.slice(i));
-  };
-  const nested = (text: string): boolean => {
-    for (const m of text.matchAll(/`([^`]*)`|\$\(([^()]*)\)/g)) {
-      const inner = commandSegments(m[1] ?? m[2] ?? '');
-      if (inner === null) return false;
-      segments.push(...inner);
-    }
-    return true;
-  };
-  if (hasOpenQuote(command) || !nested(command)) return null;
-  for (const line of command.split(/[\r\n]+/)) {
-    let tokens: ShellToken[];
-    try {
-      tokens = parseShell(line, keepVariables);
-    } catch {
-      return null;
-    }
-    let current: string[] = [];
-    for (const token of tokens) {
-      if (typeof token === 'string') current.push(token);
-      else if ('op' in token && token.op === 'glob') current.push((token as { pattern: string }).pattern);
-      else if ('op' in token && token.op.startsWith('$') && token.op.length > 1) current.push(token.op);
-      else if ('comment' in token) break;
-      else {
-        pushSegment(current);
-        current = [];
-      }
-    }
-    pushSegment(current);
-  }
-  return segments;
+  const analysis = analyseShellCommand(command);
+  return analysis.opaque === null ? analysis.commands : null;
 }
 
 function prefixTokens(prefix: string | string[]): string[] {
@@ -179,11 +148,13 @@ function matchCommand(matcher: Extract<ArgumentMatcher, { kind: 'command' }>, in
   if (typeof value !== 'string') return false;
   if (ctx.effect === 'allow') {
     const argv = simpleArgv(value);
-    return argv !== null && startsWith(argv, prefix);
+    return argv !== null && analyseShellCommand(value).simple && startsWith(argv, prefix);
   }
-  const segments = commandSegments(value);
-  if (segments === null) return true;
-  return segments.some((argv) => startsWith(argv, prefix));
+  const analysis = analyseShellCommand(value);
+  if (analysis.opaque !== null) return true;
+  const byName = (argv: readonly string[]) => argv.map((word, i) => (i === 0 ? path.posix.basename(word) : word));
+  const wanted = byName(prefix);
+  return analysis.commands.some((argv) => startsWith(byName(argv), wanted));
 }
 
 function expandHome(p: string): string {
@@ -206,6 +177,43 @@ function globMatcher(glob: string, dot: boolean): (p: string) => boolean {
   return m;
 }
 
+/**
+ * The real path of `absolute`: symbolic links of its nearest existing ancestor resolved, the
+ * rest joined as is (bounded by the number of path components).
+ */
+function realPathOrSelf(absolute: string): string {
+  let existing = absolute;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return path.join(realpathSync(existing), ...rest);
+    } catch {
+      const parent = path.dirname(existing);
+      if (parent === existing) return absolute;
+      rest.unshift(path.basename(existing));
+      existing = parent;
+    }
+  }
+}
+
+/**
+ * True when the path matcher's globs cover one path. Relative paths and globs are taken from
+ * `ctx.base`; the path is tested as written (normalised) and as its real path (links
+ * followed), so an in-root link `alias -> secrets` is covered by `secrets/**`. A deny rule
+ * matches if either form matches; an allow rule needs both.
+ */
+export function pathMatches(matcher: Extract<ArgumentMatcher, { kind: 'path' }>, value: string, ctx: MatchContext): boolean {
+  const globs = (Array.isArray(matcher.glob) ? matcher.glob : [matcher.glob]).map((glob) => {
+    const g = expandHome(glob);
+    return path.isAbsolute(g) || g.startsWith('**') ? g : path.posix.join(ctx.base, g);
+  });
+  const dot = ctx.effect === 'deny';
+  const absolute = path.resolve(ctx.base, expandHome(value));
+  const real = realPathOrSelf(absolute);
+  const test = (p: string) => globs.some((g) => globMatcher(g, dot)(p));
+  return ctx.effect === 'allow' ? test(absolute) && test(real) : test(absolute) || test(real);
+}
+
 function matchPath(matcher: Extract<ArgumentMatcher, { kind: 'path' }>, input: unknown, ctx: MatchContext): boolean {
   const names = Array.isArray(matcher.argument) ? matcher.argument : [matcher.argument];
   const values: string[] = [];
@@ -219,15 +227,7 @@ function matchPath(matcher: Extract<ArgumentMatcher, { kind: 'path' }>, input: u
     }
   }
   if (values.length === 0) return false;
-  const globs = (Array.isArray(matcher.glob) ? matcher.glob : [matcher.glob]).map((glob) => {
-    const g = expandHome(glob);
-    return path.isAbsolute(g) || g.startsWith('**') ? g : path.posix.join(ctx.base, g);
-  });
-  const dot = ctx.effect === 'deny';
-  const test = (value: string) => {
-    const absolute = path.resolve(ctx.base, expandHome(value));
-    return globs.some((g) => globMatcher(g, dot)(absolute));
-  };
+  const test = (value: string) => pathMatches(matcher, value, ctx);
   return ctx.effect === 'allow' ? values.every(test) : values.some(test);
 }
 
