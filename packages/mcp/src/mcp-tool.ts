@@ -2,7 +2,7 @@
  * `McpTool`: one tool of an MCP server as a Mixtape {@link Tool}.
  * @module
  */
-import { jsonTypeName, type Tool, type ToolContext, type ToolResultContent } from '@mixtape/core';
+import { describeAnnotations, jsonTypeName, type Tool, type ToolAnnotations, type ToolContext, type ToolResultContent } from '@mixtape/core';
 import { z } from 'zod';
 import type { McpClient, McpToolInfo } from './client.js';
 import { DEFAULT_MCP_TOOL_TIMEOUT_MS } from './config.js';
@@ -62,6 +62,13 @@ export class McpTool implements Tool<Record<string, unknown>> {
   readonly originalName: string;
   /** The server's hints (read-only, destructive, idempotent, open-world), e.g. for permission rules. */
   readonly annotations: McpToolInfo['annotations'];
+  /**
+   * Whether a call may be sent again when the server dies mid-call: the tool declares
+   * `idempotentHint` or `readOnlyHint` (running it twice changes nothing).
+   */
+  readonly retrySafe: boolean;
+  /** The call runs as an MCP task (the tool's `execution.taskSupport` is `required`). */
+  readonly task: boolean;
   readonly #validate: Validator;
 
   constructor(
@@ -74,6 +81,8 @@ export class McpTool implements Tool<Record<string, unknown>> {
     this.description = info.description ?? info.title ?? info.annotations?.title ?? '';
     this.inputSchema = modelInputSchema(info.inputSchema);
     this.annotations = info.annotations;
+    this.retrySafe = info.annotations?.idempotentHint === true || info.annotations?.readOnlyHint === true;
+    this.task = info.execution?.taskSupport === 'required';
     this.timeoutMs = client.config.timeoutMs ?? DEFAULT_MCP_TOOL_TIMEOUT_MS;
     this.#validate = makeValidator(this.inputSchema);
   }
@@ -93,7 +102,41 @@ export class McpTool implements Tool<Record<string, unknown>> {
   }
 
   async execute(input: Record<string, unknown>, ctx: ToolContext): Promise<ToolResultContent[]> {
-    const result = await this.client.callTool(this.originalName, input, { signal: ctx.signal, timeoutMs: this.timeoutMs });
+    const result = await this.client.callTool(this.originalName, input, {
+      signal: ctx.signal,
+      timeoutMs: this.timeoutMs,
+      retrySafe: this.retrySafe,
+      task: this.task,
+      toolUseId: ctx.toolUseId,
+    });
     return mapCallToolResult(result, this.serverName, this.originalName);
   }
+
+  /**
+   * The call as shown in an approval prompt: the server and the hints it states, then the
+   * input, e.g. `[everything, read-only, idempotent] {"message":"hi"}`.
+   */
+  formatInput(input: Record<string, unknown>): string {
+    const hints = describeAnnotations(this.annotations as ToolAnnotations | undefined);
+    let json: string;
+    try {
+      json = JSON.stringify(input);
+    } catch {
+      json = '(input that cannot be shown as JSON)';
+    }
+    return `[${this.serverName}${hints ? `, ${hints}` : ''}] ${json}`;
+  }
+}
+
+/**
+ * A lookup of tools' annotations by name, for `PermissionAuthorizer({ toolAnnotations })` so
+ * rules with `annotations` see the hints of MCP tools.
+ */
+export function toolAnnotationsResolver(tools: readonly Tool[]): (toolName: string) => ToolAnnotations | undefined {
+  const byName = new Map<string, ToolAnnotations>();
+  for (const t of tools) {
+    const annotations = (t as { annotations?: ToolAnnotations }).annotations;
+    if (annotations) byName.set(t.name, annotations);
+  }
+  return (name) => byName.get(name);
 }

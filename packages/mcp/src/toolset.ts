@@ -18,6 +18,14 @@ export interface McpToolsetOptions extends McpClientOptions {
   onServerError?: 'throw' | 'skip';
 }
 
+/** A tool left out of the model's list, and why. */
+export interface McpHiddenTool {
+  server: string;
+  /** The tool's name on the server. */
+  tool: string;
+  reason: string;
+}
+
 /** A server whose tools could not be listed (only with `onServerError: 'skip'`). */
 export interface McpServerFailure {
   server: string;
@@ -41,6 +49,9 @@ export class McpToolset {
   readonly clients: readonly McpClient[];
   /** Servers left out because they failed (with `onServerError: 'skip'`). */
   readonly failures: McpServerFailure[] = [];
+  /** Tools not offered to the model, with the reason (also reported to `onNotice`). */
+  readonly hidden: McpHiddenTool[] = [];
+  readonly #notice: (message: string) => void;
   readonly #onServerError: 'throw' | 'skip';
   #tools: Promise<McpTool[]> | undefined;
 
@@ -52,6 +63,7 @@ export class McpToolset {
       names.add(client.name);
     }
     this.#onServerError = options.onServerError ?? 'throw';
+    this.#notice = options.onNotice ?? ((message) => process.emitWarning(message, { code: 'MIXTAPE_MCP' }));
   }
 
   /**
@@ -83,6 +95,7 @@ export class McpToolset {
 
   async #list(): Promise<McpTool[]> {
     this.failures.length = 0;
+    this.hidden.length = 0;
     const settled = await Promise.allSettled(this.clients.map((client) => client.listTools()));
     const tools: McpTool[] = [];
     const owners = new Map<string, string>();
@@ -96,8 +109,15 @@ export class McpToolset {
         return;
       }
       const prefix = namespacePrefix(client.name, client.config.namespace);
+      const serverRunsTasks = client.serverCapabilities?.tasks?.requests?.tools?.call !== undefined;
       for (const info of outcome.value) {
         if (!toolSelected(client.config, info.name)) continue;
+        if (info.execution?.taskSupport === 'required' && !serverRunsTasks) {
+          // Offering it would fail every call (-32600): the server wants a task it cannot create.
+          this.hidden.push({ server: client.name, tool: info.name, reason: 'it requires task-based execution but the server does not declare tasks for tools/call' });
+          this.#notice(`MCP tool '${info.name}' of server '${client.name}' is hidden from the model: it requires task-based execution but the server does not declare tasks for tools/call.`);
+          continue;
+        }
         const name = sanitizeToolName(prefix + info.name);
         const owner = owners.get(name);
         if (owner !== undefined) {
