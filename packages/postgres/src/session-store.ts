@@ -28,6 +28,8 @@ import {
   usageFromColumns,
   usageValues,
 } from '@mixtape/core/session';
+import type { RunStateRecord, SaveRunStateOptions } from '@mixtape/core/session';
+import { loadPostgresRunState, savePostgresRunState } from './run-state.js';
 import {
   ADVISORY_KEY_SQL,
   DEFAULT_SCHEMA,
@@ -356,6 +358,16 @@ export class PostgresSessionStore implements SessionStore {
       );
       if (r.rowCount === 0) throw SessionError.notFound(id);
     });
+  }
+
+  /** The session's run state (see `RunStateRecord` in @mixtape/core), kept in `mixtape_run_state`. */
+  async loadRunState(sessionId: string): Promise<RunStateRecord | null> {
+    return this.#run('loadRunState', sessionId, () => loadPostgresRunState(this.pool, this.schema, sessionId));
+  }
+
+  /** Stores the session's run state; a stale `expectedVersion` → `conflict`. */
+  async saveRunState(sessionId: string, record: RunStateRecord, opts?: SaveRunStateOptions): Promise<void> {
+    return this.#run('saveRunState', sessionId, () => savePostgresRunState(this.pool, this.schema, sessionId, record, opts));
   }
 
   /**

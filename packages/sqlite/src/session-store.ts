@@ -29,6 +29,8 @@ import {
   usageFromColumns,
   usageValues,
 } from '@mixtape/core/session';
+import type { RunStateRecord, SaveRunStateOptions } from '@mixtape/core/session';
+import { loadSqliteRunState, saveSqliteRunState } from './run-state.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, SchemaTooNewError, type SqliteDatabase, openSqliteDatabase, runMigrations, sqliteAdvice } from './database.js';
 import { SESSION_MIGRATIONS, SESSION_SCHEMA_COMPONENT, SQLITE_ROW_STYLE, hasCompatibleLayout } from './session-schema.js';
 
@@ -409,6 +411,16 @@ export class SqliteSessionStore implements SessionStore {
       const r = this.#sql.addUsage.run(...usageValues(usage), id);
       if (r.changes === 0) throw SessionError.notFound(id);
     });
+  }
+
+  /** The session's run state (see `RunStateRecord` in @mixtape/core), kept in `mixtape_run_state`. */
+  async loadRunState(sessionId: string): Promise<RunStateRecord | null> {
+    return this.#run('loadRunState', sessionId, () => loadSqliteRunState(this.#db, sessionId));
+  }
+
+  /** Stores the session's run state; a stale `expectedVersion` → `conflict`. */
+  async saveRunState(sessionId: string, record: RunStateRecord, opts?: SaveRunStateOptions): Promise<void> {
+    return this.#run('saveRunState', sessionId, () => saveSqliteRunState(this.#db, sessionId, record, opts));
   }
 
   /**

@@ -4,9 +4,13 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { SaveTracker, encodeMessageRow, partialSaveError, saveConflict } from './rows.js';
 import {
   type AppendOptions,
+  type ConversationSummary,
   type CreateSessionOptions,
+  type LoadTailOptions,
+  type SessionTail,
   type Session,
   type SessionMessage,
   type SessionStore,
@@ -14,6 +18,7 @@ import {
   type SessionUsage,
   SessionError,
 } from './types.js';
+import type { RunStateRecord, SaveRunStateOptions } from './run-state.js';
 
 /** Options of {@link MemorySessionStore}. */
 export interface MemorySessionStoreOptions {
@@ -23,6 +28,7 @@ export interface MemorySessionStoreOptions {
 
 interface StoredSession {
   session: Session;
+  summary?: ConversationSummary;
   /** Order of the last update, to break ties between equal `updatedAt` milliseconds. */
   seq: number;
 }
@@ -30,6 +36,7 @@ interface StoredSession {
 /** The sessions shared by a store and the views made with `withDirectory`. */
 class MemoryData {
   readonly sessions = new Map<string, StoredSession>();
+  readonly runStates = new Map<string, RunStateRecord>();
   seq = 0;
   next(): number {
     return ++this.seq;
@@ -51,6 +58,25 @@ export function addSessionUsage(total: SessionUsage, add: Partial<SessionUsage>)
     cacheWriteTokens: total.cacheWriteTokens + n(add.cacheWriteTokens),
     costUsd: total.costUsd + n(add.costUsd),
   };
+}
+
+/** Checks what every store checks before writing: a known role and a valid timestamp. */
+function validate(messages: readonly SessionMessage[], sessionId: string): void {
+  messages.forEach((m, i) => {
+    const where = `Session ${sessionId}: message ${i}`;
+    if (m?.role !== 'user' && m?.role !== 'assistant' && m?.role !== 'system')
+      throw new SessionError('serialization', `${where} has role ${JSON.stringify(m?.role)}; expected user, assistant or system.`, { sessionId });
+    if (!(m.timestamp instanceof Date) || Number.isNaN(m.timestamp.getTime()))
+      throw new SessionError('serialization', `${where} has no valid timestamp (a Date is required).`, { sessionId });
+  });
+}
+
+/** The messages as a SQL store would write them, to compare histories. */
+function sameMessage(a: SessionMessage, b: SessionMessage): boolean {
+  const o = { sessionId: '', position: 0, roleStyle: 'lower', resultKeys: 'camel', maxBytes: Number.MAX_SAFE_INTEGER } as const;
+  const x = encodeMessageRow(a, o);
+  const y = encodeMessageRow(b, o);
+  return x.role === y.role && x.content === y.content && x.toolCalls === y.toolCalls && x.toolResults === y.toolResults && x.blocks === y.blocks && x.timestampMs === y.timestampMs;
 }
 
 /** A deep copy; values that cannot be copied (functions, class instances with private state) are a serialization error. */
@@ -82,6 +108,7 @@ export class MemorySessionStore implements SessionStore {
   /** Directory whose newest session `getOrCreateSession` returns. */
   readonly directory: string;
   #data: MemoryData;
+  readonly #tracker = new SaveTracker();
 
   constructor(options: MemorySessionStoreOptions = {}) {
     this.directory = options.directory ?? process.cwd();
@@ -110,12 +137,13 @@ export class MemorySessionStore implements SessionStore {
       if (s.session.directory !== this.directory) continue;
       if (!newest || byNewest(s, newest) < 0) newest = s;
     }
-    if (newest) return structuredClone(newest.session);
+    if (newest) return this.#returned(newest);
     return this.createSession();
   }
 
   async createSession(opts: CreateSessionOptions = {}): Promise<Session> {
     const id = opts.id ?? randomUUID();
+    validate(opts.messages ?? [], id);
     if (this.#data.sessions.has(id)) throw new SessionError('conflict', `A session with id ${id} already exists; import it with a new id instead.`, { sessionId: id });
     const now = new Date();
     const session: Session = {
@@ -128,25 +156,66 @@ export class MemorySessionStore implements SessionStore {
     if (opts.title !== undefined) session.title = opts.title;
     if (opts.forkedFrom !== undefined) session.forkedFrom = opts.forkedFrom;
     session.usage = emptySessionUsage();
-    this.#data.sessions.set(id, { session, seq: this.#data.next() });
-    return structuredClone(session);
+    const stored: StoredSession = { session, seq: this.#data.next() };
+    this.#data.sessions.set(id, stored);
+    return this.#returned(stored);
   }
 
   async getSession(id: string): Promise<Session | null> {
     const stored = this.#data.sessions.get(id);
-    return stored ? structuredClone(stored.session) : null;
+    return stored ? this.#returned(stored) : null;
   }
 
-  /** Stores the session's messages and title; `updatedAt` becomes now. Unknown id → `not_found`. */
+  /**
+   * Stores the session's messages and title; `updatedAt` becomes now. Unknown id → `not_found`.
+   * A session this store returned that another call changed since is a `conflict`, unless
+   * nothing stored would be replaced or removed.
+   */
   async saveSession(session: Session): Promise<void> {
     const stored = this.#get(session.id);
+    const plan = this.#tracker.plan(session);
+    if (plan.tracked === 'partial') throw partialSaveError(session.id, plan.start);
+    validate(session.messages, session.id);
+    if (plan.tracked && plan.version !== String(stored.seq)) {
+      const have = stored.session.messages;
+      if (have.length > session.messages.length || !have.every((m, i) => sameMessage(m, session.messages[i]!))) throw saveConflict(session.id);
+    }
     stored.session.messages = copy(session.messages, session.id);
     if (session.title !== undefined) stored.session.title = session.title;
     this.#touch(stored);
+    this.#tracker.remember(session, String(stored.seq));
+  }
+
+  /** The newest `limit` messages, the count, usage and summary. Unknown id → null. */
+  async loadTail(id: string, opts: LoadTailOptions): Promise<SessionTail | null> {
+    const stored = this.#data.sessions.get(id);
+    if (!stored) return null;
+    const count = stored.session.messages.length;
+    const start = Math.max(0, count - Math.max(1, Math.floor(opts.limit)));
+    const session = structuredClone({ ...stored.session, messages: stored.session.messages.slice(start) });
+    this.#tracker.remember(session, String(stored.seq), start);
+    const tail: SessionTail = { session, start, messageCount: count };
+    if (stored.summary && stored.summary.throughIndex <= count) tail.summary = structuredClone(stored.summary);
+    return tail;
+  }
+
+  /** Stores (replaces) the summary of the session's oldest messages. Unknown id → `not_found`. */
+  async saveConversationSummary(id: string, summary: ConversationSummary): Promise<void> {
+    const stored = this.#get(id);
+    if (!Number.isInteger(summary.throughIndex) || summary.throughIndex < 0)
+      throw new SessionError('serialization', `Session ${id}: a summary's throughIndex must be a whole number ≥ 0, got ${summary.throughIndex}.`, { sessionId: id });
+    stored.summary = copy(summary, id);
+  }
+
+  #returned(stored: StoredSession): Session {
+    const s = structuredClone(stored.session);
+    this.#tracker.remember(s, String(stored.seq));
+    return s;
   }
 
   async appendMessages(id: string, messages: SessionMessage[], opts: AppendOptions = {}): Promise<void> {
     const stored = this.#get(id);
+    validate(messages, id);
     const count = stored.session.messages.length;
     if (opts.expectedCount !== undefined && opts.expectedCount !== count) {
       throw new SessionError(
@@ -176,6 +245,23 @@ export class MemorySessionStore implements SessionStore {
 
   async deleteSession(id: string): Promise<void> {
     if (!this.#data.sessions.delete(id)) throw SessionError.notFound(id);
+    this.#data.runStates.delete(id);
+  }
+
+  /** The session's run state (paused runs, calls in flight, thread state), or null. */
+  async loadRunState(sessionId: string): Promise<RunStateRecord | null> {
+    const r = this.#data.runStates.get(sessionId);
+    return r ? structuredClone(r) : null;
+  }
+
+  /** Stores the session's run state; a stale `expectedVersion` → `conflict`, unknown session → `not_found`. */
+  async saveRunState(sessionId: string, record: RunStateRecord, opts: SaveRunStateOptions = {}): Promise<void> {
+    this.#get(sessionId);
+    const current = this.#data.runStates.get(sessionId)?.version ?? 0;
+    if (opts.expectedVersion !== undefined && opts.expectedVersion !== current) {
+      throw new SessionError('conflict', `Session ${sessionId}: the run state is at version ${current}, the caller expected ${opts.expectedVersion}: another process changed it.`, { sessionId });
+    }
+    this.#data.runStates.set(sessionId, copy({ ...record, sessionId }, sessionId));
   }
 
   async renameSession(id: string, title: string): Promise<void> {

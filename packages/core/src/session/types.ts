@@ -191,6 +191,10 @@ export interface SessionStore {
   loadTail?(id: string, opts: LoadTailOptions): Promise<SessionTail | null>;
   /** Stores (replaces) the summary of the session's oldest messages. Unknown id → `not_found`. */
   saveConversationSummary?(id: string, summary: ConversationSummary): Promise<void>;
+  /** The session's run state (paused runs, calls in flight, thread state), or null; see `RunStateRecord`. */
+  loadRunState?(sessionId: string): Promise<import('./run-state.js').RunStateRecord | null>;
+  /** Stores the session's run state; a stale `expectedVersion` → `conflict`, unknown session → `not_found`. */
+  saveRunState?(sessionId: string, record: import('./run-state.js').RunStateRecord, opts?: import('./run-state.js').SaveRunStateOptions): Promise<void>;
   /** Releases resources (connections, file handles). */
   close?(): Promise<void>;
 }

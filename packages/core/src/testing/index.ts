@@ -14,3 +14,4 @@ export { ScriptedModel, ScriptExhaustedError, type ScriptedRequest } from './scr
 export { collectEvents, type CollectedEvents } from './collect-events.js';
 export { runGrantStoreConformance, type GrantStoreConformanceOptions } from './grant-conformance.js';
 export { validateHistory } from './validate-history.js';
+export { runStateFixture } from './run-state-conformance.js';

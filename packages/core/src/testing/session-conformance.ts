@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { requireVitest } from './vitest-runtime.js';
+import { runStateConformance } from './run-state-conformance.js';
 import type { ContentBlock } from '../messages.js';
 import { exportSession, forkSession, importSession, SESSION_EXPORT_FORMAT } from '../session/portable.js';
 import { type Session, type SessionMessage, type SessionStore, SessionError } from '../session/types.js';
@@ -30,6 +31,8 @@ export type MakeSessionStore = (options: ConformanceStoreOptions) => SessionStor
 export interface SessionStoreConformanceOptions {
   /** Runs once after the whole suite (remove temporary files, stop servers). */
   teardown?: () => void | Promise<void>;
+  /** Check `loadRunState`/`saveRunState` (default true; false for a store without run state). */
+  runState?: boolean;
 }
 
 
@@ -155,6 +158,7 @@ export function runSessionStoreConformance(name: string, makeStore: MakeSessionS
       for (const s of opened.splice(0)) await s.close?.();
     });
     if (options.teardown) afterAll(options.teardown);
+    if (options.runState !== false) runStateConformance(() => open(), (store) => create(store));
 
     it('getOrCreateSession creates an empty session in the store directory, then returns it again', async () => {
       const directory = newDirectory();
