@@ -1,15 +1,20 @@
 /**
  * The `mixtape` command line (commander). Everything heavy is imported inside the actions, so
- * `mixtape --help` and `--version` load only commander.
+ * `mixtape --help` and `--version` load only commander. Subcommands live in `commands/` and are
+ * registered in `commands/registry.ts`.
  * @module
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { CliUsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors.js';
-import type { CliFlags } from './setup.js';
+import { exitCodeFor, messageFor } from './advice.js';
+import { type CliIO, type GlobalOptions, type ProgramContext, resolveGlobals } from './commands/context.js';
+import { SUBCOMMANDS } from './commands/registry.js';
+import { runAction } from './commands/run-command.js';
+import { CliUsageError, EXIT_OK, EXIT_USAGE } from './errors.js';
+import { watchOutput } from './output.js';
+import { routeWarnings } from './debug-log.js';
 
-/** Errors of other packages that mean the configuration is wrong (exit code 2, like CliUsageError). */
-const CONFIG_ERROR_NAMES = new Set(['PermissionConfigError', 'McpConfigError', 'ToolDefinitionError', 'CassetteError']);
+export type { CliIO } from './commands/context.js';
 
 /** The version of @mixtape/cli (from its package.json). */
 export function cliVersion(): string {
@@ -21,48 +26,40 @@ export function cliVersion(): string {
   }
 }
 
-/** Streams and environment of one invocation (tests pass their own). */
-export interface CliIO {
-  stdin: NodeJS.ReadStream;
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
+/** Edit distance (for "did you mean"). */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const next = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = row[j]!;
+      row[j] = next;
+    }
+  }
+  return row[b.length]!;
 }
 
-interface GlobalOptions {
-  provider?: string;
-  model?: string;
-  baseUrl?: string;
-  config?: string;
-  replay?: string;
-  allow?: string;
-  tools?: string;
-  system?: string;
-  cwd?: string;
+/** The error for `mixtape <words>`: a mistyped command, or a prompt meant for `mixtape run`. */
+export function strayArgumentsError(words: string[], commands: readonly string[]): CliUsageError {
+  const first = words[0]!;
+  const limit = words.length === 1 ? 2 : 1;
+  const close = !/\s/.test(first) && first.length > 1 ? commands.find((c) => distance(first.toLowerCase(), c) <= limit) : undefined;
+  if (close) return new CliUsageError(`mixtape: unknown command '${first}'. Did you mean: mixtape ${[close, ...words.slice(1)].join(' ')}?  (mixtape --help lists the commands.)`);
+  const prompt = words.join(' ');
+  const quoted = JSON.stringify(prompt.length > 60 ? `${prompt.slice(0, 57)}...` : prompt);
+  return new CliUsageError(
+    `mixtape: '${truncateWord(first)}' is not a command. To answer one prompt and exit: mixtape run ${quoted}\n` +
+      `To chat, start mixtape with no arguments and type the prompt. (mixtape --help lists the commands: ${commands.join(', ')}.)`,
+  );
 }
 
-function splitList(value: string): string[] {
-  return value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+function truncateWord(s: string): string {
+  return s.length > 30 ? `${s.slice(0, 27)}...` : s;
 }
 
-function flagsOf(o: GlobalOptions): CliFlags {
-  return {
-    ...(o.provider !== undefined && { provider: o.provider }),
-    ...(o.model !== undefined && { model: o.model }),
-    ...(o.baseUrl !== undefined && { baseUrl: o.baseUrl }),
-    ...(o.config !== undefined && { config: o.config }),
-    ...(o.replay !== undefined && { replay: o.replay }),
-    ...(o.allow !== undefined && { allow: splitList(o.allow) }),
-    ...(o.tools !== undefined && { tools: splitList(o.tools) }),
-    ...(o.system !== undefined && { system: o.system }),
-  };
-}
-
-/** Builds the program; `run` resolves the exit code into `setExit`. */
+/** Builds the program; commands resolve their exit code into `setExit`. */
 export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   const program = new Command('mixtape')
     .description('An AI agent in your terminal: a REPL with tools, approvals and sessions saved per folder.')
@@ -71,26 +68,36 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('-m, --model <id>', 'model id or catalogue name (default: a current Claude Sonnet)')
     .option('--base-url <url>', 'provider endpoint (a proxy, a local server, a fake server)')
     .option('-c, --config <file>', 'config file (default: mixtape.config.json/.ts/.mjs/.js in the folder)')
-    .option('--replay <cassette>', 'replay a recorded conversation (no account, no network)')
+    .option('--replay <cassette>', "replay a recorded conversation: a name ('tour') or a file (no account, no network)")
     .option('--allow <tools>', 'tools (names or globs, comma-separated) that run without asking')
     .option('--tools <groups>', 'built-in tool groups, comma-separated (filesystem,edit,search,process,fetch) or none')
-    .option('--system <prompt>', 'system prompt (instead of the config file\'s)')
-    .option('-C, --cwd <dir>', 'work in this folder instead of the current one')
+    .option('--system <prompt>', "system prompt (instead of the config file's)")
+    .option('-C, --cwd <dir>', 'work in this (existing) folder instead of the current one')
+    .option('--new', 'start a new session')
+    .option('--continue', "continue this folder's newest session (the default)")
+    .option('--session <id>', 'continue this session (an id prefix is enough)')
+    .option('--fork', 'continue in a copy of the session (the newest, or --session <id>)')
+    .option('--plain', 'plain output for screen readers: no colour, no animation, no redrawing (also MIXTAPE_PLAIN=1)')
+    .allowExcessArguments(true)
     .addHelpText(
       'after',
       `
+Exit codes: 0 done, 1 the run failed, 2 usage or configuration error, 130 interrupted (Ctrl+C).
+
 Environment:
   ANTHROPIC_API_KEY                  the Anthropic API (ANTHROPIC_BASE_URL for a proxy)
   AWS_PROFILE or AWS_ACCESS_KEY_ID   Amazon Bedrock (with AWS_REGION)
   OPENAI_API_KEY or OPENAI_BASE_URL  OpenAI or an OpenAI-compatible server (OPENAI_MODEL)
   MIXTAPE_PROVIDER, MIXTAPE_MODEL    override the choice
-  NO_COLOR                           no colours
+  NO_COLOR, MIXTAPE_PLAIN            no colours; plain output
+  MIXTAPE_DEBUG                      print stack traces and library warnings on stderr
 
 Examples:
   mixtape                                   chat in this folder (resumes the last session)
+  mixtape --new                             chat in a new session
   mixtape run "What does this project do?"  answer once and exit
   git diff | mixtape run "Review this diff" --json
-  mixtape --replay examples/cassettes/tour.cassette.json`,
+  mixtape --replay tour                     a recorded tour: no account, no network`,
     )
     .showSuggestionAfterError()
     .exitOverride()
@@ -99,54 +106,32 @@ Examples:
       writeErr: (s) => io.stderr.write(s),
     });
 
+  const context: ProgramContext = {
+    io,
+    setExit,
+    globals: (command) => resolveGlobals(command.optsWithGlobals<GlobalOptions>(), io),
+  };
+
   program.action(async (_opts: unknown, command: Command) => {
-    const o = command.optsWithGlobals<GlobalOptions>();
-    const cwd = o.cwd ?? io.cwd;
+    if (command.args.length) throw strayArgumentsError(command.args, SUBCOMMANDS.map((s) => s.name));
+    const globals = context.globals(command);
     if (!io.stdin.isTTY) {
       // Piped input without a terminal: answer it once, like `mixtape run`.
-      setExit(await runAction({ prompt: [], json: false }, o, { ...io, cwd }));
+      setExit(await runAction({ prompt: [], json: false }, globals, io));
       return;
     }
     const { createCliAgent } = await import('./setup.js');
-    const cli = await createCliAgent({ cwd, env: io.env, flags: flagsOf(o), interactive: true });
+    const cli = await createCliAgent({ cwd: globals.cwd, env: io.env, flags: globals.flags, interactive: true });
     try {
       const { runRepl } = await import('./repl/repl.js');
-      setExit(await runRepl({ cli, version: cliVersion(), input: io.stdin, output: io.stdout, env: io.env }));
+      setExit(await runRepl({ cli, version: cliVersion(), input: io.stdin, output: io.stdout, env: io.env, plain: globals.plain }));
     } finally {
       await cli.close();
     }
   });
 
-  program
-    .command('run')
-    .description('answer one prompt and exit (reads stdin when no prompt is given or input is piped)')
-    .argument('[prompt...]', 'the prompt')
-    .option('--json', 'print every event as a JSON line instead of the answer')
-    .action(async (prompt: string[], opts: { json?: boolean }, command: Command) => {
-      const o = command.optsWithGlobals<GlobalOptions>();
-      setExit(await runAction({ prompt, json: Boolean(opts.json) }, o, { ...io, cwd: o.cwd ?? io.cwd }));
-    });
-
+  for (const subcommand of SUBCOMMANDS) subcommand.register(program, context);
   return program;
-}
-
-async function runAction(args: { prompt: string[]; json: boolean }, o: GlobalOptions, io: CliIO): Promise<number> {
-  const { readStdin, runOnce } = await import('./run.js');
-  let prompt = args.prompt.join(' ').trim();
-  const piped = !io.stdin.isTTY;
-  if (piped) {
-    const input = (await readStdin(io.stdin)).trim();
-    prompt = prompt && input ? `${prompt}\n\n${input}` : prompt || input;
-  }
-  if (!prompt) throw new CliUsageError('mixtape run: no prompt. Pass it as an argument (mixtape run "...") or on stdin (echo "..." | mixtape run).');
-  const interactive = !piped && Boolean(io.stdout.isTTY);
-  const { createCliAgent } = await import('./setup.js');
-  const cli = await createCliAgent({ cwd: io.cwd, env: io.env, flags: flagsOf(o), interactive });
-  try {
-    return await runOnce({ cli, prompt, json: args.json, interactive, stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, env: io.env });
-  } finally {
-    await cli.close();
-  }
 }
 
 /** Runs the command line; resolves with the exit code. */
@@ -155,6 +140,9 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
   const program = buildProgram(io, (c) => {
     code = c;
   });
+  // A reader that goes away (`mixtape run --json hi | head -1`) ends the run quietly.
+  const stopWatching = watchOutput(io);
+  const stopRouting = routeWarnings(io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;
@@ -163,13 +151,12 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT_OK;
       return EXIT_USAGE;
     }
-    if (error instanceof CliUsageError || CONFIG_ERROR_NAMES.has((error as Error).name)) {
-      io.stderr.write(`${(error as Error).message}\n`);
-      return EXIT_USAGE;
-    }
-    const e = error as Error;
-    io.stderr.write(`mixtape: ${e.message}\n`);
-    if (io.env.MIXTAPE_DEBUG) io.stderr.write(`${e.stack}\n`);
-    return EXIT_FAILURE;
+    const exit = exitCodeFor(error);
+    io.stderr.write(`${messageFor(error)}\n`);
+    if (io.env.MIXTAPE_DEBUG && exit !== EXIT_USAGE) io.stderr.write(`${(error as Error).stack}\n`);
+    return exit;
+  } finally {
+    stopRouting();
+    stopWatching();
   }
 }

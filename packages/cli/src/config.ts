@@ -67,10 +67,116 @@ const configSchema = z
 /** The config file's content. */
 export type MixtapeConfig = z.infer<typeof configSchema>;
 
-/** A loaded config and the file it came from (undefined without a file). */
+/**
+ * Built-in tool groups the config's `tools` (and `--tools`) may name: each is a `<name>Tools`
+ * factory of @mixtape/tools (checked by a test), listed here so that a typo is found at start-up
+ * without loading the tools.
+ */
+export const KNOWN_TOOL_GROUPS = ['filesystem', 'read-only-filesystem', 'mutative-filesystem', 'edit', 'search', 'process', 'fetch', 'all'] as const;
+
+/** A loaded config, the file it came from (undefined without a file), and the entries left out. */
 export interface LoadedConfig {
   config: MixtapeConfig;
   file?: string;
+  /** Each bad entry, named (e.g. `tools[1]: unknown tool group 'fetchh'`); the rest of the config is kept. */
+  problems: string[];
+  /** All problems as one message ("<file> is invalid: ..."). */
+  problemReport(): string;
+}
+
+/** The closest of `names` to `word` (at most 2 edits away), for "did you mean". */
+export function closestName(word: string, names: readonly string[]): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const name of names) {
+    const d = editDistance(word.toLowerCase(), name.toLowerCase());
+    if (d <= 2 && (!best || d < best.d)) best = { name, d };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const next = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = row[j]!;
+      row[j] = next;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** Problems with tool group names (config `tools` or `--tools`), each naming the bad entry. */
+export function toolGroupProblems(groups: readonly string[], where: string): string[] {
+  const problems: string[] = [];
+  if (groups.includes('none') && groups.length > 1) problems.push(`${where}: "none" means no built-in tools; it cannot be combined with other groups.`);
+  groups.forEach((group, i) => {
+    if (group === 'none' || (KNOWN_TOOL_GROUPS as readonly string[]).includes(group)) return;
+    const close = closestName(group, KNOWN_TOOL_GROUPS);
+    problems.push(`${where}[${i}]: unknown tool group '${group}'${close ? ` (did you mean '${close}'?)` : ''}. Known groups: ${KNOWN_TOOL_GROUPS.join(', ')}, none.`);
+  });
+  return problems;
+}
+
+function issueText(issues: z.core.$ZodIssue[], prefix: string): string[] {
+  return issues.map((i) => {
+    const at = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
+    return `${at || '(config)'}: ${i.message}`;
+  });
+}
+
+/**
+ * Checks a config value entry by entry: a bad entry is named and left out, the rest is kept
+ * (unknown keys, wrong types, unknown tool groups).
+ */
+export function checkConfig(value: unknown): { config: MixtapeConfig; problems: string[] } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { config: {}, problems: ['(config): expected an object such as { "model": "...", "tools": ["filesystem"] }'] };
+  }
+  const shape = configSchema.shape as Record<string, z.ZodType>;
+  const known = Object.keys(shape);
+  const config: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
+    const schema = shape[key];
+    if (!schema) {
+      const close = closestName(key, known);
+      problems.push(`${key}: unknown key${close ? ` (did you mean "${close}"?)` : ''}. Known keys: ${known.join(', ')}.`);
+      continue;
+    }
+    if (key === 'tools' && Array.isArray(entry)) {
+      const groups = entry.filter((g): g is string => typeof g === 'string' && g !== '');
+      entry.forEach((g, i) => {
+        if (typeof g !== 'string' || g === '') problems.push(`tools[${i}]: expected a tool group name, got ${JSON.stringify(g)}.`);
+      });
+      const groupProblems = toolGroupProblems(groups, 'tools');
+      problems.push(...groupProblems);
+      const good = groups.filter((g) => g === 'none' || (KNOWN_TOOL_GROUPS as readonly string[]).includes(g));
+      config.tools = good.includes('none') && good.length > 1 ? good.filter((g) => g !== 'none') : good;
+      continue;
+    }
+    const parsed = schema.safeParse(entry);
+    if (parsed.success) config[key] = parsed.data;
+    else problems.push(...issueText(parsed.error.issues, key));
+  }
+  return { config: config as MixtapeConfig, problems };
+}
+
+/** Checks a config value; throws ConfigError listing every problem. */
+export function parseConfig(value: unknown, file?: string): MixtapeConfig {
+  const { config, problems } = checkConfig(value);
+  if (problems.length) throw new ConfigError(problemReport(problems, file), file);
+  return config;
+}
+
+function problemReport(problems: readonly string[], file: string | undefined): string {
+  return `${file ?? 'The config'} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`;
+}
+
+function loaded(config: MixtapeConfig, file: string | undefined, problems: string[]): LoadedConfig {
+  return { config, ...(file !== undefined && { file }), problems, problemReport: () => problemReport(problems, file) };
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -82,20 +188,12 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** Checks a config value; throws ConfigError listing every problem. */
-export function parseConfig(value: unknown, file?: string): MixtapeConfig {
-  const parsed = configSchema.safeParse(value);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  - ${i.path.length ? i.path.join('.') : '(config)'}: ${i.message}`);
-    throw new ConfigError(`${file ?? 'The config'} is invalid:\n${problems.join('\n')}`, file);
-  }
-  return parsed.data;
-}
 
 /**
  * Finds and loads the config file: `explicit` (from --config) or the first of
- * {@link CONFIG_FILE_NAMES} in `cwd`. No file is fine (an empty config).
- * @throws ConfigError when the file cannot be read, parsed or is invalid.
+ * {@link CONFIG_FILE_NAMES} in `cwd`. No file is fine (an empty config). Bad entries are left
+ * out and listed in `problems` (the REPL warns at start-up; `mixtape run` refuses to run).
+ * @throws ConfigError when the file cannot be found, read or parsed.
  */
 export async function loadConfig(cwd: string, explicit?: string): Promise<LoadedConfig> {
   let file: string | undefined;
@@ -111,7 +209,7 @@ export async function loadConfig(cwd: string, explicit?: string): Promise<Loaded
       }
     }
   }
-  if (file === undefined) return { config: {} };
+  if (file === undefined) return loaded({}, undefined, []);
   let value: unknown;
   if (file.endsWith('.json')) {
     let text: string;
@@ -139,5 +237,6 @@ export async function loadConfig(cwd: string, explicit?: string): Promise<Loaded
       throw new ConfigError(`Cannot load ${file}: ${(error as Error).message}.${hint}`, file, { cause: error });
     }
   }
-  return { config: parseConfig(value, file), file };
+  const checked = checkConfig(value);
+  return loaded(checked.config, file, checked.problems);
 }

@@ -4,10 +4,24 @@
  * conversations. The building blocks are exported for programs that embed the REPL.
  * @module
  */
-export { main, buildProgram, cliVersion, type CliIO } from './cli.js';
+export { main, buildProgram, cliVersion, strayArgumentsError, type CliIO } from './cli.js';
+export { type GlobalOptions, type ProgramContext, type ResolvedGlobals, type Subcommand, checkFolder, resolveGlobals, sessionChoiceOf } from './commands/context.js';
+export { SUBCOMMANDS } from './commands/registry.js';
+export { exitCodeFor, messageFor, providerAdvice, providerMessage, failureText, denialAdvice } from './advice.js';
+export { CASSETTES_DIR, CASSETTE_SUFFIX, resolveCassette, shippedCassettes } from './cassettes.js';
+export { DEBUG_LOG_FILE, debugLogPath, routeWarnings, writeDebugLog } from './debug-log.js';
+export { outputClosed, watchOutput } from './output.js';
+export { findSessionId, startSession, type SessionChoice, type SessionStart } from './sessions.js';
+export { BRACKETED_PASTE_OFF, BRACKETED_PASTE_ON, PasteChips, PasteCollector, normalizePaste } from './repl/paste.js';
+export { permissionsCommand, MAX_AUDIT_ENTRIES_SHOWN } from './repl/permissions.js';
+export { DEFAULT_WIDTH, MIN_WRAP_WIDTH, widthOf, wrapLine, wrapText } from './render/wrap.js';
 export { CliUsageError, ConfigError, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED } from './errors.js';
 export {
   CONFIG_FILE_NAMES,
+  KNOWN_TOOL_GROUPS,
+  checkConfig,
+  closestName,
+  toolGroupProblems,
   DEFAULT_CONTEXT_FILES,
   DEFAULT_TOOL_GROUPS,
   DEFAULT_TRUSTED_TOOLS,
@@ -17,6 +31,8 @@ export {
   type MixtapeConfig,
 } from './config.js';
 export {
+  awsRegion,
+  checkCredentials,
   createModel,
   lazyModel,
   NO_PROVIDER_MESSAGE,
@@ -50,7 +66,24 @@ export { LineEditor, HISTORY_SIZE, CRLF_DELAY_MS, type LineResult, type LineEdit
 export { COMMAND_NAMES, DEFAULT_HISTORY_COUNT, MAX_SESSIONS_LISTED, runCommand, type CommandContext } from './repl/commands.js';
 export { MarkdownBlockSplitter } from './render/blocks.js';
 export { createMarkdownRenderer, preloadMarkdown, DEFAULT_MARKDOWN_WIDTH, type MarkdownRenderer } from './render/markdown.js';
-export * from './render/format.js';
-export { colorEnabled, createTheme, type Theme } from './render/theme.js';
-export { TurnView, type TurnViewOptions } from './render/turn-view.js';
-export { LiveRegion, SPINNER_INTERVAL_MS } from './render/live.js';
+export {
+  COST_DECIMALS,
+  CONTEXT_CRITICAL_RATIO,
+  CONTEXT_WARNING_RATIO,
+  MAX_HISTORY_LINE_CHARS,
+  MAX_TOOL_INPUT_CHARS,
+  MAX_TOOL_RESULT_CHARS,
+  formatCost,
+  formatTokens,
+  formatToolInput,
+  formatToolResult,
+  plural,
+  shortId,
+  statusLine,
+  timeAgo,
+  truncate,
+  type StatusInfo,
+} from './render/format.js';
+export { colorEnabled, createTheme, type Symbols, type Theme } from './render/theme.js';
+export { STALL_CHECK_MS, STALL_NOTICE_MS, thinkingChip, TurnView, type TurnViewOptions } from './render/turn-view.js';
+export { LiveRegion, PlainRegion, SPINNER_INTERVAL_MS, stallText, type Region } from './render/live.js';

@@ -5,6 +5,8 @@
  * @module
  */
 import { DEFAULT_MODEL, findModel, type Model, type ModelInfo, type ModelRequest, type ModelStreamEvent } from '@mixtape/core';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { CliUsageError } from './errors.js';
 
 /** Providers the CLI can talk to. */
@@ -43,7 +45,7 @@ Set one of these, then run mixtape again:
                        export OPENAI_BASE_URL=http://127.0.0.1:11434/v1 and pass --model <id> (Ollama, vLLM, llama.cpp)
 
 Or choose with flags: mixtape --provider anthropic|bedrock|openai --model <id>.
-To try mixtape with no account and no network: mixtape --replay examples/cassettes/tour.cassette.json`;
+To try mixtape with no account and no network: mixtape --replay tour`;
 
 /** Thrown when no provider can be chosen (exit code 2). */
 export class NoProviderError extends CliUsageError {
@@ -114,6 +116,57 @@ export function resolveProvider(flags: ProviderRequest, config: ProviderRequest 
   const info = findModel(model);
   const baseURL = flags.baseURL ?? config.baseURL;
   return { provider, model, ...(info && { info }), ...(baseURL && { baseURL }), source };
+}
+
+/** The AWS region Bedrock would use: AWS_REGION, AWS_DEFAULT_REGION, or the profile's `region` in the AWS config file. */
+export function awsRegion(env: NodeJS.ProcessEnv): string | undefined {
+  for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION']) if (set(env, name)) return env[name]!.trim();
+  const file = env.AWS_CONFIG_FILE ?? (env.HOME ? path.join(env.HOME, '.aws', 'config') : undefined);
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const profile = env.AWS_PROFILE?.trim() || 'default';
+  const header = profile === 'default' ? /^\[\s*(default|profile\s+default)\s*\]/ : new RegExp(`^\\[\\s*profile\\s+${profile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\]`);
+  let inSection = false;
+  for (const line of text.split(/\r?\n/)) {
+    const t = line.trim();
+    if (t.startsWith('[')) inSection = header.test(t);
+    else if (inSection) {
+      const m = /^region\s*=\s*(\S+)/.exec(t);
+      if (m) return m[1];
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Checks that the chosen provider has what it needs before anything runs, so a missing key is a
+ * configuration error (exit 2) with the variable to set, not a failed run.
+ * @throws CliUsageError naming the variable (and flag) to set.
+ */
+export function checkCredentials(choice: ProviderChoice, env: NodeJS.ProcessEnv): void {
+  const via = choice.source.startsWith('-') || choice.source === 'config' ? ` (chosen by ${choice.source === 'config' ? '"provider" in mixtape.config.json' : choice.source})` : '';
+  switch (choice.provider) {
+    case 'anthropic':
+      if (!choice.apiKey && !set(env, 'ANTHROPIC_API_KEY') && !set(env, 'ANTHROPIC_AUTH_TOKEN')) {
+        throw new CliUsageError(`mixtape: the Anthropic provider${via} needs an API key: export ANTHROPIC_API_KEY=sk-ant-... (or ANTHROPIC_AUTH_TOKEN), or pick another provider with --provider. To try mixtape without an account: mixtape --replay tour`);
+      }
+      return;
+    case 'openai':
+      if (!choice.apiKey && !choice.baseURL && !set(env, 'OPENAI_BASE_URL') && !set(env, 'OPENAI_API_KEY')) {
+        throw new CliUsageError(`mixtape: the OpenAI provider${via} needs OPENAI_API_KEY (export OPENAI_API_KEY=sk-...), or a local server: --base-url http://127.0.0.1:11434/v1 (or OPENAI_BASE_URL) with --model <id>.`);
+      }
+      return;
+    case 'bedrock':
+      if (!awsRegion(env)) {
+        throw new CliUsageError(`mixtape: Amazon Bedrock${via} needs a region: export AWS_REGION=us-east-1 (a region where the model is enabled), or set region in the profile of ~/.aws/config.`);
+      }
+      return;
+  }
 }
 
 /** Thrown when a provider package is missing or does not export what the CLI needs. */

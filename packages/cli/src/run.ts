@@ -4,6 +4,8 @@
  * one JSON line on stdout instead of the answer.
  * @module
  */
+import { failureText, messageFor } from './advice.js';
+import { outputClosed } from './output.js';
 import { createMarkdownRenderer } from './render/markdown.js';
 import { createTheme } from './render/theme.js';
 import { TurnView } from './render/turn-view.js';
@@ -43,27 +45,37 @@ export interface RunOnceOptions {
   json: boolean;
   /** Whether approval questions can be answered on this terminal. */
   interactive: boolean;
+  /** Plain output for screen readers (no colour, animation or redrawing). */
+  plain?: boolean;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
   stderr?: NodeJS.WriteStream;
   env?: NodeJS.ProcessEnv;
 }
 
-/** Runs one prompt; resolves with the exit code (0 done, 1 failed, 130 cancelled). */
+/**
+ * Runs one prompt; resolves with the exit code (0 done, 1 failed, 130 cancelled). When the reader
+ * of stdout goes away (`| head -1`), the run stops and the exit code is 0.
+ */
 export async function runOnce(options: RunOnceOptions): Promise<number> {
   const { cli, prompt, json } = options;
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
-  const theme = createTheme(stdout, options.env);
-  const markdown = stdout.isTTY && !json ? await createMarkdownRenderer({ width: stdout.columns, colors: theme.enabled }).catch(() => undefined) : undefined;
+  const plain = Boolean(options.plain);
+  const theme = createTheme(stdout, options.env, plain);
+  const markdown = stdout.isTTY && !json && !plain ? await createMarkdownRenderer({ width: () => stdout.columns, colors: theme.enabled }).catch(() => undefined) : undefined;
+  let lastThinking: string | undefined;
   const view = new TurnView({
     out: stdout,
     info: stderr,
-    theme: stdout.isTTY ? theme : createTheme(stderr, options.env),
+    theme: stdout.isTTY ? theme : createTheme(stderr, options.env, plain),
     formatInput: toolInputFormatter(cli),
     silent: json,
+    describeError: (event) => failureText(cli.choice.provider, event),
+    onThinking: (t) => (lastThinking = t),
     ...(markdown && { markdown }),
   });
+  const closed = outputClosed(stdout);
   const keys = options.interactive && (options.stdin ?? process.stdin).isTTY ? new TurnKeys(options.stdin ?? process.stdin) : undefined;
   const controller = new AbortController();
   let interrupts = 0;
@@ -72,14 +84,22 @@ export async function runOnce(options: RunOnceOptions): Promise<number> {
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  const onClosed = () => {
+    view.mute();
+    controller.abort();
+  };
+  closed.addEventListener('abort', onClosed, { once: true });
   try {
     const outcome = await runTurn(cli, prompt, {
       view,
       theme,
       ...(keys && { keys }),
       signal: controller.signal,
-      ...(json && { onEvent: (event) => stdout.write(eventToJson(event) + '\n') }),
+      lastThinking: () => lastThinking,
+      ...(json && { onEvent: (event) => !closed.aborted && stdout.write(eventToJson(event) + '\n') }),
     });
+    // Nobody reads the output any more: the run was stopped on purpose, quietly.
+    if (closed.aborted) return EXIT_OK;
     for (const w of cli.warnings) stderr.write(`mixtape: ${w}\n`);
     switch (outcome.status) {
       case 'completed':
@@ -96,11 +116,15 @@ export async function runOnce(options: RunOnceOptions): Promise<number> {
         return EXIT_INTERRUPTED;
       case 'failed':
       default:
-        if (json) stderr.write(`mixtape: ${outcome.error.message}\n`);
+        if (json) {
+          const cause = (outcome.error as Error & { cause?: unknown }).cause;
+          stderr.write(`${messageFor((cause as Error | undefined)?.name === 'ProviderError' ? cause : outcome.error)}\n`);
+        }
         return EXIT_FAILURE;
     }
   } finally {
     keys?.restore();
     process.off('SIGINT', onSigint);
+    closed.removeEventListener('abort', onClosed);
   }
 }

@@ -14,11 +14,18 @@ import {
   PermissionAuthorizer,
   type PermissionRule,
   type SessionStore,
+  type ToolAuthorizer,
 } from '@mixtape/core';
-import { DEFAULT_CONTEXT_FILES, DEFAULT_TOOL_GROUPS, DEFAULT_TRUSTED_TOOLS, type LoadedConfig, loadConfig } from './config.js';
+import { denialAdvice } from './advice.js';
+import { resolveCassette } from './cassettes.js';
+import { DEFAULT_CONTEXT_FILES, DEFAULT_TOOL_GROUPS, DEFAULT_TRUSTED_TOOLS, type LoadedConfig, loadConfig, toolGroupProblems } from './config.js';
+import { setDebugLogFolder } from './debug-log.js';
 import { CliUsageError } from './errors.js';
-import { lazyModel, type ProviderChoice, resolveProvider } from './provider.js';
+import { checkCredentials, lazyModel, type ProviderChoice, resolveProvider } from './provider.js';
+import { type SessionChoice, startSession } from './sessions.js';
 import { builtinTools, mcpTools } from './tools.js';
+
+export type { SessionChoice } from './sessions.js';
 
 /** Folder (under the working directory) holding sessions, grants and input history. */
 export const STATE_DIR = '.mixtape';
@@ -51,6 +58,8 @@ export interface CliFlags {
   /** Built-in tool groups instead of the config's (or "none"). */
   tools?: string[];
   system?: string;
+  /** Which session to use (--new, --continue, --session, --fork); default: the folder's newest. */
+  session?: SessionChoice;
 }
 
 /** Options of {@link createCliAgent}. */
@@ -86,6 +95,8 @@ export interface CliAgent {
   /** Problems found while loading tools (e.g. an MCP server that did not start). */
   warnings: string[];
   replay?: ReplayInfo;
+  /** What the session flags did, for the person (e.g. "Forked session … into …."). */
+  sessionNote?: string;
   /** Closes MCP servers, the replay server and the stores. */
   close(): Promise<void>;
 }
@@ -97,6 +108,11 @@ export interface CliAgent {
  */
 export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent> {
   const { cwd, env, flags } = options;
+  setDebugLogFolder(cwd);
+  if (flags.tools) {
+    const problems = toolGroupProblems(flags.tools, '--tools');
+    if (problems.length) throw new CliUsageError(problems.join('\n'));
+  }
   const loaded = await loadConfig(cwd, flags.config);
   const { config } = loaded;
   const closers: (() => Promise<void>)[] = [];
@@ -106,7 +122,7 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
   let replay: ReplayInfo | undefined;
   if (flags.replay !== undefined) {
     const testing = await import('@mixtape/testing');
-    const cassette = path.resolve(cwd, flags.replay);
+    const cassette = resolveCassette(flags.replay, cwd);
     let responses;
     try {
       responses = await testing.loadCassette(cassette);
@@ -124,6 +140,7 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
       config,
       env,
     );
+    checkCredentials(choice, env);
   }
   const model = lazyModel(choice);
 
@@ -154,18 +171,22 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
     onStoreError: (error) => warnings.push(`Could not save a permission: ${error.message}`),
   });
 
+  const start = await startSession(store, flags.session);
   const contextFiles: ContextSource[] = config.contextFiles ?? [...DEFAULT_CONTEXT_FILES];
   const agent = new Agent({
     model,
     systemPrompt: flags.system ?? config.systemPrompt ?? defaultSystemPrompt(cwd),
     sessionStore: store,
-    authorizer,
+    ...(start.sessionId !== undefined && { sessionId: start.sessionId }),
+    authorizer: withCliDenials(authorizer),
     interactive: options.interactive,
     contextFiles,
     cwd,
     ...(config.maxSteps !== undefined && { maxSteps: config.maxSteps }),
     ...(config.maxTokens !== undefined && { maxTokens: config.maxTokens }),
   });
+
+  if (start.fresh) await agent.switchSession();
 
   const groups = flags.tools ?? config.tools ?? [...DEFAULT_TOOL_GROUPS];
   let ready: Promise<void> | undefined;
@@ -207,6 +228,7 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
     },
     warnings,
     ...(replay && { replay }),
+    ...(start.note !== undefined && { sessionNote: start.note }),
     async close() {
       await ready;
       for (const close of closers.reverse()) {
@@ -217,5 +239,23 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
         }
       }
     },
+  };
+}
+
+/**
+ * The authorizer with mixtape's advice in denials: where nobody can answer, the model (and the
+ * person reading stderr) learn the flag and the config key that allow the tool, not the library's
+ * option names.
+ */
+function withCliDenials(authorizer: PermissionAuthorizer): ToolAuthorizer {
+  return {
+    async check(call) {
+      const check = await authorizer.check(call);
+      if (check.decision === 'denied' && check.reason.startsWith('No grant for tool')) {
+        return { ...check, reason: `No grant for tool '${call.toolName}'. ${denialAdvice(call.toolName)}` };
+      }
+      return check;
+    },
+    record: (call, response) => authorizer.record(call, response),
   };
 }

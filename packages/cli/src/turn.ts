@@ -24,8 +24,10 @@ export interface TurnOptions {
   keys?: TurnKeys;
   /** Called with every event (e.g. `--json` output). */
   onEvent?: (event: AgentEvent) => void;
-  /** Aborted from outside (e.g. SIGINT without a TTY). */
+  /** Aborted from outside (e.g. SIGINT without a TTY, or the reader of stdout went away). */
   signal?: AbortSignal;
+  /** The last thinking block, shown in full by Ctrl+O while the turn runs. */
+  lastThinking?: () => string | undefined;
 }
 
 /** A tool's own rendering of its input, looked up by tool name. */
@@ -51,6 +53,10 @@ export async function runTurn(cli: CliAgent, prompt: string, options: TurnOption
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   let cancelPresses = 0;
   const removeCancelKey = keys?.push((text, key) => {
+    if (key.ctrl && key.name === 'o') {
+      view.expandThinking(options.lastThinking?.());
+      return true;
+    }
     if (!isCtrlC(text, key)) return false;
     cancelPresses++;
     // A second Ctrl+C while the run is still winding down leaves at once.
@@ -67,9 +73,9 @@ export async function runTurn(cli: CliAgent, prompt: string, options: TurnOption
       for (const [id, c] of closed) if (event.type === 'run_failed' || id === event.toolUseId) c.abort();
     }
   });
-  const prompter = keys && view.live ? new ApprovalPrompter(view.live, keys, options.theme, toolInputFormatter(cli)) : undefined;
+  const prompter = keys && view.region ? new ApprovalPrompter(view.region, keys, options.theme, toolInputFormatter(cli)) : undefined;
 
-  view.live?.spin('thinking');
+  view.region?.spin('thinking');
   try {
     await cli.ready;
     const stream = cli.agent.stream(prompt, { signal: controller.signal });
@@ -90,7 +96,7 @@ export async function runTurn(cli: CliAgent, prompt: string, options: TurnOption
           controller.signal.removeEventListener('abort', onAbort);
           closed.delete(event.toolUseId);
           if (response) cli.agent.respondToPermission(event.proposalId, response);
-          view.live?.spin('running ' + event.toolName);
+          view.region?.spin('running ' + event.toolName);
         }
       }
     } catch {

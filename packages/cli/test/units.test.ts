@@ -19,6 +19,7 @@ import {
   loadConfig,
   MarkdownBlockSplitter,
   NoProviderError,
+  parseConfig,
   resolveProvider,
   responseForKey,
   truncate,
@@ -69,7 +70,9 @@ describe('resolveProvider', () => {
 describe('loadConfig', () => {
   it('reads mixtape.config.json, and is empty without a file', async () => {
     const dir = tempProject();
-    expect(await loadConfig(dir)).toEqual({ config: {} });
+    const empty = await loadConfig(dir);
+    expect(empty).toMatchObject({ config: {}, problems: [] });
+    expect(empty.file).toBeUndefined();
     writeFileSync(path.join(dir, 'mixtape.config.json'), JSON.stringify({ systemPrompt: 'Hi', tools: ['filesystem'], permissions: { trustedTools: ['search'] } }));
     const loaded = await loadConfig(dir);
     expect(loaded.file).toBe(path.join(dir, 'mixtape.config.json'));
@@ -86,8 +89,20 @@ describe('loadConfig', () => {
     const dir = tempProject();
     writeFileSync(path.join(dir, 'mixtape.config.json'), '{ "model": ');
     await expect(loadConfig(dir)).rejects.toThrow(/is not valid JSON/);
-    writeFileSync(path.join(dir, 'mixtape.config.json'), '{ "maxSteps": -1, "permissions": { "policy": "maybe" } }');
-    const error = await loadConfig(dir).catch((e: unknown) => e as ConfigError);
+    writeFileSync(path.join(dir, 'mixtape.config.json'), '{ "maxSteps": -1, "permissions": { "policy": "maybe" }, "model": "claude-haiku-4-5" }');
+    // Each bad entry is named and left out; the rest is kept (the REPL warns, `run` refuses: run.test.ts).
+    const loaded = await loadConfig(dir);
+    expect(loaded.problems.join('\n')).toContain('maxSteps');
+    expect(loaded.problems.join('\n')).toContain('permissions.policy');
+    expect(loaded.config).toEqual({ model: 'claude-haiku-4-5' });
+    expect(loaded.problemReport()).toContain('mixtape.config.json is invalid');
+    const error = (() => {
+      try {
+        parseConfig({ maxSteps: -1, permissions: { policy: 'maybe' } });
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain('maxSteps');
     expect((error as Error).message).toContain('permissions.policy');

@@ -36,11 +36,12 @@ function trimZero(s: string): string {
   return s.endsWith('.0') ? s.slice(0, -2) : s;
 }
 
-/** US dollars with enough digits to see small amounts: $0.0042, $1.23. */
+/** Decimal places of every cost the CLI shows (one format everywhere: $0.0042, $0.0000, $1.2300). */
+export const COST_DECIMALS = 4;
+
+/** US dollars, always with {@link COST_DECIMALS} decimals: $0.0042, $0.0000, $12.3456. */
 export function formatCost(usd: number): string {
-  if (usd === 0) return '$0.00';
-  if (usd < 0.01) return `$${usd.toFixed(4)}`;
-  return `$${usd.toFixed(2)}`;
+  return `$${(Math.round(usd * 10 ** COST_DECIMALS) / 10 ** COST_DECIMALS).toFixed(COST_DECIMALS)}`;
 }
 
 /** Renders a value compactly: strings in quotes, objects as `key: value` pairs. */
@@ -92,10 +93,11 @@ export function statusLine(info: StatusInfo, theme?: Theme): string {
     else if (context.usagePercentage >= CONTEXT_WARNING_RATIO) ctx = theme.yellow(ctx);
   }
   const parts = [ctx];
-  if (info.usage) parts.push(`${formatTokens(info.usage.inputTokens)} in · ${formatTokens(info.usage.outputTokens)} out`);
+  const dot = theme?.plain ? ',' : ' ·';
+  if (info.usage) parts.push(`${formatTokens(info.usage.inputTokens)} in${dot} ${formatTokens(info.usage.outputTokens)} out`);
   if (info.costUsd !== undefined) parts.push(formatCost(info.costUsd));
   if (info.sessionId) parts.push(`session ${shortId(info.sessionId)}${info.messageCount !== undefined ? ` (${plural(info.messageCount, 'message')})` : ''}`);
-  const line = parts.join(' · ');
+  const line = parts.join(`${dot} `);
   return theme ? theme.dim(line) : line;
 }
 

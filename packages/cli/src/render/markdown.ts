@@ -4,6 +4,7 @@
  * @module
  */
 import { stripVTControlCharacters } from 'node:util';
+import { MIN_WRAP_WIDTH, wrapText } from './wrap.js';
 
 /** Width used when the terminal's is unknown. */
 export const DEFAULT_MARKDOWN_WIDTH = 80;
@@ -22,29 +23,40 @@ export function preloadMarkdown(): Promise<unknown> {
 }
 
 /**
- * A renderer for a terminal `width` columns wide. Without colours, escape codes are removed
+ * A renderer for a terminal `width` columns wide (a number, or a function read at each render so
+ * that a resized terminal gets the new width). Without colours, escape codes are removed
  * (marked-terminal's colour library does its own terminal detection, which ignores NO_COLOR).
+ * Lines the renderer leaves too long (list items, long words) are word-wrapped afterwards.
  */
-export async function createMarkdownRenderer(options: { width?: number; colors: boolean }): Promise<MarkdownRenderer> {
+export async function createMarkdownRenderer(options: { width?: number | (() => number); colors: boolean }): Promise<MarkdownRenderer> {
   await preloadMarkdown();
   const { Marked } = await loading!;
   const { markedTerminal } = await loadingTerminal!;
-  const width = Math.max(20, (options.width ?? DEFAULT_MARKDOWN_WIDTH) - 2);
-  // The types of marked-terminal's extension lag behind marked's; it is a valid MarkedExtension.
-  const marked = new Marked(markedTerminal({ width, reflowText: true, tab: 2, emoji: false, showSectionPrefix: false }) as never);
-  // marked-terminal prints the text of tight list items without their inline formatting
-  // (**bold** stays as typed); render those inline tokens, and fall back to it otherwise.
-  marked.use({
-    renderer: {
-      text(token) {
-        if (typeof token === 'object' && token.type === 'text' && 'tokens' in token && token.tokens?.length) return this.parser.parseInline(token.tokens);
-        return false;
+  const widthNow = () => (typeof options.width === 'function' ? options.width() : (options.width ?? DEFAULT_MARKDOWN_WIDTH));
+  const instances = new Map<number, InstanceType<typeof Marked>>();
+  const markedFor = (columns: number) => {
+    let marked = instances.get(columns);
+    if (marked) return marked;
+    const width = Math.max(MIN_WRAP_WIDTH, columns - 2);
+    // The types of marked-terminal's extension lag behind marked's; it is a valid MarkedExtension.
+    marked = new Marked(markedTerminal({ width, reflowText: true, tab: 2, emoji: false, showSectionPrefix: false }) as never);
+    // marked-terminal prints the text of tight list items without their inline formatting
+    // (**bold** stays as typed); render those inline tokens, and fall back to it otherwise.
+    marked.use({
+      renderer: {
+        text(token) {
+          if (typeof token === 'object' && token.type === 'text' && 'tokens' in token && token.tokens?.length) return this.parser.parseInline(token.tokens);
+          return false;
+        },
       },
-    },
-  });
+    });
+    instances.set(columns, marked);
+    return marked;
+  };
   return (markdown: string) => {
-    let out = marked.parse(markdown, { async: false }) as string;
+    const columns = widthNow();
+    let out = markedFor(columns).parse(markdown, { async: false }) as string;
     if (!options.colors) out = stripVTControlCharacters(out);
-    return out.replace(/\n+$/, '');
+    return wrapText(out.replace(/\n+$/, ''), columns);
   };
 }

@@ -10,10 +10,11 @@
  */
 import type { AgentEvent, Usage } from '@mixtape/core';
 import { MarkdownBlockSplitter } from './blocks.js';
-import { formatToolInput, formatToolResult, statusLine, truncate, type StatusInfo } from './format.js';
-import { LiveRegion } from './live.js';
+import { formatToolInput, formatToolResult, plural, statusLine, truncate, type StatusInfo } from './format.js';
+import { LiveRegion, PlainRegion, type Region } from './live.js';
 import type { MarkdownRenderer } from './markdown.js';
 import type { Theme } from './theme.js';
+import { widthOf, wrapText } from './wrap.js';
 
 /** Options of {@link TurnView}. */
 export interface TurnViewOptions {
@@ -28,12 +29,32 @@ export interface TurnViewOptions {
   formatInput?: (toolName: string, input: unknown) => string | undefined;
   /** Shows nothing (e.g. `--json`, where the events themselves are the output). */
   silent?: boolean;
+  /** The text shown for a failed run (mixtape's advice instead of the library's). */
+  describeError?: (event: Extract<AgentEvent, { type: 'run_failed' }>) => string;
+  /** Receives each finished thinking block (shown collapsed; the REPL expands it on a key). */
+  onThinking?: (thinking: string) => void;
+  /** Seconds without output, after text began, before the stall notice (default {@link STALL_NOTICE_MS}). */
+  stallNoticeMs?: number;
+}
+
+/** Time without any event, once the answer has begun, after which a stall notice is shown. */
+export const STALL_NOTICE_MS = 5_000;
+/** How often the stall watch looks. */
+export const STALL_CHECK_MS = 500;
+
+/** The collapsed line standing for a thinking block. */
+export function thinkingChip(thinking: string, seconds: number, theme: Theme): string {
+  const lines = thinking.trimEnd().split('\n').length;
+  if (theme.plain) return `${theme.sym.thinking} ${plural(lines, 'line')} of reasoning, hidden. Type /thinking to read it.`;
+  return theme.dim(`${theme.sym.thinking} Thought for ${seconds}s (${plural(lines, 'line')}) · Ctrl+O to expand`);
 }
 
 /** Renders the events of one run. */
 export class TurnView {
-  /** The live region, when `out` is a terminal. */
+  /** The live region, when `out` is a terminal (and output is not plain). */
   readonly live: LiveRegion | undefined;
+  /** Where spinners, questions and stall notices go: the live region, or plain lines (`--plain`). */
+  readonly region: Region | undefined;
   private readonly splitter = new MarkdownBlockSplitter();
   private readonly options: TurnViewOptions;
   private readonly running = new Map<string, string>();
@@ -46,24 +67,37 @@ export class TurnView {
   /** No text shown yet for the current model call. */
   private newStep = true;
   private printedBlocks = 0;
+  private thinking = '';
+  private thinkingStarted = 0;
+  private lastEventAt = Date.now();
+  private stallTimer: NodeJS.Timeout | undefined;
+  private muted = false;
 
   constructor(options: TurnViewOptions) {
     this.options = options;
-    this.live = options.out.isTTY && !options.silent ? new LiveRegion(options.out, options.theme) : undefined;
+    const tty = Boolean(options.out.isTTY) && !options.silent;
+    this.live = tty && !options.theme.plain ? new LiveRegion(options.out, options.theme) : undefined;
+    this.region = this.live ?? (tty ? new PlainRegion(options.out) : undefined);
   }
 
   /** Handles one event. */
   handle(event: AgentEvent): void {
     const { theme } = this.options;
-    if (this.options.silent) return;
+    if (this.options.silent || this.muted) return;
+    this.lastEventAt = Date.now();
+    this.region?.setStall(undefined);
+    if (this.thinking && !(event.type === 'model_call_streaming' && event.kind === 'thinking')) this.endThinking();
+    const sym = theme.sym;
     switch (event.type) {
       case 'model_call_started':
         this.newStep = true;
-        this.live?.spin('thinking');
+        this.region?.spin('thinking');
         return;
       case 'model_call_streaming':
         if (event.kind === 'thinking') {
-          this.live?.spin('thinking (reasoning)');
+          if (!this.thinking) this.thinkingStarted = Date.now();
+          this.thinking += event.delta;
+          this.region?.spin('thinking (reasoning)');
           return;
         }
         this.text(event.delta);
@@ -75,17 +109,17 @@ export class TurnView {
         this.flushText();
         const input = formatToolInput(event.input, undefined, this.options.formatInput?.(event.name, event.input));
         this.running.set(event.toolUseId, event.name);
-        this.line(`${theme.magenta('●')} ${theme.bold(event.name)}${theme.dim('(')}${input}${theme.dim(')')}`);
+        this.line(`${theme.magenta(sym.tool)} ${theme.bold(event.name)}${theme.dim('(')}${input}${theme.dim(')')}`);
         return;
       }
       case 'tool_executing':
-        this.live?.spin(`running ${event.name}`);
+        this.region?.spin(`running ${event.name}`);
         return;
       case 'tool_completed': {
         const result = formatToolResult(event.outputText);
-        this.line(`  ${theme.dim('└')} ${this.prefix(event.toolUseId, event.name)}${theme.dim(result)}`);
+        this.line(`  ${theme.dim(sym.result)} ${this.prefix(event.toolUseId, event.name)}${theme.dim(result)}`);
         this.running.delete(event.toolUseId);
-        this.live?.spin('thinking');
+        this.region?.spin('thinking');
         return;
       }
       case 'permission_required':
@@ -93,26 +127,28 @@ export class TurnView {
         return;
       case 'tool_failed':
         if (this.denied.has(event.toolUseId)) return;
-        this.line(`  ${theme.dim('└')} ${this.prefix(event.toolUseId, event.name)}${theme.red(truncate(event.error, 200))}`);
+        this.line(`  ${theme.dim(sym.result)} ${this.prefix(event.toolUseId, event.name)}${theme.red(truncate(event.error, 200))}`);
         this.running.delete(event.toolUseId);
-        this.live?.spin('thinking');
+        this.region?.spin('thinking');
         return;
       case 'permission_denied':
         this.denied.add(event.toolUseId);
         if (!this.asked.has(event.toolUseId)) {
-          this.line(`  ${theme.dim('└')} ${this.prefix(event.toolUseId, event.toolName)}${theme.yellow(`denied: ${truncate(event.reason, 200)}`)}`);
+          this.line(`  ${theme.dim(sym.result)} ${this.prefix(event.toolUseId, event.toolName)}${theme.yellow(`denied: ${truncate(event.reason, 400)}`)}`);
         }
         this.running.delete(event.toolUseId);
         return;
       case 'run_failed':
         this.flushText();
-        this.live?.clear();
-        if (event.aborted) this.line(theme.yellow('⏹ Cancelled. The conversation so far is saved.'));
-        else this.line(theme.red(`✖ ${event.error}`));
+        this.stopStallWatch();
+        this.region?.clear();
+        if (event.aborted) this.line(theme.yellow(`${sym.cancelled} Cancelled. The conversation so far is saved.`));
+        else this.line(theme.red(`${sym.error} ${this.options.describeError?.(event) ?? event.error}`));
         return;
       case 'run_completed':
         this.flushText();
-        this.live?.clear();
+        this.stopStallWatch();
+        this.region?.clear();
         return;
       default:
         return;
@@ -125,10 +161,48 @@ export class TurnView {
     this.line(statusLine(info, this.options.theme));
   }
 
+  /** Shows nothing more (the reader of the output went away). */
+  mute(): void {
+    this.muted = true;
+    this.stopStallWatch();
+  }
+
   /** Removes the spinner and anything live. */
   stop(): void {
+    if (this.thinking) this.endThinking();
     this.flushText();
-    this.live?.clear();
+    this.stopStallWatch();
+    this.region?.clear();
+  }
+
+  /** Prints the last thinking block in full (the key that expands the collapsed line). */
+  expandThinking(text: string | undefined): void {
+    const { theme } = this.options;
+    this.line(text ? theme.dim(text.trimEnd()) : theme.dim('No thinking to show yet.'));
+  }
+
+  private endThinking(): void {
+    const thinking = this.thinking;
+    this.thinking = '';
+    this.options.onThinking?.(thinking);
+    if (!this.region) return;
+    this.line(thinkingChip(thinking, Math.max(1, Math.round((Date.now() - this.thinkingStarted) / 1000)), this.options.theme));
+  }
+
+  /** Starts watching for a stall once the answer has begun. */
+  private watchStall(): void {
+    if (this.stallTimer || !this.region) return;
+    const limit = this.options.stallNoticeMs ?? STALL_NOTICE_MS;
+    this.stallTimer = setInterval(() => {
+      const idle = Date.now() - this.lastEventAt;
+      if (idle >= limit) this.region?.setStall(Math.floor(idle / 1000));
+    }, STALL_CHECK_MS);
+    this.stallTimer.unref();
+  }
+
+  private stopStallWatch(): void {
+    if (this.stallTimer) clearInterval(this.stallTimer);
+    this.stallTimer = undefined;
   }
 
   /** Prints a line that stays (info stream without a terminal). */
@@ -156,7 +230,9 @@ export class TurnView {
 
   private text(delta: string): void {
     if (!delta) return;
+    this.watchStall();
     if (!this.live) {
+      if (this.region) this.region.stopSpinner();
       // The text of a later step starts after a blank line, like a new paragraph.
       if (this.newStep && this.wroteText) this.options.out.write(this.textEndsWithNewline ? '\n' : '\n\n');
       this.options.out.write(delta);
@@ -168,7 +244,7 @@ export class TurnView {
     this.wroteText = true;
     this.live.stopSpinner();
     for (const block of this.splitter.push(delta)) this.printBlock(block);
-    this.live.setPreview(this.splitter.pending());
+    this.live.setPreview(wrapText(this.splitter.pending(), widthOf(this.options.out)));
   }
 
   private flushText(): void {

@@ -7,7 +7,7 @@
  */
 import type { AgentEventOf, PermissionResponse } from '@mixtape/core';
 import { formatToolInput } from '../render/format.js';
-import type { LiveRegion } from '../render/live.js';
+import type { Region } from '../render/live.js';
 import type { Theme } from '../render/theme.js';
 import { isCtrlC, type TurnKeys } from './keys.js';
 
@@ -49,7 +49,7 @@ export function describeResponse(toolName: string, response: PermissionResponse)
 /** Asks a person about tool calls, in the live region, with single keys. */
 export class ApprovalPrompter {
   constructor(
-    private readonly live: LiveRegion,
+    private readonly live: Region,
     private readonly keys: TurnKeys,
     private readonly theme: Theme,
     private readonly formatInput?: (toolName: string, input: unknown) => string | undefined,
@@ -62,8 +62,10 @@ export class ApprovalPrompter {
   ask(event: AgentEventOf<'permission_required'>, cancel: AbortSignal): Promise<PermissionResponse | undefined> {
     const { theme } = this;
     const input = event.display ?? formatToolInput(event.params, 200, this.formatInput?.(event.toolName, event.params));
-    const header = `${theme.yellow('?')} ${theme.bold('Allow')} ${theme.bold(event.toolName)}${theme.dim('(')}${input}${theme.dim(')')}${theme.bold('?')}`;
-    const choices = `  ${k('y')} yes, once  ${k('e')} this exact call  ${k('t')} all ${event.toolName} calls (session)  ${k('a')} always (project)  ${k('n')} no`;
+    const header = `${theme.yellow(theme.sym.question)} ${theme.bold('Allow')} ${theme.bold(event.toolName)}${theme.dim('(')}${input}${theme.dim(')')}${theme.bold('?')}`;
+    const choices = theme.plain
+      ? `  Press y for yes once, e for this exact call, t for all ${event.toolName} calls this session, a for always in this project, n for no.`
+      : `  ${k('y')} yes, once  ${k('e')} this exact call  ${k('t')} all ${event.toolName} calls (session)  ${k('a')} always (project)  ${k('n')} no`;
     function k(c: string) {
       return theme.cyan(theme.bold(c));
     }
@@ -77,7 +79,7 @@ export class ApprovalPrompter {
         cancel.removeEventListener('abort', onCancel);
         this.live.setQuestion('');
         if (response) {
-          const mark = response.action === 'deny' ? theme.red('✗') : theme.green('✓');
+          const mark = response.action === 'deny' ? theme.red(theme.sym.denied) : theme.green(theme.sym.allowed);
           this.live.print(`  ${mark} ${theme.dim(`${event.toolName}: ${describeResponse(event.toolName, response)}`)}`);
         }
         resolve(response);
@@ -100,13 +102,13 @@ export class ApprovalPrompter {
           } else if (text && !key.ctrl && !key.meta && !/[\x00-\x1f\x7f]/.test(text) && reason.length < MAX_DENY_REASON_CHARS) {
             reason += text;
           }
-          this.live.setQuestion(`${header}\n  ${theme.red('✗')} Reason for the model (optional, Enter to send): ${reason}`);
+          this.live.setQuestion(`${header}\n  ${theme.red(theme.sym.denied)} Reason for the model (optional, Enter to send): ${reason}`);
           return true;
         }
         const answer = text ? responseForKey(text) : undefined;
         if (answer === 'deny-with-reason') {
           reason = '';
-          this.live.setQuestion(`${header}\n  ${theme.red('✗')} Reason for the model (optional, Enter to send): `);
+          this.live.setQuestion(`${header}\n  ${theme.red(theme.sym.denied)} Reason for the model (optional, Enter to send): `);
         } else if (answer) {
           finish(answer);
         }

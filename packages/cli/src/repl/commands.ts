@@ -7,6 +7,8 @@ import { forkSession } from '@mixtape/core/session';
 import { formatCost, formatTokens, MAX_HISTORY_LINE_CHARS, plural, shortId, statusLine, timeAgo, truncate } from '../render/format.js';
 import type { Theme } from '../render/theme.js';
 import type { CliAgent } from '../setup.js';
+import { findSessionId } from '../sessions.js';
+import { permissionsCommand } from './permissions.js';
 
 /** Messages `/history` shows without a number. */
 export const DEFAULT_HISTORY_COUNT = 10;
@@ -21,6 +23,8 @@ export interface CommandContext {
   print(text: string): void;
   /** Tokens and cost of this process's runs. */
   totals: { usage: Usage; costUsd: number; runs: number };
+  /** The last thinking block of the model, if any. */
+  lastThinking?: () => string | undefined;
 }
 
 /** What the REPL does after a command. */
@@ -51,17 +55,6 @@ async function currentSessionId(cli: CliAgent): Promise<string | undefined> {
   return cli.agent.sessionInfo()?.id ?? (await cli.agent.loadSession())?.id;
 }
 
-/** Resolves an id or a unique id prefix (8 characters are shown) to a session id. */
-async function findSession(cli: CliAgent, idOrPrefix: string): Promise<string> {
-  const all = await cli.store.listSessions();
-  const exact = all.find((s) => s.id === idOrPrefix);
-  if (exact) return exact.id;
-  const matches = all.filter((s) => s.id.startsWith(idOrPrefix));
-  if (matches.length === 1) return matches[0]!.id;
-  if (matches.length === 0) throw new Error(`No session starts with '${idOrPrefix}'. /sessions lists them.`);
-  throw new Error(`'${idOrPrefix}' matches ${matches.length} sessions; type more of the id.`);
-}
-
 const commands: Command[] = [
   {
     name: 'help',
@@ -80,6 +73,8 @@ const commands: Command[] = [
           `  ${'Up / Down, Ctrl+R'.padEnd(20)} History, search history`,
           `  ${'Ctrl+C'.padEnd(20)} Cancel the running answer; twice on an empty prompt to exit`,
           `  ${'Ctrl+D'.padEnd(20)} Exit`,
+          `  ${'Ctrl+O'.padEnd(20)} Show the last thinking in full`,
+          `  ${'Paste'.padEnd(20)} Several lines become one [pasted N lines] chip: Backspace removes it, Tab opens it for editing`,
           '',
           theme.bold('Approvals'),
           '  y once · e this exact call (session) · t the whole tool (session) · a always (this project) · n no, with a reason',
@@ -164,7 +159,7 @@ const commands: Command[] = [
       }
       const current = cli.agent.sessionInfo()?.id;
       const lines = all.slice(0, MAX_SESSIONS_LISTED).map((s) => {
-        const mark = s.id === current ? theme.green('●') : ' ';
+        const mark = s.id === current ? theme.green(theme.sym.current) : ' ';
         return `  ${mark} ${theme.cyan(shortId(s.id))}  ${plural(s.messageCount, 'message').padEnd(13)} ${timeAgo(s.updatedAt).padEnd(12)} ${s.title ?? ''}`;
       });
       if (all.length > MAX_SESSIONS_LISTED) lines.push(theme.dim(`  … and ${all.length - MAX_SESSIONS_LISTED} more`));
@@ -190,7 +185,7 @@ const commands: Command[] = [
         print(theme.yellow('Usage: /resume <id>. /sessions lists the sessions.'));
         return;
       }
-      const id = await findSession(cli, wanted);
+      const id = await findSessionId(cli.store, wanted);
       await cli.agent.switchSession(id);
       const info = await cli.agent.loadSession();
       const usage = cli.agent.contextUsage();
@@ -258,6 +253,20 @@ const commands: Command[] = [
       lines.push(`  ${statusLine({ context: usage })}`);
       if (!priced) lines.push(theme.dim(`  ${cli.choice.model} has no known prices in the catalogue.`));
       print(lines.join('\n'));
+    },
+  },
+  {
+    name: 'permissions',
+    args: '[revoke <id> | log]',
+    description: 'What runs without asking; revoke a saved grant; the decisions of this session',
+    run: (ctx, args) => permissionsCommand(ctx, args),
+  },
+  {
+    name: 'thinking',
+    description: "Show the model's last thinking in full (also Ctrl+O)",
+    run({ print, theme, lastThinking }) {
+      const text = lastThinking?.();
+      print(text ? theme.dim(text.trimEnd()) : 'No thinking to show yet (the model has not shown its reasoning in this run of mixtape).');
     },
   },
   {

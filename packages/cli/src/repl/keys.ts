@@ -4,6 +4,7 @@
  * @module
  */
 import { emitKeypressEvents, type Key } from 'node:readline';
+import { PASTE_MARKER, PasteCollector } from './paste.js';
 
 /** Handles a key; return true when handled. */
 export type KeyHandler = (text: string | undefined, key: Key) => boolean | void;
@@ -13,6 +14,15 @@ export class TurnKeys {
   private readonly handlers: KeyHandler[] = [];
   private readonly listener = (text: string | undefined, key: Key | undefined) => {
     const k: Key = key ?? { sequence: text ?? '' };
+    // A paste during an answer is kept whole for the next prompt (not as many Enters).
+    const pasted = this.paste.key(text, k.name);
+    if (pasted !== undefined) {
+      if (typeof pasted === 'object') {
+        this.pastes.push(pasted.text);
+        this.typeahead += PASTE_MARKER;
+      }
+      return;
+    }
     for (let i = this.handlers.length - 1; i >= 0; i--) if (this.handlers[i]!(text, k)) return;
     // Nobody wanted it: keep it for the next prompt (type-ahead).
     if (k.name === 'backspace') this.typeahead = this.typeahead.slice(0, -1);
@@ -21,6 +31,9 @@ export class TurnKeys {
   };
   /** Text typed during the turn that no handler took, for the next prompt. */
   private typeahead = '';
+  /** Texts pasted during the turn (each marked in the type-ahead by PASTE_MARKER). */
+  private pastes: string[] = [];
+  private readonly paste = new PasteCollector();
   private active = false;
 
   constructor(private readonly input: NodeJS.ReadStream) {}
@@ -51,11 +64,12 @@ export class TurnKeys {
     if (this.input.isTTY) this.input.setRawMode(false);
   }
 
-  /** Takes the type-ahead text (Enter is '\r'). */
-  takeTypeahead(): string {
-    const text = this.typeahead;
+  /** Takes the type-ahead text (Enter is '\r', each paste a PASTE_MARKER) and the pasted texts. */
+  takeTypeahead(): { text: string; pastes: string[] } {
+    const taken = { text: this.typeahead, pastes: this.pastes };
     this.typeahead = '';
-    return text;
+    this.pastes = [];
+    return taken;
   }
 
   /** Adds a handler that sees keys before the ones added earlier; returns its remover. */

@@ -13,6 +13,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface, emitKeypressEvents, type Interface, type Key } from 'node:readline';
 import type { Theme } from '../render/theme.js';
+import { BRACKETED_PASTE_ON, PASTE_MARKER, PasteChips, PasteCollector } from './paste.js';
 
 /** Entries kept in the history file. */
 export const HISTORY_SIZE = 1000;
@@ -33,6 +34,8 @@ export interface LineEditorOptions {
   prompt?: string;
   /** Called when Ctrl+C on an empty line does not exit yet (to print a hint). */
   onInterruptHint?: () => void;
+  /** Ctrl+O: text to show above the prompt (the last thinking block, in full). */
+  onExpand?: () => string;
 }
 
 type TtyWrite = (s: string | undefined, key: Key | undefined) => void;
@@ -103,11 +106,13 @@ export class LineEditor {
    * line; Ctrl+J inserts a newline. Resolves `exit` on Ctrl+D (empty line) or on a second
    * Ctrl+C in a row on an empty line.
    */
-  read(typeahead = ''): Promise<LineResult> {
+  read(typeahead = '', pastes: readonly string[] = []): Promise<LineResult> {
     const { input, output, theme } = this.options;
-    const prompt = this.options.prompt ?? `${theme.cyan('❯')} `;
-    const continuation = `${theme.dim('…')} `;
+    const prompt = this.options.prompt ?? `${theme.cyan(theme.sym.prompt)} `;
+    const continuation = `${theme.dim(theme.sym.continuation)} `;
     emitKeypressEvents(input);
+    // Pastes arrive marked, so that a paste of many lines is one entry, not many Enters.
+    if (output.isTTY && input.isTTY) output.write(BRACKETED_PASTE_ON);
     const rl = createInterface({
       input,
       output,
@@ -118,7 +123,8 @@ export class LineEditor {
       prompt,
       tabSize: 4,
     }) as ReadlineInternals;
-    this.installKeys(rl, prompt);
+    const chips = new PasteChips();
+    this.installKeys(rl, prompt, chips);
     const parts: string[] = [];
 
     return new Promise<LineResult>((resolve) => {
@@ -142,11 +148,12 @@ export class LineEditor {
           return;
         }
         parts.push(line);
-        finish({ type: 'line', text: parts.join('\n') });
+        finish({ type: 'line', text: chips.expand(parts.join('\n')) });
       });
       rl.on('SIGINT', () => {
         if (rl.line !== '' || parts.length) {
           parts.length = 0;
+          chips.clear();
           this.lastInterrupt = false;
           output.write('^C\n');
           rl.line = '';
@@ -171,15 +178,23 @@ export class LineEditor {
         finish({ type: 'exit', reason: 'eof' });
       });
       rl.prompt();
-      // Keys typed while the previous answer was running, as if typed now.
-      if (typeahead) rl.write(typeahead);
+      // Keys typed (and pastes) while the previous answer was running, as if typed now.
+      const segments = typeahead.split(PASTE_MARKER);
+      segments.forEach((segment, i) => {
+        if (segment) rl.write(segment);
+        if (i < segments.length - 1) insertPaste(rl, chips, pastes[i] ?? '');
+      });
     });
   }
 
-  /** Adds Ctrl+J (newline) and Ctrl+R (reverse search) to readline's keys. */
-  private installKeys(rl: ReadlineInternals, prompt: string): void {
+  /**
+   * Adds Ctrl+J (newline), Ctrl+R (reverse search), Ctrl+O (show the last thinking) and pastes
+   * (a chip standing for the pasted lines; Backspace removes it, Tab opens it) to readline's keys.
+   */
+  private installKeys(rl: ReadlineInternals, prompt: string, chips: PasteChips): void {
     if (typeof rl._ttyWrite !== 'function') return;
     const original = rl._ttyWrite.bind(rl);
+    const paste = new PasteCollector();
     let lastReturnAt = 0;
     let search: { query: string; index: number; saved: string } | undefined;
 
@@ -206,6 +221,28 @@ export class LineEditor {
     };
 
     rl._ttyWrite = (s, key) => {
+      const pasted = paste.key(s, key?.name);
+      if (pasted !== undefined) {
+        if (typeof pasted === 'object') insertPaste(rl, chips, pasted.text);
+        return;
+      }
+      if (!search && key?.ctrl && key.name === 'o' && this.options.onExpand) {
+        const text = this.options.onExpand();
+        this.options.output.write(`\r\u001b[J${text}\n`);
+        rl._refreshLine();
+        return;
+      }
+      if (!search && chips.size && (key?.name === 'backspace' || key?.name === 'tab')) {
+        const chip = chips.chipEndingAt(rl.line, rl.cursor);
+        if (chip) {
+          const replacement = key.name === 'tab' ? chip.text : '';
+          rl.line = rl.line.slice(0, chip.start) + replacement + rl.line.slice(rl.cursor);
+          rl.cursor = chip.start + replacement.length;
+          chips.remove(chip.label);
+          rl._refreshLine();
+          return;
+        }
+      }
       if (search) {
         if (key?.ctrl && key.name === 'r') {
           search.index++;
@@ -242,4 +279,10 @@ export class LineEditor {
       original(s, key);
     };
   }
+}
+
+/** Inserts pasted text: a chip for several lines, the text itself for one line. */
+function insertPaste(rl: ReadlineInternals, chips: PasteChips, text: string): void {
+  const chip = chips.add(text);
+  rl._insertString(chip ?? text.replace(/\r?\n$/, ''));
 }

@@ -5,9 +5,12 @@
  */
 import path from 'node:path';
 import { emptyUsage } from '@mixtape/core';
+import { failureText } from '../advice.js';
 import { formatTokens, plural, shortId } from '../render/format.js';
 import type { MarkdownRenderer } from '../render/markdown.js';
 import { createTheme } from '../render/theme.js';
+import { widthOf, wrapText } from '../render/wrap.js';
+import { BRACKETED_PASTE_OFF, BRACKETED_PASTE_ON } from './paste.js';
 import { type CliAgent, HISTORY_FILE } from '../setup.js';
 import { type CommandContext, runCommand } from './commands.js';
 import { TurnKeys } from './keys.js';
@@ -37,10 +40,11 @@ export function quickContextEstimate(cli: CliAgent): { tokens: number; max: numb
   return { tokens: Math.ceil(chars / CHARS_PER_TOKEN_ESTIMATE), max: cli.model.info?.contextWindow ?? 200_000 };
 }
 
-function loadTurnModules(cli: CliAgent, output: NodeJS.WriteStream, colors: boolean): Promise<TurnModules> {
-  const markdown = output.isTTY
-    ? import('../render/markdown.js').then((m) => m.createMarkdownRenderer({ width: output.columns, colors })).catch(() => undefined)
-    : Promise.resolve(undefined);
+function loadTurnModules(cli: CliAgent, output: NodeJS.WriteStream, colors: boolean, plain: boolean): Promise<TurnModules> {
+  const markdown =
+    output.isTTY && !plain
+      ? import('../render/markdown.js').then((m) => m.createMarkdownRenderer({ width: () => widthOf(output), colors })).catch(() => undefined)
+      : Promise.resolve(undefined);
   const modelError = cli.model.load().then(
     () => undefined,
     (error: Error) => error,
@@ -56,6 +60,8 @@ export interface ReplOptions {
   input?: NodeJS.ReadStream;
   output?: NodeJS.WriteStream;
   env?: NodeJS.ProcessEnv;
+  /** Plain output for screen readers (no colour, animation or redrawing; words for symbols). */
+  plain?: boolean;
 }
 
 /** Runs the REPL until the user leaves; resolves with the exit code. */
@@ -63,18 +69,24 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   const { cli, version } = options;
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
-  const theme = createTheme(output, options.env);
-  const print = (text: string) => output.write(text + '\n');
+  const plain = Boolean(options.plain);
+  const theme = createTheme(output, options.env, plain);
+  // Every line is wrapped to the terminal's width at the time it is printed.
+  const print = (text: string) => output.write(wrapText(text, widthOf(output)) + '\n');
+  const dot = theme.plain ? ',' : ' ·';
 
   const modelName = cli.choice.info?.name ?? cli.choice.model;
-  print(`${theme.bold(theme.magenta('mixtape'))} ${theme.dim(`v${version}`)} · ${modelName} ${theme.dim(`(${cli.choice.provider})`)}${cli.replay ? theme.yellow(` · replay of ${path.basename(cli.replay.cassette)}`) : ''}`);
+  print(`${theme.bold(theme.magenta('mixtape'))} ${theme.dim(`v${version}`)}${dot} ${modelName} ${theme.dim(`(${cli.choice.provider})`)}${cli.replay ? theme.yellow(`${dot} replay of ${path.basename(cli.replay.cassette)}`) : ''}`);
+  // Config entries that were left out, named, before anything else happens.
+  for (const problem of cli.config.problems) print(theme.yellow(`${theme.sym.warning} ${cli.config.file ? path.basename(cli.config.file) : 'config'}: ${problem} (left out; the rest of the config applies)`));
+  if (cli.sessionNote) print(cli.sessionNote);
 
   const info = await cli.agent.loadSession();
   if (info) {
     if (info.messageCount > 0) {
       const { tokens, max } = quickContextEstimate(cli);
       print(
-        `Resumed session ${theme.cyan(shortId(info.id))}${info.title ? ` "${info.title}"` : ''}: ${plural(info.messageCount, 'message')}, context ~${formatTokens(tokens)} / ${formatTokens(max)} (${Math.round((tokens / max) * 100)}%). ${theme.dim('/new starts a new one.')}`,
+        `Resumed session ${theme.cyan(shortId(info.id))}${info.title ? ` "${info.title}"` : ''}: ${plural(info.messageCount, 'message')}, context ~${formatTokens(tokens)} / ${formatTokens(max)} (${Math.round((tokens / max) * 100)}%). ${theme.dim('/new (or mixtape --new) starts a new one.')}`,
       );
     } else {
       print(`New session ${theme.cyan(shortId(info.id))}.`);
@@ -83,17 +95,19 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   if (cli.replay) print(theme.yellow(`Replaying a recorded conversation: answers come from the cassette (${plural(cli.replay.remaining(), 'response')}), whatever you type.`));
   print(theme.dim('Type /help for commands, /tools for tools, \\ or Ctrl+J for a new line, Ctrl+C to cancel.'));
 
+  let lastThinking: string | undefined;
   const editor = new LineEditor({
     input,
     output,
     theme,
     ...(cli.replay ? {} : { historyFile: path.join(cli.cwd, HISTORY_FILE) }),
     onInterruptHint: () => print(theme.dim('(Ctrl+C again to exit, or type /exit)')),
+    onExpand: () => wrapText(theme.dim(lastThinking?.trimEnd() ?? 'No thinking to show yet.'), widthOf(output)),
   });
   await editor.loadHistory();
   const keys = new TurnKeys(input);
   const totals: CommandContext['totals'] = { usage: emptyUsage(), costUsd: 0, runs: 0 };
-  const ctx: CommandContext = { cli, theme, print, totals };
+  const ctx: CommandContext = { cli, theme, print, totals, lastThinking: () => lastThinking };
   let shownWarnings = 0;
   const showWarnings = () => {
     for (; shownWarnings < cli.warnings.length; shownWarnings++) print(theme.yellow(`! ${cli.warnings[shownWarnings]}`));
@@ -101,9 +115,10 @@ export async function runRepl(options: ReplOptions): Promise<number> {
 
   let modules: Promise<TurnModules> | undefined;
   for (;;) {
-    const reading = editor.read(keys.takeTypeahead());
+    const typed = keys.takeTypeahead();
+    const reading = editor.read(typed.text, typed.pastes);
     // The prompt is on screen: load what the first answer needs while the person types.
-    modules ??= loadTurnModules(cli, output, theme.enabled);
+    modules ??= loadTurnModules(cli, output, theme.enabled, plain);
     const read = await reading;
     if (read.type === 'exit') break;
     const text = read.text;
@@ -122,7 +137,9 @@ export async function runRepl(options: ReplOptions): Promise<number> {
       }
       print(theme.dim(`$ ${command}`));
       keys.restore();
+      if (output.isTTY) output.write(BRACKETED_PASTE_OFF);
       const { code, signal } = await runShellCommand(command, cli.cwd);
+      if (output.isTTY) output.write(BRACKETED_PASTE_ON);
       if (code !== 0) print(theme.red(`exit ${signal ?? code}`));
       continue;
     }
@@ -132,12 +149,20 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     }
     const { view: viewModule, turn, markdown, modelError } = await modules;
     if (modelError) {
-      print(theme.red(`✖ ${modelError.message}`));
+      print(theme.red(`${theme.sym.error} ${modelError.message}`));
       modules = undefined;
       continue;
     }
-    const view = new viewModule.TurnView({ out: output, info: output, theme, formatInput: turn.toolInputFormatter(cli), ...(markdown && { markdown }) });
-    const outcome = await turn.runTurn(cli, text, { view, theme, keys });
+    const view = new viewModule.TurnView({
+      out: output,
+      info: output,
+      theme,
+      formatInput: turn.toolInputFormatter(cli),
+      describeError: (event) => failureText(cli.choice.provider, event),
+      onThinking: (t) => (lastThinking = t),
+      ...(markdown && { markdown }),
+    });
+    const outcome = await turn.runTurn(cli, text, { view, theme, keys, lastThinking: () => lastThinking });
     if (outcome.status === 'completed') {
       totals.runs++;
       viewModule.addUsageTo(totals.usage, outcome.result.usage);
@@ -153,6 +178,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     showWarnings();
   }
   keys.restore();
+  if (output.isTTY) output.write(BRACKETED_PASTE_OFF);
   print(theme.dim('Goodbye.'));
   return 0;
 }
