@@ -1,13 +1,12 @@
 /**
- * `@mixtape/server`: an HTTP server speaking the AG-UI protocol over SSE (Hono).
+ * `@mixtape/server`: an HTTP server speaking the AG-UI protocol (SSE or protobuf), built on Hono.
  *
  * ```ts
  * const sessionStore = new PostgresSessionStore({ connectionString });
  * const server = createServer({
- *   agentFactory: (threadId) => new Agent({ model, tools, sessionStore, sessionId: threadId }),
+ *   agentFactory: (sessionId) => new Agent({ model, tools, sessionStore, sessionId, grantStore, interactive: true }),
  *   sessionStore,
  *   auth: { token: process.env.MIXTAPE_TOKEN! },
- *   coordinator: new PostgresRunCoordinator({ connectionString }),   // several instances
  * });
  * const running = await serve(server, { port: 8080 });
  * process.on('SIGTERM', () => running.close());
@@ -18,16 +17,41 @@ export { createServer, approvalBodySchema, ServerShutdownError, ClientDisconnect
 export { serve, DEFAULT_HOST, type ServeOptions, type RunningServer } from './serve.js';
 export {
   DEFAULT_AGENT_PATH,
+  DEFAULT_ALLOWED_HOSTS,
   DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_MAX_CLIENT_TOOLS,
+  DEFAULT_MAX_MESSAGE_CHARS,
+  DEFAULT_MAX_RUN_MESSAGES,
   DEFAULT_SHUTDOWN_GRACE_MS,
   DEFAULT_SSE_HEARTBEAT_MS,
   MAX_THREAD_ID_LENGTH,
   ServerConfigError,
   type AgentFactory,
+  type AgentFactoryContext,
+  type Authenticate,
+  type Principal,
+  type RunInputLimits,
   type ServerAuth,
+  type ServerErrorLogger,
   type ServerOptions,
 } from './options.js';
 export { MemoryRunCoordinator, type RunCoordinator, type RunLease, type PendingApprovalInfo } from './coordinator.js';
-export { AguiTranslator, promptOf, tokenUsage, RunInputError, PERMISSION_REQUIRED_EVENT, PERMISSION_RESOLVED_EVENT, type PermissionRequiredValue } from './agui.js';
+export {
+  AguiMapper,
+  APPROVAL_RESPONSE_SCHEMA,
+  CLIENT_TOOL_INTERRUPT_REASON,
+  CLIENT_TOOL_RESPONSE_SCHEMA,
+  PERMISSION_REQUIRED_EVENT,
+  PERMISSION_RESOLVED_EVENT,
+  ResumeInputError,
+  resumeAnswers,
+  toAguiInterrupt,
+  tokenUsage,
+  type AguiMapperOptions,
+  type PermissionRequiredValue,
+} from './agui.js';
+export { parseRunInput, RunInputError, ATTACHMENTS_ONLY_PROMPT, type ClientTool, type ClientToolResult, type ParsedRunInput, type RunRequest } from './run-input.js';
+export { executeRun, type EventSink, type RunContext, type RunExecutor } from './run.js';
+export { negotiateEncoding, PROTO_MEDIA_TYPE, SSE_MEDIA_TYPE } from './wire.js';
 export { toAguiMessages } from './messages.js';
 export { chatPageHtml, type ChatPageOptions } from './chat-page.js';

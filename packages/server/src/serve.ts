@@ -35,6 +35,8 @@ export interface RunningServer {
 /** Listens on `host:port` and resolves once the server accepts connections. */
 export function serve(server: MixtapeServer, options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
+  // The listen address is a name clients use in the Host header (wildcards are not).
+  if (host !== '0.0.0.0' && host !== '::' && host !== '') server.allowHost(host.includes(':') ? `[${host}]` : host);
   return new Promise((resolve, reject) => {
     const http = nodeServe({ fetch: server.fetch, port: options.port, hostname: host }, (info: AddressInfo) => {
       let closing: Promise<void> | undefined;

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { HttpAgent } from '@ag-ui/client';
 import type { BaseEvent } from '@ag-ui/core';
+import { EventSchemas } from '@ag-ui/core/schemas';
 import { Agent, type AgentOptions, MemorySessionStore, type SessionStore, tool } from '@mixtape/core';
 import { ScriptedModel } from '@mixtape/core/testing';
 import { createServer, type MixtapeServer, type RunCoordinator, type RunningServer, type ServerOptions } from '@mixtape/server';
+import { expect } from 'vitest';
 import { z } from 'zod';
 
 export const TOKEN = 'test-token-123';
@@ -41,8 +43,8 @@ export async function startTestServer(
   const store = opts.store ?? new MemorySessionStore();
   const agents: Agent[] = [];
   const server = createServer({
-    agentFactory: (threadId) => {
-      const agent = new Agent({ model, tools: [add], sessionStore: store, sessionId: threadId, ...opts.agentOptions });
+    agentFactory: (sessionId) => {
+      const agent = new Agent({ model, tools: [add], sessionStore: store, sessionId, ...opts.agentOptions });
       agents.push(agent);
       return agent;
     },
@@ -65,23 +67,30 @@ export async function startTestServer(
   };
 }
 
-/** Runs one user message through an AG-UI client; returns the events it received and the result. */
-export async function say(client: HttpAgent, text: string, onEvent?: (e: BaseEvent) => void): Promise<{ events: BaseEvent[]; result: unknown; error?: Error }> {
-  client.addMessage({ id: randomUUID(), role: 'user', content: text });
+/** Problems @ag-ui/core's schemas find in events (empty when every event is valid). */
+export function invalidEvents(events: BaseEvent[]): string[] {
+  return events.flatMap((e) => {
+    const r = EventSchemas.safeParse(e);
+    return r.success ? [] : [`${e.type}: ${r.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`];
+  });
+}
+
+/** Runs one user message through an AG-UI client; returns the events it received (each validated by @ag-ui/core's schemas) and the result. */
+export async function say(client: HttpAgent, text: string | null, onEvent?: (e: BaseEvent) => void, params: Parameters<HttpAgent['runAgent']>[0] = {}): Promise<{ events: BaseEvent[]; result: unknown; error?: Error }> {
+  if (text !== null) client.addMessage({ id: randomUUID(), role: 'user', content: text });
   const events: BaseEvent[] = [];
   try {
-    const { result } = await client.runAgent(
-      {},
-      {
-        onEvent: ({ event }) => {
-          events.push(event);
-          onEvent?.(event);
-        },
+    const { result } = await client.runAgent(params, {
+      onEvent: ({ event }) => {
+        events.push(event);
+        onEvent?.(event);
       },
-    );
+    });
     return { events, result };
   } catch (error) {
     return { events, result: undefined, error: error as Error };
+  } finally {
+    expect(invalidEvents(events)).toEqual([]);
   }
 }
 

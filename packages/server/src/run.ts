@@ -1,0 +1,166 @@
+/**
+ * The execution of one run: the agent is started (or resumed) and its events are written to a
+ * sink as AG-UI events. This is the server's one run path — a different executor (for example a
+ * durable one that hands runs to workers) replaces this function and nothing else.
+ * @module
+ */
+import type { BaseEvent, RunAgentInput } from '@ag-ui/core';
+import { type Agent, AgentAbortedError, type AgentEvent, type EventStream, type AgentResult, type SessionStore } from '@mixtape/core';
+import { AguiMapper, errorMessage, resumeAnswers, tokenUsage } from './agui.js';
+import type { InterruptibleResult, InterruptRunOptions } from './core-interrupts.js';
+import type { RunCoordinator } from './coordinator.js';
+import { openToolTurn, toAguiMessages } from './messages.js';
+import { type Principal, ServerConfigError, type ServerErrorLogger } from './options.js';
+import type { ParsedRunInput } from './run-input.js';
+
+/** Why a run was cancelled by the server (the abort reason its agent sees). */
+export class ServerShutdownError extends Error {
+  override name = 'ServerShutdownError';
+  constructor() {
+    super('The server is shutting down; the run was cancelled. Its history so far is saved: send the message again to continue.');
+  }
+}
+
+/** Why a run was cancelled because its client went away. */
+export class ClientDisconnectedError extends Error {
+  override name = 'ClientDisconnectedError';
+  constructor() {
+    super('The client disconnected; the run was cancelled. Its history so far is saved.');
+  }
+}
+
+/** Where a run's AG-UI events go (an HTTP response, a log, a queue). */
+export interface EventSink {
+  write(event: BaseEvent): Promise<void>;
+}
+
+/** Everything one run needs. */
+export interface RunContext {
+  agent: Agent;
+  input: RunAgentInput;
+  parsed: ParsedRunInput;
+  /** The session id of the thread (the thread id, or namespaced by principal). */
+  sessionId: string;
+  principal: Principal;
+  sessionStore: SessionStore;
+  /** How approvals wait (see `ServerOptions.approvals`). */
+  approvals: 'interrupt' | 'wait';
+  /** Stream thinking as REASONING_* events. */
+  reasoning: boolean;
+  /** Aborting it cancels the run (its reason says why). */
+  controller: AbortController;
+  /** Approval delivery for `approvals: 'wait'`. */
+  coordinator: RunCoordinator;
+  logError: ServerErrorLogger;
+}
+
+/** Runs one request of a thread to its end, writing AG-UI events to `sink`. Never throws. */
+export type RunExecutor = (ctx: RunContext, sink: EventSink) => Promise<void>;
+
+/** The thread state stored with the session, when the store keeps one. */
+async function storedState(store: SessionStore, sessionId: string): Promise<unknown> {
+  const s = store as SessionStore & { loadRunState?(id: string): Promise<{ state?: unknown } | null> };
+  if (typeof s.loadRunState !== 'function') return undefined;
+  return (await s.loadRunState(sessionId))?.state;
+}
+
+const isEmptyObject = (v: unknown) => v !== null && typeof v === 'object' && Object.keys(v).length === 0;
+
+/** The server's run executor: see {@link RunExecutor}. */
+export const executeRun: RunExecutor = async (ctx, sink) => {
+  const { agent, input, parsed, controller, logError } = ctx;
+  const { threadId, runId } = input;
+  const logContext = { threadId, runId, principalId: ctx.principal.id };
+  let events: EventStream<AgentResult> | undefined;
+  const withdrawals = new Map<string, () => Promise<void>>();
+  const withdraw = async (proposalId: string) => {
+    const w = withdrawals.get(proposalId);
+    withdrawals.delete(proposalId);
+    await w?.().catch((e: unknown) => logError(e, logContext));
+  };
+  let mapper: AguiMapper | undefined;
+  let started = false;
+  try {
+    const session = await ctx.sessionStore.getSession(ctx.sessionId);
+    const stored = session?.messages ?? [];
+    const prompt = parsed.request.kind === 'prompt';
+    // The client's state is the thread's state when it sends one; an empty object (what a client
+    // that keeps no state sends) leaves the stored state as it is.
+    const clientState = parsed.state && !isEmptyObject(parsed.state) ? parsed.state : undefined;
+    const threadState = clientState === undefined ? await storedState(ctx.sessionStore, ctx.sessionId) : undefined;
+    mapper = new AguiMapper({
+      threadId,
+      runId,
+      reasoning: ctx.reasoning,
+      nextMessageIndex: prompt ? stored.length + 1 : stored.length,
+      ...(prompt ? {} : { openTurn: openToolTurn(stored) ?? [] }),
+      state: parsed.state ?? {},
+    });
+    started = true;
+    await sink.write(mapper.runStarted());
+    if (threadState !== undefined) await sink.write(mapper.stateSnapshot(threadState));
+
+    const options: InterruptRunOptions = {
+      signal: controller.signal,
+      approvals: ctx.approvals,
+      ...(parsed.clientTools.length ? { clientTools: parsed.clientTools } : {}),
+      ...(parsed.context.length ? { context: parsed.context } : {}),
+      ...(clientState !== undefined ? { state: clientState } : {}),
+    };
+    if (parsed.request.kind === 'prompt') {
+      events = agent.stream(parsed.request.prompt, { ...options, ...(parsed.request.attachments.length ? { attachments: parsed.request.attachments } : {}) });
+    } else {
+      const answers = resumeAnswers(parsed.request.resume, parsed.request.toolResults, await agent.pendingInterrupts());
+      events = agent.streamResume(answers, options);
+    }
+
+    for await (const e of events as AsyncIterable<AgentEvent>) {
+      if (e.type === 'permission_required') {
+        const proposalId = e.proposalId;
+        const info = { proposalId, toolName: e.toolName, toolCallId: e.toolUseId, params: e.params, ...(e.display !== undefined ? { display: e.display } : {}) };
+        // Registered before the event is written: an answer cannot arrive before it is expected.
+        withdrawals.set(proposalId, await ctx.coordinator.expectApproval(ctx.sessionId, info, (response) => agent.respondToPermission(proposalId, response)));
+      } else if (e.type === 'permission_granted' || e.type === 'permission_denied') {
+        await withdraw(e.toolUseId);
+      }
+      for (const out of mapper.translate(e)) await sink.write(out);
+    }
+    const result = (await events.result) as InterruptibleResult;
+    if (result.sessionId !== undefined && result.sessionId !== ctx.sessionId) {
+      logError(
+        new ServerConfigError(
+          `agentFactory made an agent whose session is ${result.sessionId}, not the thread ${ctx.sessionId}: other instances will not find this conversation. Pass sessionId: threadId (and the server's sessionStore) to new Agent.`,
+        ),
+        logContext,
+      );
+    }
+    const interrupted = result.status === 'interrupted' && (result.interrupts?.length ?? 0) > 0;
+    const after = interrupted ? await ctx.sessionStore.getSession(ctx.sessionId) : null;
+    const info = agent.sessionInfo();
+    for (const out of mapper.finished(result, {
+      ...(after ? { messages: toAguiMessages(threadId, after.messages) } : {}),
+      ...(result.state !== undefined ? { state: result.state } : {}),
+      usage: tokenUsage(result.usage, agent.model?.provider ?? 'unknown', agent.model?.modelId ?? 'unknown'),
+      messageCount: after?.messages.length ?? info?.messageCount ?? null,
+    }))
+      await sink.write(out);
+  } catch (error) {
+    // If the failure is ours (e.g. the coordinator lost its database), stop the agent too, and
+    // let it finish before the thread's lock is released: one run per thread, always.
+    if (!controller.signal.aborted) controller.abort(error);
+    await events?.result.catch(() => undefined); // its failure is the error handled here
+    mapper ??= new AguiMapper({ threadId, runId, reasoning: false, nextMessageIndex: 0 });
+    if (!started) await sink.write(mapper.runStarted());
+    const reason = controller.signal.reason;
+    if (controller.signal.aborted && reason instanceof ServerShutdownError) {
+      for (const out of mapper.cancelled(reason.message)) await sink.write(out);
+    } else if (controller.signal.aborted && (error instanceof AgentAbortedError || reason instanceof ClientDisconnectedError)) {
+      // Nobody is listening any more; nothing to write.
+    } else {
+      logError(error instanceof Error ? error : new Error(errorMessage(error)), logContext);
+      for (const out of mapper.failed(error)) await sink.write(out);
+    }
+  } finally {
+    await Promise.all([...withdrawals.keys()].map(withdraw));
+  }
+};
