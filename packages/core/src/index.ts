@@ -406,3 +406,16 @@ export {
   type SaveRunStateOptions,
   type StoredInterrupt,
 } from './session/run-state.js';
+export {
+  AgentTelemetry,
+  CAPTURE_CONTENT_ENV,
+  DEFAULT_MAX_CAPTURED_CONTENT_CHARS,
+  GenAiAttr,
+  GenAiMetric,
+  GenAiOperation,
+  MixtapeAttr,
+  TELEMETRY_SCOPE,
+  type TelemetryModel,
+  type TelemetryOptions,
+} from './telemetry/index.js';
+export { startTelemetryFromEnv, TelemetrySetupError, tracesExporterFromEnv, type EnvTelemetry } from './telemetry/from-env.js';

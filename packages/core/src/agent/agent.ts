@@ -3,6 +3,8 @@
  * tools, and persists each step of the conversation as it completes.
  * @module
  */
+import { context as otelContext } from '@opentelemetry/api';
+import { AgentTelemetry } from '../telemetry/agent-telemetry.js';
 import { randomUUID } from 'node:crypto';
 import { buildSystemPrompt, type ContextLoadResult, ContextError, loadContext } from '../context-files.js';
 import { type ContextUsage, type ConversationManager, SlidingWindowConversationManager } from '../conversation/managers.js';
@@ -128,6 +130,7 @@ export class Agent {
   private readonly authorizer?: ToolAuthorizer;
   private readonly interactive: boolean;
   private readonly localRunStates = new LocalRunStates();
+  private readonly telemetry?: AgentTelemetry;
 
   constructor(options: AgentOptions) {
     if (!options || typeof options.model?.stream !== 'function') {
@@ -136,6 +139,7 @@ export class Agent {
     this.options = options;
     this.model = options.model;
     this.manager = options.conversationManager ?? new SlidingWindowConversationManager();
+    if (options.telemetry !== false) this.telemetry = new AgentTelemetry(options.model, options.telemetry);
     for (const t of options.tools ?? []) this.addTool(t);
     for (const h of options.hooks ?? []) this.hooks.add(h);
     if (options.sessionStore) this.session = new SessionSync(options.sessionStore, options.sessionId);
@@ -295,6 +299,7 @@ export class Agent {
   }
 
   private dispatch(event: AgentEvent, extra?: (e: AgentEvent) => void): void {
+    this.telemetry?.observe(event);
     extra?.(event);
     for (const hook of this.hooks) {
       try {
@@ -554,7 +559,9 @@ export class Agent {
     const window = this.manager.select(this.history, { maxContextTokens, fixedTokens: run.fixed });
     run.emit({ type: 'model_call_started', step: run.steps, messageCount: window.length, toolCount: run.tools.length });
     const callStarted = performance.now();
-    const response = await this.callModel(window, run.system, run.tools, run.signal, run.emit, (m) => this.persist(run, m));
+    const call = () => this.callModel(window, run.system, run.tools, run.signal, run.emit, (m) => this.persist(run, m));
+    const chatContext = this.telemetry?.chatContext(run.runId);
+    const response = await (chatContext ? otelContext.with(chatContext, call) : call());
     const message: Message = { role: 'assistant', content: response.content };
     const callCost = costOf(response.usage, this.model.info?.pricing);
     addUsage(run.usage, response.usage);
@@ -592,6 +599,10 @@ export class Agent {
       ...(this.authorizer ? { authorizer: this.authorizer } : {}),
       interactive: this.interactive,
       maxResultChars: this.options.maxToolResultChars ?? DEFAULT_MAX_TOOL_RESULT_CHARS,
+      ...(this.telemetry ? { around: <T>(toolUseId: string, fn: () => T): T => {
+        const ctx = this.telemetry?.toolContext(run.runId, toolUseId);
+        return ctx ? otelContext.with(ctx, fn) : fn();
+      } } : {}),
       askPermission: (request, display) => this.askPermission(request, display, run.emit, run.signal),
       approvalsInterrupt: run.approvals === 'interrupt',
       interrupt: (call, reason, display) => newInterrupt(call, reason, display, ttl),

@@ -13,6 +13,7 @@ import type { GrantStore, PermissionRule } from '../permissions/grant.js';
 import type { SessionStore } from '../session/types.js';
 import type { Interrupt, JSONSchema } from '../session/run-state.js';
 import type { Tool } from '../tools/tool.js';
+import type { TelemetryOptions } from '../telemetry/agent-telemetry.js';
 
 /** Default bound on tool calls of one model turn that run at the same time. */
 export const DEFAULT_MAX_CONCURRENT_TOOLS = 12;
@@ -70,6 +71,13 @@ export interface AgentOptions {
   thinking?: ThinkingConfig;
   /** Hooks that see every event. */
   hooks?: AgentHook[];
+  /**
+   * OpenTelemetry GenAI spans and metrics of each run (invoke_agent → chat / execute_tool). On by
+   * default through the global `@opentelemetry/api` providers, which cost next to nothing until an
+   * SDK is registered; pass options to choose the tracer/meter or capture content, or `false` to
+   * turn it off.
+   */
+  telemetry?: TelemetryOptions | false;
   /** Working directory for context files (default process.cwd()). */
   cwd?: string;
   /**

@@ -47,6 +47,8 @@ export interface ToolRunnerContext {
   interactive: boolean;
   /** Bound on a result's text (see DEFAULT_MAX_TOOL_RESULT_CHARS). */
   maxResultChars: number;
+  /** Runs a tool's execute (e.g. inside its tracing span's context); default: calls it as is. */
+  around?<T>(toolUseId: string, fn: () => T): T;
   /** Waits for a person's answer to a permission request (approvals: 'wait'). */
   askPermission(request: ToolCallRequest, display: string | undefined): Promise<PermissionResponse>;
   /** Approvals end the run as interrupts (approvals: 'interrupt') instead of waiting in process. */
@@ -201,14 +203,14 @@ async function runOne(call: ToolUseBlock, ctx: ToolRunnerContext, finish: (block
       if (controller.signal.aborted) reject(new Error('Run aborted'));
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason instanceof ToolTimeoutError ? controller.signal.reason : new Error('Tool call cancelled: the run was aborted.')), { once: true });
     });
-    const execution = Promise.resolve().then(() =>
+    const executeTool = () =>
       tool.execute(checked.value, {
         signal: controller.signal,
         toolUseId: call.id,
         ...(ctx.sessionId !== undefined ? { sessionId: ctx.sessionId } : {}),
         ...(ctx.state ? { state: ctx.state } : {}),
-      }),
-    );
+      });
+    const execution = Promise.resolve().then(() => (ctx.around ? ctx.around(call.id, executeTool) : executeTool()));
     const raw: unknown = await Promise.race([execution, timeout, aborted]);
     const unusable = unusableResult(raw);
     if (unusable !== undefined) return await finish(errorResult(call.id, `Error: ${unusable}`), unusable);
