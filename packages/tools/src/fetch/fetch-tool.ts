@@ -107,6 +107,7 @@ export function fetchTool(options: FetchToolOptions = {}): Tool<z.output<typeof 
 
   return tool({
     name: 'fetch',
+    retrySafe: true, // read-only or idempotent: re-run after a crash (see the README)
     description:
       `Fetch a web page (HTTP GET) and return it as Markdown (HTML converted) or text, at most max_length characters (default ${DEFAULT_FETCH_MAX_LENGTH}) from start_index. ` +
       'Respects robots.txt. Private and internal network addresses are refused.',

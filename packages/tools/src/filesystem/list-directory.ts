@@ -41,6 +41,7 @@ export function listDirectoryTool(options: RootOptions = {}): Tool<z.output<type
   const guard = pathGuard(options.deny, 'list_directory', root);
   return tool({
     name: 'list_directory',
+    retrySafe: true, // read-only or idempotent: re-run after a crash (see the README)
     description: `List a folder inside ${root} as a tree ([DIR] and [FILE] lines with sizes), sorted by name, ${DEFAULT_LIST_DEPTH} levels deep by default, skipping .git.`,
     input: listInput,
     formatInput: (input) => `${input.path} (depth ${input.depth})`,
@@ -113,6 +114,7 @@ export function fileInfoTool(options: RootOptions = {}): Tool<z.output<typeof in
   const guard = pathGuard(options.deny, 'file_info', root);
   return tool({
     name: 'file_info',
+    retrySafe: true, // read-only or idempotent: re-run after a crash (see the README)
     description: `Show information about a file or folder inside ${root}: type, size, media type, modification time, permissions.`,
     input: infoInput,
     formatInput: (input) => input.path,

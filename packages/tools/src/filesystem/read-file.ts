@@ -139,6 +139,7 @@ export function readFileTool(options: ReadFileOptions = {}): Tool<z.output<typeo
   const guard = pathGuard(options.deny, 'read_file', root);
   return tool({
     name: 'read_file',
+    retrySafe: true, // read-only or idempotent: re-run after a crash (see the README)
     description:
       `Read a file inside ${root}. Text is returned verbatim, or the lines offset..offset+length (0-based) when given, ` +
       `at most ${maxChars} characters per call. PNG/JPEG/GIF/WebP images and PDFs are returned as image/document content.`,
@@ -195,6 +196,7 @@ export function readMultipleFilesTool(options: ReadFileOptions & { maxCharsPerFi
   const guard = pathGuard(options.deny, 'read_multiple_files', root);
   return tool({
     name: 'read_multiple_files',
+    retrySafe: true, // read-only or idempotent: re-run after a crash (see the README)
     description: `Read several text files inside ${root} at once. Each file's full content is returned (at most ${perFile} characters per file; use read_file with offset for the rest).`,
     input: readMultipleInput,
     formatInput: (input) => input.paths.join(', '),

@@ -81,6 +81,7 @@ export function createDirectoryTool(options: RootOptions = {}): Tool<z.output<ty
   const guard = pathGuard(options.deny, 'create_directory', root);
   return tool({
     name: 'create_directory',
+    retrySafe: true, // read-only or idempotent: re-run after a crash (see the README)
     description: `Create a folder inside ${root}, with any missing parent folders. Succeeds if it already exists.`,
     input: createDirInput,
     formatInput: (input) => input.path,

@@ -124,6 +124,7 @@ export function processTools(options: ProcessToolsOptions = {}): Tool<any>[] {
 
   const listSessions = tool({
     name: 'list_sessions',
+    retrySafe: true, // read-only or idempotent: re-run after a crash (see the README)
     description: 'List the processes started with start_process, with status and runtime.',
     input: z.object({}),
     formatInput: () => '',
@@ -141,6 +142,7 @@ export function processTools(options: ProcessToolsOptions = {}): Tool<any>[] {
 
   const listProcesses = tool({
     name: 'list_processes',
+    retrySafe: true, // read-only or idempotent: re-run after a crash (see the README)
     description: `List processes of the machine (ps), busiest first (CPU, then memory), optionally filtered by command text; at most ${DEFAULT_LIST_PROCESSES_LIMIT} by default.`,
     input: z.object({
       filter: z.string().optional().describe('Only processes whose command line contains this text'),

@@ -115,6 +115,7 @@ export function searchTool(options: SearchOptions = {}): Tool<z.output<typeof se
   const guard = pathGuard(options.deny, 'search', root);
   return tool({
     name: 'search',
+    retrySafe: true, // read-only or idempotent: re-run after a crash (see the README)
     description:
       `Search files inside ${root}, skipping what .gitignore ignores. mode 'content' (default) finds lines matching a regular expression ` +
       "(ignore_case, literal, context_lines, file_pattern glob) and prints 'path:line: text'; mode 'files' lists files whose path matches a glob.",

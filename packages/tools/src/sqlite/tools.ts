@@ -81,6 +81,7 @@ export function sqliteTools(database: SqliteDatabase, config: SqliteToolsConfig 
 
   const query = tool({
     name: 'sqlite_query',
+    retrySafe: true, // read-only or idempotent: re-run after a crash (see the README)
     description: `Run one read-only SQL statement (SELECT, WITH … SELECT, read-only PRAGMA, EXPLAIN) and return the rows as JSON, at most ${maxRows} rows (limit/offset page through more).`,
     input: z.object({
       sql: z.string().min(1),
@@ -173,6 +174,7 @@ export function sqliteTools(database: SqliteDatabase, config: SqliteToolsConfig 
 
   const listTables = tool({
     name: 'sqlite_list_tables',
+    retrySafe: true, // read-only or idempotent: re-run after a crash (see the README)
     description: 'List the tables and views of the database (those this agent may read).',
     input: z.object({}),
     formatInput: () => '',
@@ -187,6 +189,7 @@ export function sqliteTools(database: SqliteDatabase, config: SqliteToolsConfig 
 
   const describeTable = tool({
     name: 'sqlite_describe_table',
+    retrySafe: true, // read-only or idempotent: re-run after a crash (see the README)
     description: 'Describe a table or view: columns (name, type, nullable, default, primary key), indexes, foreign keys and row count.',
     input: z.object({ table: z.string().min(1) }),
     formatInput: (input) => input.table,
@@ -216,6 +219,7 @@ export function sqliteTools(database: SqliteDatabase, config: SqliteToolsConfig 
 
   const schema = tool({
     name: 'sqlite_schema',
+    retrySafe: true, // read-only or idempotent: re-run after a crash (see the README)
     description: 'The CREATE statements of the tables, views, indexes and triggers this agent may read.',
     input: z.object({ tables: z.array(z.string()).optional().describe('Only these tables (default all)') }),
     formatInput: (input) => (input.tables ?? []).join(', '),
@@ -328,6 +332,7 @@ export function sqliteTools(database: SqliteDatabase, config: SqliteToolsConfig 
 
   const listMigrations = tool({
     name: 'sqlite_list_migrations',
+    retrySafe: true, // read-only or idempotent: re-run after a crash (see the README)
     description: 'List migrations (all, pending or applied) with version, name, checksum and when they were applied.',
     input: z.object({ filter: z.enum(['all', 'pending', 'applied']).default('all') }),
     formatInput: (input) => input.filter,
