@@ -6,7 +6,7 @@
  */
 import type { Interrupt as AguiInterrupt, BaseEvent, Message as AguiMessage, ResumeEntry, TokenUsage } from '@ag-ui/core';
 import { EventType, PROTOCOL_VERSION } from '@ag-ui/core';
-import type { AgentEvent, Usage } from '@mixtape/core';
+import { type AgentEvent, APPROVAL_RESPONSE_SCHEMA, CLIENT_TOOL_RESPONSE_SCHEMA, type Usage } from '@mixtape/core';
 import { compare } from 'fast-json-patch';
 import { z } from 'zod';
 import type { CoreInterrupt, CoreInterruptAnswer, InterruptibleResult } from './core-interrupts.js';
@@ -19,25 +19,6 @@ export const PERMISSION_REQUIRED_EVENT = 'mixtape.permission_required';
 export const PERMISSION_RESOLVED_EVENT = 'mixtape.permission_resolved';
 /** AG-UI interrupt reason of a client-side tool call (a custom reason, namespaced as the spec asks). */
 export const CLIENT_TOOL_INTERRUPT_REASON = 'mixtape:client_tool';
-
-/** JSON Schema of the answer to a tool approval: approve, approve with edited arguments, or deny. */
-export const APPROVAL_RESPONSE_SCHEMA: Record<string, unknown> = {
-  type: 'object',
-  properties: {
-    approved: { type: 'boolean' },
-    editedArgs: { type: 'object', description: 'Full replacement of the tool arguments. Not merged.' },
-    reason: { type: 'string', description: 'Why the call is denied (shown to the model).' },
-    remember: { type: 'string', enum: ['session', 'project', 'user'], description: 'Remember this approval as a grant.' },
-  },
-  required: ['approved'],
-};
-
-/** JSON Schema of the answer to a client tool call sent through `resume` (a `tool` message works too). */
-export const CLIENT_TOOL_RESPONSE_SCHEMA: Record<string, unknown> = {
-  type: 'object',
-  properties: { content: { type: 'string' }, isError: { type: 'boolean' } },
-  required: ['content'],
-};
 
 /** Value of the {@link PERMISSION_REQUIRED_EVENT} CUSTOM event. */
 export interface PermissionRequiredValue {

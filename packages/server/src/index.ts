@@ -38,9 +38,7 @@ export {
 export { MemoryRunCoordinator, type RunCoordinator, type RunLease, type PendingApprovalInfo } from './coordinator.js';
 export {
   AguiMapper,
-  APPROVAL_RESPONSE_SCHEMA,
   CLIENT_TOOL_INTERRUPT_REASON,
-  CLIENT_TOOL_RESPONSE_SCHEMA,
   PERMISSION_REQUIRED_EVENT,
   PERMISSION_RESOLVED_EVENT,
   ResumeInputError,

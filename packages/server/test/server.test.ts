@@ -291,7 +291,7 @@ describe('production basics', () => {
     const contents = session.messages.map((m) => m.content);
     expect(contents).toHaveLength(4);
     expect([contents[0], contents[2], contents[3]]).toEqual(['this will hang', 'hello again', 'after reconnect']);
-    expect(contents[1]).toMatch(/^\[No answer: the run ended before the model answered/);
+    expect(contents[1]).toMatch(/^\[No answer: /);
   });
 
   it('graceful shutdown lets a running run finish, refuses new runs, and cancels what is left after the grace period', async () => {
