@@ -1,11 +1,13 @@
 /**
  * Crash safety: a child process running an agent with tools is killed with SIGKILL at random
  * points, over and over, on the same session. After every kill the session loads, is a valid
- * provider history, and holds every message the child had reported as stored.
+ * provider history, and holds every message the child had reported as stored. A second suite
+ * kills runs that wait for an approval (in process or as a persisted interrupt), run tools or
+ * resume, and checks that each resumes to a valid final answer with no call run twice.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
@@ -82,4 +84,84 @@ it(`every session survives ${KILLS} SIGKILLs with every completed step`, { timeo
   console.log(`crash safety: runs=${kills + completedRuns} kills=${kills} completed=${completedRuns} sessions checked=${checked} losses=${lost}`);
   expect(lost).toBe(0);
   expect(kills).toBeGreaterThanOrEqual(KILLS);
+});
+
+/** Kills of the interrupt suite (while waiting for approval, mid-tool, mid-resume). */
+const INTERRUPT_KILLS = Number(process.env.MIXTAPE_INTERRUPT_KILLS ?? 40);
+const interruptFixture = path.join(import.meta.dirname, 'fixtures', 'interrupt-agent.ts');
+
+function runInterruptChild(db: string, sessionId: string, ledger: string, mode: 'wait' | 'interrupt', killAfterMs: number | undefined): Promise<{ killed: boolean; action?: string; result?: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', interruptFixture, db, sessionId, ledger, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let action: string | undefined;
+    let result: string | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      let nl: number;
+      while ((nl = out.indexOf('\n')) >= 0) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        if (line === 'READY' && killAfterMs !== undefined) timer ??= setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+        if (line.startsWith('ACTION ')) action = line.slice(7);
+        if (line.startsWith('RESULT ')) result = line.slice(7);
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (signal !== 'SIGKILL' && code !== 0) reject(new Error(`interrupt-agent exited with ${code}: ${err}`));
+      else resolve({ killed: signal === 'SIGKILL', ...(action ? { action } : {}), ...(result ? { result } : {}) });
+    });
+  });
+}
+
+it(`runs killed ${INTERRUPT_KILLS} times while waiting for approval, mid-tool and mid-resume all resume to a valid final answer; no call runs twice`, { timeout: 600_000 }, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mixtape-interrupt-crash-'));
+  const db = path.join(dir, 'sessions.db');
+  const sessions = Array.from({ length: PARALLEL }, () => randomUUID());
+  let kills = 0;
+  let exits = 0;
+  const actions = new Map<string, number>();
+  const worker = async (sessionId: string) => {
+    const ledger = path.join(dir, `${sessionId}.ledger`);
+    writeFileSync(ledger, '');
+    while (kills < INTERRUPT_KILLS) {
+      const mode = Math.random() < 0.5 ? 'wait' : 'interrupt';
+      // One start in five runs to its end; the others are killed 0-80 ms after startup.
+      const r = await runInterruptChild(db, sessionId, ledger, mode, Math.random() < 0.2 ? undefined : Math.floor(Math.random() * 80));
+      if (r.killed) kills++;
+      else exits++;
+      if (r.action) actions.set(r.action, (actions.get(r.action) ?? 0) + 1);
+    }
+    // Settle: start processes (no kills) until the run ends with its final answer.
+    let settled: string | undefined;
+    for (let i = 0; i < 4 && !settled?.startsWith('completed'); i++) settled = (await runInterruptChild(db, sessionId, ledger, 'interrupt', undefined)).result;
+    expect(settled).toBe('completed "final answer"');
+    const store = new SqliteSessionStore(db);
+    const session = (await store.getSession(sessionId))!;
+    const messages = fromSessionMessages(session.messages);
+    expect(validateHistory(messages)).toEqual([]);
+    expect(messages.at(-1)).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'final answer' }] });
+    expect((await store.loadRunState(sessionId))!.status).toBe('idle');
+    // No call of the tool that is not retry-safe ran twice; every success it reported ran once.
+    const started = readFileSync(ledger, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' '));
+    const writes = started.filter(([, name]) => name === 'write_record').map(([id]) => id!);
+    expect(new Set(writes).size).toBe(writes.length);
+    const succeeded = messages.flatMap((m) => m.content).filter((b) => b.type === 'tool_result' && b.toolUseId.startsWith('w_') && !b.isError);
+    for (const b of succeeded) expect(writes).toContain((b as { toolUseId: string }).toolUseId);
+    await store.close();
+    return { writes: writes.length, reads: started.length - writes.length, succeeded: succeeded.length };
+  };
+  const totals = await Promise.all(sessions.map(worker));
+  console.log(
+    `interrupt crash safety: kills=${kills} clean exits=${exits} actions=${JSON.stringify(Object.fromEntries(actions))} ` +
+      `write calls started=${totals.reduce((n, t) => n + t.writes, 0)} (each once) writes succeeded=${totals.reduce((n, t) => n + t.succeeded, 0)} read calls started=${totals.reduce((n, t) => n + t.reads, 0)}`,
+  );
+  expect(kills).toBeGreaterThanOrEqual(INTERRUPT_KILLS);
+  expect(actions.get('approve') ?? 0).toBeGreaterThan(0);
+  expect(actions.get('continue') ?? 0).toBeGreaterThan(0);
 });
