@@ -49,7 +49,7 @@ import {
 } from './options.js';
 import { LocalRunStates, RunRecord, runStateStoreOf } from './run-record.js';
 import { type CallPlan, type Emit, runToolCalls } from './tool-runner.js';
-import { type LoadedSession, SessionSync } from './session-sync.js';
+import { closeUnansweredPrompt, type LoadedSession, prepareWindow, SessionSync } from './session-sync.js';
 import { EventStream } from './event-stream.js';
 
 /** What starts a run: a new prompt, or answers to a paused run. */
@@ -142,7 +142,7 @@ export class Agent {
     if (options.telemetry !== false) this.telemetry = new AgentTelemetry(options.model, options.telemetry);
     for (const t of options.tools ?? []) this.addTool(t);
     for (const h of options.hooks ?? []) this.hooks.add(h);
-    if (options.sessionStore) this.session = new SessionSync(options.sessionStore, options.sessionId);
+    if (options.sessionStore) this.session = new SessionSync(options.sessionStore, options.sessionId, false, { manager: this.manager, contextWindow: this.model.info?.contextWindow ?? DEFAULT_CONTEXT_WINDOW });
     this.approvals = new ApprovalQueue({ timeoutMs: options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS });
     if (options.authorizer) {
       this.authorizer = options.authorizer;
@@ -269,7 +269,7 @@ export class Agent {
   async switchSession(sessionId?: string): Promise<void> {
     if (!this.options.sessionStore) throw new AgentError('config', 'switchSession needs a sessionStore.');
     this.history = [];
-    this.session = new SessionSync(this.options.sessionStore, sessionId, sessionId === undefined);
+    this.session = new SessionSync(this.options.sessionStore, sessionId, sessionId === undefined, { manager: this.manager, contextWindow: this.model.info?.contextWindow ?? DEFAULT_CONTEXT_WINDOW });
   }
 
   /**
@@ -559,6 +559,7 @@ export class Agent {
     run.steps++;
     const maxContextTokens = this.model.info?.contextWindow ?? DEFAULT_CONTEXT_WINDOW;
     run.fixed ??= this.fixedTokens(run.system, maxContextTokens);
+    await prepareWindow(this.manager, this.history, { maxContextTokens, fixedTokens: run.fixed }, { model: this.model, signal: run.signal, session: this.session, usage: run.usage, addCost: (c) => (run.cost = (run.cost ?? 0) + c) });
     const window = this.manager.select(this.history, { maxContextTokens, fixedTokens: run.fixed });
     run.emit({ type: 'model_call_started', step: run.steps, messageCount: window.length, toolCount: run.tools.length });
     const callStarted = performance.now();
@@ -814,6 +815,7 @@ export class Agent {
     if (run.entered) {
       try {
         await this.closeOpenCalls(run, false);
+        await closeUnansweredPrompt(this.history, this.session, error); // the failed-run rule (session-sync.ts)
       } catch {
         // The next load repairs it.
       }

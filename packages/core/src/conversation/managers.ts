@@ -4,7 +4,10 @@
  * @module
  */
 import type { Message } from '../messages.js';
+import type { Model, Usage } from '../model.js';
+import type { ConversationSummary } from '../session/types.js';
 import { estimateMessageTokens, upperBoundMessageTokens } from '../tokens.js';
+import { lastPlainUser, unitStarts, validStart } from './units.js';
 
 /** Token budget of one model call. */
 export interface ContextBudget {
@@ -14,45 +17,51 @@ export interface ContextBudget {
   fixedTokens: number;
 }
 
+/** Where a loaded tail sits in the stored session (see {@link ConversationManager.coversWindow}). */
+export interface TailContext {
+  /** Index in the stored session of the tail's first message. */
+  start: number;
+  /** The stored summary of older messages, if any. */
+  summary?: ConversationSummary;
+}
+
 /** Chooses the messages of the history to send to the model. */
 export interface ConversationManager {
   /** Returns a suffix of `messages` that is a valid provider history and fits the budget. */
   select(messages: readonly Message[], budget: ContextBudget): Message[];
+  /**
+   * Optional, for resuming in constant time: true when `select` on `tail` (the newest messages
+   * of a longer history) is certain to give what it gives on the whole history, for this budget
+   * and any smaller one. The session then loads only such a tail; a manager without it gets the
+   * whole history.
+   */
+  coversWindow?(tail: readonly Message[], budget: ContextBudget, context: TailContext): boolean;
+  /**
+   * Optional async step the agent runs before each model call (e.g. summarizing what the window
+   * is about to drop). Returns the usage and cost of any model call it made.
+   */
+  prepare?(messages: readonly Message[], budget: ContextBudget, context: PrepareContext): Promise<PrepareResult | void>;
+}
+
+/** What {@link ConversationManager.prepare} gets from the agent. */
+export interface PrepareContext {
+  /** The agent's model. */
+  model: Model;
+  signal: AbortSignal;
+  /** The stored summary, if any, with `throughMessage`: the index in `messages` where it ends (0 when it ends before them). */
+  summary?: { text: string; throughMessage: number };
+  /** Persists a new summary of `messages[0 … throughMessage - 1]` (and all older stored messages). */
+  saveSummary(summary: { text: string; throughMessage: number; model?: string }): Promise<void>;
+}
+
+/** Usage and cost of what {@link ConversationManager.prepare} did. */
+export interface PrepareResult {
+  usage: Usage;
+  costUsd?: number;
 }
 
 /** Share of the context window kept free for the model's answer by the sliding window. */
 export const DEFAULT_RESPONSE_RESERVE = 0.2;
-
-function isToolResultMessage(m: Message): boolean {
-  return m.role === 'user' && m.content.some((b) => b.type === 'tool_result');
-}
-
-/**
- * Splits a history into units that must stay together: an assistant message with tool calls and
- * the user message holding their results are one unit, so a window never separates them.
- * Returns the start index of each unit.
- */
-function unitStarts(messages: readonly Message[]): number[] {
-  const starts: number[] = [];
-  for (let i = 0; i < messages.length; i++) {
-    if (isToolResultMessage(messages[i]!) && i > 0 && messages[i - 1]!.role === 'assistant') continue;
-    starts.push(i);
-  }
-  return starts;
-}
-
-/** A window must start with a user message that is not a bare tool result. */
-function validStart(messages: readonly Message[], start: number): number {
-  let s = start;
-  while (s < messages.length && (messages[s]!.role !== 'user' || isToolResultMessage(messages[s]!))) s++;
-  return s;
-}
-
-/** Index of the newest user message that is not a bare tool result (messages.length if none). */
-function lastPlainUser(messages: readonly Message[]): number {
-  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.role === 'user' && !isToolResultMessage(messages[i]!)) return i;
-  return messages.length;
-}
 
 /**
  * The default manager: keeps the newest messages that fit the context window, leaving
@@ -68,6 +77,19 @@ export class SlidingWindowConversationManager implements ConversationManager {
   /** Tokens available for messages under a budget. */
   available(budget: ContextBudget): number {
     return Math.max(0, budget.maxContextTokens - Math.floor(budget.maxContextTokens * this.responseReserve) - budget.fixedTokens);
+  }
+
+  /**
+   * True when the tail's messages after its first unit already cost more than the budget: the
+   * window then stops inside the tail whatever came before it (and the newest prompt is in it).
+   */
+  coversWindow(tail: readonly Message[], budget: ContextBudget): boolean {
+    const starts = unitStarts(tail);
+    if (starts.length < 2 || lastPlainUser(tail) >= tail.length) return false;
+    const available = this.available(budget);
+    let tokens = 0;
+    for (let i = starts[1]!; i < tail.length && tokens <= available; i++) tokens += estimateMessageTokens(tail[i]!);
+    return tokens > available;
   }
 
   select(messages: readonly Message[], budget: ContextBudget): Message[] {
@@ -100,6 +122,11 @@ export class SimpleConversationManager implements ConversationManager {
   constructor(readonly maxMessages: number) {
     if (!Number.isInteger(maxMessages) || maxMessages < 1) throw new RangeError(`maxMessages must be a positive integer, got ${maxMessages}`);
   }
+  /** True when the tail holds more than `maxMessages` messages and the newest prompt. */
+  coversWindow(tail: readonly Message[]): boolean {
+    return tail.length > this.maxMessages && lastPlainUser(tail) < tail.length;
+  }
+
   select(messages: readonly Message[]): Message[] {
     const from = Math.max(0, messages.length - this.maxMessages);
     let start = validStart(messages, from);
