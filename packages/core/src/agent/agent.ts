@@ -480,6 +480,12 @@ export class Agent {
     if (key !== undefined && rec?.answered?.answersKey === key && (rec.answered.status === 'completed' || rec.answered.status === 'interrupted')) {
       return { replay: this.replayResult(run, rec.answered) };
     }
+    if (key !== undefined && rec?.answered?.answersKey === key && rec.answered.status === 'running') {
+      throw new AgentError(
+        'busy',
+        'These answers are being applied by another run right now. Wait for it and send them again to get its outcome; if its process stopped, continue the run with agent.resume([]).',
+      );
+    }
     const continuing = key !== undefined && rec?.answered?.answersKey === key;
     if (!continuing && rec?.status === 'interrupted') {
       const open = rec.interrupts.filter((i) => !i.answer);
@@ -511,7 +517,9 @@ export class Agent {
     } else if (!continuing && key !== undefined) {
       throw new InterruptError('unknown', `This conversation has no open interrupts; the answers (${answers.map((a) => a.interruptId).join(', ')}) match none.`);
     } else {
+      // Continuing a resumed run cut off mid-way finishes that resume: its answers get the outcome.
       if (continuing) run.answersKey = key;
+      else if (rec?.answered?.status === 'running') run.answersKey = rec.answered.answersKey;
       run.emit({ type: 'run_resumed', answers: [] });
     }
     // A prompt the model never answered (its process stopped) is continued, not dropped.

@@ -15,3 +15,4 @@ export { collectEvents, type CollectedEvents } from './collect-events.js';
 export { runGrantStoreConformance, type GrantStoreConformanceOptions } from './grant-conformance.js';
 export { validateHistory } from './validate-history.js';
 export { runStateFixture } from './run-state-conformance.js';
+export { runResumeAcrossStores } from './resume-conformance.js';
