@@ -8,6 +8,7 @@ export {
   BedrockModel,
   resolveBedrockModel,
   DEFAULT_BEDROCK_MAX_TOKENS,
+  BEDROCK_PROVIDER,
   CONTEXT_1M_BETA,
   CONTEXT_1M_TOKENS,
   type BedrockOptions,
@@ -28,5 +29,5 @@ export {
   type PromptCachingConfig,
   type ConvertOptions,
 } from './convert.js';
-export { StreamAssembler, mapStopReason, parseToolInput } from './stream.js';
+export { ConverseStreamAssembler, mapStopReason, parseToolInput } from './stream.js';
 export { toBedrockError, BEDROCK_CREDENTIAL_HINT } from './errors.js';

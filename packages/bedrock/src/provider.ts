@@ -12,13 +12,13 @@ import {
 } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import {
-  abortedError,
   applyInferenceProfile,
   baseBedrockId,
   findModel,
   INFERENCE_PROFILES,
   providerError,
-  withRetry,
+  streamModelCall,
+  type DEFAULT_STREAM_IDLE_TIMEOUT_MS,
   type InferenceProfile,
   type Model,
   type ModelInfo,
@@ -39,7 +39,10 @@ import {
   type PromptCachingConfig,
 } from './convert.js';
 import { toBedrockError } from './errors.js';
-import { StreamAssembler } from './stream.js';
+import { ConverseStreamAssembler } from './stream.js';
+
+/** Provider name in errors, events and `Model.provider`. */
+export const BEDROCK_PROVIDER = 'bedrock';
 
 /** Max output tokens of a call when neither the request nor the options say (the Rust original's default). */
 export const DEFAULT_BEDROCK_MAX_TOKENS = 4096;
@@ -89,6 +92,8 @@ export interface BedrockOptions {
   retry?: Partial<RetryPolicy>;
   /** Called before each retry. */
   onRetry?: (info: RetryInfo) => void;
+  /** Longest silence (no headers, no stream event) before the call counts as stalled; default {@link DEFAULT_STREAM_IDLE_TIMEOUT_MS}, 0 disables. */
+  idleTimeoutMs?: number;
   /** The SDK's HTTP handler (e.g. `new NodeHttpHandler({ connectionTimeout })`). */
   requestHandler?: BedrockRuntimeClientConfig['requestHandler'];
   /** A ready client; region, credentials, endpoint and requestHandler are then ignored. */
@@ -146,7 +151,7 @@ export function bedrock(model: ModelInfo | string, options: BedrockOptions = {})
 
 /** The {@link Model} returned by {@link bedrock}. */
 export class BedrockModel implements Model {
-  readonly provider = 'bedrock';
+  readonly provider = BEDROCK_PROVIDER;
   readonly modelId: string;
   readonly info?: ModelInfo;
   /** Who makes the model (decides cache points, thinking and top-k fields). */
@@ -219,91 +224,56 @@ export class BedrockModel implements Model {
     };
   }
 
+  /**
+   * Streams one ConverseStream call through core's shared stream loop (`streamModelCall`):
+   * retries before the first output, the idle timeout, and cancellation of the HTTP request on
+   * abort, timeout, error or when the caller stops early.
+   */
   async *stream(request: ModelRequest): AsyncGenerator<ModelStreamEvent> {
-    const signal = request.signal;
+    const { signal } = request;
+    const { modelId, client, options } = this;
     const input = this.buildInput(request);
-    // Our own controller, linked to the caller's signal, also cancels the HTTP request when the
-    // caller stops iterating early (break/return), so no connection is left streaming.
-    const cancel = new AbortController();
-    const onAbort = () => cancel.abort(signal?.reason);
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-    let opened: OpenedStream | undefined;
-    let complete = false;
-    try {
-      // Opening the stream and reading up to its first output is retried: nothing reached the
-      // caller yet. Errors after that are a broken stream.
-      opened = await withRetry(() => this.open(input, cancel.signal, signal), this.options.retry, {
-        ...(signal && { signal }),
-        provider: 'bedrock',
-        ...(this.options.onRetry && { onRetry: this.options.onRetry }),
-      });
-      yield* opened.buffered;
-      while (!opened.done) {
-        if (signal?.aborted) throw abortedError(signal, 'bedrock');
-        let next: IteratorResult<ConverseStreamOutput>;
-        try {
-          next = await opened.iterator.next();
-        } catch (error) {
-          throw toBedrockError(error, { modelId: this.modelId, streamStarted: true, ...(signal && { signal }) });
-        }
-        if (next.done) break;
-        for (const event of opened.assembler.accept(next.value)) yield event;
-      }
-      const response = opened.assembler.finish();
-      complete = true;
-      yield { type: 'response', response };
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      if (!complete) {
-        cancel.abort();
-        await closeQuietly(opened?.iterator);
-      }
-    }
-  }
-
-  /** One attempt: sends the request and reads events until the first output (or the end). */
-  private async open(input: ConverseStreamCommandInput, abortSignal: AbortSignal, signal: AbortSignal | undefined): Promise<OpenedStream> {
-    const modelId = this.modelId;
-    let iterator: AsyncIterator<ConverseStreamOutput> | undefined;
-    try {
-      const response = await this.client.send(new ConverseStreamCommand(input), { abortSignal });
-      if (!response.stream) throw providerError({ provider: 'bedrock', kind: 'server', detail: `${modelId} answered without a stream` });
-      iterator = response.stream[Symbol.asyncIterator]();
-      const assembler = new StreamAssembler(modelId);
-      const buffered: ModelStreamEvent[] = [];
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) {
-          if (!assembler.stopped) {
-            throw providerError({ provider: 'bedrock', kind: 'network', retryable: true, detail: `the response stream of ${modelId} ended before any output` });
-          }
-          return { iterator, buffered, assembler, done: true };
-        }
-        buffered.push(...assembler.accept(next.value));
-        if (buffered.length > 0) return { iterator, buffered, assembler, done: false };
-      }
-    } catch (error) {
-      await closeQuietly(iterator);
-      throw toBedrockError(error, { modelId, ...(signal && { signal }) });
-    }
+    yield* streamModelCall<ConverseStreamOutput>({
+      provider: BEDROCK_PROVIDER,
+      ...(signal && { signal }),
+      ...(options.retry && { retry: options.retry }),
+      ...(options.onRetry && { onRetry: options.onRetry }),
+      ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
+      open: async (abortSignal) => {
+        const response = await client.send(new ConverseStreamCommand(input), { abortSignal });
+        if (!response.stream) throw providerError({ provider: BEDROCK_PROVIDER, kind: 'server', detail: `${modelId} answered without a stream` });
+        const iterator = response.stream[Symbol.asyncIterator]();
+        return {
+          events: endedEarlyIsRetryable(iterator, modelId),
+          cancel: () => void iterator.return?.().catch(() => {
+            // The stream is being abandoned (its request is aborted too); its own error was already reported.
+          }),
+        };
+      },
+      assembler: () => new ConverseStreamAssembler(modelId),
+      toError: (error, beforeOutput) => toBedrockError(error, { modelId, streamStarted: !beforeOutput, ...(signal && { signal }) }),
+    });
   }
 }
 
-interface OpenedStream {
-  iterator: AsyncIterator<ConverseStreamOutput>;
-  /** Events read while opening, not yet given to the caller. */
-  buffered: ModelStreamEvent[];
-  assembler: StreamAssembler;
-  /** The stream ended while opening (an answer without output). */
-  done: boolean;
-}
-
-async function closeQuietly(iterator: AsyncIterator<unknown> | undefined): Promise<void> {
-  try {
-    await iterator?.return?.();
-  } catch {
-    // The stream is being abandoned; its own error was already reported.
+/**
+ * Passes the SDK's events through; a stream that ends before any content and without
+ * messageStop (a connection cut right after the headers) becomes a retryable network error, so
+ * the shared loop tries the call again instead of reporting a response that never came.
+ */
+async function* endedEarlyIsRetryable(events: AsyncIterator<ConverseStreamOutput>, modelId: string): AsyncGenerator<ConverseStreamOutput> {
+  let content = false;
+  let stopped = false;
+  for (;;) {
+    const next = await events.next();
+    if (next.done) break;
+    const event = next.value;
+    if (event.contentBlockStart || event.contentBlockDelta) content = true;
+    if (event.messageStop) stopped = true;
+    yield event;
+  }
+  if (!content && !stopped) {
+    throw providerError({ provider: BEDROCK_PROVIDER, kind: 'network', retryable: true, detail: `the response stream of ${modelId} ended before any output` });
   }
 }
 

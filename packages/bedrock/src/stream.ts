@@ -3,7 +3,15 @@
  * @module
  */
 import type { ConverseStreamOutput, StopReason as BedrockStopReason } from '@aws-sdk/client-bedrock-runtime';
-import { providerError, type ContentBlock, type ModelResponse, type ModelStreamEvent, type StopReason, type Usage } from '@mixtape/core';
+import {
+  providerError,
+  type ContentBlock,
+  type ModelResponse,
+  type ModelStreamEvent,
+  type StopReason,
+  type StreamAssembler,
+  type Usage,
+} from '@mixtape/core';
 
 /** Maps a Bedrock stop reason to Mixtape's. */
 export function mapStopReason(reason: BedrockStopReason | string | undefined): StopReason {
@@ -44,8 +52,11 @@ type Building =
   | { type: 'redacted_thinking'; data: string }
   | { type: 'tool_use'; id: string; name: string; json: string };
 
-/** Turns ConverseStream events into {@link ModelStreamEvent}s and assembles the response. */
-export class StreamAssembler {
+/**
+ * Turns ConverseStream events into {@link ModelStreamEvent}s and assembles the response: the
+ * Bedrock {@link StreamAssembler} that core's shared stream loop (`streamModelCall`) drives.
+ */
+export class ConverseStreamAssembler implements StreamAssembler<ConverseStreamOutput> {
   private readonly blocks = new Map<number, Building>();
   private stopReason: StopReason | undefined;
   private stopSequence: string | undefined;
@@ -53,13 +64,13 @@ export class StreamAssembler {
 
   constructor(private readonly modelId: string) {}
 
-  /** Whether messageStop has arrived. */
-  get stopped(): boolean {
-    return this.stopReason !== undefined;
+  /** Applies one raw event; pushes the events worth emitting to `out`. */
+  handle(event: ConverseStreamOutput, out: ModelStreamEvent[]): void {
+    for (const e of this.accept(event)) out.push(e);
   }
 
   /** Takes one event; returns the stream events it gives (maybe none). */
-  accept(event: ConverseStreamOutput): ModelStreamEvent[] {
+  private accept(event: ConverseStreamOutput): ModelStreamEvent[] {
     if (event.contentBlockStart) {
       const { contentBlockIndex = 0, start } = event.contentBlockStart;
       if (start?.toolUse) {

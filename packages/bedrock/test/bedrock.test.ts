@@ -610,6 +610,34 @@ describe('bedrock provider: early exit', () => {
   });
 });
 
+describe('bedrock provider: idle timeout (core\'s shared stream loop)', () => {
+  it('retries a stream that stalls before any output, once the idle timeout passes', async () => {
+    server.script.text('never', { fault: { kind: 'stall', afterEvents: 1 } }).text('second try');
+    const { response } = await collect(model(ClaudeSonnet4_6, { idleTimeoutMs: 200 }));
+    expect(response.content).toEqual([{ type: 'text', text: 'second try' }]);
+    expect(server.requests).toHaveLength(2);
+    expect(await server.requests[0]!.ended).toBe('client_closed');
+  });
+
+  it('fails with a stream error when the stream stalls after output, and closes the connection', async () => {
+    server.script.text('one two three', { fault: { kind: 'stall', afterEvents: 3 } }).text('never sent');
+    const seen: ModelStreamEvent[] = [];
+    const error = await (async () => {
+      try {
+        for await (const e of model(ClaudeSonnet4_6, { idleTimeoutMs: 200 }).stream(request())) seen.push(e);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(seen.some((e) => e.type === 'text_delta')).toBe(true);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).kind).toBe('stream');
+    expect((error as ProviderError).message).toMatch(/stalled/);
+    expect(server.requests).toHaveLength(1);
+    expect(await server.requests[0]!.ended).toBe('client_closed');
+  });
+});
+
 describe('bedrock provider: the whole catalogue', () => {
   it('builds a valid request for every catalogue model that Bedrock serves', async () => {
     const { ALL_MODELS, applyInferenceProfile } = await import('@mixtape/core');
