@@ -171,6 +171,8 @@ export class AnthropicModel implements Model {
       ...(system && { system }),
       ...(tools && { tools }),
       ...(thinking && { thinking: { type: 'enabled', budget_tokens: thinking.budgetTokens } }),
+      // Structured outputs: the answer's text is JSON matching the schema (tools stay usable).
+      ...(request.output && { output_config: { format: { type: 'json_schema', schema: request.output.schema } } }),
       ...(o.temperature !== undefined && { temperature: o.temperature }),
       ...(o.topK !== undefined && { top_k: o.topK }),
       ...(o.topP !== undefined && { top_p: o.topP }),

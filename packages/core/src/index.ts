@@ -24,6 +24,7 @@ export {
   emptyUsage,
   type Model,
   type ModelRequest,
+  type OutputSpec,
   type ModelResponse,
   type ModelStreamEvent,
   type StopReason,

@@ -47,7 +47,23 @@ export interface ModelRequest {
   /** Maximum output tokens; providers default to their own (see each provider). */
   maxTokens?: number;
   thinking?: ThinkingConfig;
+  /**
+   * The final answer must be JSON matching this schema (structured output). Providers use their
+   * native mechanism (Anthropic `output_config.format`, OpenAI `response_format` json_schema) or,
+   * where there is none (Bedrock), a tool named `name` the model is made to call, whose input they
+   * return as the answer's text. Tools stay usable in the same request.
+   */
+  output?: OutputSpec;
   signal?: AbortSignal;
+}
+
+/** The shape a structured final answer must have (see {@link ModelRequest.output}). */
+export interface OutputSpec {
+  /** A name for the schema (also the tool name where a provider answers through a tool). */
+  name: string;
+  description?: string;
+  /** JSON Schema (draft 2020-12 as zod writes it) of the answer. */
+  schema: Record<string, unknown>;
 }
 
 /** The complete answer of one model call. */

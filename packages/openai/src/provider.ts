@@ -185,6 +185,13 @@ export class OpenAIChatModel implements Model {
       ...(o.topP !== undefined && { top_p: o.topP }),
       ...(o.stop?.length && { stop: o.stop }),
       ...(o.reasoningEffort && { reasoning_effort: o.reasoningEffort }),
+      // json_schema without `strict`: strict mode rejects schemas with optional properties or open objects.
+      ...(request.output && {
+        response_format: {
+          type: 'json_schema' as const,
+          json_schema: { name: request.output.name, schema: request.output.schema, ...(request.output.description !== undefined && { description: request.output.description }) },
+        },
+      }),
     };
   }
 

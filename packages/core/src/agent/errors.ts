@@ -15,7 +15,11 @@ export type AgentErrorKind =
   | 'session'
   | 'context'
   | 'config'
-  | 'interrupt';
+  | 'interrupt'
+  /** The final answer did not match the run's output schema (StructuredOutputError). */
+  | 'output'
+  /** A cost or token budget would be exceeded (BudgetExceededError). */
+  | 'budget';
 
 /** A failed run. `kind` says why; `cause` holds the underlying error. */
 export class AgentError extends Error {
