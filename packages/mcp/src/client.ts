@@ -63,8 +63,9 @@ export interface McpCallOptions {
   timeoutMs?: number;
   /**
    * Whether the call may be sent again when the server dies while it runs (a new process would
-   * run it a second time). Default false: such a call fails with {@link McpToolError} kind
-   * `interrupted`. {@link McpTool} sets it from the tool's `idempotentHint` / `readOnlyHint`.
+   * run it a second time). Default: what the last `listTools` said (the tool declares
+   * `idempotentHint` or `readOnlyHint`), else false — such a call fails with
+   * {@link McpToolError} kind `interrupted`. {@link McpTool} passes its own annotations.
    */
   retrySafe?: boolean;
   /** Run the call as an MCP task (for tools with `execution.taskSupport: 'required'`). */
@@ -107,6 +108,17 @@ function isConnectionLost(error: unknown): boolean {
   return false;
 }
 
+/**
+ * True for connection failures that prove the request never reached a server (refused, the
+ * pipe was already closed, the HTTP session was unknown): sending it again runs it once.
+ */
+function neverDelivered(error: unknown): boolean {
+  if (error instanceof StreamableHTTPError) return error.code === 404;
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code ?? ((error.cause as NodeJS.ErrnoException | undefined)?.code);
+  return error.message === 'Not connected' || code === 'ECONNREFUSED' || code === 'EPIPE' || /ECONNREFUSED|EPIPE/.test(error.message);
+}
+
 /** Whether a failed Streamable HTTP `initialize` should be retried over the older HTTP+SSE transport. */
 function shouldFallBackToSse(error: unknown): boolean {
   // The MCP spec's backwards-compatibility rule: a 4xx answer to the initialize POST means an
@@ -141,6 +153,8 @@ export class McpClient {
   readonly #options: McpClientOptions;
   #roots: McpRootsSource | undefined;
   readonly #subscriptions = new Map<string, Set<(uri: string) => void>>();
+  /** Tools the last listing said are safe to send again (idempotent or read-only). */
+  readonly #retrySafeTools = new Set<string>();
   #connection: Connection | undefined;
   #connecting: Promise<Connection> | undefined;
   #stderrTail = '';
@@ -232,6 +246,8 @@ export class McpClient {
         tools.push(...page.tools);
         cursor = page.nextCursor;
       } while (cursor !== undefined);
+      this.#retrySafeTools.clear();
+      for (const t of tools) if (t.annotations?.idempotentHint === true || t.annotations?.readOnlyHint === true) this.#retrySafeTools.add(t.name);
       return tools;
       },
       { retrySafe: true },
@@ -269,7 +285,7 @@ export class McpClient {
       this.#withReconnect(
         options.signal,
         (client) => (options.task ? this.#callAsTask(client, name, args, requestOptions) : this.#callPlain(client, name, args, requestOptions)),
-        { retrySafe: options.retrySafe ?? false, tool: name },
+        { retrySafe: options.retrySafe ?? this.#retrySafeTools.has(name), tool: name },
       );
     try {
       try {
@@ -452,7 +468,7 @@ export class McpClient {
         // The server went away: drop this connection (reaping a dead child).
         if (this.#connection === connection) this.#connection = undefined;
         await this.#shutdown(connection);
-        if (!deadBefore && !policy.retrySafe && policy.tool !== undefined) {
+        if (!deadBefore && !neverDelivered(error) && !policy.retrySafe && policy.tool !== undefined) {
           throw new McpToolError(
             this.name,
             policy.tool,

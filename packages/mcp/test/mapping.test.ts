@@ -46,11 +46,16 @@ describe('mapCallToolResult', () => {
       { type: 'text', text: '[Resource: b <file:///b>]' },
     ]);
   });
-  it('structured content becomes json; other text is kept; empty content is an empty text', () => {
-    expect(mapCallToolResult({ content: [{ type: 'text', text: 'summary' }], structuredContent: { n: 1 } }, 's', 't')).toEqual([
-      { type: 'text', text: 'summary' },
-      { type: 'json', value: { n: 1 } },
-    ]);
+  it('structured content and its text form are never both sent; empty content is an empty text', () => {
+    // The server wrote a text for the model: that is what the model gets (no JSON copy besides).
+    expect(mapCallToolResult({ content: [{ type: 'text', text: 'summary' }], structuredContent: { n: 1 } }, 's', 't')).toEqual([{ type: 'text', text: 'summary' }]);
+    // The text is the JSON of the structured content: one json item.
+    expect(mapCallToolResult({ content: [{ type: 'text', text: '{"n":1}' }], structuredContent: { n: 1 } }, 's', 't')).toEqual([{ type: 'json', value: { n: 1 } }]);
+    // Structured content alone: json.
+    expect(mapCallToolResult({ content: [], structuredContent: { n: 1 } }, 's', 't')).toEqual([{ type: 'json', value: { n: 1 } }]);
+    // An image with a structured copy of itself goes as the image only (no base64 inside JSON).
+    const image = { type: 'image' as const, data: 'iVBORw0KGgo=', mimeType: 'image/png' };
+    expect(mapCallToolResult({ content: [image], structuredContent: { content: [image] } }, 's', 't')).toEqual([{ type: 'image', mediaType: 'image/png', data: 'iVBORw0KGgo=' }]);
     expect(mapCallToolResult({ content: [] }, 's', 't')).toEqual([{ type: 'text', text: '' }]);
   });
   it('isError throws with the server text, or a message naming tool and server', () => {

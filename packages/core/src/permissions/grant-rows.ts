@@ -5,7 +5,7 @@
  * row type leaves open and the mapping normalises.
  * @module
  */
-import { type AuditEntry, type Grant, isToolPattern } from './grant.js';
+import { type AuditEntry, type Grant, GrantStoreError, isToolPattern } from './grant.js';
 import type { ArgumentMatcher } from './matchers.js';
 
 type DateColumn = Date | number | string;
@@ -105,6 +105,10 @@ export const GRANT_COLUMNS = ['id', 'tool', 'tool_is_pattern', 'params_hash', 'm
 
 /** The values of a grant row, in the order of {@link GRANT_COLUMNS}. */
 export function grantRowValues(grant: Grant, binding: RowBinding): unknown[] {
+  if (grant.annotations !== undefined) {
+    // No column holds it: storing the grant without it would widen it. Fail closed.
+    throw new GrantStoreError('invalid', `Grant for '${grant.tool}': annotation conditions belong in rules (permissionRules), not in stored grants.`);
+  }
   return [
     grant.id,
     grant.tool,

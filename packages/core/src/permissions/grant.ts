@@ -206,6 +206,7 @@ export function normalizeGrant(input: GrantInput | PermissionRule, defaults: { s
     tool: g.tool,
     paramsHash: g.paramsHash,
     match: g.match as ArgumentMatcher | undefined,
+    annotations: g.annotations as ToolAnnotationMatch | undefined,
     effect: g.effect ?? 'allow',
     scope,
     sessionId: g.sessionId,
