@@ -28,6 +28,8 @@ import {
   type RetryInfo,
   type RetryPolicy,
   type ThinkingConfig,
+  answerFromOutputTool,
+  outputTool,
 } from '@mixtape/core';
 import {
   additionalFields,
@@ -198,7 +200,8 @@ export class BedrockModel implements Model {
       if (this.info) maxTokens = Math.min(maxTokens, this.info.maxOutputTokens);
     }
     const system = toBedrockSystem(request.system, cache.system);
-    const tools = toBedrockTools(request.tools, cache.tools);
+    // No native JSON-schema answers on Converse: the output schema is a tool the model must call.
+    const tools = toBedrockTools(request.output ? [...request.tools, outputTool(request.output)] : request.tools, cache.tools);
     const fields = additionalFields({
       vendor: this.vendor,
       ...(thinking && { thinkingBudget: thinking.budgetTokens }),
@@ -219,7 +222,7 @@ export class BedrockModel implements Model {
         ...(o.topP !== undefined && !thinking && { topP: o.topP }),
         ...(o.stopSequences?.length && { stopSequences: o.stopSequences }),
       },
-      ...(tools && { toolConfig: { tools } }),
+      ...(tools && { toolConfig: { tools, ...(request.output && { toolChoice: { any: {} } }) } }),
       ...(fields && { additionalModelRequestFields: fields as never }),
     };
   }
@@ -233,7 +236,7 @@ export class BedrockModel implements Model {
     const { signal } = request;
     const { modelId, client, options } = this;
     const input = this.buildInput(request);
-    yield* streamModelCall<ConverseStreamOutput>({
+    const events = streamModelCall<ConverseStreamOutput>({
       provider: BEDROCK_PROVIDER,
       ...(signal && { signal }),
       ...(options.retry && { retry: options.retry }),
@@ -253,6 +256,7 @@ export class BedrockModel implements Model {
       assembler: () => new ConverseStreamAssembler(modelId),
       toError: (error, beforeOutput) => toBedrockError(error, { modelId, streamStarted: !beforeOutput, ...(signal && { signal }) }),
     });
+    yield* request.output ? answerFromOutputTool(events, request.output) : events;
   }
 }
 

@@ -337,6 +337,7 @@ export {
   type RetryPolicy,
   type WithRetryOptions,
 } from './providers/retry.js';
+export { answerFromOutputTool, OUTPUT_TOOL_VALUE_KEY, outputTool } from './providers/output-tool.js';
 export {
   DEFAULT_STREAM_IDLE_TIMEOUT_MS,
   streamModelCall,
