@@ -1,14 +1,15 @@
 /**
- * The `fetch` tool: HTTP(S) GET of a page as Markdown (HTML via turndown) or text, paginated,
+ * The `fetch` tool: HTTP(S) GET of a page as Markdown (HTML through parse5's tokenizer, in linear
+ * time: see html-to-markdown.ts) or text, paginated,
  * with a timeout, a robots.txt check and SSRF protection.
  * @module
  */
 import { tool, type Tool } from '@mixtape/core';
 import robotsParserModule from 'robots-parser';
-import TurndownService from 'turndown';
 import { z } from 'zod';
 import { ToolError } from '../errors.js';
 import type { NetworkPolicy } from './address-policy.js';
+import { htmlToMarkdownInSlices } from './html-to-markdown.js';
 import { safeGet, type Resolver } from './safe-http.js';
 
 interface Robots {
@@ -61,20 +62,6 @@ function decode(body: Buffer, contentType: string): string {
   } catch {
     return new TextDecoder('utf-8').decode(body);
   }
-}
-
-// The title is read with a regular expression rather than a DOM: turndown drops <head>, and a
-// full parser (the one turndown bundles) is not needed for one element.
-function titleOf(html: string): string | null {
-  const m = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html);
-  const title = m?.[1]?.replace(/\s+/g, ' ').trim();
-  return title ? title.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'") : null;
-}
-
-function htmlToMarkdown(html: string): string {
-  const turndown = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-' });
-  turndown.remove(['script', 'style', 'noscript', 'iframe', 'head', 'template'] as TurndownService.Filter);
-  return turndown.turndown(html).trim();
 }
 
 function isTextual(contentType: string): boolean {
@@ -141,19 +128,20 @@ export function fetchTool(options: FetchToolOptions = {}): Tool<z.output<typeof 
       }
       const text = decode(response.body, contentType);
       const isHtml = /html/i.test(contentType) || (contentType === '' && /^\s*<(!doctype html|html)/i.test(text));
-      const title = isHtml ? titleOf(text) : null;
-      const content = isHtml && !input.raw ? htmlToMarkdown(text) : text;
+      const page = isHtml ? await htmlToMarkdownInSlices(text, signal) : null;
+      const title = page?.title ?? null;
+      const content = page !== null && !input.raw ? page.markdown : text;
       const chars = Array.from(content);
       const start = Math.min(input.start_index, chars.length);
       const end = Math.min(chars.length, start + input.max_length);
-      const page = chars.slice(start, end).join('');
+      const shown = chars.slice(start, end).join('');
       const header = [`URL: ${response.url}`];
       if (title) header.push(`Title: ${title}`);
       header.push(`Content Length: ${chars.length} characters${response.truncated ? ' (download truncated)' : ''}`);
       if (start > 0 || end < chars.length) {
         header.push(`Showing: characters ${start}-${end}${end < chars.length ? `; call fetch again with start_index=${end} for more` : ''}`);
       }
-      return `${header.join('\n')}\n\n---\n\n${page}`;
+      return `${header.join('\n')}\n\n---\n\n${shown}`;
     },
   });
 }
