@@ -7,7 +7,7 @@
 import type { Interrupt as AguiInterrupt, BaseEvent, Message as AguiMessage, ResumeEntry, TokenUsage } from '@ag-ui/core';
 import { EventType, PROTOCOL_VERSION } from '@ag-ui/core';
 import { type AgentEvent, APPROVAL_RESPONSE_SCHEMA, CLIENT_TOOL_RESPONSE_SCHEMA, type Usage } from '@mixtape/core';
-import { compare } from 'fast-json-patch';
+import jsonPatch from 'fast-json-patch'; // CommonJS: named imports fail under plain Node
 import { z } from 'zod';
 import type { CoreInterrupt, CoreInterruptAnswer, InterruptibleResult } from './core-interrupts.js';
 import { messageIdOf, toolMessageIdOf } from './messages.js';
@@ -338,7 +338,7 @@ export class AguiMapper {
     const prev = this.#state;
     const patchable = (v: unknown) => v !== null && typeof v === 'object';
     if (!patchable(prev) || !patchable(next)) return [this.stateSnapshot(next)];
-    const delta = compare(prev as object, next as object);
+    const delta = jsonPatch.compare(prev as object, next as object);
     this.#state = structuredClone(next);
     return delta.length ? [{ type: EventType.STATE_DELTA, delta, timestamp: Date.now() } as BaseEvent] : [];
   }
