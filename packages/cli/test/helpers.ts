@@ -90,9 +90,30 @@ export class TmuxSession {
     return new TmuxSession(socket, name);
   }
 
-  /** The whole pane, scrollback included, as plain text. */
-  screen(): string {
-    return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p', '-J', '-S', '-', '-t', this.name], { encoding: 'utf8' });
+  /** The whole pane, scrollback included, as plain text (lines the terminal wrapped are joined); `escapes` keeps colour codes. */
+  screen(options: { escapes?: boolean } = {}): string {
+    return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p', '-J', ...(options.escapes ? ['-e'] : []), '-S', '-', '-t', this.name], { encoding: 'utf8' });
+  }
+
+  /** A position after everything on screen so far (for `waitFor(..., { after })`); empty rows below are not counted. */
+  mark(): number {
+    return this.screen().trimEnd().length;
+  }
+
+  /** The visible rows of the pane, as the terminal shows them. */
+  visible(): string {
+    return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p', '-t', this.name], { encoding: 'utf8' });
+  }
+
+  /** Resizes the terminal (the program gets SIGWINCH). */
+  resize(width: number, height = 40): void {
+    execFileSync('tmux', ['-L', this.socket, 'resize-window', '-t', this.name, '-x', String(width), '-y', String(height)]);
+  }
+
+  /** Pastes text as a terminal does (bracketed paste when the program asked for it). */
+  paste(text: string): void {
+    execFileSync('tmux', ['-L', this.socket, 'set-buffer', '-b', 'test-paste', '--', text]);
+    execFileSync('tmux', ['-L', this.socket, 'paste-buffer', '-p', '-d', '-b', 'test-paste', '-t', this.name]);
   }
 
   /** Types text literally (no Enter). */
