@@ -30,12 +30,20 @@ export function wrapLine(line: string, width: number): string {
   const m = HANGING_PREFIX.exec(plain)!;
   const hang = (m[1] ?? '').length + (m[2] ?? '').length;
   const indent = hang > 0 && hang <= width / 2 ? hang : 0;
-  if (indent === 0) return wrapAnsi(line, width, { hard: true, trim: true, wordWrap: true });
+  if (indent === 0) return wrapWords(line, width);
   const at = indexAfterVisible(line, indent);
   const pad = ' '.repeat(indent);
-  return wrapAnsi(line.slice(at), width - indent, { hard: true, trim: true, wordWrap: true })
+  return wrapWords(line.slice(at), width - indent)
     .split('\n')
     .map((l, i) => (i === 0 ? line.slice(0, at) : pad) + l)
+    .join('\n');
+}
+
+/** Word wrap; a word longer than the line starts on a line of its own and only then is cut. */
+function wrapWords(text: string, width: number): string {
+  return wrapAnsi(text, width, { hard: false, trim: true, wordWrap: true })
+    .split('\n')
+    .map((l) => (stripVTControlCharacters(l).length > width ? wrapAnsi(l, width, { hard: true, trim: true, wordWrap: true }) : l))
     .join('\n');
 }
 
