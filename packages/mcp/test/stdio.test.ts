@@ -3,7 +3,7 @@ import { McpClient, McpConnectionError, McpToolError, McpToolset, mcpTools } fro
 import { TINY_PNG_BASE64 } from './fixtures/test-server.js';
 import { byName, processExists, runTool, testServerConfig } from './helpers.js';
 
-const ALL = ['echo', 'add', 'fail', 'slow', 'slow_running', 'stats', 'image', 'env', 'structured', 'resource', 'pid'];
+const ALL = ['echo', 'add', 'fail', 'slow', 'slow_running', 'stats', 'image', 'env', 'structured', 'resource', 'write_then_crash', 'idempotent_write_then_crash', 'pid'];
 
 describe('MCP over stdio with the project test server', { timeout: 60_000 }, () => {
   let toolset: McpToolset;

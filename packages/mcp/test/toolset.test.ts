@@ -5,7 +5,7 @@ import { byName, runTool } from './helpers.js';
 
 // Naming and filtering do not depend on the transport: these use the in-process HTTP server
 // (no child process to start for each of the many servers).
-const ALL = ['echo', 'add', 'fail', 'slow', 'slow_running', 'stats', 'image', 'env', 'structured', 'resource', 'pid'];
+const ALL = ['echo', 'add', 'fail', 'slow', 'slow_running', 'stats', 'image', 'env', 'structured', 'resource', 'write_then_crash', 'idempotent_write_then_crash', 'pid'];
 let server: HttpTestServer;
 beforeAll(async () => {
   server = await startHttpTestServer();
