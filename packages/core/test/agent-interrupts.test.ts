@@ -234,6 +234,26 @@ describe('approvals as interrupts', () => {
     expect(resultText(last, 0)).toBe('note body');
   });
 
+  it('stream() ends with run_interrupted; streamResume() yields the resumed run to run_completed', async () => {
+    const model = new ScriptedModel().toolUse('write_note', { text: 'hi' }, 'call_1').text('Done.');
+    const { a, note } = pair(model);
+    const first: string[] = [];
+    const stream = a.stream('write hi');
+    for await (const e of stream) first.push(e.type);
+    expect(first.at(-1)).toBe('run_interrupted');
+    const { interrupts } = await stream.result;
+    const resumed = a.streamResume([{ interruptId: interrupts[0]!.id, type: 'approve' }]);
+    const second: string[] = [];
+    for await (const e of resumed) second.push(e.type);
+    expect(second[0]).toBe('run_started');
+    expect(second.indexOf('run_resumed')).toBeGreaterThan(0);
+    expect(second.indexOf('run_resumed')).toBeLessThan(second.indexOf('tool_executing'));
+    expect(second).toContain('tool_completed');
+    expect(second.at(-1)).toBe('run_completed');
+    expect((await resumed.result).text).toBe('Done.');
+    expect(note.calls).toEqual(['hi']);
+  });
+
   it("approvals 'wait' (the default) keeps the in-process queue", async () => {
     const model = new ScriptedModel().toolUse('write_note', { text: 'hi' }).text('Done.');
     const note = counter();
