@@ -41,7 +41,9 @@ export function wrapLine(line: string, width: number): string {
 
 /** Word wrap; a word longer than the line starts on a line of its own and only then is cut. */
 function wrapWords(text: string, width: number): string {
-  return wrapAnsi(text, width, { hard: false, trim: true, wordWrap: true })
+  // A word longer than the line is cut into line-long pieces first, so the text after it flows on.
+  const pieces = text.replace(/\S+/g, (word) => (word.length > width && !word.includes('\u001b') ? (word.match(new RegExp(`.{1,${width}}`, 'gu')) ?? [word]).join(' ') : word));
+  return wrapAnsi(pieces, width, { hard: false, trim: true, wordWrap: true })
     .split('\n')
     .map((l) => (stripVTControlCharacters(l).length > width ? wrapAnsi(l, width, { hard: true, trim: true, wordWrap: true }) : l))
     .join('\n');
