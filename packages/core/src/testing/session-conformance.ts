@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { requireVitest } from './vitest-runtime.js';
 import { runStateConformance } from './run-state-conformance.js';
+import { historyConformance } from './history-conformance.js';
 import type { ContentBlock } from '../messages.js';
 import { exportSession, forkSession, importSession, SESSION_EXPORT_FORMAT } from '../session/portable.js';
 import { type Session, type SessionMessage, type SessionStore, SessionError } from '../session/types.js';
@@ -159,6 +160,7 @@ export function runSessionStoreConformance(name: string, makeStore: MakeSessionS
     });
     if (options.teardown) afterAll(options.teardown);
     if (options.runState !== false) runStateConformance(() => open(), (store) => create(store));
+    historyConformance(() => open(), create);
 
     it('getOrCreateSession creates an empty session in the store directory, then returns it again', async () => {
       const directory = newDirectory();
