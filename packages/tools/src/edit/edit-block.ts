@@ -3,13 +3,20 @@
  * @module
  */
 import { tool, type Tool } from '@mixtape/core';
-import { diffLines, structuredPatch } from 'diff';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { rootOf, type RootOptions } from '../confine.js';
 import { withConfinedFile, writeConfined } from '../confined-fs.js';
 import { fsError, ToolError } from '../errors.js';
 import { pathGuard } from '../path-guard.js';
 import { DEFAULT_FUZZY_MAX_FILE_CHARS, DEFAULT_FUZZY_THRESHOLD, findBestFuzzyMatch } from './fuzzy.js';
+
+let diffModule: typeof import('diff') | undefined;
+/** The diff package, loaded on first use (keeps `import '@mixtape/tools'` fast). */
+function diff(): typeof import('diff') {
+  diffModule ??= createRequire(import.meta.url)('diff') as typeof import('diff');
+  return diffModule;
+}
 
 const editInput = z.object({
   file_path: z.string().describe('File to edit, relative to the root folder'),
@@ -40,7 +47,7 @@ function toCrlf(text: string): string {
 function lineChangeSummary(before: string, after: string): string {
   let added = 0;
   let removed = 0;
-  for (const part of diffLines(before, after)) {
+  for (const part of diff().diffLines(before, after)) {
     if (part.added) added += part.count ?? 0;
     if (part.removed) removed += part.count ?? 0;
   }
@@ -62,7 +69,7 @@ export function editBlockTool(options: EditOptions = {}): Tool<z.output<typeof e
       'Line endings (CRLF) and UTF-8 text are kept.',
     input: editInput,
     formatInput: (input) => {
-      const patch = structuredPatch(input.file_path, input.file_path, input.old_string, input.new_string, '', '', { context: 0 });
+      const patch = diff().structuredPatch(input.file_path, input.file_path, input.old_string, input.new_string, '', '', { context: 0 });
       return [input.file_path, ...patch.hunks.flatMap((h) => h.lines)].join('\n');
     },
     async execute(input) {

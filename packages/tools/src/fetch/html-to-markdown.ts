@@ -11,7 +11,8 @@
  * @module
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { Tokenizer, TokenizerMode, type Token } from 'parse5';
+import { createRequire } from 'node:module';
+import type { Token } from 'parse5';
 import { ToolError } from '../errors.js';
 
 /** Deepest list or quote nesting rendered with its own indentation; deeper levels share the last. */
@@ -23,18 +24,30 @@ export const MAX_TITLE_CHARS = 300;
 /** Elements whose content is dropped. */
 const SKIPPED = new Set(['script', 'style', 'noscript', 'iframe', 'template', 'svg', 'math', 'object', 'canvas', 'head', 'select', 'noembed', 'noframes', 'xmp']);
 /** Elements whose content the tokenizer reads as raw text (the tree builder's switches). */
-const TEXT_MODES: Record<string, number> = {
-  title: TokenizerMode.RCDATA,
-  textarea: TokenizerMode.RCDATA,
-  style: TokenizerMode.RAWTEXT,
-  xmp: TokenizerMode.RAWTEXT,
-  iframe: TokenizerMode.RAWTEXT,
-  noembed: TokenizerMode.RAWTEXT,
-  noframes: TokenizerMode.RAWTEXT,
-  noscript: TokenizerMode.RAWTEXT,
-  script: TokenizerMode.SCRIPT_DATA,
-  plaintext: TokenizerMode.PLAINTEXT,
-};
+function textModes(mode: typeof import('parse5').TokenizerMode): Record<string, number> {
+  return {
+    title: mode.RCDATA,
+    textarea: mode.RCDATA,
+    style: mode.RAWTEXT,
+    xmp: mode.RAWTEXT,
+    iframe: mode.RAWTEXT,
+    noembed: mode.RAWTEXT,
+    noframes: mode.RAWTEXT,
+    noscript: mode.RAWTEXT,
+    script: mode.SCRIPT_DATA,
+    plaintext: mode.PLAINTEXT,
+  };
+}
+
+let parse5: { Tokenizer: typeof import('parse5').Tokenizer; modes: Record<string, number> } | undefined;
+/** parse5's tokenizer, loaded on first use (keeps `import '@mixtape/tools'` fast). */
+function loadParse5(): NonNullable<typeof parse5> {
+  if (!parse5) {
+    const mod = createRequire(import.meta.url)('parse5') as typeof import('parse5');
+    parse5 = { Tokenizer: mod.Tokenizer, modes: textModes(mod.TokenizerMode) };
+  }
+  return parse5;
+}
 const BLOCKS = new Set([
   'p', 'div', 'section', 'article', 'header', 'footer', 'main', 'nav', 'aside', 'figure', 'figcaption', 'address', 'form', 'fieldset',
   'table', 'thead', 'tbody', 'tfoot', 'dl', 'dt', 'dd', 'details', 'summary', 'body', 'html', 'center', 'caption',
@@ -93,6 +106,7 @@ export async function htmlToMarkdownInSlices(html: string, signal: AbortSignal):
 }
 
 function renderer(): { write(chunk: string, last: boolean): void; result(): HtmlPage } {
+  const { Tokenizer, modes: TEXT_MODES } = loadParse5();
   const out: string[] = [];
   let title: string | null = null;
   let titleParts: string[] | null = null;
@@ -166,7 +180,7 @@ function renderer(): { write(chunk: string, last: boolean): void; result(): Html
     if (trailing) pendingSpace = true;
   };
 
-  const tokenizer: Tokenizer = new Tokenizer(
+  const tokenizer: InstanceType<typeof Tokenizer> = new Tokenizer(
     {},
     {
       onComment() {},

@@ -3,11 +3,12 @@
  * @module
  */
 import { open } from 'node:fs/promises';
-import { fileTypeFromFile } from 'file-type';
-import mime from 'mime-types';
+import { createRequire } from 'node:module';
+import type mimeTypes from 'mime-types';
 
 const TEXTUAL = /^text\/|[/+](json|xml|javascript|ecmascript|yaml|x-sh|x-python|x-httpd-php|sql|toml)$/;
 const decoder = new TextDecoder('utf-8', { fatal: true });
+let mime: typeof mimeTypes | undefined;
 
 /** True when the first 8 KiB have no NUL byte and decode as UTF-8 (a cut last character is allowed). */
 async function looksLikeText(file: string): Promise<boolean> {
@@ -37,11 +38,13 @@ async function looksLikeText(file: string): Promise<boolean> {
  */
 export async function mediaTypeOf(file: string, name: string = file): Promise<string | null> {
   try {
+    const { fileTypeFromFile } = await import('file-type'); // loaded on first use
     const sniffed = await fileTypeFromFile(file);
     if (sniffed) return sniffed.mime;
   } catch {
     // Unreadable or not a regular file: fall back to the name.
   }
+  mime ??= createRequire(import.meta.url)('mime-types') as typeof mimeTypes;
   const byName = mime.lookup(name);
   // Text files: trust the extension only when it names a text type (mime-types maps .ts to video/mp2t).
   if (await looksLikeText(file).catch(() => false)) return byName !== false && TEXTUAL.test(byName) ? byName : 'text/plain';

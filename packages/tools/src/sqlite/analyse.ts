@@ -14,10 +14,16 @@
  * @module
  */
 import type Database from 'better-sqlite3';
-import sqlParser from 'node-sql-parser';
+import { createRequire } from 'node:module';
+import type { Parser as SqlParser } from 'node-sql-parser';
 import { ToolError } from '../errors.js';
 
-const parser = new sqlParser.Parser();
+let parser: SqlParser | undefined;
+/** node-sql-parser, loaded on first use (it takes most of a second to load). */
+function sqlParser(): SqlParser {
+  parser ??= new (createRequire(import.meta.url)('node-sql-parser') as { Parser: new () => SqlParser }).Parser();
+  return parser;
+}
 
 /** Tables a statement touches. */
 export interface TableAccess {
@@ -51,7 +57,7 @@ export function isDdl(keyword: string): boolean {
 export function parserTables(sql: string): { reads: string[]; writes: string[] } | null {
   let list: string[];
   try {
-    list = parser.tableList(sql, { database: 'sqlite' });
+    list = sqlParser().tableList(sql, { database: 'sqlite' });
   } catch {
     return null;
   }

@@ -4,7 +4,8 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import { tool, type Tool } from '@mixtape/core';
 import { z } from 'zod';
 import { ToolError } from '../errors.js';
@@ -70,7 +71,7 @@ export type SqliteDatabase = Database.Database | string;
  */
 export function sqliteTools(database: SqliteDatabase, config: SqliteToolsConfig = {}): Tool<any>[] {
   const permissions = new TablePermissions(config);
-  const db = typeof database === 'string' ? new Database(database) : database;
+  const db = typeof database === 'string' ? new (createRequire(import.meta.url)('better-sqlite3') as typeof Database)(database) : database;
   if (typeof database === 'string') db.pragma('foreign_keys = ON');
   const maxRows = config.maxRows ?? DEFAULT_SQLITE_MAX_ROWS;
 
