@@ -152,9 +152,13 @@ export function historyConformance(open: () => Promise<SessionStore>, create: (s
       await expect(agent.run('What is 2 + 2? (a)')).rejects.toMatchObject({ kind: 'provider' });
       await expect(agent.run('What is 2 + 2? (b)')).rejects.toMatchObject({ kind: 'provider' });
       const abort = new AbortController();
+      // Abort once the model call has started (the model never answers before).
+      const remove = agent.addHook((e) => {
+        if (e.type === 'model_call_started') abort.abort();
+      });
       const stalled = agent.run('What is 2 + 2? (c)', { signal: abort.signal });
-      setImmediate(() => abort.abort());
       await expect(stalled).rejects.toMatchObject({ kind: 'aborted' });
+      remove();
       // A new agent (another process) carries on.
       const again = new Agent({ model, sessionStore: store, sessionId: s.id });
       expect((await again.run('What is 2 + 2? (d)')).text).toBe('4');
