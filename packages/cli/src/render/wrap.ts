@@ -5,7 +5,6 @@
  * @module
  */
 import { stripVTControlCharacters } from 'node:util';
-import wrapAnsi from 'wrap-ansi';
 
 /** Width used when the terminal's is unknown (not a terminal). */
 export const DEFAULT_WIDTH = 80;
@@ -26,7 +25,7 @@ const HANGING_PREFIX = /^(\s*)((?:[-*+•●└?!✓✗✖]|\d{1,3}[.)])\s+)?/;
 export function wrapLine(line: string, width: number): string {
   if (width < MIN_WRAP_WIDTH) return line;
   const plain = stripVTControlCharacters(line);
-  if (plain.length <= width || TABLE_LINE.test(plain)) return line;
+  if (visibleWidth(plain) <= width || TABLE_LINE.test(plain)) return line;
   const m = HANGING_PREFIX.exec(plain)!;
   const hang = (m[1] ?? '').length + (m[2] ?? '').length;
   const indent = hang > 0 && hang <= width / 2 ? hang : 0;
@@ -39,14 +38,69 @@ export function wrapLine(line: string, width: number): string {
     .join('\n');
 }
 
-/** Word wrap; a word longer than the line starts on a line of its own and only then is cut. */
+/** Visible width of `text` (escape codes do not count; one column per code point). */
+function visibleWidth(text: string): number {
+  let n = 0;
+  for (const _ of stripVTControlCharacters(text)) n++;
+  return n;
+}
+
+/** Cuts a word longer than the line into line-long pieces (escape codes kept with their characters). */
+function cutWord(word: string, width: number): string[] {
+  const pieces: string[] = [];
+  let current = '';
+  let count = 0;
+  let i = 0;
+  while (i < word.length) {
+    const esc = /^\u001b\[[0-9;]*[A-Za-z]/.exec(word.slice(i, i + 16));
+    if (esc) {
+      current += esc[0];
+      i += esc[0].length;
+      continue;
+    }
+    const ch = String.fromCodePoint(word.codePointAt(i)!);
+    if (count === width) {
+      pieces.push(current);
+      current = '';
+      count = 0;
+    }
+    current += ch;
+    count++;
+    i += ch.length;
+  }
+  if (current) pieces.push(current);
+  return pieces;
+}
+
+/**
+ * Word wrap to `width` columns: lines break at spaces (runs of spaces at a break are dropped); a
+ * word longer than the line starts on a line of its own and is cut there. Linear in the text.
+ */
 function wrapWords(text: string, width: number): string {
-  // A word longer than the line is cut into line-long pieces first, so the text after it flows on.
-  const pieces = text.replace(/\S+/g, (word) => (word.length > width && !word.includes('\u001b') ? (word.match(new RegExp(`.{1,${width}}`, 'gu')) ?? [word]).join(' ') : word));
-  return wrapAnsi(pieces, width, { hard: false, trim: true, wordWrap: true })
-    .split('\n')
-    .map((l) => (stripVTControlCharacters(l).length > width ? wrapAnsi(l, width, { hard: true, trim: true, wordWrap: true }) : l))
-    .join('\n');
+  const lines: string[] = [];
+  let line = '';
+  let lineWidth = 0;
+  for (const word of text.split(/ +/)) {
+    if (word === '') continue;
+    const w = visibleWidth(word);
+    if (w > width) {
+      if (line) lines.push(line);
+      const pieces = cutWord(word, width);
+      line = pieces.pop()!;
+      lines.push(...pieces);
+      lineWidth = visibleWidth(line);
+      continue;
+    }
+    if (line && lineWidth + 1 + w > width) {
+      lines.push(line);
+      line = '';
+      lineWidth = 0;
+    }
+    line = line ? `${line} ${word}` : word;
+    lineWidth += (lineWidth ? 1 : 0) + w;
+  }
+  lines.push(line);
+  return lines.join('\n');
 }
 
 /** The index in `text` after its first `count` visible characters (escape sequences skipped). */
