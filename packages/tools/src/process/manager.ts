@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ToolError } from '../errors.js';
+import { sandboxedCommand, sandboxOptionsOf, sandboxProblem, SandboxUnavailableError, type SandboxOptions, type SandboxSetting } from '../sandbox/bubblewrap.js';
 
 /** Most output (characters, stdout and stderr together) kept per process; older output is dropped. */
 export const DEFAULT_OUTPUT_BUFFER_CHARS = 1024 * 1024;
@@ -54,6 +55,12 @@ export interface ProcessManagerOptions {
   env?: NodeJS.ProcessEnv;
   outputBufferChars?: number;
   killGraceMs?: number;
+  /**
+   * Run every command in a bubblewrap sandbox (Linux): writes confined to the working folder,
+   * no network unless `{ network: true }`. Creating the manager throws
+   * {@link SandboxUnavailableError} where the sandbox cannot run.
+   */
+  sandbox?: SandboxSetting;
 }
 
 /** New output of a session since the last read. */
@@ -74,8 +81,15 @@ export class ProcessManager {
   private readonly env: NodeJS.ProcessEnv | undefined;
   private readonly bufferChars: number;
   readonly killGraceMs: number;
+  /** The sandbox commands run in, or null when they run directly. */
+  readonly sandbox: SandboxOptions | null;
 
   constructor(options: ProcessManagerOptions = {}) {
+    this.sandbox = sandboxOptionsOf(options.sandbox);
+    if (this.sandbox !== null) {
+      const problem = sandboxProblem(this.sandbox.bwrapPath);
+      if (problem !== null) throw new SandboxUnavailableError(problem);
+    }
     this.cwd = options.cwd ?? process.cwd();
     this.shell = options.shell ?? 'sh';
     this.env = options.env;
@@ -85,8 +99,10 @@ export class ProcessManager {
 
   /** Starts `command` with `sh -c` in its own process group. */
   start(command: string, options: { cwd?: string; timeoutMs?: number } = {}): ProcessSession {
-    const child = spawn(this.shell, ['-c', command], {
-      cwd: options.cwd ?? this.cwd,
+    const cwd = options.cwd ?? this.cwd;
+    const { file, args } = this.sandbox !== null ? sandboxedCommand(this.sandbox, cwd, this.shell, command) : { file: this.shell, args: ['-c', command] };
+    const child = spawn(file, args, {
+      cwd,
       env: this.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true, // own process group, so kill reaches the command's children too

@@ -180,6 +180,9 @@ export function processTools(options: ProcessToolsOptions = {}): Tool<any>[] {
       if (input.pid === 1 || input.pid === process.pid || input.pid === process.ppid) {
         throw new ToolError('invalid_input', `Refusing to kill PID ${input.pid}: it is ${input.pid === 1 ? 'the init process' : 'this agent or its parent'}.`);
       }
+      if (manager.sandbox !== null && !manager.get(input.pid)) {
+        throw new ToolError('permission_denied', `Refusing to kill PID ${input.pid}: with the sandbox on, kill_process only stops processes started with start_process.`);
+      }
       if (manager.get(input.pid)) {
         const how = await manager.kill(input.pid, grace);
         if (how === 'not_running') return `Process ${input.pid} was not running`;
