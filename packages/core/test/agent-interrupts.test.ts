@@ -13,6 +13,7 @@ import {
   MemoryGrantStore,
   MemorySessionStore,
   type Message,
+  type RunCallState,
   type RunStateRecord,
   tool,
 } from '@mixtape/core';
@@ -423,7 +424,7 @@ describe('continuing a run cut off mid-step (resume([]))', () => {
       version: 1,
       status: 'running',
       interrupts: [],
-      calls: calls.flatMap((c) =>
+      calls: calls.flatMap((c): RunCallState[] =>
         c.marker === 'started'
           ? [{ toolUseId: c.id, name: c.name, status: 'started' as const }]
           : c.marker === 'done'
