@@ -122,7 +122,18 @@ export {
   type ContextBudget,
   type ContextUsage,
   type ConversationManager,
+  type PrepareContext,
+  type PrepareResult,
+  type TailContext,
 } from './conversation/managers.js';
+export {
+  DEFAULT_SUMMARY_INSTRUCTION,
+  DEFAULT_SUMMARY_MAX_TOKENS,
+  DEFAULT_SUMMARY_MESSAGE_CHARS,
+  SummarizingConversationManager,
+  type SummarizingConversationManagerOptions,
+} from './conversation/summarizing.js';
+export { INITIAL_TAIL_MESSAGES, isUnansweredPromptNote, UNANSWERED_PROMPT_NOTE_PREFIX, unansweredPromptNote } from './agent/session-sync.js';
 export {
   Claude3_7Sonnet,
   CLAUDE_MODELS,
@@ -350,8 +361,10 @@ export {
   INTERRUPTED_TOOL_RESULT,
   repairSessionMessages,
   toSessionMessage,
+  type RepairOptions,
   type SessionRepair,
 } from './session/convert.js';
+export { DEFAULT_MAX_MESSAGE_BYTES } from './session/rows.js';
 export {
   MemorySessionStore,
 } from './session/memory-store.js';
@@ -376,6 +389,9 @@ export {
   type ToolCall as SessionToolCall,
   type ToolResult as SessionToolResult,
   type SessionUsage,
+  type ConversationSummary,
+  type LoadTailOptions,
+  type SessionTail,
 } from './session/types.js';
 export {
   estimateBlockTokens,
