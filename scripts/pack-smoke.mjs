@@ -58,10 +58,12 @@ try {
       const files = new Set(entry.files.map((f) => f.path));
       const wanted = new Set(['README.md', 'LICENSE', 'package.json']);
       for (const target of exportTargets(manifest)) wanted.add(target);
-      for (const bin of Object.values(typeof manifest.bin === 'string' ? { bin: manifest.bin } : (manifest.bin ?? {}))) wanted.add(bin.replace(/^\.\//, ''));
+      for (const bin of Object.values(typeof manifest.bin === 'string' ? { bin: manifest.bin } : (manifest.bin ?? {})))
+        wanted.add(bin.replace(/^\.\//, ''));
       const missing = [...wanted].filter((f) => !files.has(f));
       if (missing.length) throw new Error(`${manifest.name}@${manifest.version}: the tarball lacks ${missing.join(', ')}`);
-      if (![...files].some((f) => f.startsWith('dist/') && f.endsWith('.js'))) throw new Error(`${manifest.name}: no dist/*.js in the tarball`);
+      if (![...files].some((f) => f.startsWith('dist/') && f.endsWith('.js')))
+        throw new Error(`${manifest.name}: no dist/*.js in the tarball`);
       console.log(`  ${entry.filename}: ${entry.entryCount} files, ${(entry.size / 1024).toFixed(0)} kB`);
     }
   });
@@ -77,26 +79,37 @@ try {
   });
 
   await step('install the tarballs into a temporary project', () => {
-    const tgz = readdirSync(tarballs).filter((f) => f.endsWith('.tgz')).map((f) => `file:${path.join(tarballs, f)}`);
+    const tgz = readdirSync(tarballs)
+      .filter((f) => f.endsWith('.tgz'))
+      .map((f) => `file:${path.join(tarballs, f)}`);
     const deps = Object.fromEntries(tgz.map((spec) => [packages.find((p) => spec.includes(tarballName(p.manifest)))?.manifest.name, spec]));
-    if (Object.keys(deps).length !== packages.length || deps.undefined) throw new Error(`tarballs and packages do not match: ${tgz.join(', ')}`);
+    if (Object.keys(deps).length !== packages.length || deps.undefined)
+      throw new Error(`tarballs and packages do not match: ${tgz.join(', ')}`);
     writeFileSync(
       path.join(project, 'package.json'),
-      JSON.stringify({
-        name: 'mixtape-smoke-user',
-        private: true,
-        type: 'module',
-        // npm resolves the packages' dependencies on each other to these tarballs, not to the registry.
-        overrides: deps,
-        dependencies: { ...deps, zod: lockedVersion('zod'), '@types/node': lockedVersion('@types/node') },
-      }, null, 2),
+      JSON.stringify(
+        {
+          name: 'mixtape-smoke-user',
+          private: true,
+          type: 'module',
+          // npm resolves the packages' dependencies on each other to these tarballs, not to the registry.
+          overrides: deps,
+          dependencies: { ...deps, zod: lockedVersion('zod'), '@types/node': lockedVersion('@types/node') },
+        },
+        null,
+        2,
+      ),
     );
     run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: project });
   });
 
   await step('import every export path with plain node', () => {
-    const specifiers = packages.flatMap(({ manifest }) => Object.keys(manifest.exports).map((sub) => (sub === '.' ? manifest.name : `${manifest.name}/${sub.slice(2)}`)));
-    const script = specifiers.map((s) => `await import(${JSON.stringify(s)});`).join('\n') + `\nconsole.log('  imported ${specifiers.length} export paths');\n`;
+    const specifiers = packages.flatMap(({ manifest }) =>
+      Object.keys(manifest.exports).map((sub) => (sub === '.' ? manifest.name : `${manifest.name}/${sub.slice(2)}`)),
+    );
+    const script =
+      specifiers.map((s) => `await import(${JSON.stringify(s)});`).join('\n') +
+      `\nconsole.log('  imported ${specifiers.length} export paths');\n`;
     writeFileSync(path.join(project, 'import-all.mjs'), script);
     process.stdout.write(run(process.execPath, ['import-all.mjs'], { cwd: project }));
   });
@@ -105,7 +118,8 @@ try {
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
     const block = /## Quick start\s+```ts\n([\s\S]*?)```/.exec(readme)?.[1];
     if (!block) throw new Error('README.md has no ```ts block under "## Quick start"');
-    if (!block.includes('anthropic(DEFAULT_MODEL)')) throw new Error('the quick start no longer builds its model with anthropic(DEFAULT_MODEL): update this smoke test');
+    if (!block.includes('anthropic(DEFAULT_MODEL)'))
+      throw new Error('the quick start no longer builds its model with anthropic(DEFAULT_MODEL): update this smoke test');
     const quickStart = [
       `import { ScriptedModel } from '@mixtape/core/testing';`,
       block.replace('anthropic(DEFAULT_MODEL)', 'scripted'),
@@ -122,7 +136,10 @@ try {
     if (two.stdout !== 'You asked about 2 + 2.') throw new Error(`second run printed ${JSON.stringify(two.stdout)}`);
     const count = Number(/REQUEST_MESSAGES=(\d+)/.exec(two.stderr)?.[1]);
     // The first conversation (prompt, tool call, tool result, answer) plus the new prompt.
-    if (!(count >= 5)) throw new Error(`the second run sent ${count} messages: it did not load the first conversation from .mixtape/sessions.db\n${two.stderr}`);
+    if (!(count >= 5))
+      throw new Error(
+        `the second run sent ${count} messages: it did not load the first conversation from .mixtape/sessions.db\n${two.stderr}`,
+      );
     console.log(`  first run: ${JSON.stringify(one.stdout)}; second run sent ${count} messages`);
   });
 
@@ -132,7 +149,10 @@ try {
   });
 
   await step('require(): the module where Node supports require(esm), else an error that says ESM-only', () => {
-    writeFileSync(path.join(project, 'require.cjs'), `const core = require('@mixtape/core');\nif (typeof core.Agent !== 'function') throw new Error('require() gave no Agent');\n`);
+    writeFileSync(
+      path.join(project, 'require.cjs'),
+      `const core = require('@mixtape/core');\nif (typeof core.Agent !== 'function') throw new Error('require() gave no Agent');\n`,
+    );
     const supported = Boolean(process.features.require_module);
     if (supported) run(process.execPath, ['require.cjs'], { cwd: project });
     let error;
@@ -141,13 +161,24 @@ try {
     } catch (e) {
       error = e;
     }
-    if (!error || !/ESM-only/.test(String(error.stderr))) throw new Error(`require() without require(esm) did not fail with the ESM-only message:\n${error?.stderr ?? 'it succeeded'}`);
-    console.log(`  require(esm) ${supported ? 'loads the package' : 'not in this Node'}; without it: ${/Error: (@mixtape\/core is[^.]*)/.exec(error.stderr)?.[1]}`);
+    if (!error || !/ESM-only/.test(String(error.stderr)))
+      throw new Error(`require() without require(esm) did not fail with the ESM-only message:\n${error?.stderr ?? 'it succeeded'}`);
+    console.log(
+      `  require(esm) ${supported ? 'loads the package' : 'not in this Node'}; without it: ${/Error: (@mixtape\/core is[^.]*)/.exec(error.stderr)?.[1]}`,
+    );
   });
 
   await step('type-check a user file (skipLibCheck off) under nodenext and bundler resolution', async () => {
     writeFileSync(path.join(project, 'user.ts'), userFile(packages.map((p) => p.manifest.name)));
-    const base = { strict: true, noEmit: true, skipLibCheck: false, target: 'ES2022', lib: ['ES2023'], types: ['node'], verbatimModuleSyntax: true };
+    const base = {
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+      target: 'ES2022',
+      lib: ['ES2023'],
+      types: ['node'],
+      verbatimModuleSyntax: true,
+    };
     const configs = {
       'tsconfig.nodenext.json': { ...base, module: 'nodenext', moduleResolution: 'nodenext' },
       'tsconfig.bundler.json': { ...base, module: 'esnext', moduleResolution: 'bundler' },
@@ -180,7 +211,12 @@ async function step(name, fn) {
 
 /** Runs a command; returns its stdout. Throws with its output when it fails. */
 function run(command, args, { cwd, quiet = false }) {
-  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', quiet ? 'pipe' : 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  return execFileSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', quiet ? 'pipe' : 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
 
 /** Runs a command in the background; rejects with its output when it fails. */
@@ -195,15 +231,18 @@ async function runAsync(command, args, { cwd = root } = {}) {
 /** Runs `fn` on every item, {@link CONCURRENCY} at a time; the first failure rejects. */
 async function inParallel(items, fn) {
   const queue = [...items];
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (queue.length) await fn(queue.shift());
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (queue.length) await fn(queue.shift());
+    }),
+  );
 }
 
 /** Runs a command; returns stdout and stderr. Throws with both when it fails. */
 function runBoth(command, args, { cwd }) {
   const r = spawnSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.status !== 0) throw Object.assign(new Error(`${args.join(' ')} exited with ${r.status ?? r.signal}`), { stdout: r.stdout, stderr: r.stderr });
+  if (r.status !== 0)
+    throw Object.assign(new Error(`${args.join(' ')} exited with ${r.status ?? r.signal}`), { stdout: r.stdout, stderr: r.stderr });
   return { stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -33,7 +33,17 @@ const KIND_BY_NAME: Record<string, { kind: ProviderErrorKind; retryable: boolean
   ConflictException: { kind: 'server', retryable: true },
 };
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 interface SdkErrorShape {
   name?: string;
@@ -77,14 +87,22 @@ export function toBedrockError(error: unknown, options: { modelId: string; strea
     });
   }
   if (!mapped && /credential/i.test(name + ' ' + message) && !status) mapped = { kind: 'authentication', retryable: false };
-  if (!mapped && (NETWORK_CODES.has(e.code ?? '') || /socket hang up|ECONNRESET|network|TimeoutError|premature close|aborted/i.test(`${name} ${message}`))) {
+  if (
+    !mapped &&
+    (NETWORK_CODES.has(e.code ?? '') ||
+      /socket hang up|ECONNRESET|network|TimeoutError|premature close|aborted/i.test(`${name} ${message}`))
+  ) {
     mapped = { kind: 'network', retryable: true };
   }
   if (!mapped && status !== undefined) {
-    mapped = status === 429 ? { kind: 'rate_limited', retryable: true }
-      : status === 401 || status === 403 ? { kind: 'authentication', retryable: false }
-      : status >= 500 || status === 408 ? { kind: 'server', retryable: true }
-      : { kind: 'invalid_request', retryable: false };
+    mapped =
+      status === 429
+        ? { kind: 'rate_limited', retryable: true }
+        : status === 401 || status === 403
+          ? { kind: 'authentication', retryable: false }
+          : status >= 500 || status === 408
+            ? { kind: 'server', retryable: true }
+            : { kind: 'invalid_request', retryable: false };
   }
   mapped ??= { kind: e.$fault === 'server' ? 'server' : 'other', retryable: e.$fault === 'server' };
 

@@ -18,7 +18,6 @@ import {
   INFERENCE_PROFILES,
   providerError,
   streamModelCall,
-  type DEFAULT_STREAM_IDLE_TIMEOUT_MS,
   type InferenceProfile,
   type Model,
   type ModelInfo,
@@ -94,7 +93,7 @@ export interface BedrockOptions {
   retry?: Partial<RetryPolicy>;
   /** Called before each retry. */
   onRetry?: (info: RetryInfo) => void;
-  /** Longest silence (no headers, no stream event) before the call counts as stalled; default {@link DEFAULT_STREAM_IDLE_TIMEOUT_MS}, 0 disables. */
+  /** Longest silence (no headers, no stream event) before the call counts as stalled; default `DEFAULT_STREAM_IDLE_TIMEOUT_MS` of `@mixtape/core`; 0 disables. */
   idleTimeoutMs?: number;
   /** The SDK's HTTP handler (e.g. `new NodeHttpHandler({ connectionTimeout })`). */
   requestHandler?: BedrockRuntimeClientConfig['requestHandler'];
@@ -112,12 +111,22 @@ export interface ResolvedBedrockModel {
 /** Resolves a catalogue entry or id string to the model id sent to Bedrock. */
 export function resolveBedrockModel(model: ModelInfo | string, profile?: InferenceProfile | null): ResolvedBedrockModel {
   if (profile && !INFERENCE_PROFILES.includes(profile)) {
-    throw providerError({ provider: 'bedrock', kind: 'invalid_request', retryable: false, detail: `unknown inference profile '${profile}' (use ${INFERENCE_PROFILES.join(', ')} or null)` });
+    throw providerError({
+      provider: 'bedrock',
+      kind: 'invalid_request',
+      retryable: false,
+      detail: `unknown inference profile '${profile}' (use ${INFERENCE_PROFILES.join(', ')} or null)`,
+    });
   }
   if (typeof model === 'string') {
     const id = model.trim();
     if (!id) {
-      throw providerError({ provider: 'bedrock', kind: 'invalid_request', retryable: false, detail: 'the model id is empty; pass a catalogue entry (e.g. ClaudeSonnet4_6) or a Bedrock model id' });
+      throw providerError({
+        provider: 'bedrock',
+        kind: 'invalid_request',
+        retryable: false,
+        detail: 'the model id is empty; pass a catalogue entry (e.g. ClaudeSonnet4_6) or a Bedrock model id',
+      });
     }
     const info = findModel(id);
     const base = baseBedrockId(id);
@@ -134,7 +143,7 @@ export function resolveBedrockModel(model: ModelInfo | string, profile?: Inferen
       detail: `${model.name} has no Bedrock model id in the catalogue; pass its Bedrock model id as a string, e.g. bedrock('anthropic.…')`,
     });
   }
-  const chosen = profile === undefined ? model.bedrockProfile : profile ?? undefined;
+  const chosen = profile === undefined ? model.bedrockProfile : (profile ?? undefined);
   const vendor = model.vendor ?? vendorOfBedrockId(model.bedrockId);
   return { modelId: applyInferenceProfile(model.bedrockId, chosen), info: model, ...(vendor && { vendor }) };
 }
@@ -244,13 +253,15 @@ export class BedrockModel implements Model {
       ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
       open: async (abortSignal) => {
         const response = await client.send(new ConverseStreamCommand(input), { abortSignal });
-        if (!response.stream) throw providerError({ provider: BEDROCK_PROVIDER, kind: 'server', detail: `${modelId} answered without a stream` });
+        if (!response.stream)
+          throw providerError({ provider: BEDROCK_PROVIDER, kind: 'server', detail: `${modelId} answered without a stream` });
         const iterator = response.stream[Symbol.asyncIterator]();
         return {
           events: endedEarlyIsRetryable(iterator, modelId),
-          cancel: () => void iterator.return?.().catch(() => {
-            // The stream is being abandoned (its request is aborted too); its own error was already reported.
-          }),
+          cancel: () =>
+            void iterator.return?.().catch(() => {
+              // The stream is being abandoned (its request is aborted too); its own error was already reported.
+            }),
         };
       },
       assembler: () => new ConverseStreamAssembler(modelId),
@@ -277,7 +288,12 @@ async function* endedEarlyIsRetryable(events: AsyncIterator<ConverseStreamOutput
     yield event;
   }
   if (!content && !stopped) {
-    throw providerError({ provider: BEDROCK_PROVIDER, kind: 'network', retryable: true, detail: `the response stream of ${modelId} ended before any output` });
+    throw providerError({
+      provider: BEDROCK_PROVIDER,
+      kind: 'network',
+      retryable: true,
+      detail: `the response stream of ${modelId} ended before any output`,
+    });
   }
 }
 

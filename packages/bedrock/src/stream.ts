@@ -14,7 +14,7 @@ import {
 } from '@mixtape/core';
 
 /** Maps a Bedrock stop reason to Mixtape's. */
-export function mapStopReason(reason: BedrockStopReason | string | undefined): StopReason {
+export function mapStopReason(reason: BedrockStopReason | (string & {}) | undefined): StopReason {
   switch (reason) {
     case 'end_turn':
       return 'end_turn';
@@ -92,7 +92,12 @@ export class ConverseStreamAssembler implements StreamAssembler<ConverseStreamOu
       if (delta.toolUse) {
         const block = this.blocks.get(contentBlockIndex);
         if (block?.type !== 'tool_use') {
-          throw providerError({ provider: 'bedrock', kind: 'stream', retryable: false, detail: `${this.modelId} sent tool input for block ${contentBlockIndex} without a tool use start` });
+          throw providerError({
+            provider: 'bedrock',
+            kind: 'stream',
+            retryable: false,
+            detail: `${this.modelId} sent tool input for block ${contentBlockIndex} without a tool use start`,
+          });
         }
         const json = delta.toolUse.input ?? '';
         block.json += json;

@@ -24,16 +24,32 @@ const add = tool({
 });
 
 function model() {
-  return bedrock(ClaudeSonnet4_6, { endpoint: server.url, region: 'us-east-1', credentials, promptCaching: true, retry: { baseDelayMs: 1 } });
+  return bedrock(ClaudeSonnet4_6, {
+    endpoint: server.url,
+    region: 'us-east-1',
+    credentials,
+    promptCaching: true,
+    retry: { baseDelayMs: 1 },
+  });
 }
 
 describe('Agent on the bedrock provider (fake runtime)', () => {
   it('streams deltas to agent.stream(), runs parallel tools, keeps thinking, sums usage and cost', async () => {
-    server.script
-      .thinking('I should add twice.', 'sig-xyz')
-      .toolUses([{ name: 'add', input: { a: 2, b: 2 } }, { name: 'add', input: { a: 3, b: 3 } }], { usage: { inputTokens: 100, outputTokens: 20, cacheWriteTokens: 50 } });
+    server.script.thinking('I should add twice.', 'sig-xyz').toolUses(
+      [
+        { name: 'add', input: { a: 2, b: 2 } },
+        { name: 'add', input: { a: 3, b: 3 } },
+      ],
+      { usage: { inputTokens: 100, outputTokens: 20, cacheWriteTokens: 50 } },
+    );
     server.script.text('The answers are 4 and 6.', { usage: { inputTokens: 120, outputTokens: 10, cacheReadTokens: 50 } });
-    const agent = new Agent({ model: model(), systemPrompt: 'You add numbers.', tools: [add], thinking: { budgetTokens: 1024 }, trustedTools: ['add'] });
+    const agent = new Agent({
+      model: model(),
+      systemPrompt: 'You add numbers.',
+      tools: [add],
+      thinking: { budgetTokens: 1024 },
+      trustedTools: ['add'],
+    });
     const events: AgentEvent[] = [];
     const stream = agent.stream('What are 2 + 2 and 3 + 3?');
     for await (const e of stream) events.push(e);
@@ -50,7 +66,10 @@ describe('Agent on the bedrock provider (fake runtime)', () => {
     // The second request carries the signed thinking, both tool calls and their results in call order.
     const sent = server.requests[1]!.body.messages;
     expect(sent[1].content[0]).toEqual({ reasoningContent: { reasoningText: { text: 'I should add twice.', signature: 'sig-xyz' } } });
-    expect(sent[1].content.slice(1).map((b: { toolUse: { input: unknown } }) => b.toolUse.input)).toEqual([{ a: 2, b: 2 }, { a: 3, b: 3 }]);
+    expect(sent[1].content.slice(1).map((b: { toolUse: { input: unknown } }) => b.toolUse.input)).toEqual([
+      { a: 2, b: 2 },
+      { a: 3, b: 3 },
+    ]);
     expect(sent[2].content.filter((b: object) => 'toolResult' in b).map((b: { toolResult: unknown }) => b.toolResult)).toEqual([
       { toolUseId: sent[1].content[1].toolUse.toolUseId, status: 'success', content: [{ text: '4' }] },
       { toolUseId: sent[1].content[2].toolUse.toolUseId, status: 'success', content: [{ text: '6' }] },
@@ -65,7 +84,10 @@ describe('Agent on the bedrock provider (fake runtime)', () => {
     const result = await resumed.run('Which number?');
     expect(result.text).toBe('It was 42.');
     const sent = server.requests[1]!.body.messages;
-    expect(sent[1].content).toEqual([{ reasoningContent: { reasoningText: { text: 'Remember 42.', signature: 'sig-42' } } }, { text: 'Noted.' }]);
+    expect(sent[1].content).toEqual([
+      { reasoningContent: { reasoningText: { text: 'Remember 42.', signature: 'sig-42' } } },
+      { text: 'Noted.' },
+    ]);
   });
 
   it('cancels a run at once with its AbortSignal', async () => {

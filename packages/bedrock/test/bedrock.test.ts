@@ -21,7 +21,7 @@ import {
   type RetryInfo,
 } from '@mixtape/core';
 import { corruptFrame, decodeFrame, eventFrame, exceptionFrame, startFakeBedrock, type FakeBedrockServer } from '@mixtape/testing';
-import { bedrock, BedrockModel, type BedrockOptions } from '@mixtape/bedrock';
+import { bedrock, type BedrockModel, type BedrockOptions } from '@mixtape/bedrock';
 
 const credentials = { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake-secret' };
 const fastRetry = { baseDelayMs: 1, maxDelayMs: 5 };
@@ -138,7 +138,10 @@ describe('bedrock provider: tools', () => {
       { name: 'add', input: { a: 30, b: 12 }, id: 'tu_2' },
       { name: 'now', input: {}, id: 'tu_3' },
     ]);
-    const { events, response } = await collect(model(), request({ tools: [addTool, { name: 'now', description: 'Time', inputSchema: { type: 'object' } }] }));
+    const { events, response } = await collect(
+      model(),
+      request({ tools: [addTool, { name: 'now', description: 'Time', inputSchema: { type: 'object' } }] }),
+    );
     expect(events.filter((e) => e.type === 'tool_use_start')).toEqual([
       { type: 'tool_use_start', id: 'tu_1', name: 'add' },
       { type: 'tool_use_start', id: 'tu_2', name: 'add' },
@@ -185,7 +188,15 @@ describe('bedrock provider: tools', () => {
       {
         role: 'user',
         content: [
-          { type: 'tool_result', toolUseId: 'tu_1', isError: false, content: [{ type: 'json', value: { sum: 3 } }, { type: 'json', value: [1, 2] }] },
+          {
+            type: 'tool_result',
+            toolUseId: 'tu_1',
+            isError: false,
+            content: [
+              { type: 'json', value: { sum: 3 } },
+              { type: 'json', value: [1, 2] },
+            ],
+          },
           {
             type: 'tool_result',
             toolUseId: 'tu_2',
@@ -248,7 +259,12 @@ describe('bedrock provider: thinking, images, documents', () => {
     server.script.thinking('2 plus 2 is 4.', 'sig-abc').text('4').text('You are welcome.');
     const m = model(ClaudeSonnet4_6, { thinking: 2048 });
     const first = await collect(m, request());
-    expect(first.events.filter((e) => e.type === 'thinking_delta').map((e) => (e as { thinking: string }).thinking).join('')).toBe('2 plus 2 is 4.');
+    expect(
+      first.events
+        .filter((e) => e.type === 'thinking_delta')
+        .map((e) => (e as { thinking: string }).thinking)
+        .join(''),
+    ).toBe('2 plus 2 is 4.');
     expect(first.response.content).toEqual([
       { type: 'thinking', thinking: '2 plus 2 is 4.', signature: 'sig-abc' },
       { type: 'text', text: '4' },
@@ -257,7 +273,11 @@ describe('bedrock provider: thinking, images, documents', () => {
     expect(body.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 2048 } });
     expect(body.inferenceConfig.maxTokens).toBeGreaterThan(2048);
 
-    const history: Message[] = [...hello, { role: 'assistant', content: first.response.content }, { role: 'user', content: [{ type: 'text', text: 'Thanks' }] }];
+    const history: Message[] = [
+      ...hello,
+      { role: 'assistant', content: first.response.content },
+      { role: 'user', content: [{ type: 'text', text: 'Thanks' }] },
+    ];
     await collect(m, request({ messages: history }));
     expect(server.requests[1]!.body.messages[1].content).toEqual([
       { reasoningContent: { reasoningText: { text: '2 plus 2 is 4.', signature: 'sig-abc' } } },
@@ -335,7 +355,14 @@ describe('bedrock provider: prompt caching and model fields', () => {
 
   it('sends top_k and extra fields in additionalModelRequestFields, in each vendor format', async () => {
     server.script.text('a').text('b');
-    await collect(model(ClaudeSonnet4_6, { topK: 40, additionalFields: { anthropic_beta: ['context-1m-2025-08-07'] }, temperature: 0.2, maxTokens: 100 }));
+    await collect(
+      model(ClaudeSonnet4_6, {
+        topK: 40,
+        additionalFields: { anthropic_beta: ['context-1m-2025-08-07'] },
+        temperature: 0.2,
+        maxTokens: 100,
+      }),
+    );
     await collect(model(NovaPro, { topK: 20 }));
     expect(server.requests[0]!.body.additionalModelRequestFields).toEqual({ top_k: 40, anthropic_beta: ['context-1m-2025-08-07'] });
     expect(server.requests[0]!.body.inferenceConfig).toEqual({ maxTokens: 100, temperature: 0.2 });
@@ -371,7 +398,9 @@ describe('bedrock provider: prompt caching and model fields', () => {
     expect(bedrock(arn, opts).modelId).toBe(arn);
     expect(() => bedrock(ClaudeOpus4_7, opts)).toThrow(/Claude Opus 4.7 has no Bedrock model id/);
     expect(() => bedrock('  ', opts)).toThrow(ProviderError);
-    expect(() => bedrock('amazon.nova-pro-v1:0', { ...opts, inferenceProfile: 'mars' as never })).toThrow(/unknown inference profile 'mars'/);
+    expect(() => bedrock('amazon.nova-pro-v1:0', { ...opts, inferenceProfile: 'mars' as never })).toThrow(
+      /unknown inference profile 'mars'/,
+    );
   });
 
   it('sends an ARN model id URL-encoded in the path', async () => {
@@ -402,7 +431,9 @@ describe('bedrock provider: errors and retries', () => {
   });
 
   it('retries a throttlingException frame that arrives before any output', async () => {
-    server.script.text('x', { fault: { kind: 'error_event', afterEvents: 1, errorType: 'throttlingException', message: 'slow down' } }).text('recovered');
+    server.script
+      .text('x', { fault: { kind: 'error_event', afterEvents: 1, errorType: 'throttlingException', message: 'slow down' } })
+      .text('recovered');
     const { response } = await collect(model());
     expect(response.content).toEqual([{ type: 'text', text: 'recovered' }]);
     expect(server.requests).toHaveLength(2);
@@ -422,7 +453,9 @@ describe('bedrock provider: errors and retries', () => {
     expect(error.status).toBe(400);
     expect(error.retryable).toBe(false);
     expect(error.attempts).toBe(1);
-    expect(error.message).toMatch(/^bedrock: ValidationException from global\.anthropic\.claude-sonnet-4-6: The model returned .*\(HTTP 400\) — /);
+    expect(error.message).toMatch(
+      /^bedrock: ValidationException from global\.anthropic\.claude-sonnet-4-6: The model returned .*\(HTTP 400\) — /,
+    );
     expect(server.requests).toHaveLength(1);
   });
 
@@ -446,7 +479,11 @@ describe('bedrock provider: errors and retries', () => {
   });
 
   it('reports a modelStreamErrorException after output as a broken stream, without retrying', async () => {
-    server.script.text('one two three', { fault: { kind: 'error_event', afterEvents: 3, errorType: 'modelStreamErrorException', message: 'model crashed' } }).text('never');
+    server.script
+      .text('one two three', {
+        fault: { kind: 'error_event', afterEvents: 3, errorType: 'modelStreamErrorException', message: 'model crashed' },
+      })
+      .text('never');
     const seen: string[] = [];
     let error: unknown;
     try {
@@ -522,7 +559,9 @@ describe('fake Bedrock runtime', () => {
   it('answers the non-streaming Converse API too, through the bare SDK', async () => {
     server.script.thinking('hmm', 'sig').toolUse('add', { a: 1, b: 2 }, { id: 'tu_9' });
     const client = model().client;
-    const out = await client.send(new ConverseCommand({ modelId: 'amazon.nova-pro-v1:0', messages: [{ role: 'user', content: [{ text: 'hi' }] }] }));
+    const out = await client.send(
+      new ConverseCommand({ modelId: 'amazon.nova-pro-v1:0', messages: [{ role: 'user', content: [{ text: 'hi' }] }] }),
+    );
     expect(out.stopReason).toBe('tool_use');
     expect(out.output?.message?.content).toEqual([
       { reasoningContent: { reasoningText: { text: 'hmm', signature: 'sig' } } },
@@ -559,7 +598,15 @@ describe('fake Bedrock runtime', () => {
 describe('bedrock provider: AWS credential and region chain', () => {
   const saved = { ...process.env };
   afterEach(() => {
-    for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE']) {
+    for (const key of [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_REGION',
+      'AWS_DEFAULT_REGION',
+      'AWS_PROFILE',
+      'AWS_CONFIG_FILE',
+      'AWS_SHARED_CREDENTIALS_FILE',
+    ]) {
       if (saved[key] === undefined) delete process.env[key];
       else process.env[key] = saved[key];
     }
@@ -610,7 +657,7 @@ describe('bedrock provider: early exit', () => {
   });
 });
 
-describe('bedrock provider: idle timeout (core\'s shared stream loop)', () => {
+describe("bedrock provider: idle timeout (core's shared stream loop)", () => {
   it('retries a stream that stalls before any output, once the idle timeout passes', async () => {
     server.script.text('never', { fault: { kind: 'stall', afterEvents: 1 } }).text('second try');
     const { response } = await collect(model(ClaudeSonnet4_6, { idleTimeoutMs: 200 }));
