@@ -6,7 +6,7 @@
  */
 import type { Interrupt as AguiInterrupt, BaseEvent, Message as AguiMessage, ResumeEntry, TokenUsage } from '@ag-ui/core';
 import { EventType, PROTOCOL_VERSION } from '@ag-ui/core';
-import { type AgentEvent, APPROVAL_RESPONSE_SCHEMA, CLIENT_TOOL_RESPONSE_SCHEMA, type Usage } from '@mixtape/core';
+import { type AgentEvent, APPROVAL_RESPONSE_SCHEMA, CLIENT_TOOL_RESPONSE_SCHEMA, type SessionStore, type Usage } from '@mixtape/core';
 import jsonPatch from 'fast-json-patch'; // CommonJS: named imports fail under plain Node
 import { z } from 'zod';
 import type { CoreInterrupt, CoreInterruptAnswer, InterruptibleResult } from './core-interrupts.js';
@@ -64,6 +64,13 @@ export function toAguiInterrupt(i: CoreInterrupt): AguiInterrupt {
     ...(i.expiresAt !== undefined ? { expiresAt: i.expiresAt } : {}),
     metadata: { mixtape: { toolName: i.toolName, input: i.input, createdAt: i.createdAt } },
   };
+}
+
+/** The AG-UI interrupts a thread waits for (open, not expired), read from the session store's run state. */
+export async function openInterrupts(store: SessionStore, sessionId: string, now = Date.now()): Promise<AguiInterrupt[]> {
+  const record = await store.loadRunState?.(sessionId);
+  if (!record || record.status !== 'interrupted') return [];
+  return record.interrupts.filter((i) => !i.answer && (!i.expiresAt || Date.parse(i.expiresAt) > now)).map(({ answer: _answer, ...i }) => toAguiInterrupt(i));
 }
 
 const approvalPayload = z.object({

@@ -13,6 +13,7 @@ import { stream as streamBytes } from 'hono/streaming';
 import { z } from 'zod';
 import { chatPageHtml } from './chat-page.js';
 import { MemoryRunCoordinator, type RunCoordinator } from './coordinator.js';
+import { openInterrupts } from './agui.js';
 import { toAguiMessages } from './messages.js';
 import {
   DEFAULT_AGENT_PATH,
@@ -98,6 +99,7 @@ function describeIssues(error: z.ZodError): string {
  *   (with `Accept: application/vnd.ag-ui.event+proto`) protobuf. A run starts from a new user
  *   message, or continues a paused one from `resume[]` answers or client `tool` messages.
  * - `GET /threads/:threadId/messages`: the thread's history as AG-UI messages (same ids as streamed).
+ * - `GET /threads/:threadId/interrupts`: the AG-UI interrupts the thread waits for (a reloaded page shows them again).
  * - `POST /threads/:threadId/approvals/:proposalId`, `GET /threads/:threadId/approvals`: answers
  *   to runs that wait in process (`approvals: 'wait'`).
  * - `GET /health` (no auth): `{ status: 'ok' | 'draining', activeRuns }`.
@@ -172,6 +174,8 @@ export function createServer(options: ServerOptions): MixtapeServer {
     if (!session) return jsonError(c, 404, 'thread_not_found', `No thread ${threadId}.`);
     return c.json({ threadId, messages: toAguiMessages(threadId, session.messages) });
   });
+
+  app.get('/threads/:threadId/interrupts', checkThreadParam, async (c) => c.json({ interrupts: await openInterrupts(options.sessionStore, sessionOf(c, c.req.param('threadId'))) }));
 
   app.get('/threads/:threadId/approvals', checkThreadParam, async (c) => c.json({ approvals: await coordinator.pendingApprovals(sessionOf(c, c.req.param('threadId'))) }));
 
