@@ -143,6 +143,7 @@ export function searchTool(options: SearchOptions = {}): Tool<z.output<typeof se
       } catch (error) {
         throw fsError(error, 'search', input.path);
       }
+      await checkpoint();
       const walk = walkFiles(base, { includeHidden: input.include_hidden, respectGitignore: options.respectGitignore ?? true, signal, skip: (full) => guard(full) });
       const rel = (file: string): string => path.relative(base, file).split(path.sep).join('/');
       let scanned = 0;
@@ -164,6 +165,7 @@ export function searchTool(options: SearchOptions = {}): Tool<z.output<typeof se
           }
           found.push(rel(file));
         }
+        await checkpoint();
         if (found.length === 0) return `No files matching '${input.pattern}' in ${input.path}`;
         return `Found ${found.length} file(s) matching '${input.pattern}'${limitHit ? ' (limit reached; narrow the search)' : ''}:\n${found.join('\n')}`;
       }
@@ -210,6 +212,7 @@ export function searchTool(options: SearchOptions = {}): Tool<z.output<typeof se
           lastPrinted = j - 1;
         }
       }
+      await checkpoint(); // a walk cut short by the signal must not read as "no matches"
       if (matchCount === 0) return `No matches for '${input.pattern}' in ${input.path}${limitHit ? ` (stopped after ${maxFiles} files)` : ''}`;
       const note = limitHit ? ` (limit reached: max_results=${input.max_results}; narrow the search or raise max_results)` : '';
       return `Found ${matchCount} match(es) in ${filesWithMatches} file(s) for '${input.pattern}'${note}:\n${out.join('\n')}`;
