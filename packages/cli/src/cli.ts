@@ -120,13 +120,19 @@ Examples:
       setExit(await runAction({ prompt: [], json: false }, globals, io));
       return;
     }
-    const { createCliAgent } = await import('./setup.js');
-    const cli = await createCliAgent({ cwd: globals.cwd, env: io.env, flags: globals.flags, interactive: true });
+    // The prompt is shown first; the agent (framework, store, session) loads while the person types.
+    const loaded: { close(): Promise<void> }[] = [];
+    const load = async () => {
+      const { createCliAgent } = await import('./setup.js');
+      const cli = await createCliAgent({ cwd: globals.cwd, env: io.env, flags: globals.flags, interactive: true });
+      loaded.push(cli);
+      return cli;
+    };
     try {
       const { runRepl } = await import('./repl/repl.js');
-      setExit(await runRepl({ cli, version: cliVersion(), input: io.stdin, output: io.stdout, env: io.env, plain: globals.plain }));
+      setExit(await runRepl({ cli: load, cwd: globals.cwd, replay: globals.flags.replay !== undefined, version: cliVersion(), input: io.stdin, output: io.stdout, env: io.env, plain: globals.plain }));
     } finally {
-      await cli.close();
+      for (const cli of loaded) await cli.close();
     }
   });
 

@@ -24,17 +24,11 @@ import { CliUsageError } from './errors.js';
 import { checkCredentials, lazyModel, type ProviderChoice, resolveProvider } from './provider.js';
 import { type SessionChoice, startSession } from './sessions.js';
 import { builtinTools, mcpTools } from './tools.js';
+import { GRANTS_DB, SESSIONS_DB } from './paths.js';
 
 export type { SessionChoice } from './sessions.js';
 
-/** Folder (under the working directory) holding sessions, grants and input history. */
-export const STATE_DIR = '.mixtape';
-/** Session database, relative to the working directory. */
-export const SESSIONS_DB = `${STATE_DIR}/sessions.db`;
-/** Grant database, relative to the working directory. */
-export const GRANTS_DB = `${STATE_DIR}/grants.db`;
-/** Input history file, relative to the working directory. */
-export const HISTORY_FILE = `${STATE_DIR}/history.jsonl`;
+export { GRANTS_DB, HISTORY_FILE, SESSIONS_DB, STATE_DIR } from './paths.js';
 
 /** The system prompt when the config file gives none. */
 export function defaultSystemPrompt(cwd: string): string {

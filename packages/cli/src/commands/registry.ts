@@ -5,6 +5,7 @@
  */
 import type { Subcommand } from './context.js';
 import { runSubcommand } from './run-command.js';
+import { workerSubcommand } from './worker-command.js';
 
 /** The subcommands, in the order `mixtape --help` lists them. */
-export const SUBCOMMANDS: readonly Subcommand[] = [runSubcommand];
+export const SUBCOMMANDS: readonly Subcommand[] = [runSubcommand, workerSubcommand];

@@ -11,7 +11,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createInterface, emitKeypressEvents, type Interface, type Key } from 'node:readline';
+import { clearScreenDown, createInterface, cursorTo, emitKeypressEvents, type Interface, type Key, moveCursor } from 'node:readline';
 import type { Theme } from '../render/theme.js';
 import { BRACKETED_PASTE_ON, PASTE_MARKER, PasteChips, PasteCollector } from './paste.js';
 
@@ -54,6 +54,8 @@ export class LineEditor {
   readonly history: string[] = [];
   private readonly options: LineEditorOptions;
   private lastInterrupt = false;
+  /** The readline interface of the read in progress, and how to end that read. */
+  private active: { rl: ReadlineInternals; end(): void } | undefined;
 
   constructor(options: LineEditorOptions) {
     this.options = options;
@@ -132,6 +134,7 @@ export class LineEditor {
       const finish = (result: LineResult) => {
         if (settled) return;
         settled = true;
+        this.active = undefined;
         // (readline's own 'close' listener detaches it from the input: keep it.)
         rl.close();
         // readline leaves raw mode on close; stay in raw mode so that keys typed before the
@@ -177,6 +180,7 @@ export class LineEditor {
         output.write('\n');
         finish({ type: 'exit', reason: 'eof' });
       });
+      this.active = { rl, end: () => finish({ type: 'exit', reason: 'eof' }) };
       rl.prompt();
       // Keys typed (and pastes) while the previous answer was running, as if typed now.
       const segments = typeahead.split(PASTE_MARKER);
@@ -185,6 +189,32 @@ export class LineEditor {
         if (i < segments.length - 1) insertPaste(rl, chips, pastes[i] ?? '');
       });
     });
+  }
+
+  /**
+   * Prints lines above the prompt while a read is in progress (the prompt and what was typed are
+   * drawn again below them); without a read in progress, simply prints them.
+   */
+  printAbove(text: string): void {
+    const { output } = this.options;
+    const active = this.active;
+    if (!active || !active.rl.terminal) {
+      output.write(`${text}\n`);
+      return;
+    }
+    const rl = active.rl as ReadlineInternals & { prevRows?: number; getCursorPos(): { rows: number } };
+    moveCursor(output, 0, -rl.getCursorPos().rows);
+    cursorTo(output, 0);
+    clearScreenDown(output);
+    output.write(`${text}\n`);
+    // readline redraws from the row it last drew on; the prompt now starts on this row.
+    rl.prevRows = 0;
+    rl._refreshLine();
+  }
+
+  /** Ends the read in progress as if Ctrl+D was pressed (e.g. start-up failed after the prompt was shown). */
+  cancel(): void {
+    this.active?.end();
   }
 
   /**
@@ -227,9 +257,7 @@ export class LineEditor {
         return;
       }
       if (!search && key?.ctrl && key.name === 'o' && this.options.onExpand) {
-        const text = this.options.onExpand();
-        this.options.output.write(`\r\u001b[J${text}\n`);
-        rl._refreshLine();
+        this.printAbove(this.options.onExpand());
         return;
       }
       if (!search && chips.size && (key?.name === 'backspace' || key?.name === 'tab')) {

@@ -4,17 +4,17 @@
  * @module
  */
 import path from 'node:path';
-import { emptyUsage } from '@mixtape/core';
 import { failureText } from '../advice.js';
 import { formatTokens, plural, shortId } from '../render/format.js';
 import type { MarkdownRenderer } from '../render/markdown.js';
 import { createTheme } from '../render/theme.js';
 import { widthOf, wrapText } from '../render/wrap.js';
 import { BRACKETED_PASTE_OFF, BRACKETED_PASTE_ON } from './paste.js';
-import { type CliAgent, HISTORY_FILE } from '../setup.js';
-import { type CommandContext, runCommand } from './commands.js';
+import { HISTORY_FILE } from '../paths.js';
+import type { CliAgent } from '../setup.js';
+import type { CommandContext } from './commands.js';
 import { TurnKeys } from './keys.js';
-import { LineEditor } from './line-editor.js';
+import { LineEditor, type LineResult } from './line-editor.js';
 import { runShellCommand } from './shell.js';
 
 /** What the first answer needs, loaded in the background once the prompt is shown. */
@@ -55,7 +55,15 @@ function loadTurnModules(cli: CliAgent, output: NodeJS.WriteStream, colors: bool
 }
 /** Options of {@link runRepl}. */
 export interface ReplOptions {
-  cli: CliAgent;
+  /**
+   * The agent, or a function creating it: called once the prompt is on screen, so the person can
+   * start typing while the agent (the framework, the session store) loads. Its failure ends the REPL.
+   */
+  cli: CliAgent | (() => Promise<CliAgent>);
+  /** The working folder (for the input history when `cli` is a function; default: `cli.cwd`). */
+  cwd?: string;
+  /** A replay keeps no input history (when `cli` is a function; default: whether `cli.replay` is set). */
+  replay?: boolean;
   version: string;
   input?: NodeJS.ReadStream;
   output?: NodeJS.WriteStream;
@@ -66,14 +74,47 @@ export interface ReplOptions {
 
 /** Runs the REPL until the user leaves; resolves with the exit code. */
 export async function runRepl(options: ReplOptions): Promise<number> {
-  const { cli, version } = options;
+  const { version } = options;
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
   const plain = Boolean(options.plain);
   const theme = createTheme(output, options.env, plain);
-  // Every line is wrapped to the terminal's width at the time it is printed.
-  const print = (text: string) => output.write(wrapText(text, widthOf(output)) + '\n');
   const dot = theme.plain ? ',' : ' ·';
+  const given = typeof options.cli === 'function' ? undefined : options.cli;
+  const cwd = options.cwd ?? given?.cwd ?? process.cwd();
+  const replay = options.replay ?? Boolean(given?.replay);
+
+  let lastThinking: string | undefined;
+  const editor = new LineEditor({
+    input,
+    output,
+    theme,
+    ...(replay ? {} : { historyFile: path.join(cwd, HISTORY_FILE) }),
+    onInterruptHint: () => output.write(wrapText(theme.dim('(Ctrl+C again to exit, or type /exit)'), widthOf(output)) + '\n'),
+    onExpand: () => wrapText(theme.dim(lastThinking?.trimEnd() ?? 'No thinking to show yet.'), widthOf(output)),
+  });
+  // Every line is wrapped to the terminal's width at the time it is printed (above the prompt
+  // while one is shown).
+  const print = (text: string) => editor.printAbove(wrapText(text, widthOf(output)));
+  await editor.loadHistory();
+
+  // The prompt first; the agent loads while the person types.
+  let firstRead: Promise<LineResult> | undefined;
+  let cli: CliAgent;
+  if (given) {
+    cli = given;
+  } else {
+    firstRead = editor.read();
+    try {
+      cli = await (options.cli as () => Promise<CliAgent>)();
+    } catch (error) {
+      editor.cancel();
+      await firstRead;
+      if (output.isTTY) output.write(BRACKETED_PASTE_OFF);
+      if (input.isTTY) input.setRawMode(false);
+      throw error;
+    }
+  }
 
   const modelName = cli.choice.info?.name ?? cli.choice.model;
   print(`${theme.bold(theme.magenta('mixtape'))} ${theme.dim(`v${version}`)}${dot} ${modelName} ${theme.dim(`(${cli.choice.provider})`)}${cli.replay ? theme.yellow(`${dot} replay of ${path.basename(cli.replay.cassette)}`) : ''}`);
@@ -95,28 +136,19 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   if (cli.replay) print(theme.yellow(`Replaying a recorded conversation: answers come from the cassette (${plural(cli.replay.remaining(), 'response')}), whatever you type.`));
   print(theme.dim('Type /help for commands, /tools for tools, \\ or Ctrl+J for a new line, Ctrl+C to cancel.'));
 
-  let lastThinking: string | undefined;
-  const editor = new LineEditor({
-    input,
-    output,
-    theme,
-    ...(cli.replay ? {} : { historyFile: path.join(cli.cwd, HISTORY_FILE) }),
-    onInterruptHint: () => print(theme.dim('(Ctrl+C again to exit, or type /exit)')),
-    onExpand: () => wrapText(theme.dim(lastThinking?.trimEnd() ?? 'No thinking to show yet.'), widthOf(output)),
-  });
-  await editor.loadHistory();
   const keys = new TurnKeys(input);
-  const totals: CommandContext['totals'] = { usage: emptyUsage(), costUsd: 0, runs: 0 };
+  const totals: CommandContext['totals'] = { usage: { inputTokens: 0, outputTokens: 0 }, costUsd: 0, runs: 0 };
   const ctx: CommandContext = { cli, theme, print, totals, lastThinking: () => lastThinking };
   let shownWarnings = 0;
   const showWarnings = () => {
-    for (; shownWarnings < cli.warnings.length; shownWarnings++) print(theme.yellow(`! ${cli.warnings[shownWarnings]}`));
+    for (; shownWarnings < cli.warnings.length; shownWarnings++) print(theme.yellow(`${theme.sym.warning} ${cli.warnings[shownWarnings]}`));
   };
 
   let modules: Promise<TurnModules> | undefined;
   for (;;) {
     const typed = keys.takeTypeahead();
-    const reading = editor.read(typed.text, typed.pastes);
+    const reading = firstRead ?? editor.read(typed.text, typed.pastes);
+    firstRead = undefined;
     // The prompt is on screen: load what the first answer needs while the person types.
     modules ??= loadTurnModules(cli, output, theme.enabled, plain);
     const read = await reading;
@@ -126,6 +158,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     await editor.remember(text);
     const trimmed = text.trim();
     if (trimmed.startsWith('/') && !trimmed.startsWith('//')) {
+      const { runCommand } = await import('./commands.js');
       if ((await runCommand(trimmed, ctx)) === 'exit') break;
       continue;
     }
