@@ -69,6 +69,8 @@ export type AgentEvent = Base &
     | { type: 'tool_input_streaming'; toolUseId: string; name: string; delta: string }
     /** The thread state changed (a tool set it, or the run was given one). */
     | { type: 'state_changed'; state: unknown }
+    /** A partial structured answer (runs with an `output` schema), as the model writes it. */
+    | { type: 'output_streaming'; partial: unknown }
   );
 
 /** The `type` of an {@link AgentEvent}. */

@@ -51,6 +51,7 @@ export {
   DEFAULT_MAX_STEPS,
   type AgentOptions,
   type AgentResult,
+  type AgentResultWithOutput,
   type ApprovalMode,
   type ClientToolDefinition,
   type RunContextItem,
@@ -437,3 +438,15 @@ export {
   type TelemetryOptions,
 } from './telemetry/index.js';
 export { startTelemetryFromEnv, TelemetrySetupError, tracesExporterFromEnv, type EnvTelemetry } from './telemetry/from-env.js';
+export { consoleLogger, describeError, silentLogger, type Logger } from './logger.js';
+export { BudgetExceededError, DEFAULT_BUDGET_OUTPUT_TOKENS, type Budget, type Budgets } from './agent/budget.js';
+export {
+  answerJson,
+  DEFAULT_MAX_PARTIAL_OUTPUT_CHARS,
+  DEFAULT_OUTPUT_NAME,
+  DEFAULT_OUTPUT_REPAIRS,
+  StructuredOutputError,
+  type OutputOf,
+  type OutputOption,
+  type OutputSchema,
+} from './agent/structured-output.js';

@@ -3,6 +3,9 @@
  * tools, and persists each step of the conversation as it completes.
  * @module
  */
+import { consoleLogger, describeError, type Logger } from '../logger.js';
+import { type Budget, checkBudgets, estimateNextCall, usageTokens } from './budget.js';
+import { type OutputOf, type OutputOption, PartialOutputReader, repairPrompt, type ResolvedOutput, resolveOutput, StructuredOutputError } from './structured-output.js';
 import { context as otelContext } from '@opentelemetry/api';
 import { AgentTelemetry } from '../telemetry/agent-telemetry.js';
 import { randomUUID } from 'node:crypto';
@@ -16,7 +19,7 @@ import type { PermissionResponse, ToolAuthorizer, ToolCallRequest } from '../per
 import { ApprovalQueue, type PendingApproval } from '../permissions/approval-queue.js';
 import { isInteractiveTerminal, PermissionAuthorizer } from '../permissions/authorizer.js';
 import { SessionError } from '../session/types.js';
-import type { Interrupt, InterruptAnswer, RunOutcome, RunStateRecord, RunStateStore } from '../session/run-state.js';
+import { hasRunState, type Interrupt, type InterruptAnswer, type RunOutcome, type RunStateRecord, type RunStateStore } from '../session/run-state.js';
 import { ProviderError } from '../providers/errors.js';
 import { INTERRUPTED_TOOL_RESULT } from '../session/convert.js';
 import { estimateMessageTokens, estimateTextTokens } from '../tokens.js';
@@ -39,6 +42,7 @@ import {
 import {
   type AgentOptions,
   type AgentResult,
+  type AgentResultWithOutput,
   type ApprovalMode,
   DEFAULT_APPROVAL_TIMEOUT_MS,
   DEFAULT_MAX_CONCURRENT_TOOLS,
@@ -93,6 +97,16 @@ interface RunContext {
   /** Every answer was a cancel: stop after closing the calls. */
   allCancelled: boolean;
   fixed?: number;
+  /** The run's output schema, resolved. */
+  output?: ResolvedOutput;
+  /** The validated final answer. */
+  outputValue?: unknown;
+  /** Repair turns used for the output. */
+  repairs: number;
+  /** Largest output of one model call in this run (for budget estimates). */
+  largestOutput: number;
+  /** This run's budget (RunOptions.budget). */
+  budget?: Budget | undefined;
 }
 
 /** Context window assumed when the model's catalogue entry is unknown. */
@@ -131,6 +145,7 @@ export class Agent {
   private readonly interactive: boolean;
   private readonly localRunStates = new LocalRunStates();
   private readonly telemetry?: AgentTelemetry;
+  private readonly logger: Logger;
 
   constructor(options: AgentOptions) {
     if (!options || typeof options.model?.stream !== 'function') {
@@ -140,6 +155,7 @@ export class Agent {
     this.model = options.model;
     this.manager = options.conversationManager ?? new SlidingWindowConversationManager();
     if (options.telemetry !== false) this.telemetry = new AgentTelemetry(options.model, options.telemetry);
+    this.logger = options.logger ?? consoleLogger;
     for (const t of options.tools ?? []) this.addTool(t);
     for (const h of options.hooks ?? []) this.hooks.add(h);
     if (options.sessionStore) this.session = new SessionSync(options.sessionStore, options.sessionId, false, { manager: this.manager, contextWindow: this.model.info?.contextWindow ?? DEFAULT_CONTEXT_WINDOW });
@@ -215,7 +231,12 @@ export class Agent {
     return this.approvals.respond(proposalId, response);
   }
 
-  /** Runs the agent on a prompt and resolves with the final answer. */
+  /**
+   * Runs the agent on a prompt and resolves with the final answer. With an `output` schema the
+   * answer is also validated and typed as `result.output`.
+   */
+  run<O extends OutputOption>(prompt: string, options: RunOptions & { output: O }): Promise<AgentResultWithOutput<OutputOf<O>>>;
+  run(prompt: string, options?: RunOptions): Promise<AgentResult>;
   async run(prompt: string, options: RunOptions = {}): Promise<AgentResult> {
     return this.execute({ kind: 'prompt', prompt }, options, undefined);
   }
@@ -304,9 +325,10 @@ export class Agent {
     for (const hook of this.hooks) {
       try {
         const r = hook(event);
-        if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch(() => {});
-      } catch {
-        // A hook that throws must not break the run.
+        if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch((e: unknown) => this.logger.error(`A hook rejected on the ${event.type} event`, { error: describeError(e) }));
+      } catch (e) {
+        // A hook that throws must not break the run: reported, not rethrown.
+        this.logger.error(`A hook threw on the ${event.type} event`, { error: describeError(e) });
       }
     }
   }
@@ -402,9 +424,13 @@ export class Agent {
       approvals: options.approvals ?? this.options.approvals ?? 'wait',
       answersKey: undefined,
       allCancelled: false,
+      repairs: 0,
+      largestOutput: 0,
     };
     try {
       run.emit({ type: 'run_started', input: input.kind === 'prompt' ? input.prompt : '', ...(this.session?.id !== undefined ? { sessionId: this.session.id } : {}) });
+      if (options.output !== undefined) run.output = resolveOutput(options.output);
+      run.budget = options.budget;
       const first = await this.load(run, input, options);
       if ('replay' in first) return first.replay;
       const outcome = await this.loop(run, first);
@@ -542,8 +568,19 @@ export class Agent {
         stopReason = stepped.stopReason;
       }
       switch (decision.kind) {
-        case 'final_answer':
-          return { status: 'completed', text: decision.text, interrupts: [], stopReason };
+        case 'final_answer': {
+          if (!run.output) return { status: 'completed', text: decision.text, interrupts: [], stopReason };
+          const checked = run.output.check(decision.text);
+          if (checked.ok) {
+            run.outputValue = checked.value;
+            return { status: 'completed', text: decision.text, interrupts: [], stopReason };
+          }
+          if (run.repairs >= run.output.maxRepairs) throw new StructuredOutputError(checked.issues, decision.text, run.repairs);
+          run.repairs++;
+          await this.persist(run, { role: 'user', content: [{ type: 'text', text: repairPrompt(checked.issues) }] });
+          decision = { kind: 'call_model' };
+          continue;
+        }
         case 'pause':
           decision = { kind: 'call_model' };
           continue;
@@ -569,14 +606,16 @@ export class Agent {
     run.fixed ??= this.fixedTokens(run.system, maxContextTokens);
     await prepareWindow(this.manager, this.history, { maxContextTokens, fixedTokens: run.fixed }, { model: this.model, signal: run.signal, session: this.session, usage: run.usage, addCost: (c) => (run.cost = (run.cost ?? 0) + c) });
     const window = this.manager.select(this.history, { maxContextTokens, fixedTokens: run.fixed });
+    this.checkBudget(run, window);
     run.emit({ type: 'model_call_started', step: run.steps, messageCount: window.length, toolCount: run.tools.length });
     const callStarted = performance.now();
-    const call = () => this.callModel(window, run.system, run.tools, run.signal, run.emit, (m) => this.persist(run, m));
+    const call = () => this.callModel(window, run.system, run.tools, run.signal, run.emit, (m) => this.persist(run, m), run.output);
     const chatContext = this.telemetry?.chatContext(run.runId);
     const response = await (chatContext ? otelContext.with(chatContext, call) : call());
     const message: Message = { role: 'assistant', content: response.content };
     const callCost = costOf(response.usage, this.model.info?.pricing);
     addUsage(run.usage, response.usage);
+    run.largestOutput = Math.max(run.largestOutput, response.usage.outputTokens);
     if (callCost !== undefined) run.cost = (run.cost ?? 0) + callCost;
     run.emit({
       type: 'model_call_completed',
@@ -600,6 +639,9 @@ export class Agent {
     const record = run.record!;
     const rec = record.current;
     const started = new Set<string>();
+    const batch = new Set(calls.map((c) => c.id));
+    let unfinished = calls.length;
+    const durable = this.options.sessionStore !== undefined && hasRunState(this.options.sessionStore);
     const ttl = this.options.interruptTtlMs ?? DEFAULT_INTERRUPT_TTL_MS;
     const { outcomes, records } = await runToolCalls(calls, {
       tools: this.toolMap,
@@ -620,16 +662,22 @@ export class Agent {
       interrupt: (call, reason, display) => newInterrupt(call, reason, display, ttl),
       clientTools: run.clientTools,
       plan: (call) => this.planCall(call, rec),
+      // "Call started" markers, written before a tool runs, so a crash never runs it twice.
+      // Only where they outlive the process (a store with run state), and not for retry-safe
+      // tools (after a crash those simply run again). A finished call's result is stored only
+      // while siblings still run (otherwise the batch of results is appended right away).
       onStarted: async (call) => {
+        if (!durable || this.toolMap.get(call.name)?.retrySafe) return;
         started.add(call.id);
         await record.update((r) => {
           r.status = 'running';
           r.runId = run.runId;
-          r.calls = [...(r.calls ?? []).filter((c) => c.toolUseId !== call.id), { toolUseId: call.id, name: call.name, status: 'started' }];
+          r.calls = [...(r.calls ?? []).filter((c) => batch.has(c.toolUseId) && c.toolUseId !== call.id), { toolUseId: call.id, name: call.name, status: 'started' }];
         });
       },
       onFinished: async (call, block) => {
-        if (!started.has(call.id)) return;
+        unfinished--;
+        if (!started.has(call.id) || unfinished === 0) return;
         await record.update((r) => {
           r.calls = [...(r.calls ?? []).filter((c) => c.toolUseId !== call.id), { toolUseId: call.id, name: call.name, status: 'done', result: block }];
         });
@@ -653,8 +701,10 @@ export class Agent {
       return { kind: 'interrupt', interrupts };
     }
     await this.persist(run, { role: 'user', content: outcomes.map((o) => (o as { block: ToolResultBlock }).block) });
+    // Markers of this batch stay until the next batch or the end of the run replaces them: their
+    // results are in the history now, and only open calls are ever looked up.
     const after = record.current;
-    if (after && (after.calls?.length || after.interrupts.length || run.state.dirty)) {
+    if (after && (after.interrupts.length || run.state.dirty)) {
       await record.update((r) => {
         r.calls = [];
         r.interrupts = [];
@@ -782,7 +832,21 @@ export class Agent {
       status: outcome.status,
       interrupts: outcome.interrupts,
       ...(run.state.value !== undefined ? { state: structuredClone(run.state.value) } : {}),
+      ...(run.outputValue !== undefined ? { output: run.outputValue } : {}),
     };
+  }
+
+  /** Throws a BudgetExceededError before a model call that would take the run or session past a limit. */
+  private checkBudget(run: RunContext, window: Message[]): void {
+    const budgets = { run: run.budget ?? this.options.budget?.run, session: this.options.budget?.session };
+    if (!budgets.run && !budgets.session) return;
+    const input = (run.fixed ?? 0) + window.reduce((n, m) => n + estimateMessageTokens(m), 0);
+    const maxOut = this.options.maxTokens ?? this.model.info?.maxOutputTokens;
+    const next = estimateNextCall(input, run.largestOutput, maxOut, this.model.info?.pricing);
+    const runSpent = { tokens: usageTokens(run.usage), costUsd: run.cost ?? 0 };
+    const stored = this.session?.usageAtLoad;
+    const session = stored ? { tokens: stored.inputTokens + stored.outputTokens + stored.cacheReadTokens + stored.cacheWriteTokens + runSpent.tokens, costUsd: stored.costUsd + runSpent.costUsd } : runSpent;
+    checkBudgets(budgets, { run: runSpent, session }, next);
   }
 
   /** The stored outcome of answers already applied (nothing runs again). */
@@ -844,7 +908,8 @@ export class Agent {
   }
 
   /** One streamed model call; on abort mid-stream the partial text is saved. */
-  private async callModel(window: Message[], system: string | undefined, tools: ToolDefinition[], signal: AbortSignal, emit: Emit, persist: (m: Message) => Promise<void>): Promise<ModelResponse> {
+  private async callModel(window: Message[], system: string | undefined, tools: ToolDefinition[], signal: AbortSignal, emit: Emit, persist: (m: Message) => Promise<void>, output?: ResolvedOutput): Promise<ModelResponse> {
+    const partials = output ? new PartialOutputReader() : undefined;
     let text = '';
     let thinking = 0;
     let response: ModelResponse | undefined;
@@ -856,11 +921,14 @@ export class Agent {
         tools,
         ...(this.options.maxTokens !== undefined ? { maxTokens: this.options.maxTokens } : {}),
         ...(this.options.thinking ? { thinking: this.options.thinking } : {}),
+        ...(output ? { output: output.spec } : {}),
         signal,
       })) {
         if (event.type === 'text_delta') {
           text += event.text;
           emit({ type: 'model_call_streaming', delta: event.text, accumulatedLength: text.length, kind: 'text' });
+          const partial = partials?.push(event.text);
+          if (partial !== undefined) emit({ type: 'output_streaming', partial });
         } else if (event.type === 'thinking_delta') {
           thinking += event.thinking.length;
           emit({ type: 'model_call_streaming', delta: event.thinking, accumulatedLength: thinking, kind: 'thinking' });
@@ -875,13 +943,13 @@ export class Agent {
       }
     } catch (error) {
       if (signal.aborted) {
-        if (text) await persist({ role: 'assistant', content: [{ type: 'text', text }] }).catch(() => {});
+        if (text) await persist({ role: 'assistant', content: [{ type: 'text', text }] }).catch((e: unknown) => this.logger.error('Could not save the partial answer of an aborted model call', { error: describeError(e) }));
         throw new AgentAbortedError(signal.reason);
       }
       throw error;
     }
     if (signal.aborted) {
-      if (text) await persist({ role: 'assistant', content: [{ type: 'text', text }] }).catch(() => {});
+      if (text) await persist({ role: 'assistant', content: [{ type: 'text', text }] }).catch((e: unknown) => this.logger.error('Could not save the partial answer of an aborted model call', { error: describeError(e) }));
       throw new AgentAbortedError(signal.reason);
     }
     if (!response) throw new AgentError('provider', `The model stream of ${this.model.provider} ended without a response. The provider may have closed the connection; try again.`);

@@ -14,6 +14,9 @@ import type { SessionStore } from '../session/types.js';
 import type { Interrupt, JSONSchema } from '../session/run-state.js';
 import type { Tool } from '../tools/tool.js';
 import type { TelemetryOptions } from '../telemetry/agent-telemetry.js';
+import type { Logger } from '../logger.js';
+import type { Budget, Budgets } from './budget.js';
+import type { OutputOption } from './structured-output.js';
 
 /** Default bound on tool calls of one model turn that run at the same time. */
 export const DEFAULT_MAX_CONCURRENT_TOOLS = 12;
@@ -78,6 +81,10 @@ export interface AgentOptions {
    * turn it off.
    */
   telemetry?: TelemetryOptions | false;
+  /** Cost and token limits per run and per session; a call that would exceed one is not made (BudgetExceededError). */
+  budget?: Budgets;
+  /** Receives errors that are not thrown to the caller (a hook that throws, a failed background save). Default: {@link consoleLogger}. */
+  logger?: Logger;
   /** Working directory for context files (default process.cwd()). */
   cwd?: string;
   /**
@@ -127,6 +134,14 @@ export interface RunOptions {
   context?: RunContextItem[];
   /** The thread state at the start of this run; replaces the stored one (tools read and update it). */
   state?: unknown;
+  /**
+   * The final answer must be JSON matching this schema (zod or JSON Schema); it is validated and
+   * returned as `result.output`. An answer that does not match gets a repair turn (see
+   * DEFAULT_OUTPUT_REPAIRS), then the run fails with a StructuredOutputError. Tools stay usable.
+   */
+  output?: OutputOption;
+  /** This run's budget (overrides {@link AgentOptions.budget}'s `run`). */
+  budget?: Budget;
 }
 
 /** One tool call of a run. */
@@ -163,4 +178,9 @@ export interface AgentResult {
   interrupts: Interrupt[];
   /** The thread state at the end of the run, when one is set. */
   state?: unknown;
+  /** The validated final answer, when the run had an `output` schema. */
+  output?: unknown;
 }
+
+/** The result of a run with an `output` schema: `output` is typed and present. */
+export type AgentResultWithOutput<T> = AgentResult & { output: T };

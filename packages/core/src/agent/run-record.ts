@@ -45,19 +45,29 @@ export class RunRecord {
 
   /**
    * Applies `change` to a copy of the record (a fresh idle one when none) and saves it with the
-   * version read; a concurrent writer makes it fail with SessionError 'conflict'. Writes queue.
+   * version read; a concurrent writer makes it fail with SessionError 'conflict'. One write at a
+   * time: changes that arrive while a write is in flight go together in the next one.
    */
   update(change: (r: RunStateRecord) => void): Promise<void> {
-    const next = this.#chain.then(async () => {
-      const base: RunStateRecord = this.#record ? structuredClone(this.#record) : { sessionId: this.sessionId, version: 0, status: 'idle', interrupts: [], updatedAt: new Date().toISOString() };
-      const expectedVersion = base.version;
-      change(base);
-      base.version = expectedVersion + 1;
-      base.updatedAt = new Date().toISOString();
-      await this.store.saveRunState(this.sessionId, base, { expectedVersion });
-      this.#record = base;
-    });
-    this.#chain = next.catch(() => {}); // a failed write is reported to its caller; later writes still run
+    this.#pending.push(change);
+    this.#next ??= this.#chain.then(() => this.#write());
+    const next = this.#next;
+    this.#chain = next.catch(() => {}); // a failed write is reported to its callers; later writes still run
     return next;
+  }
+
+  #pending: ((r: RunStateRecord) => void)[] = [];
+  #next: Promise<void> | undefined;
+
+  async #write(): Promise<void> {
+    const changes = this.#pending.splice(0);
+    this.#next = undefined;
+    const base: RunStateRecord = this.#record ? structuredClone(this.#record) : { sessionId: this.sessionId, version: 0, status: 'idle', interrupts: [], updatedAt: new Date().toISOString() };
+    const expectedVersion = base.version;
+    for (const change of changes) change(base);
+    base.version = expectedVersion + 1;
+    base.updatedAt = new Date().toISOString();
+    await this.store.saveRunState(this.sessionId, base, { expectedVersion });
+    this.#record = base;
   }
 }

@@ -126,6 +126,11 @@ export class SessionSync {
     private readonly window?: SessionWindow,
   ) {}
 
+  /** The session's stored usage totals as of the last load (for session budgets). */
+  get usageAtLoad(): Session['usage'] {
+    return this.session?.usage;
+  }
+
   get id(): string | undefined {
     return this.session?.id;
   }
