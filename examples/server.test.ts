@@ -24,27 +24,25 @@ async function startExample(env: Record<string, string>): Promise<{ child: Child
   return { child, url, output: () => out };
 }
 
-async function chat(url: string, threadId: string, text: string, onEvent?: (e: BaseEvent) => void): Promise<unknown> {
-  const agent = new HttpAgent({ url: `${url}/agent`, threadId, headers: { Authorization: `Bearer ${TOKEN}` } });
-  agent.addMessage({ id: randomUUID(), role: 'user', content: text });
-  return (await agent.runAgent({}, { onEvent: ({ event }) => onEvent?.(event) })).result;
+async function chat(agent: HttpAgent, text: string | null, resume?: unknown[]): Promise<{ result: unknown; events: BaseEvent[] }> {
+  if (text !== null) agent.addMessage({ id: randomUUID(), role: 'user', content: text });
+  const events: BaseEvent[] = [];
+  const { result } = await agent.runAgent(resume ? { resume: resume as never } : {}, { onEvent: ({ event }) => void events.push(event) });
+  return { result, events };
 }
 
 async function conversation(url: string): Promise<void> {
-  const threadId = randomUUID();
-  expect(await chat(url, threadId, 'hello')).toBe('You said: hello');
-  expect(await chat(url, threadId, 'add 2 40')).toBe('Done: 42'); // trusted tool: no approval
-  let asked = '';
-  const saved = await chat(url, threadId, 'note buy milk', (e) => {
-    if (e.type === 'CUSTOM' && (e as { name?: string }).name === 'mixtape.permission_required') {
-      const v = (e as unknown as { value: { toolName: string; approvalPath: string } }).value;
-      asked = v.toolName;
-      void fetch(`${url}${v.approvalPath}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ action: 'once' }) });
-    }
-  });
-  expect(asked).toBe('save_note');
-  expect(saved).toBe('Done: Saved note #1');
-  const history = (await (await fetch(`${url}/threads/${threadId}/messages`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { messages: unknown[] };
+  const agent = new HttpAgent({ url: `${url}/agent`, threadId: randomUUID(), headers: { Authorization: `Bearer ${TOKEN}` } });
+  expect((await chat(agent, 'hello')).result).toBe('You said: hello');
+  expect((await chat(agent, 'add 2 40')).result).toBe('Done: 42'); // trusted tool: no approval
+  // save_note asks first: the run ends with an AG-UI interrupt, the next run answers it.
+  const asked = await chat(agent, 'note buy milk');
+  const finished = asked.events.find((e) => e.type === 'RUN_FINISHED') as BaseEvent & { outcome: { type: string; interrupts: Array<{ id: string; message: string }> } };
+  expect(finished.outcome.type).toBe('interrupt');
+  expect(finished.outcome.interrupts[0]!.message).toContain('save_note');
+  const saved = await chat(agent, null, [{ interruptId: finished.outcome.interrupts[0]!.id, status: 'resolved', payload: { approved: true } }]);
+  expect(saved.result).toBe('Done: Saved note #1');
+  const history = (await (await fetch(`${url}/threads/${agent.threadId}/messages`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { messages: unknown[] };
   expect(history.messages.length).toBeGreaterThanOrEqual(8);
 }
 

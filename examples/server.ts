@@ -12,7 +12,8 @@
  *   (default .mixtape/sessions.db), one instance.
  * - ANTHROPIC_API_KEY: talk to Claude (DEFAULT_MODEL). Without it a small offline demo model
  *   answers: "add A B" calls the `add` tool, "note TEXT" calls `save_note` (which asks for
- *   approval), anything else is echoed.
+ *   approval: the run ends with an AG-UI interrupt, and the next run's `resume` answers it, on
+ *   any instance, at any later time), anything else is echoed.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -72,13 +73,13 @@ if (process.env.DATABASE_URL) {
 const token = process.env.MIXTAPE_TOKEN || randomBytes(18).toString('base64url');
 
 const server = createServer({
-  // One agent per run of a thread; its history comes from the store (threadId = session id).
-  agentFactory: (threadId) =>
+  // One agent per run of a thread; its history and pending approvals come from the store.
+  agentFactory: (sessionId) =>
     new Agent({
       model,
       tools,
       sessionStore,
-      sessionId: threadId,
+      sessionId,
       systemPrompt: 'You are a helpful assistant. Use the tools when they help.',
       trustedTools: ['add'], // runs without asking; save_note asks the person in the chat
       permissionPolicy: 'interactive',
