@@ -27,18 +27,35 @@ export const RUN_STATE_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-const ready = new WeakSet<SqliteDatabase>();
+/** Prepared statements per database (the table is created before they are prepared). */
+const statements = new WeakMap<SqliteDatabase, ReturnType<typeof prepare>>();
 
-function ensureTable(db: SqliteDatabase): void {
-  if (ready.has(db)) return;
-  runMigrations(db, RUN_STATE_COMPONENT, RUN_STATE_MIGRATIONS);
-  ready.add(db);
+function prepare(db: SqliteDatabase) {
+  return {
+    load: db.prepare('SELECT record FROM mixtape_run_state WHERE session_id = ?'),
+    session: db.prepare('SELECT 1 FROM sessions WHERE id = ?'),
+    version: db.prepare('SELECT version FROM mixtape_run_state WHERE session_id = ?'),
+    upsert: db.prepare(
+      `INSERT INTO mixtape_run_state (session_id, version, status, record, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (session_id) DO UPDATE SET version = excluded.version, status = excluded.status, record = excluded.record, updated_at = excluded.updated_at`,
+    ),
+  };
+}
+
+/** Creates the table once per database handle, then its statements. */
+function sql(db: SqliteDatabase): ReturnType<typeof prepare> {
+  let s = statements.get(db);
+  if (!s) {
+    runMigrations(db, RUN_STATE_COMPONENT, RUN_STATE_MIGRATIONS);
+    s = prepare(db);
+    statements.set(db, s);
+  }
+  return s;
 }
 
 /** The run state of a session, or null. */
 export function loadSqliteRunState(db: SqliteDatabase, sessionId: string): RunStateRecord | null {
-  ensureTable(db);
-  const row = db.prepare('SELECT record FROM mixtape_run_state WHERE session_id = ?').get(sessionId) as { record: string } | undefined;
+  const row = sql(db).load.get(sessionId) as { record: string } | undefined;
   if (!row) return null;
   let json: unknown;
   try {
@@ -54,18 +71,15 @@ export function loadSqliteRunState(db: SqliteDatabase, sessionId: string): RunSt
  * (0 without a row) must equal it, else SessionError 'conflict'. Unknown session → 'not_found'.
  */
 export function saveSqliteRunState(db: SqliteDatabase, sessionId: string, record: RunStateRecord, opts: SaveRunStateOptions = {}): void {
-  ensureTable(db);
+  const q = sql(db);
   const json = JSON.stringify(runStateToJson({ ...record, sessionId }));
   db.transaction(() => {
-    if (!db.prepare('SELECT 1 FROM sessions WHERE id = ?').get(sessionId)) throw SessionError.notFound(sessionId);
-    const row = db.prepare('SELECT version FROM mixtape_run_state WHERE session_id = ?').get(sessionId) as { version: number } | undefined;
+    if (!q.session.get(sessionId)) throw SessionError.notFound(sessionId);
+    const row = q.version.get(sessionId) as { version: number } | undefined;
     const current = row?.version ?? 0;
     if (opts.expectedVersion !== undefined && opts.expectedVersion !== current) {
       throw new SessionError('conflict', `Session ${sessionId}: the run state is at version ${current}, the caller expected ${opts.expectedVersion} (another process wrote it).`, { sessionId });
     }
-    db.prepare(
-      `INSERT INTO mixtape_run_state (session_id, version, status, record, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (session_id) DO UPDATE SET version = excluded.version, status = excluded.status, record = excluded.record, updated_at = excluded.updated_at`,
-    ).run(sessionId, record.version, record.status, json, Date.now());
+    q.upsert.run(sessionId, record.version, record.status, json, Date.now());
   }).immediate();
 }
