@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { HttpAgent } from '@ag-ui/client';
 import type { BaseEvent, Interrupt } from '@ag-ui/core';
-import { MemoryGrantStore, tool } from '@mixtape/core';
+import { MemoryGrantStore, type Model, tool } from '@mixtape/core';
 import { ScriptedModel } from '@mixtape/core/testing';
 import { CLIENT_TOOL_INTERRUPT_REASON } from '@mixtape/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -291,5 +291,33 @@ describe('client-side tools, context, state and images', () => {
     const tool_ = stored.messages.find((m) => m.role === 'tool')!;
     expect(tool_.id).toBe(result.messageId);
     expect(tool_.error).toContain('disk on fire');
+  });
+});
+
+describe('tool arguments stream as the model writes them', () => {
+  it('each input delta of the model is one TOOL_CALL_ARGS, after TOOL_CALL_START and before the turn ends', async () => {
+    const pieces = ['{"a":', ' 4', '0, "b": 2}'];
+    let calls = 0;
+    const model: Model = {
+      provider: 'test',
+      modelId: 'chunks',
+      async *stream() {
+        calls++;
+        if (calls === 1) {
+          yield { type: 'tool_use_start', id: 'streamed_1', name: 'add' };
+          for (const json of pieces) yield { type: 'tool_input_delta', id: 'streamed_1', json };
+          yield { type: 'response', response: { content: [{ type: 'tool_use', id: 'streamed_1', name: 'add', input: { a: 40, b: 2 } }], stopReason: 'tool_use', usage: { inputTokens: 1, outputTokens: 1 } } };
+        } else {
+          yield { type: 'text_delta', text: '42' };
+          yield { type: 'response', response: { content: [{ type: 'text', text: '42' }], stopReason: 'end_turn', usage: { inputTokens: 1, outputTokens: 1 } } };
+        }
+      },
+    };
+    const s = await start({ model: model as unknown as ScriptedModel });
+    const { events, result } = await say(s.client(), 'sum');
+    expect(result).toBe('42');
+    const toolEvents = events.filter((e) => e.type.startsWith('TOOL_CALL'));
+    expect(toolEvents.map((e) => e.type)).toEqual(['TOOL_CALL_START', 'TOOL_CALL_ARGS', 'TOOL_CALL_ARGS', 'TOOL_CALL_ARGS', 'TOOL_CALL_END', 'TOOL_CALL_RESULT']);
+    expect(toolEvents.filter((e) => e.type === 'TOOL_CALL_ARGS').map((e) => (e as BaseEvent & { delta: string }).delta)).toEqual(pieces);
   });
 });
