@@ -58,8 +58,9 @@ interface RunSpans {
   span: Span;
   ctx: Context;
   started: number;
-  chat?: { span: Span; ctx: Context; started: number };
+  chat?: { span: Span | undefined; ctx: Context | undefined; started: number };
   tools: Map<string, { span: Span; ctx: Context }>;
+  recording: boolean;
 }
 
 /**
@@ -75,6 +76,8 @@ export class AgentTelemetry {
   private readonly agentName: string;
   private readonly maxContent: number;
   private readonly runs = new Map<string, RunSpans>();
+  /** Attributes every span and metric of an operation starts with (built once). */
+  private readonly baseAttrs: Record<string, Attributes>;
 
   constructor(
     private readonly model: TelemetryModel,
@@ -87,6 +90,19 @@ export class AgentTelemetry {
     this.capture = options.captureContent ?? process.env[CAPTURE_CONTENT_ENV]?.toLowerCase() === 'true';
     this.agentName = options.agentName ?? 'mixtape';
     this.maxContent = options.maxContentChars ?? DEFAULT_MAX_CAPTURED_CONTENT_CHARS;
+    const base = (operation: string): Attributes => ({
+      [GenAiAttr.operationName]: operation,
+      [GenAiAttr.providerName]: model.provider,
+      [GenAiAttr.system]: model.provider,
+      [GenAiAttr.requestModel]: model.modelId,
+    });
+    this.baseAttrs = {
+      [GenAiOperation.invokeAgent]: base(GenAiOperation.invokeAgent),
+      [GenAiOperation.chat]: base(GenAiOperation.chat),
+      chatMetric: { ...base(GenAiOperation.chat), [GenAiAttr.responseModel]: model.modelId },
+      chatInput: { ...base(GenAiOperation.chat), [GenAiAttr.responseModel]: model.modelId, [GenAiAttr.tokenType]: 'input' },
+      chatOutput: { ...base(GenAiOperation.chat), [GenAiAttr.responseModel]: model.modelId, [GenAiAttr.tokenType]: 'output' },
+    };
   }
 
   /** The context of a tool call's span, to run the tool in (undefined when unknown). */
@@ -126,12 +142,7 @@ export class AgentTelemetry {
   }
 
   private base(operation: string): Attributes {
-    return {
-      [GenAiAttr.operationName]: operation,
-      [GenAiAttr.providerName]: this.model.provider,
-      [GenAiAttr.system]: this.model.provider,
-      [GenAiAttr.requestModel]: this.model.modelId,
-    };
+    return this.baseAttrs[operation]!;
   }
 
   private startRun(runId: string, input: string, sessionId: string | undefined): void {
@@ -140,12 +151,18 @@ export class AgentTelemetry {
     if (this.capture) attributes[GenAiAttr.inputMessages] = this.content([{ role: 'user', parts: [{ type: 'text', content: input }] }]);
     const parent = otelContext.active();
     const span = this.tracer.startSpan(`${GenAiOperation.invokeAgent} ${this.agentName}`, { kind: SpanKind.INTERNAL, attributes }, parent);
-    this.runs.set(runId, { span, ctx: trace.setSpan(parent, span), started: performance.now(), tools: new Map() });
+    // A run span that is not recorded (no SDK registered, or sampled out) gets no child spans:
+    // they would not be recorded either. Metrics are still recorded.
+    this.runs.set(runId, { span, ctx: trace.setSpan(parent, span), started: performance.now(), tools: new Map(), recording: span.isRecording() });
   }
 
   private startChat(runId: string, step: number): void {
     const run = this.runs.get(runId);
     if (!run) return;
+    if (!run.recording) {
+      run.chat = { span: undefined, ctx: undefined, started: performance.now() };
+      return;
+    }
     const span = this.tracer.startSpan(`${GenAiOperation.chat} ${this.model.modelId}`, { kind: SpanKind.CLIENT, attributes: { ...this.base(GenAiOperation.chat), [MixtapeAttr.step]: step } }, run.ctx);
     run.chat = { span, ctx: trace.setSpan(run.ctx, span), started: performance.now() };
   }
@@ -155,23 +172,23 @@ export class AgentTelemetry {
     const chat = run?.chat;
     if (!run || !chat) return;
     const { span } = chat;
-    span.setAttributes({
-      [GenAiAttr.responseModel]: this.model.modelId,
-      [GenAiAttr.responseFinishReasons]: [event.stopReason],
-      ...usageAttributes(event.usage),
-    });
-    if (event.costUsd !== undefined) span.setAttribute(MixtapeAttr.costUsd, event.costUsd);
-    if (this.capture) span.setAttribute(GenAiAttr.outputMessages, this.content([{ role: 'assistant', parts: event.message.content }]));
-    span.end();
+    if (span) {
+      const attributes = usageAttributes(event.usage);
+      attributes[GenAiAttr.responseModel] = this.model.modelId;
+      attributes[GenAiAttr.responseFinishReasons] = [event.stopReason];
+      if (event.costUsd !== undefined) attributes[MixtapeAttr.costUsd] = event.costUsd;
+      if (this.capture) attributes[GenAiAttr.outputMessages] = this.content([{ role: 'assistant', parts: event.message.content }]);
+      span.setAttributes(attributes);
+      span.end();
+    }
     run.chat = undefined;
-    const metricAttrs = { ...this.base(GenAiOperation.chat), [GenAiAttr.responseModel]: this.model.modelId };
-    this.tokenUsage.record(event.usage.inputTokens, { ...metricAttrs, [GenAiAttr.tokenType]: 'input' });
-    this.tokenUsage.record(event.usage.outputTokens, { ...metricAttrs, [GenAiAttr.tokenType]: 'output' });
-    this.duration.record((performance.now() - chat.started) / 1000, metricAttrs);
+    this.tokenUsage.record(event.usage.inputTokens, this.baseAttrs.chatInput);
+    this.tokenUsage.record(event.usage.outputTokens, this.baseAttrs.chatOutput);
+    this.duration.record((performance.now() - chat.started) / 1000, this.baseAttrs.chatMetric);
   }
 
   private toolArguments(runId: string, toolUseId: string, input: unknown): void {
-    if (!this.capture) return;
+    if (!this.capture || !this.runs.get(runId)?.recording) return;
     const tool = this.runs.get(runId)?.tools.get(toolUseId);
     // tool_requested comes before tool_executing: keep the arguments until the span starts.
     if (tool) tool.span.setAttribute(GenAiAttr.toolArguments, this.content(input));
@@ -182,7 +199,7 @@ export class AgentTelemetry {
 
   private startTool(runId: string, toolUseId: string, name: string): void {
     const run = this.runs.get(runId);
-    if (!run) return;
+    if (!run?.recording) return;
     const attributes: Attributes = {
       [GenAiAttr.operationName]: GenAiOperation.executeTool,
       [GenAiAttr.toolName]: name,
@@ -219,7 +236,7 @@ export class AgentTelemetry {
     for (const key of this.pendingArgs.keys()) if (key.startsWith(`${runId}\u0000`)) this.pendingArgs.delete(key);
     // A model call or tool call still open when the run ends was cut short by the run's end.
     const cut = r.error ?? `run ${r.outcome}`;
-    if (run.chat) {
+    if (run.chat?.span) {
       run.chat.span.setStatus({ code: SpanStatusCode.ERROR, message: cut });
       run.chat.span.setAttribute(GenAiAttr.errorType, r.errorType ?? r.outcome);
       run.chat.span.end();
