@@ -30,4 +30,12 @@ describe('core examples', () => {
       expect(out).toMatch(new RegExp(`${name}: "It is 21 °C and clear in Lisbon." — \\d+ streamed deltas, 3 HTTP requests`));
     }
   });
+
+  it('typed-answers-budgets-tracing: a validated typed answer after a repair, its span tree, a budget stop', () => {
+    const out = run('typed-answers-budgets-tracing.ts');
+    expect(out).toContain('typed answer: Bergen, 4 °C, umbrella: true');
+    expect(out).toContain('model calls: 3 (one repair turn)');
+    expect(out).toMatch(/invoke_agent weather \(\d+ output tokens\)\n  chat scripted-model \(\d+ output tokens\)\n  execute_tool forecast\n  chat scripted-model/);
+    expect(out).toMatch(/budget: stopped before the call \(cost, estimate \$0\.0\d+ > \$0\.01\)/);
+  });
 });
