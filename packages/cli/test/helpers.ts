@@ -95,9 +95,13 @@ export class TmuxSession {
     return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p', '-J', ...(options.escapes ? ['-e'] : []), '-S', '-', '-t', this.name], { encoding: 'utf8' });
   }
 
-  /** A position after everything on screen so far (for `waitFor(..., { after })`); empty rows below are not counted. */
+  /**
+   * A position for `waitFor(..., { after })`: the start of the last line on screen (the prompt
+   * being edited is included; the empty rows below it are not counted).
+   */
   mark(): number {
-    return this.screen().trimEnd().length;
+    const text = this.screen().trimEnd();
+    return text.lastIndexOf('\n') + 1;
   }
 
   /** The visible rows of the pane, as the terminal shows them. */

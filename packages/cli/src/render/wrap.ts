@@ -73,31 +73,40 @@ function cutWord(word: string, width: number): string[] {
 }
 
 /**
- * Word wrap to `width` columns: lines break at spaces (runs of spaces at a break are dropped); a
- * word longer than the line starts on a line of its own and is cut there. Linear in the text.
+ * Word wrap to `width` columns: lines break at spaces (the spaces at a break are dropped, other
+ * runs of spaces are kept); a word longer than the line starts on a line of its own and is cut
+ * there. Linear in the text.
  */
 function wrapWords(text: string, width: number): string {
   const lines: string[] = [];
   let line = '';
   let lineWidth = 0;
-  for (const word of text.split(/ +/)) {
-    if (word === '') continue;
-    const w = visibleWidth(word);
+  let gap = '';
+  for (const token of text.split(/( +)/)) {
+    if (token === '') continue;
+    if (token.startsWith(' ')) {
+      gap = line ? token : '';
+      continue;
+    }
+    const w = visibleWidth(token);
     if (w > width) {
       if (line) lines.push(line);
-      const pieces = cutWord(word, width);
+      const pieces = cutWord(token, width);
       line = pieces.pop()!;
       lines.push(...pieces);
       lineWidth = visibleWidth(line);
+      gap = '';
       continue;
     }
-    if (line && lineWidth + 1 + w > width) {
+    if (line && lineWidth + gap.length + w > width) {
       lines.push(line);
       line = '';
       lineWidth = 0;
+      gap = '';
     }
-    line = line ? `${line} ${word}` : word;
-    lineWidth += (lineWidth ? 1 : 0) + w;
+    line += gap + token;
+    lineWidth += gap.length + w;
+    gap = '';
   }
   lines.push(line);
   return lines.join('\n');
