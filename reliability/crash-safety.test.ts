@@ -99,7 +99,7 @@ it(`every session survives ${KILLS} SIGKILLs with every completed step`, { timeo
 });
 
 /** Kills of the interrupt suite (while waiting for approval, mid-tool, mid-resume). */
-const INTERRUPT_KILLS = Number(process.env.MIXTAPE_INTERRUPT_KILLS ?? 40);
+const INTERRUPT_KILLS = Number(process.env.MIXTAPE_INTERRUPT_KILLS ?? 30);
 const interruptFixture = path.join(import.meta.dirname, 'fixtures', 'interrupt-agent.ts');
 
 async function runInterruptChild(db: string, sessionId: string, ledger: string, mode: 'wait' | 'interrupt', killAfterMs: number | undefined): Promise<{ killed: boolean; action?: string; result?: string }> {

@@ -255,6 +255,15 @@ describe('approvals as interrupts', () => {
     expect(note.calls).toEqual(['hi']);
   });
 
+  it("approvals: 'interrupt' on the Agent makes it able to ask without interactive: true", async () => {
+    const model = new ScriptedModel().toolUse('write_note', { text: 'hi' });
+    const note = counter();
+    const agent = new Agent({ model, tools: [note.tool], grantStore: new MemoryGrantStore(), approvals: 'interrupt' });
+    const r = await agent.run('write');
+    expect(r.status).toBe('interrupted');
+    expect(note.calls).toEqual([]);
+  });
+
   it("approvals 'wait' (the default) keeps the in-process queue", async () => {
     const model = new ScriptedModel().toolUse('write_note', { text: 'hi' }).text('Done.');
     const note = counter();

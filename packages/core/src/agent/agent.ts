@@ -164,7 +164,8 @@ export class Agent {
       this.authorizer = options.authorizer;
       this.interactive = options.interactive ?? true;
     } else if (options.grantStore || options.permissionPolicy || options.permissionRules || options.trustedTools) {
-      this.interactive = options.interactive ?? isInteractiveTerminal();
+      // With approvals as interrupts a person answers later, from anywhere: asking is possible.
+      this.interactive = options.interactive ?? (options.approvals === 'interrupt' || isInteractiveTerminal());
       this.authorizer = new PermissionAuthorizer({
         ...(options.grantStore ? { store: options.grantStore } : {}),
         ...(options.permissionPolicy ? { policy: options.permissionPolicy } : {}),

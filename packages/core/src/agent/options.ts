@@ -54,7 +54,7 @@ export interface AgentOptions {
   approvalTimeoutMs?: number;
   /**
    * Whether a person can answer permission requests; when false, calls needing approval are
-   * denied. Default: true with an explicit `authorizer`; otherwise whether stdin/stdout are a TTY.
+   * denied. Default: true with an explicit `authorizer` or `approvals: 'interrupt'`; otherwise whether stdin/stdout are a TTY.
    */
   interactive?: boolean;
   /** Tool calls of one turn that run at once (default {@link DEFAULT_MAX_CONCURRENT_TOOLS}). */
