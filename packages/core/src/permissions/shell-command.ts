@@ -20,6 +20,8 @@
 
 /** Deepest nesting of substitutions and re-parsed strings (`sh -c "sh -c …"`) analysed. */
 export const MAX_SHELL_NESTING = 8;
+/** Most wrappers unwrapped in one command (`env nice nohup … rm`); more cannot be analysed. */
+export const MAX_WRAPPER_CHAIN = 16;
 
 /**
  * Commands that do what another command does, for deny rules: a rule on the command on the
@@ -171,6 +173,11 @@ class Analyser {
         finish();
         this.i++;
         return;
+      } else if (c === '`' && this.backticks > 0) {
+        // Closes an enclosing backtick substitution while this list is still open.
+        finish();
+        this.fail('an unbalanced `');
+        return;
       } else if ((c === '<' || c === '>') && s[this.i + 1] === '(') {
         this.compound = true;
         this.i += 2;
@@ -182,6 +189,11 @@ class Analyser {
       } else {
         const start = this.i;
         const word = this.word(depth);
+        if (this.i === start) {
+          this.fail(`an unexpected '${c}'`); // never loop without reading
+          this.i++;
+          continue;
+        }
         if (/^\d+$/.test(s.slice(start, this.i)) && (s[this.i] === '<' || s[this.i] === '>')) {
           continue; // the fd number of a redirection such as 2>&1
         }
@@ -303,8 +315,8 @@ class Analyser {
       let braces = 1;
       while (this.i < s.length && braces > 0) {
         const c = s[this.i] as string;
-        if (c === '$' && (s[this.i + 1] === '(' || s[this.i + 1] === '{')) {
-          this.dollar(w, depth);
+        if (c === '$' && s[this.i + 1] === '(') {
+          this.dollar(w, depth + 1); // nested `${` are counted as braces, not recursed into
           continue;
         }
         if (c === '`') {
@@ -361,9 +373,10 @@ class Analyser {
     this.argv(words.slice(k), depth);
   }
 
-  private argv(words: Word[], depth: number): void {
+  private argv(words: Word[], depth: number, hops = 0): void {
     const head = words[0];
     if (head === undefined) return;
+    if (hops > MAX_WRAPPER_CHAIN) return this.fail('too many wrappers');
     if (head.expands || head.glob) {
       this.fail('an expansion, substitution or glob in command position');
       return;
@@ -417,7 +430,7 @@ class Analyser {
         if (name === 'xargs') this.commands.push(['echo']);
         return;
       }
-      this.argv(rest, depth);
+      this.argv(rest, depth, hops + 1);
       return;
     }
 
@@ -471,7 +484,7 @@ class Analyser {
           let e = j + 1;
           while (e < args.length && args[e]?.text !== ';' && args[e]?.text !== '+') e++;
           this.compound = true;
-          this.argv(args.slice(j + 1, e), depth);
+          this.argv(args.slice(j + 1, e), depth, hops + 1);
           j = e;
         }
       }
