@@ -7,17 +7,9 @@ import { MemorySessionStore } from '@mixtape/core';
 import { ScriptedModel } from '@mixtape/core/testing';
 import { createServer, DEFAULT_ALLOWED_HOSTS, DEFAULT_MAX_MESSAGE_CHARS, DEFAULT_MAX_RUN_MESSAGES, PROTO_MEDIA_TYPE } from '@mixtape/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { invalidEvents, postRun, runInput, say, startTestServer, type TestServer, TOKEN } from './helpers.js';
+import { invalidEvents, postRun, runInput, say, serversClosedAfterEach, TOKEN } from './helpers.js';
 
-const servers: TestServer[] = [];
-async function start(...args: Parameters<typeof startTestServer>): Promise<TestServer> {
-  const s = await startTestServer(...args);
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-});
+const start = serversClosedAfterEach();
 
 /** A request with headers fetch will not let us set (Host). */
 function raw(url: string, options: { method?: string; path: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {

@@ -5,7 +5,7 @@ import { EventSchemas } from '@ag-ui/core/schemas';
 import { Agent, type AgentOptions, MemorySessionStore, type SessionStore, tool } from '@mixtape/core';
 import { ScriptedModel } from '@mixtape/core/testing';
 import { createServer, type MixtapeServer, type RunCoordinator, type RunningServer, type ServerOptions } from '@mixtape/server';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { z } from 'zod';
 
 export const TOKEN = 'test-token-123';
@@ -120,4 +120,17 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => 
   let resolve!: (v: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/** `start` for a test file: servers it starts are closed after each test. */
+export function serversClosedAfterEach(): (...args: Parameters<typeof startTestServer>) => Promise<TestServer> {
+  const servers: TestServer[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close();
+  });
+  return async (...args) => {
+    const s = await startTestServer(...args);
+    servers.push(s);
+    return s;
+  };
 }

@@ -6,18 +6,10 @@ import { ScriptedModel } from '@mixtape/core/testing';
 import { CLIENT_TOOL_INTERRUPT_REASON } from '@mixtape/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { add, invalidEvents, postRun, say, startTestServer, type TestServer, TOKEN } from './helpers.js';
+import { add, invalidEvents, postRun, say, serversClosedAfterEach, TOKEN } from './helpers.js';
 
-const servers: TestServer[] = [];
-async function start(...args: Parameters<typeof startTestServer>): Promise<TestServer> {
-  const s = await startTestServer(...args);
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  vi.useRealTimers();
-  for (const s of servers.splice(0)) await s.close();
-});
+const start = serversClosedAfterEach();
+afterEach(() => void vi.useRealTimers());
 
 const types = (events: BaseEvent[]): string[] => events.map((e) => e.type);
 type Finished = BaseEvent & { result?: unknown; outcome?: { type: string; interrupts?: Interrupt[]; pendingToolCallIds?: string[] } };

@@ -4,17 +4,9 @@ import { type AgentEvent, MemoryGrantStore } from '@mixtape/core';
 import { ScriptedModel } from '@mixtape/core/testing';
 import { createServer, DEFAULT_BODY_LIMIT_BYTES, MemoryRunCoordinator, PERMISSION_REQUIRED_EVENT } from '@mixtape/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { approve, deferred, postRun, runInput, say, startTestServer, type TestServer, TOKEN } from './helpers.js';
+import { approve, deferred, postRun, runInput, say, serversClosedAfterEach, TOKEN } from './helpers.js';
 
-const servers: TestServer[] = [];
-async function start(...args: Parameters<typeof startTestServer>): Promise<TestServer> {
-  const s = await startTestServer(...args);
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-});
+const start = serversClosedAfterEach();
 
 const types = (events: BaseEvent[]): string[] => events.map((e) => e.type);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
