@@ -11,6 +11,7 @@ import { type CliIO, type GlobalOptions, type ProgramContext, resolveGlobals } f
 import { SUBCOMMANDS } from './commands/registry.js';
 import { runAction } from './commands/run-command.js';
 import { CliUsageError, EXIT_OK, EXIT_USAGE } from './errors.js';
+import { closestName } from './names.js';
 import { watchOutput } from './output.js';
 import { routeWarnings } from './debug-log.js';
 
@@ -26,26 +27,10 @@ export function cliVersion(): string {
   }
 }
 
-/** Edit distance (for "did you mean"). */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const next = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = row[j]!;
-      row[j] = next;
-    }
-  }
-  return row[b.length]!;
-}
-
 /** The error for `mixtape <words>`: a mistyped command, or a prompt meant for `mixtape run`. */
 export function strayArgumentsError(words: string[], commands: readonly string[]): CliUsageError {
   const first = words[0]!;
-  const limit = words.length === 1 ? 2 : 1;
-  const close = !/\s/.test(first) && first.length > 1 ? commands.find((c) => distance(first.toLowerCase(), c) <= limit) : undefined;
+  const close = !/\s/.test(first) && first.length > 1 ? closestName(first, commands, words.length === 1 ? 2 : 1) : undefined;
   if (close) return new CliUsageError(`mixtape: unknown command '${first}'. Did you mean: mixtape ${[close, ...words.slice(1)].join(' ')}?  (mixtape --help lists the commands.)`);
   const prompt = words.join(' ');
   const quoted = JSON.stringify(prompt.length > 60 ? `${prompt.slice(0, 57)}...` : prompt);

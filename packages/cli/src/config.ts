@@ -19,6 +19,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { closestName } from './names.js';
+
+export { closestName } from './names.js';
 
 /** File names looked for in the working directory, in this order. */
 export const CONFIG_FILE_NAMES = ['mixtape.config.json', 'mixtape.config.ts', 'mixtape.config.mjs', 'mixtape.config.js'] as const;
@@ -82,30 +85,6 @@ export interface LoadedConfig {
   problems: string[];
   /** All problems as one message ("<file> is invalid: ..."). */
   problemReport(): string;
-}
-
-/** The closest of `names` to `word` (at most 2 edits away), for "did you mean". */
-export function closestName(word: string, names: readonly string[]): string | undefined {
-  let best: { name: string; d: number } | undefined;
-  for (const name of names) {
-    const d = editDistance(word.toLowerCase(), name.toLowerCase());
-    if (d <= 2 && (!best || d < best.d)) best = { name, d };
-  }
-  return best?.name;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const next = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = row[j]!;
-      row[j] = next;
-    }
-  }
-  return row[b.length]!;
 }
 
 /** Problems with tool group names (config `tools` or `--tools`), each naming the bad entry. */
