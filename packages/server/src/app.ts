@@ -4,6 +4,7 @@
  * @module
  */
 import type { RunAgentInput } from '@ag-ui/core';
+import { context as otelContext, propagation } from '@opentelemetry/api';
 import { RunAgentInputSchema } from '@ag-ui/core/schemas';
 import type { Agent, PermissionResponse } from '@mixtape/core';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
@@ -257,9 +258,13 @@ export function createServer(options: ServerOptions): MixtapeServer {
       const heartbeat = beat ? setInterval(() => void write(beat), heartbeatMs) : undefined;
       heartbeat?.unref?.();
       try {
-        await executeRun(
-          { agent, input, parsed, sessionId, principal, sessionStore: options.sessionStore, approvals, reasoning: options.streamReasoning ?? true, controller, coordinator, logError },
-          { write: (event) => write(wire.encode(event)) },
+        // The run's spans continue the caller's trace (W3C traceparent), when tracing is on.
+        const traceContext = propagation.extract(otelContext.active(), Object.fromEntries(c.req.raw.headers));
+        await otelContext.with(traceContext, () =>
+          executeRun(
+            { agent, input, parsed, sessionId, principal, sessionStore: options.sessionStore, approvals, reasoning: options.streamReasoning ?? true, controller, coordinator, logError },
+            { write: (event) => write(wire.encode(event)) },
+          ),
         );
       } finally {
         clearInterval(heartbeat);

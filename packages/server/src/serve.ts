@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { serve as nodeServe } from '@hono/node-server';
+import { startTelemetryFromEnv } from '@mixtape/core';
 import type { MixtapeServer } from './app.js';
 
 /** Host the server listens on unless told otherwise: loopback only. */
@@ -33,7 +34,10 @@ export interface RunningServer {
 }
 
 /** Listens on `host:port` and resolves once the server accepts connections. */
-export function serve(server: MixtapeServer, options: ServeOptions): Promise<RunningServer> {
+export async function serve(server: MixtapeServer, options: ServeOptions): Promise<RunningServer> {
+  // Tracing from the standard OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_EXPORTER…),
+  // unless the program registered its own OpenTelemetry SDK.
+  const telemetry = await startTelemetryFromEnv({ serviceName: 'mixtape-server' });
   const host = options.host ?? DEFAULT_HOST;
   // The listen address is a name clients use in the Host header (wildcards are not).
   if (host !== '0.0.0.0' && host !== '::' && host !== '') server.allowHost(host.includes(':') ? `[${host}]` : host);
@@ -52,6 +56,7 @@ export function serve(server: MixtapeServer, options: ServeOptions): Promise<Run
             const closed = new Promise<void>((r) => http.close(() => r()));
             if ('closeAllConnections' in http) http.closeAllConnections();
             await closed;
+            await telemetry?.shutdown();
           })();
           return closing;
         },

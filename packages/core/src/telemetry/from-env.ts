@@ -71,7 +71,8 @@ export function otlpConfigFromEnv(env: NodeJS.ProcessEnv): { url?: string; heade
  * Registers a global tracer provider, an AsyncLocalStorage context manager and the W3C trace
  * context propagator when the environment asks for tracing (see {@link tracesExporterFromEnv});
  * returns null otherwise. The OTLP exporter reads its endpoint, headers and timeout from the
- * standard variables itself. `serviceName` is used unless OTEL_SERVICE_NAME is set.
+ * standard variables itself. `serviceName` is used unless OTEL_SERVICE_NAME is set. Returns null
+ * too when the program already registered a tracer provider (its set-up wins).
  */
 export async function startTelemetryFromEnv(options: { serviceName?: string; env?: NodeJS.ProcessEnv } = {}): Promise<EnvTelemetry | null> {
   const env = options.env ?? process.env;
@@ -99,10 +100,13 @@ export async function startTelemetryFromEnv(options: { serviceName?: string; env
     resource: resources.resourceFromAttributes({ 'service.name': serviceName }),
     spanProcessors: [new sdk.BatchSpanProcessor(exporter)],
   });
-  const contextManager = new hooks.AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(contextManager);
+  // A program that registered its own SDK keeps it: ours is dropped and nothing is changed.
+  if (!trace.setGlobalTracerProvider(provider)) {
+    await provider.shutdown();
+    return null;
+  }
+  context.setGlobalContextManager(new hooks.AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
-  trace.setGlobalTracerProvider(provider);
   return {
     exporter: exporterKind,
     flush: () => provider.forceFlush(),
