@@ -9,8 +9,14 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type SessionMessage, blocksToJson } from '@mixtape/core/session';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Agent } from '@mixtape/core';
+import { ScriptedModel } from '@mixtape/core/testing';
+import { type SessionMessage, type SessionStore, blocksToJson } from '@mixtape/core/session';
 import { SqliteSessionStore, openSqliteDatabase, type SqliteDatabase } from '@mixtape/sqlite';
+import { PostgresSessionStore } from '@mixtape/postgres';
+import { postgresUnavailableReason, startPostgresCluster } from '../test-support/postgres-cluster.js';
 
 /** Session lengths at which one more message is saved. */
 export const SIZES = [10, 1_000, 10_000] as const;
@@ -20,6 +26,14 @@ export const APPENDS_PER_SIZE = 25;
 export const REWRITES_PER_SIZE = 9;
 /** Loads of the 10,000-message session timed. */
 export const LOADS = 7;
+/** Session lengths at which resuming is timed. */
+export const RESUME_SIZES = [1_000, 10_000, 100_000] as const;
+/** Resumes timed per length (median reported). */
+export const RESUMES = 9;
+/** Context window the resumed agent's sliding window uses (tokens; the agent's default). */
+export const RESUME_CONTEXT_WINDOW = 200_000;
+/** Resumed sessions held at once to measure memory per resumed session. */
+export const HELD_RESUMES = 10;
 
 /** A realistic agent history: question, assistant turn with a tool call, tool result, answer. */
 export function benchMessage(i: number): SessionMessage {
@@ -122,6 +136,101 @@ class RewriteOnSave {
 const ms = (v: number) => (v < 1 ? `${v.toFixed(3)} ms` : v < 100 ? `${v.toFixed(2)} ms` : `${v.toFixed(0)} ms`);
 const ratio = (v: number) => `${v < 10 ? v.toFixed(2) : v.toFixed(0)}×`;
 
+/** A forced full garbage collection (the flag is set at run time; the bench is not started with --expose-gc). */
+function collect(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+/**
+ * What an agent does to resume (`agent.loadSession()`, as every run does first): its default
+ * sliding window at a 200,000-token context loads the tail it needs, plus count, usage and summary.
+ */
+async function resume(store: SessionStore, id: string): Promise<Agent> {
+  const agent = new Agent({ model: new ScriptedModel({ info: { name: 'bench', contextWindow: RESUME_CONTEXT_WINDOW, maxOutputTokens: 8_192 } }), sessionStore: store, sessionId: id });
+  await agent.loadSession();
+  return agent;
+}
+
+/** Seeds a session of n messages in batches (untimed). */
+async function seed(store: SqliteSessionStore | PostgresSessionStore, n: number): Promise<string> {
+  const s = await store.createSession();
+  for (let i = 0; i < n; i += 5_000) await store.appendMessages(s.id, Array.from({ length: Math.min(5_000, n - i) }, (_, k) => benchMessage(i + k)));
+  return s.id;
+}
+
+interface ResumeRow {
+  name: string;
+  resume: number[];
+  whole: number[];
+  loaded: number[];
+  heapPerResume: number;
+  heapPerWhole: number;
+}
+
+async function resumeRows(name: string, store: SqliteSessionStore | PostgresSessionStore): Promise<ResumeRow> {
+  const row: ResumeRow = { name, resume: [], whole: [], loaded: [], heapPerResume: 0, heapPerWhole: 0 };
+  let biggest = '';
+  for (const n of RESUME_SIZES) {
+    process.stderr.write(`  ${name}: seeding ${n.toLocaleString('en-US')} messages\n`);
+    const id = await seed(store, n);
+    biggest = id;
+    await resume(store, id); // warm up (prepared statements, caches)
+    const r: number[] = [];
+    for (let k = 0; k < RESUMES; k++) r.push(await time(() => resume(store, id)));
+    row.resume.push(median(r));
+    row.loaded.push((await resume(store, id)).messages.length);
+    const w: number[] = [];
+    for (let k = 0; k < (n >= 100_000 ? 3 : 5); k++) w.push(await time(() => store.getSession(id)));
+    row.whole.push(median(w));
+  }
+  // Memory held per resumed session at the largest length: HELD_RESUMES loads kept alive.
+  const heap = async (load: () => Promise<unknown>): Promise<number> => {
+    collect();
+    const before = process.memoryUsage().heapUsed;
+    const held: unknown[] = [];
+    for (let k = 0; k < HELD_RESUMES; k++) held.push(await load());
+    collect();
+    const after = process.memoryUsage().heapUsed;
+    return held.length ? (after - before) / held.length : 0;
+  };
+  row.heapPerResume = await heap(() => resume(store, biggest));
+  row.heapPerWhole = await heap(() => store.getSession(biggest));
+  return row;
+}
+
+async function resumeSection(folder: string): Promise<string> {
+  const rows: ResumeRow[] = [];
+  rows.push(await resumeRows('SqliteSessionStore', new SqliteSessionStore(join(folder, 'resume.db'), { directory: '/bench' })));
+  let note = '';
+  const unavailable = postgresUnavailableReason();
+  if (unavailable) note = `PostgreSQL rows skipped: ${unavailable}.`;
+  else {
+    const cluster = await startPostgresCluster();
+    try {
+      const pg = new PostgresSessionStore({ connectionString: cluster.url, directory: '/bench' });
+      rows.push(await resumeRows('PostgresSessionStore', pg));
+      await pg.close();
+    } finally {
+      cluster.stop();
+    }
+  }
+  const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+  return [
+    '## Session store: resuming a long session',
+    '',
+    `What an agent loads to resume (\`agent.loadSession()\`, the first thing every run does: the newest messages its default sliding window can use at a ${RESUME_CONTEXT_WINDOW.toLocaleString('en-US')}-token context, plus count, usage and summary, through \`loadTail\`) against loading the whole session (\`getSession\`, which stays complete). Median of ${RESUMES} resumes; memory is the heap kept per resumed session (${HELD_RESUMES} held at once, after a full GC) at ${RESUME_SIZES.at(-1)!.toLocaleString('en-US')} messages. Messages as above (question, assistant turn with thinking and a tool call, tool result, answer).`,
+    '',
+    `| store | ${RESUME_SIZES.map((n) => `resume at ${n.toLocaleString('en-US')}`).join(' | ')} | ${RESUME_SIZES.at(-1)!.toLocaleString('en-US')} ÷ ${RESUME_SIZES[0].toLocaleString('en-US')} | messages in the agent's history | whole load at ${RESUME_SIZES.map((n) => n.toLocaleString('en-US')).join(' / ')} | heap per resumed session (tail / whole) |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.resume.map(ms).join(' | ')} | ${ratio(r.resume.at(-1)! / r.resume[0]!)} | ${r.loaded.map((n) => n.toLocaleString('en-US')).join(' / ')} | ${r.whole.map(ms).join(' / ')} | ${mb(r.heapPerResume)} / ${mb(r.heapPerWhole)} |`,
+    ),
+    ...(note ? ['', note] : []),
+  ].join('\n');
+}
+
 export default async function sessionStoreBench(): Promise<string> {
   const folder = mkdtempSync(join(tmpdir(), 'mixtape-bench-sessions-'));
   try {
@@ -201,7 +310,7 @@ export default async function sessionStoreBench(): Promise<string> {
       `| bytes per message on disk (Mixtape, file ${(bytes / 1e6).toFixed(1)} MB ÷ 10,000) | ${Math.round(bytes / 10_000).toLocaleString('en-US')} B |`,
       `| the same messages with the seed fields written beside the blocks | ${Math.round(fullBytes / 10_000).toLocaleString('en-US')} B |`,
     ];
-    return lines.join('\n');
+    return `${lines.join('\n')}\n\n${await resumeSection(folder)}`;
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }

@@ -231,36 +231,41 @@ export function usageValues(usage: Partial<SessionUsage>): [number, number, numb
 
 // ---- change tracking for saveSession ---------------------------------------------------------
 
-/** What a message looked like when the store last returned or saved it (top-level fields). */
-type Shape = readonly [SessionMessage, MessageRole, string, number, unknown, unknown, unknown, number, number, number];
-
-function shape(m: SessionMessage): Shape {
-  return [m, m.role, m.content, m.timestamp?.getTime?.(), m.toolCalls, m.toolResults, m.blocks, m.toolCalls?.length ?? 0, m.toolResults?.length ?? 0, m.blocks?.length ?? 0];
+/**
+ * What the messages looked like when the store last returned or saved them: each message
+ * object and its top-level fields, in parallel arrays (cheap to fill and compare: no encoding).
+ */
+interface Snapshot {
+  refs: SessionMessage[];
+  roles: unknown[];
+  contents: unknown[];
+  timestamps: unknown[];
+  calls: unknown[];
+  results: unknown[];
+  blocks: unknown[];
 }
 
-function sameShape(m: SessionMessage, s: Shape): boolean {
-  return (
-    m === s[0] &&
-    m.role === s[1] &&
-    m.content === s[2] &&
-    m.timestamp?.getTime?.() === s[3] &&
-    m.toolCalls === s[4] &&
-    m.toolResults === s[5] &&
-    m.blocks === s[6] &&
-    (m.toolCalls?.length ?? 0) === s[7] &&
-    (m.toolResults?.length ?? 0) === s[8] &&
-    (m.blocks?.length ?? 0) === s[9]
-  );
+function snapshot(messages: readonly SessionMessage[]): Snapshot {
+  const n = messages.length;
+  const s: Snapshot = { refs: messages.slice(), roles: new Array(n), contents: new Array(n), timestamps: new Array(n), calls: new Array(n), results: new Array(n), blocks: new Array(n) };
+  for (let i = 0; i < n; i++) {
+    const m = messages[i]!;
+    s.roles[i] = m.role;
+    s.contents[i] = m.content;
+    s.timestamps[i] = m.timestamp;
+    s.calls[i] = m.toolCalls;
+    s.results[i] = m.toolResults;
+    s.blocks[i] = m.blocks;
+  }
+  return s;
 }
 
 /** What a store knows about a Session object it returned. */
 interface Tracked {
   /** The store's version of the session when this object was loaded or last saved. */
   version: string;
-  /** The messages array and the shape of each message at that time. */
-  messages: SessionMessage[];
-  shapes: Shape[];
-  /** Absolute index of `messages[0]` (0 for a full session). */
+  snap: Snapshot;
+  /** Absolute index of the first message (0 for a full session). */
   offset: number;
 }
 
@@ -286,9 +291,9 @@ export type SavePlan =
  * back to comparing with the stored rows and have no conflict check.
  *
  * A message is "changed" when it is replaced, added or removed, or when one of its top-level
- * fields (role, content, timestamp, toolCalls, toolResults, blocks, or those arrays' lengths) is
- * reassigned. Editing a nested object in place (e.g. `blocks[0].text = …`) is not seen: replace
- * the message (or the block array) to change it.
+ * fields (role, content, timestamp, toolCalls, toolResults, blocks) is reassigned. Editing inside
+ * them in place (e.g. `blocks[0].text = …`, `toolCalls.push(…)`, `timestamp.setTime(…)`) is not
+ * seen: replace the message (or the field) to change it.
  */
 export class SaveTracker {
   readonly #bySession = new WeakMap<Session, Tracked>();
@@ -296,7 +301,7 @@ export class SaveTracker {
 
   /** Records a session the store returns or saved, at this stored version. */
   remember(session: Session, version: string, offset = 0): void {
-    const t: Tracked = { version, messages: session.messages, shapes: session.messages.map(shape), offset };
+    const t: Tracked = { version, snap: snapshot(session.messages), offset };
     this.#bySession.set(session, t);
     if (Array.isArray(session.messages)) this.#byMessages.set(session.messages, t);
   }
@@ -307,9 +312,22 @@ export class SaveTracker {
     if (!t) return { tracked: false };
     if (t.offset !== 0) return { tracked: 'partial', start: t.offset };
     const now = session.messages;
-    const limit = Math.min(now.length, t.shapes.length);
+    const k = t.snap;
+    const limit = Math.min(now.length, k.refs.length);
     let first = 0;
-    while (first < limit && sameShape(now[first]!, t.shapes[first]!)) first++;
+    for (; first < limit; first++) {
+      const m = now[first]!;
+      if (
+        m !== k.refs[first] ||
+        m.content !== k.contents[first] ||
+        m.role !== k.roles[first] ||
+        m.timestamp !== k.timestamps[first] ||
+        m.toolCalls !== k.calls[first] ||
+        m.toolResults !== k.results[first] ||
+        m.blocks !== k.blocks[first]
+      )
+        break;
+    }
     return { tracked: true, version: t.version, firstChange: first };
   }
 }
