@@ -4,8 +4,9 @@
  * @module
  */
 import type { Subcommand } from './context.js';
+import { mcpSubcommand } from './mcp-serve-command.js';
 import { runSubcommand } from './run-command.js';
 import { workerSubcommand } from './worker-command.js';
 
 /** The subcommands, in the order `mixtape --help` lists them. */
-export const SUBCOMMANDS: readonly Subcommand[] = [runSubcommand, workerSubcommand];
+export const SUBCOMMANDS: readonly Subcommand[] = [runSubcommand, workerSubcommand, mcpSubcommand];
