@@ -473,6 +473,20 @@ describe('continuing a run cut off mid-step (resume([]))', () => {
     expect(model.requests).toHaveLength(1);
   });
 
+  it('a prompt whose process stopped before the model answered is answered by resume([])', async () => {
+    const store = new MemorySessionStore();
+    await store.createSession({ id: 'cut', messages: [{ role: 'user', content: 'What is 2 + 2?', toolCalls: [], toolResults: [], timestamp: new Date() }] });
+    const model = new ScriptedModel().text('4');
+    const agent = new Agent({ model, sessionStore: store, sessionId: 'cut' });
+    const r = await agent.resume([]);
+    expect(r.text).toBe('4');
+    expect(model.requests[0]!.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'What is 2 + 2?' }] }]);
+    expect((await store.getSession('cut'))!.messages.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'What is 2 + 2?'],
+      ['assistant', '4'],
+    ]);
+  });
+
   it('a new prompt on a crashed run closes its open calls with what is known, and goes on', async () => {
     const store = await crashed([{ id: 'c_done', name: 'write_note', marker: 'done' }, { id: 'c_started', name: 'write_note', marker: 'started' }]);
     const model = new ScriptedModel().text('New answer.');

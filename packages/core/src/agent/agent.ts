@@ -550,8 +550,10 @@ export class Agent {
       run.emit({ type: 'run_resumed', answers: [] });
     }
     // A prompt the model never answered (its process stopped) is continued, not dropped.
-    const unanswered = (loaded as { unansweredPrompt?: Message } | undefined)?.unansweredPrompt;
-    if (unanswered) this.history.push(unanswered);
+    if (loaded?.unansweredPrompt) {
+      this.history.push(loaded.unansweredPrompt);
+      this.session?.keepUnansweredPrompt();
+    }
     run.entered = true;
     const start = decideOnResume(this.history);
     if (start.kind === 'error') throw start.error;
