@@ -10,7 +10,7 @@
  * that says the package is ESM-only and how to load it, instead of Node's
  * ERR_PACKAGE_PATH_NOT_EXPORTED.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
@@ -20,7 +20,11 @@ const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
 rmSync(join(dir, 'dist'), { recursive: true, force: true });
-execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: dir, stdio: 'inherit' });
+const compiled = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: dir, stdio: 'inherit' });
+if (compiled.status !== 0) {
+  console.error(`${pkg.name}: tsc -p tsconfig.build.json failed (exit ${compiled.status ?? compiled.signal})`);
+  process.exit(1);
+}
 for (const [subpath, conditions] of Object.entries(pkg.exports ?? {})) {
   if (typeof conditions !== 'object' || !conditions.import || !conditions.require) continue;
   if (dirname(conditions.require) !== dirname(conditions.import)) {

@@ -9,6 +9,7 @@
  *    ScriptedModel from @mixtape/core/testing in place of the Anthropic model) twice — the second
  *    run must see the first conversation — run `mixtape --help`, and check what `require()` does.
  * 4. Type-check a user file with skipLibCheck off, under moduleResolution nodenext and bundler.
+ * 5. Again with the lowest zod of the peer range.
  *
  * Exits non-zero on the first failure. `--keep` leaves the temporary folder for inspection.
  * Usage: node scripts/pack-smoke.mjs [--keep]
@@ -28,6 +29,9 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 /** Jobs run at once where a step has several (CI has 2 cores). */
 const CONCURRENCY = Math.max(1, Math.min(2, os.availableParallelism()));
+
+/** The lowest version of the zod peer range (`^4.3.0`: z.fromJSONSchema came in 4.3), tested after the locked one. */
+const ZOD_FLOOR = '4.3.0';
 
 /** The versions the temporary project installs beside the tarballs: the ones the repository tests with. */
 const lockedVersion = (name) => JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
@@ -73,7 +77,9 @@ try {
     await inParallel(files, async (file) => {
       const tarball = path.join(tarballs, file);
       await runAsync(bin('publint'), ['run', tarball, '--strict']);
-      await runAsync(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'table-flipped']);
+      // false-esm: CommonJS resolution reaches require.cjs with the ESM declarations, which is
+      // right — require.cjs hands over the ES module itself (require(esm)) or throws.
+      await runAsync(bin('attw'), [tarball, '--profile', 'esm-only', '--ignore-rules', 'false-esm', '--format', 'table-flipped']);
     });
     console.log(`  ${files.length} tarballs: no problems`);
   });
@@ -188,6 +194,16 @@ try {
       await runAsync(process.execPath, [tsc, '-p', file], { cwd: project });
       console.log(`  ${file}: no errors`);
     });
+  });
+
+  await step(`the lowest zod of the peer range (${ZOD_FLOOR}): the quick start runs and the user file type-checks`, async () => {
+    run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', `zod@${ZOD_FLOOR}`], { cwd: project });
+    const installed = JSON.parse(readFileSync(path.join(project, 'node_modules', 'zod', 'package.json'), 'utf8')).version;
+    if (installed !== ZOD_FLOOR) throw new Error(`zod ${installed} installed, expected ${ZOD_FLOOR}`);
+    rmSync(path.join(project, '.mixtape'), { recursive: true, force: true });
+    const one = runBoth(process.execPath, ['quick-start-1.mjs'], { cwd: project });
+    if (one.stdout !== '2 + 2 = 4.') throw new Error(`with zod ${ZOD_FLOOR} the quick start printed ${JSON.stringify(one.stdout)}`);
+    await runAsync(process.execPath, [tsc, '-p', 'tsconfig.nodenext.json'], { cwd: project });
   });
 } catch (error) {
   failed = true;
