@@ -265,6 +265,11 @@ export class SessionSync {
     if (this.unanswered) this.ends.push(this.count);
   }
 
+  /** A resume continues the run of the unanswered prompt: it is part of the agent's history again. */
+  keepUnansweredPrompt(): void {
+    if (this.unanswered) this.ends.push(this.count);
+  }
+
   private async write(stored: SessionMessage): Promise<void> {
     if (!this.session) return;
     if (this.store.appendMessages) {
