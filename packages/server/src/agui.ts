@@ -146,7 +146,7 @@ export interface AguiMapperOptions {
   runId: string;
   /** Stream thinking as REASONING_* events. */
   reasoning: boolean;
-  /** Index in the stored history that the run's next assistant message (or tool results) will get. */
+  /** Number of stored messages when the run starts (the index the run's first stored message gets). */
   nextMessageIndex: number;
   /** Tool call ids of a stored assistant turn whose results this run produces first (a resumed turn). */
   openTurn?: string[];
@@ -214,6 +214,12 @@ export class AguiMapper {
     const messageId = this.#reasoningId;
     this.#reasoningId = undefined;
     return [{ type: EventType.REASONING_MESSAGE_END, messageId } as BaseEvent, { type: EventType.REASONING_END, messageId } as BaseEvent];
+  }
+
+  /** The run stores a new user message before its first model call (a prompt run). */
+  userMessage(): void {
+    this.#settleResults();
+    this.#next++;
   }
 
   /** Id the assistant message now being produced will have once stored. */

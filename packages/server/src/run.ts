@@ -88,12 +88,16 @@ export const executeRun: RunExecutor = async (ctx, sink) => {
     // that keeps no state sends) leaves the stored state as it is.
     const clientState = parsed.state && !isEmptyObject(parsed.state) ? parsed.state : undefined;
     const threadState = clientState === undefined ? await storedState(ctx.sessionStore, ctx.sessionId) : undefined;
+    const pending = await agent.pendingInterrupts();
+    // A new message while only client tool calls wait: the application chose not to answer them
+    // (AG-UI leaves that to it), so they are cancelled first and then the message runs.
+    const skipClientTools = prompt && pending.length > 0 && pending.every((i) => i.reason === 'client_tool');
     mapper = new AguiMapper({
       threadId,
       runId,
       reasoning: ctx.reasoning,
-      nextMessageIndex: prompt ? stored.length + 1 : stored.length,
-      ...(prompt ? {} : { openTurn: openToolTurn(stored) ?? [] }),
+      nextMessageIndex: stored.length,
+      ...(prompt && !skipClientTools ? {} : { openTurn: openToolTurn(stored) ?? [] }),
       state: parsed.state ?? {},
     });
     started = true;
@@ -107,25 +111,30 @@ export const executeRun: RunExecutor = async (ctx, sink) => {
       ...(parsed.context.length ? { context: parsed.context } : {}),
       ...(clientState !== undefined ? { state: clientState } : {}),
     };
-    if (parsed.request.kind === 'prompt') {
-      events = agent.stream(parsed.request.prompt, { ...options, ...(parsed.request.attachments.length ? { attachments: parsed.request.attachments } : {}) });
-    } else {
-      const answers = resumeAnswers(parsed.request.resume, parsed.request.toolResults, await agent.pendingInterrupts());
-      events = agent.streamResume(answers, options);
-    }
-
-    for await (const e of events as AsyncIterable<AgentEvent>) {
-      if (e.type === 'permission_required') {
-        const proposalId = e.proposalId;
-        const info = { proposalId, toolName: e.toolName, toolCallId: e.toolUseId, params: e.params, ...(e.display !== undefined ? { display: e.display } : {}) };
-        // Registered before the event is written: an answer cannot arrive before it is expected.
-        withdrawals.set(proposalId, await ctx.coordinator.expectApproval(ctx.sessionId, info, (response) => agent.respondToPermission(proposalId, response)));
-      } else if (e.type === 'permission_granted' || e.type === 'permission_denied') {
-        await withdraw(e.toolUseId);
+    const forward = async (stream: EventStream<AgentResult>) => {
+      events = stream;
+      for await (const e of stream as AsyncIterable<AgentEvent>) {
+        if (e.type === 'permission_required') {
+          const proposalId = e.proposalId;
+          const info = { proposalId, toolName: e.toolName, toolCallId: e.toolUseId, params: e.params, ...(e.display !== undefined ? { display: e.display } : {}) };
+          // Registered before the event is written: an answer cannot arrive before it is expected.
+          withdrawals.set(proposalId, await ctx.coordinator.expectApproval(ctx.sessionId, info, (response) => agent.respondToPermission(proposalId, response)));
+        } else if (e.type === 'permission_granted' || e.type === 'permission_denied') {
+          await withdraw(e.toolUseId);
+        }
+        for (const out of mapper!.translate(e)) await sink.write(out);
       }
-      for (const out of mapper.translate(e)) await sink.write(out);
+      return stream.result;
+    };
+    let final: AgentResult;
+    if (parsed.request.kind === 'prompt') {
+      if (skipClientTools) await forward(agent.streamResume(pending.map((i) => ({ interruptId: i.id, type: 'cancel' as const })), { signal: controller.signal }));
+      mapper.userMessage();
+      final = await forward(agent.stream(parsed.request.prompt, { ...options, ...(parsed.request.attachments.length ? { attachments: parsed.request.attachments } : {}) }));
+    } else {
+      final = await forward(agent.streamResume(resumeAnswers(parsed.request.resume, parsed.request.toolResults, pending), options));
     }
-    const result = (await events.result) as InterruptibleResult;
+    const result = final as InterruptibleResult;
     if (result.sessionId !== undefined && result.sessionId !== ctx.sessionId) {
       logError(
         new ServerConfigError(

@@ -201,8 +201,45 @@ describe('client-side tools, context, state and images', () => {
     expect(second.error).toBeUndefined();
     expect(second.result).toBe('You said yes.');
     expect(JSON.stringify(s.model.requests[1]!.messages.at(-1))).toContain('yes');
-    // Reason of a client tool when it waits beside approvals.
-    expect(CLIENT_TOOL_INTERRUPT_REASON).toBe('mixtape:client_tool');
+  });
+
+  it('a new message instead of the client tool result cancels the pending call and runs the message', async () => {
+    const s = await start({ model: new ScriptedModel().toolUse('confirm_in_browser', { question: 'Proceed?' }, 'ct_skip').text('Sure, something else.') });
+    const client = s.client();
+    const first = await say(client, 'ask me', undefined, { tools: [confirmTool] });
+    expect(finished(first.events).outcome).toEqual({ type: 'success', pendingToolCallIds: ['ct_skip'] });
+    const second = await say(client, 'never mind, something else', undefined, { tools: [confirmTool] });
+    expect(second.error).toBeUndefined();
+    expect(second.result).toBe('Sure, something else.');
+    const cancelled = second.events.find((e) => e.type === 'TOOL_CALL_RESULT') as BaseEvent & { toolCallId: string; metadata?: { mixtape?: { isError?: boolean } } };
+    expect(cancelled.toolCallId).toBe('ct_skip');
+    expect(cancelled.metadata?.mixtape?.isError).toBe(true);
+    // The model sees the call closed as an error, then the new message.
+    expect(s.model.requests[1]!.messages.at(-1)!.content).toEqual([
+      expect.objectContaining({ type: 'tool_result', toolUseId: 'ct_skip', isError: true }),
+      { type: 'text', text: 'never mind, something else' },
+    ]);
+    // The ids streamed are the stored ones.
+    const stored = (await (await fetch(`${s.url}/threads/${client.threadId}/messages`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { messages: Array<{ id: string; role: string }> };
+    const textId = (second.events.find((e) => e.type === 'TEXT_MESSAGE_START') as BaseEvent & { messageId: string }).messageId;
+    expect(stored.messages.at(-1)).toMatchObject({ id: textId, role: 'assistant' });
+  });
+
+  it('approvals and client tools pending together: one interrupt outcome, answered by resume and a tool message', async () => {
+    const { s, calls } = await approvalServer(new ScriptedModel().toolUses([{ name: 'add', input: { a: 1, b: 2 } }, { name: 'confirm_in_browser', input: { question: 'OK?' } }]).text('Both done.'));
+    const client = s.client();
+    const first = await say(client, 'both', undefined, { tools: [confirmTool] });
+    const outcome = finished(first.events).outcome!;
+    expect(outcome.type).toBe('interrupt');
+    expect(outcome.interrupts!.map((i) => i.reason).sort()).toEqual(['mixtape:client_tool', 'tool_call']);
+    const approval = outcome.interrupts!.find((i) => i.reason === 'tool_call')!;
+    const clientCall = outcome.interrupts!.find((i) => i.reason === CLIENT_TOOL_INTERRUPT_REASON)!;
+    client.addMessage({ id: randomUUID(), role: 'tool', toolCallId: clientCall.toolCallId!, content: 'user said OK' });
+    const second = await say(client, null, undefined, { tools: [confirmTool], resume: [{ interruptId: approval.id, status: 'resolved', payload: { approved: true } }, { interruptId: clientCall.id, status: 'resolved', payload: { content: 'user said OK' } }] });
+    expect(second.error).toBeUndefined();
+    expect(second.result).toBe('Both done.');
+    expect(calls).toEqual([{ a: 1, b: 2 }]);
+    expect(JSON.stringify(s.model.requests[1]!.messages.at(-1))).toContain('user said OK');
   });
 
   it('a client tool named like a server tool is refused with 400', async () => {
