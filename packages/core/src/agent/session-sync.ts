@@ -5,7 +5,7 @@
  * @module
  */
 import type { ContextBudget, ConversationManager } from '../conversation/managers.js';
-import { fromSessionMessages, repairSessionMessages, toSessionMessage } from '../session/convert.js';
+import { fromSessionMessages, repairSessionMessages, seedMessages, toSessionMessage } from '../session/convert.js';
 import type { Message } from '../messages.js';
 import { addUsage, type Model, type Usage } from '../model.js';
 import type { ConversationSummary, Session, SessionMessage, SessionStore } from '../session/types.js';
@@ -62,10 +62,13 @@ function toHistory(items: readonly { m: SessionMessage; i: number }[], start: nu
   const messages: Message[] = [];
   const ends: number[] = [];
   for (const { m, i } of items) {
-    for (const part of fromSessionMessages([m])) {
+    // The store gave fresh objects that only this session holds: blocks are shared, not cloned
+    // (arrays are copied when messages merge, so the stored messages never change).
+    const parts: Message[] = m.blocks && m.blocks.length > 0 ? [{ role: m.role === 'assistant' ? 'assistant' : 'user', content: m.blocks }] : seedMessages(m);
+    for (const part of parts) {
       const last = messages[messages.length - 1];
       if (last && last.role === part.role) {
-        last.content.push(...part.content);
+        messages[messages.length - 1] = { role: last.role, content: [...last.content, ...part.content] };
         ends[ends.length - 1] = start + i + 1;
       } else {
         messages.push(part);
@@ -149,11 +152,12 @@ export class SessionSync {
     let session: Session | null = null;
     let start = 0;
     let count: number | undefined;
+    let converted: { messages: Message[]; ends: number[] } | undefined;
     const id = this.session?.id ?? this.sessionId;
     this.summary = undefined;
     if (id !== undefined) {
       const tail = await this.loadTail(id);
-      if (tail) ({ session, start, count } = tail);
+      if (tail) ({ session, start, count, history: converted } = tail);
       else session = await this.store.getSession(id);
       if (!session) {
         if (!this.store.createSession) throw new Error(`Session ${id} does not exist and this store cannot create sessions with a given id.`);
@@ -188,7 +192,9 @@ export class SessionSync {
     this.count = stored;
     const last = session.messages[session.messages.length - 1];
     this.unanswered = last !== undefined && isPrompt(last);
-    const history = toHistory(answeredOnly(this.unanswered ? session.messages.slice(0, -1) : session.messages), start);
+    // The tail's conversion is reused when nothing changed (its token counts are cached on it).
+    const history =
+      converted && !repair.repaired && !this.unanswered ? converted : toHistory(answeredOnly(this.unanswered ? session.messages.slice(0, -1) : session.messages), start);
     this.ends = history.ends;
     this.start = start;
     const loaded: LoadedSession = {
@@ -208,7 +214,7 @@ export class SessionSync {
    * The newest messages the window can use, when the store reads tails and the conversation
    * manager can tell when a tail covers its window; else null (the caller loads it whole).
    */
-  private async loadTail(id: string): Promise<{ session: Session; start: number; count: number } | null> {
+  private async loadTail(id: string): Promise<{ session: Session; start: number; count: number; history: { messages: Message[]; ends: number[] } } | null> {
     const manager = this.window?.manager;
     if (!this.store.loadTail || !this.store.appendMessages || !manager?.coversWindow) return null;
     const budget = { maxContextTokens: this.window!.contextWindow, fixedTokens: 0 };
@@ -217,8 +223,10 @@ export class SessionSync {
       const tail = await this.store.loadTail(id, { limit });
       if (!tail) return null;
       if (tail.summary) this.summary = tail.summary;
-      const { messages } = toHistory(answeredOnly(tail.session.messages), tail.start);
-      if (tail.start === 0 || manager.coversWindow(messages, budget, { start: tail.start, ...(this.summary ? { summary: this.summary } : {}) })) return { session: tail.session, start: tail.start, count: tail.messageCount };
+      const history = toHistory(answeredOnly(tail.session.messages), tail.start);
+      const { messages } = history;
+      if (tail.start === 0 || manager.coversWindow(messages, budget, { start: tail.start, ...(this.summary ? { summary: this.summary } : {}) }))
+        return { session: tail.session, start: tail.start, count: tail.messageCount, history };
       // Grow towards what the window holds (estimated from what was read), at least doubling.
       let tokens = 0;
       for (const m of messages) tokens += estimateMessageTokens(m);

@@ -46,7 +46,7 @@ function toolUseBlocks(m: SessionMessage): ContentBlock[] {
  * → assistant(final text), with the real results. An assistant message with calls and no
  * results (this store's own layout, results in the next message) keeps its text before the calls.
  */
-function seedMessages(m: SessionMessage): Message[] {
+export function seedMessages(m: SessionMessage): Message[] {
   const text: ContentBlock[] = m.content ? [{ type: 'text', text: m.content }] : [];
   if (m.role === 'assistant') {
     if (m.toolCalls.length && m.toolResults.length) {
