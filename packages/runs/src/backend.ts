@@ -76,6 +76,8 @@ export class Backend {
   readonly tables: RunsTables;
   readonly queue: string;
   readonly deadLetterQueue: string;
+  /** pg-boss's job table, quoted. */
+  readonly jobTable: string;
   readonly boss: PgBoss;
   readonly listener: Listener;
   readonly onError: (error: unknown) => void;
@@ -86,7 +88,10 @@ export class Backend {
 
   constructor(options: RunsOptions, who: string, role: 'client' | 'worker') {
     if (!options || (typeof options.connectionString !== 'string' && !(options.pool instanceof pg.Pool)))
-      throw new RunsError('config', `${who} needs { connectionString } (e.g. "postgres://user:pass@127.0.0.1:5432/db") or { pool } (a pg.Pool).`);
+      throw new RunsError(
+        'config',
+        `${who} needs { connectionString } (e.g. "postgres://user:pass@127.0.0.1:5432/db") or { pool } (a pg.Pool).`,
+      );
     this.#options = options;
     this.onError = options.onError ?? ((e) => console.error('[mixtape/runs]', e));
     if (options.pool) {
@@ -100,6 +105,7 @@ export class Backend {
     this.tables = runsTables(options.schema ?? DEFAULT_RUNS_SCHEMA);
     this.queue = options.queue ?? DEFAULT_QUEUE_NAME;
     this.deadLetterQueue = options.deadLetterQueue ?? DEFAULT_DEAD_LETTER_QUEUE;
+    this.jobTable = `${pg.escapeIdentifier(options.bossSchema ?? DEFAULT_BOSS_SCHEMA)}.job`;
     this.boss = new PgBoss({
       db: { executeSql: (text: string, values: unknown[]) => this.pool.query(text, values) },
       schema: options.bossSchema ?? DEFAULT_BOSS_SCHEMA,
@@ -110,7 +116,9 @@ export class Backend {
       pollingIntervalSeconds: options.pollingIntervalSeconds ?? DEFAULT_POLLING_INTERVAL_SECONDS,
     });
     this.boss.on('error', (e) => this.onError(e));
-    this.listener = new Listener(this.pool, [this.tables.eventsChannel, this.tables.cancelChannel, this.tables.queuedChannel], (e) => this.onError(e));
+    this.listener = new Listener(this.pool, [this.tables.eventsChannel, this.tables.cancelChannel, this.tables.queuedChannel], (e) =>
+      this.onError(e),
+    );
   }
 
   /** Creates tables and queues (once) and starts pg-boss and the listener. */
@@ -155,5 +163,7 @@ export class Backend {
 export function storageError(action: string, e: unknown): RunsError {
   if (e instanceof RunsError) return e;
   const code = (e as { code?: string })?.code;
-  return new RunsError('storage', `@mixtape/runs: ${action} failed: ${(e as Error)?.message ?? String(e)}${code ? ` (${code})` : ''}`, { cause: e });
+  return new RunsError('storage', `@mixtape/runs: ${action} failed: ${(e as Error)?.message ?? String(e)}${code ? ` (${code})` : ''}`, {
+    cause: e,
+  });
 }

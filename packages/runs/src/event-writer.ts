@@ -33,7 +33,14 @@ export class EventWriter {
   /** Called once when a write finds the lease taken by another worker. */
   onFenced: () => void = () => {};
 
-  constructor(pool: pg.Pool, tables: RunsTables, runId: string, owner: string, lastSeq: number, options: { flushMs: number; maxEvents: number }) {
+  constructor(
+    pool: pg.Pool,
+    tables: RunsTables,
+    runId: string,
+    owner: string,
+    lastSeq: number,
+    options: { flushMs: number; maxEvents: number },
+  ) {
     this.#pool = pool;
     this.#tables = tables;
     this.#runId = runId;

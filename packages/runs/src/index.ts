@@ -5,7 +5,14 @@
  * @module
  */
 export { createRuns, type Runs, type StartOptions, type EventsOptions } from './runs.js';
-export { startWorker, type Worker, type WorkerOptions, type RunContext, type DurableAgentFactory, RETENTION_SWEEP_INTERVAL_MS } from './worker.js';
+export {
+  startWorker,
+  type Worker,
+  type WorkerOptions,
+  type RunContext,
+  type DurableAgentFactory,
+  RETENTION_SWEEP_INTERVAL_MS,
+} from './worker.js';
 export type { RunsOptions, RunsConnection } from './backend.js';
 export { RunsError, type RunsErrorKind } from './errors.js';
 export { isRetryableFailure } from './classify.js';

@@ -55,7 +55,12 @@ export async function endRun(
   owner: string | null,
   end: { status: RunStatus; result?: RunResult; error?: RunFailure },
 ): Promise<boolean> {
-  const event: StoredEvent = { type: 'run_ended', status: end.status, ...(end.result ? { result: end.result } : {}), ...(end.error ? { error: end.error } : {}) };
+  const event: StoredEvent = {
+    type: 'run_ended',
+    status: end.status,
+    ...(end.result ? { result: end.result } : {}),
+    ...(end.error ? { error: end.error } : {}),
+  };
   const { rows } = await client.query<{ n: string }>(
     `WITH ended AS (
        UPDATE ${t.runs} SET status = $3, result = $4, error = $5, owner = NULL, lease_until = NULL, finished_at = now(), updated_at = now()
@@ -66,7 +71,15 @@ export async function endRun(
        SELECT $1, COALESCE((SELECT max(seq) FROM ${t.events} WHERE run_id = $1), 0) + 1, $6 FROM ended RETURNING 1),
      notified AS (SELECT pg_notify($7, $1::text) FROM ins)
      SELECT (SELECT count(*) FROM ended) AS n, (SELECT count(*) FROM notified) AS notified`,
-    [runId, owner, end.status, end.result ? JSON.stringify(end.result) : null, end.error ? JSON.stringify(end.error) : null, JSON.stringify(event), t.eventsChannel],
+    [
+      runId,
+      owner,
+      end.status,
+      end.result ? JSON.stringify(end.result) : null,
+      end.error ? JSON.stringify(end.error) : null,
+      JSON.stringify(event),
+      t.eventsChannel,
+    ],
   );
   return Number(rows[0]?.n ?? 0) > 0;
 }

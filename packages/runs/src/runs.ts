@@ -124,7 +124,12 @@ export function createRuns(options: RunsOptions): Runs {
     await backend.ready();
     try {
       await inTx(backend.pool, async (client) => {
-        await client.query(`INSERT INTO ${t.runs} (id, thread_id, status, input, metadata) VALUES ($1, $2, 'queued', $3, $4)`, [runId, threadId, inputJson, metadataJson]);
+        await client.query(`INSERT INTO ${t.runs} (id, thread_id, status, input, metadata) VALUES ($1, $2, 'queued', $3, $4)`, [
+          runId,
+          threadId,
+          inputJson,
+          metadataJson,
+        ]);
         const jobId = await backend.boss.send(backend.queue, { runId }, { db: txDb(client) });
         await client.query(`UPDATE ${t.runs} SET job_id = $2 WHERE id = $1`, [runId, jobId]);
         await client.query('SELECT pg_notify($1, $2)', [t.queuedChannel, runId]);
@@ -132,8 +137,16 @@ export function createRuns(options: RunsOptions): Runs {
     } catch (e) {
       const err = e as { code?: string; constraint?: string };
       if (err.code === '23505' && err.constraint === 'mixtape_runs_one_active') {
-        const { rows } = await backend.pool.query<{ id: string }>(`SELECT id FROM ${t.runs} WHERE thread_id = $1 AND status IN ('queued', 'running', 'retrying')`, [threadId]).catch(() => ({ rows: [] }));
-        throw new RunsError('busy', `Thread ${threadId} already has an active run${rows[0] ? ` (${rows[0].id})` : ''}; wait for it to end or cancel it.`, { threadId, ...(rows[0] ? { runId: rows[0].id } : {}) });
+        const { rows } = await backend.pool
+          .query<{ id: string }>(`SELECT id FROM ${t.runs} WHERE thread_id = $1 AND status IN ('queued', 'running', 'retrying')`, [
+            threadId,
+          ])
+          .catch(() => ({ rows: [] }));
+        throw new RunsError(
+          'busy',
+          `Thread ${threadId} already has an active run${rows[0] ? ` (${rows[0].id})` : ''}; wait for it to end or cancel it.`,
+          { threadId, ...(rows[0] ? { runId: rows[0].id } : {}) },
+        );
       }
       if (err.code === '23505') throw new RunsError('invalid_input', `A run with id ${runId} already exists.`, { runId });
       throw storageError('starting a run', e);
@@ -144,7 +157,8 @@ export function createRuns(options: RunsOptions): Runs {
   async function* events(runId: string, opts: EventsOptions = {}): AsyncGenerator<RunEvent> {
     checkRunId(runId);
     let after = opts.after ?? 0;
-    if (!Number.isInteger(after) || after < 0) throw new RunsError('invalid_input', 'events(runId, { after }) needs a non-negative integer event id.');
+    if (!Number.isInteger(after) || after < 0)
+      throw new RunsError('invalid_input', 'events(runId, { after }) needs a non-negative integer event id.');
     await backend.ready();
     const w = waiter(runId); // listening before the first read: nothing written after it is missed
     try {
@@ -153,7 +167,10 @@ export function createRuns(options: RunsOptions): Runs {
         if (opts.signal?.aborted) return;
         let rows: { seq: number; event: StoredEvent; created_at: Date }[];
         try {
-          ({ rows } = await backend.pool.query(`SELECT seq, event, created_at FROM ${t.events} WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT ${EVENT_PAGE_SIZE}`, [runId, after]));
+          ({ rows } = await backend.pool.query(
+            `SELECT seq, event, created_at FROM ${t.events} WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT ${EVENT_PAGE_SIZE}`,
+            [runId, after],
+          ));
         } catch (e) {
           throw storageError('reading events', e);
         }
@@ -169,7 +186,10 @@ export function createRuns(options: RunsOptions): Runs {
           checked = true;
           // Ended, and its events were removed by retention (or it ended before any was written).
           if (isTerminal(run.status) && rows.length === 0) {
-            const { rows: more } = await backend.pool.query(`SELECT 1 FROM ${t.events} WHERE run_id = $1 AND seq > $2 LIMIT 1`, [runId, after]);
+            const { rows: more } = await backend.pool.query(`SELECT 1 FROM ${t.events} WHERE run_id = $1 AND seq > $2 LIMIT 1`, [
+              runId,
+              after,
+            ]);
             if (more.length === 0) return;
             continue;
           }
@@ -183,11 +203,13 @@ export function createRuns(options: RunsOptions): Runs {
 
   return {
     start: (threadId, prompt, opts) => {
-      if (typeof prompt !== 'string') return Promise.reject(new RunsError('invalid_input', 'start(threadId, prompt) needs a string prompt.'));
+      if (typeof prompt !== 'string')
+        return Promise.reject(new RunsError('invalid_input', 'start(threadId, prompt) needs a string prompt.'));
       return enqueue(threadId, { kind: 'prompt', prompt, ...(opts?.options ? { options: opts.options } : {}) }, opts);
     },
     resume: (threadId, answers, opts) => {
-      if (!Array.isArray(answers)) return Promise.reject(new RunsError('invalid_input', 'resume(threadId, answers) needs an array of answers.'));
+      if (!Array.isArray(answers))
+        return Promise.reject(new RunsError('invalid_input', 'resume(threadId, answers) needs an array of answers.'));
       return enqueue(threadId, { kind: 'resume', answers, ...(opts?.options ? { options: opts.options } : {}) }, opts);
     },
     async status(runId) {
@@ -226,7 +248,10 @@ export function createRuns(options: RunsOptions): Runs {
             return;
           }
           // Queued or waiting for a retry: nobody holds it; end it here.
-          await endRun(client, t, runId, null, { status: 'cancelled', error: { reason: 'Cancelled before a worker ran it.', kind: 'cancelled' } });
+          await endRun(client, t, runId, null, {
+            status: 'cancelled',
+            error: { reason: 'Cancelled before a worker ran it.', kind: 'cancelled' },
+          });
           if (row.job_id) await backend.boss.cancel(backend.queue, row.job_id, { db: txDb(client) });
         });
       } catch (e) {
@@ -239,7 +264,10 @@ export function createRuns(options: RunsOptions): Runs {
       const limit = Math.min(Math.max(1, Math.floor(opts.limit ?? DEFAULT_LIST_LIMIT)), DEFAULT_LIST_LIMIT);
       await backend.ready();
       try {
-        const { rows } = await backend.pool.query<RunRow>(`SELECT * FROM ${t.runs} WHERE thread_id = $1 ORDER BY created_at DESC, id LIMIT ${limit}`, [threadId]);
+        const { rows } = await backend.pool.query<RunRow>(
+          `SELECT * FROM ${t.runs} WHERE thread_id = $1 ORDER BY created_at DESC, id LIMIT ${limit}`,
+          [threadId],
+        );
         return rows.map(runInfo);
       } catch (e) {
         throw storageError('listing runs', e);

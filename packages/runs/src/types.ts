@@ -3,7 +3,7 @@
  * @module
  */
 import type { AgentEvent, Usage } from '@mixtape/core';
-import type { Interrupt, InterruptAnswer } from './core-compat.js';
+import type { Interrupt, InterruptAnswer } from '@mixtape/core';
 
 /**
  * Where a run is: `queued` (waiting for a worker), `running`, `retrying` (a failure that is not

@@ -7,11 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { Agent, SessionStore } from '@mixtape/core';
+import type { Agent, AgentResult, SessionStore } from '@mixtape/core';
 import type PgBoss from 'pg-boss';
 import { Backend, inTx, type RunsOptions, txDb } from './backend.js';
 import { failureOf, isRetryableFailure } from './classify.js';
-import { driveAgent, type DurableAgentResult, type Entry } from './core-compat.js';
+import { driveAgent, type Entry } from './core-compat.js';
 import { RunsError } from './errors.js';
 import { EventWriter } from './event-writer.js';
 import {
@@ -90,8 +90,10 @@ interface InFlight {
 
 /** Starts a worker: resolves once it is taking runs. */
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
-  if (typeof options?.agentFactory !== 'function') throw new RunsError('config', 'startWorker needs { agentFactory: ({ threadId, runId }) => Agent }.');
-  if (!options.sessionStore || typeof options.sessionStore.getSession !== 'function') throw new RunsError('config', 'startWorker needs { sessionStore }: the store the agents use.');
+  if (typeof options?.agentFactory !== 'function')
+    throw new RunsError('config', 'startWorker needs { agentFactory: ({ threadId, runId }) => Agent }.');
+  if (!options.sessionStore || typeof options.sessionStore.getSession !== 'function')
+    throw new RunsError('config', 'startWorker needs { sessionStore }: the store the agents use.');
   const concurrency = options.concurrency ?? DEFAULT_WORKER_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RunsError('config', 'concurrency must be a positive integer.');
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -112,7 +114,17 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     const f = inflight.get(runId);
     if (!f || f.reason) return;
     f.reason = reason;
-    f.abort.abort(new Error(reason === 'cancel' ? 'the run was cancelled' : reason === 'handback' ? 'the worker is shutting down' : reason === 'lease' ? 'the worker lost its lease' : 'the run took longer than maxRunMs'));
+    f.abort.abort(
+      new Error(
+        reason === 'cancel'
+          ? 'the run was cancelled'
+          : reason === 'handback'
+            ? 'the worker is shutting down'
+            : reason === 'lease'
+              ? 'the worker lost its lease'
+              : 'the run took longer than maxRunMs',
+      ),
+    );
   };
 
   const offCancel = backend.listener.on(t.cancelChannel, (payload) => {
@@ -153,22 +165,19 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     return rows[0] ?? null;
   }
 
-  /** Decides how this attempt enters the agent (start, resume with answers, or continue). */
-  async function entryOf(row: RunRow): Promise<{ entry: Entry } | { ended: RunResult }> {
+  /** Decides how this attempt enters the agent: start, resume with answers, or continue. */
+  async function entryOf(row: RunRow): Promise<Entry> {
+    const input = row.input;
+    // core replays or continues an answer set it already applied, so a retried resume sends it again.
+    if (input.kind === 'resume') return { kind: 'resume', answers: input.answers };
     const session = await store.getSession(row.thread_id);
     const count = session?.messages.length ?? 0;
-    if (row.input.kind === 'resume' && row.attempts === 1) return { entry: { kind: 'resume', answers: row.input.answers } };
     if (row.base_count === null) {
       await backend.pool.query(`UPDATE ${t.runs} SET base_count = $3 WHERE id = $1 AND owner = $2`, [row.id, id, count]);
-      return { entry: row.input.kind === 'prompt' ? { kind: 'prompt', prompt: row.input.prompt } : { kind: 'resume', answers: row.input.answers } };
+      return { kind: 'prompt', prompt: input.prompt };
     }
-    if (count <= row.base_count) {
-      return { entry: row.input.kind === 'prompt' ? { kind: 'prompt', prompt: row.input.prompt } : { kind: 'resume', answers: row.input.answers } };
-    }
-    // An earlier attempt got this far. If it had already reached the final answer, the run is over.
-    const last = session!.messages[count - 1]!;
-    if (last.role === 'assistant' && last.toolCalls.length === 0) return { ended: { status: 'completed', text: last.content, interrupts: [] } };
-    return { entry: { kind: 'continue' } };
+    // An earlier attempt stored the prompt (and maybe more): continue from the last persisted step.
+    return count > row.base_count ? { kind: 'continue' } : { kind: 'prompt', prompt: input.prompt };
   }
 
   async function execute(row: RunRow & { last_seq: number | null }, job: PgBoss.JobWithMetadata<{ runId: string }>): Promise<void> {
@@ -177,19 +186,28 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     let resolveDone!: () => void;
     const f: InFlight = { abort, done: new Promise((r) => (resolveDone = r)) };
     inflight.set(runId, f);
-    const writer = new EventWriter(backend.pool, t, runId, id, row.last_seq ?? 0, { flushMs: options.eventFlushMs ?? DEFAULT_EVENT_FLUSH_MS, maxEvents: options.maxEventsPerRun ?? DEFAULT_MAX_EVENTS_PER_RUN });
+    const writer = new EventWriter(backend.pool, t, runId, id, row.last_seq ?? 0, {
+      flushMs: options.eventFlushMs ?? DEFAULT_EVENT_FLUSH_MS,
+      maxEvents: options.maxEventsPerRun ?? DEFAULT_MAX_EVENTS_PER_RUN,
+    });
     writer.onFenced = () => stopRun(runId, 'lease');
-    const heartbeat = setInterval(() => {
-      backend.pool
-        .query<{ cancel_requested: boolean }>(`UPDATE ${t.runs} SET lease_until = now() + $3 * interval '1 millisecond' WHERE id = $1 AND owner = $2 RETURNING cancel_requested`, [runId, id, leaseMs])
-        .then(
-          ({ rows }) => {
-            if (!rows[0]) stopRun(runId, 'lease');
-            else if (rows[0].cancel_requested) stopRun(runId, 'cancel');
-          },
-          (e) => backend.onError(e), // a missed heartbeat; the next one may get through
-        );
-    }, Math.max(100, Math.floor(leaseMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        backend.pool
+          .query<{ cancel_requested: boolean }>(
+            `UPDATE ${t.runs} SET lease_until = now() + $3 * interval '1 millisecond' WHERE id = $1 AND owner = $2 RETURNING cancel_requested`,
+            [runId, id, leaseMs],
+          )
+          .then(
+            ({ rows }) => {
+              if (!rows[0]) stopRun(runId, 'lease');
+              else if (rows[0].cancel_requested) stopRun(runId, 'cancel');
+            },
+            (e) => backend.onError(e), // a missed heartbeat; the next one may get through
+          );
+      },
+      Math.max(100, Math.floor(leaseMs / 3)),
+    );
     const deadline = setTimeout(() => stopRun(runId, 'timeout'), Math.max(1000, maxRunMs - 1000));
     const lastAttempt = job.retryCount >= job.retryLimit;
     const end = async (status: RunRow['status'], extra: { result?: RunResult; error?: RunFailure }) => {
@@ -197,16 +215,16 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       await endRun(backend.pool, t, runId, id, { status, ...extra });
     };
     try {
-      const decided = await entryOf(row);
-      if ('ended' in decided) {
-        await end('completed', { result: decided.ended });
-        return;
-      }
-      const { entry } = decided;
+      const entry = await entryOf(row);
       writer.push({ type: 'run_attempt', attempt: row.attempts, workerId: id, continued: entry.kind === 'continue' });
-      let result: DurableAgentResult;
+      let result: AgentResult;
       try {
-        const agent = await options.agentFactory({ threadId: row.thread_id, runId, attempt: row.attempts, ...(row.metadata ? { metadata: row.metadata } : {}) });
+        const agent = await options.agentFactory({
+          threadId: row.thread_id,
+          runId,
+          attempt: row.attempts,
+          ...(row.metadata ? { metadata: row.metadata } : {}),
+        });
         const off = agent.addHook((e) => writer.push(e));
         try {
           result = await driveAgent(agent, entry, { signal: abort.signal, ...(row.input.options ?? {}) });
@@ -216,7 +234,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       } catch (error) {
         if (f.reason === 'lease') return; // another worker owns the run now
         if (f.reason === 'cancel') return await end('cancelled', { error: { reason: 'Cancelled while running.', kind: 'cancelled' } });
-        if (f.reason === 'timeout') return await end('failed', { error: { reason: `The attempt ran longer than maxRunMs (${maxRunMs} ms).`, kind: 'timeout' } });
+        if (f.reason === 'timeout')
+          return await end('failed', { error: { reason: `The attempt ran longer than maxRunMs (${maxRunMs} ms).`, kind: 'timeout' } });
         if (f.reason === 'handback') {
           await writer.flush().catch((e) => backend.onError(e));
           await handBack(runId, job.id, id);
@@ -225,16 +244,17 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         const failure = failureOf(error);
         if (!isRetryable(error)) return await end('failed', { error: { ...failure, retryable: false } });
         if (lastAttempt) {
-          await end('dead', { error: { ...failure, reason: `Gave up after ${row.attempts} attempts: ${failure.reason}`, retryable: true } });
+          await end('dead', {
+            error: { ...failure, reason: `Gave up after ${row.attempts} attempts: ${failure.reason}`, retryable: true },
+          });
           throw error; // the job fails too (its dead-letter copy finds the run ended)
         }
         writer.push({ type: 'run_retry', attempt: row.attempts, reason: failure.reason });
         await writer.flush().catch((e) => backend.onError(e));
-        await backend.pool.query(`UPDATE ${t.runs} SET status = 'retrying', owner = NULL, lease_until = NULL, error = $3, updated_at = now() WHERE id = $1 AND owner = $2`, [
-          runId,
-          id,
-          JSON.stringify({ ...failure, retryable: true }),
-        ]);
+        await backend.pool.query(
+          `UPDATE ${t.runs} SET status = 'retrying', owner = NULL, lease_until = NULL, error = $3, updated_at = now() WHERE id = $1 AND owner = $2`,
+          [runId, id, JSON.stringify({ ...failure, retryable: true })],
+        );
         throw error; // pg-boss retries the job after its backoff
       }
       if (f.reason === 'lease') return;
@@ -243,7 +263,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         result: {
           status: interrupted ? 'interrupted' : 'completed',
           text: result.text,
-          interrupts: result.interrupts ?? [],
+          interrupts: result.interrupts,
           usage: result.usage,
           ...(result.cost !== undefined ? { cost: result.cost } : {}),
           steps: result.steps,
@@ -276,29 +296,51 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     const runId = job.data?.runId;
     if (typeof runId !== 'string') return;
     const output = job.output as { message?: unknown; value?: { message?: unknown } } | null;
-    const why = typeof output?.message === 'string' ? output.message : typeof output?.value?.message === 'string' ? output.value.message : 'its retries were used up';
+    const why =
+      typeof output?.message === 'string'
+        ? output.message
+        : typeof output?.value?.message === 'string'
+          ? output.value.message
+          : 'its retries were used up';
     await inTx(backend.pool, async (client) => {
       const { rows } = await client.query<RunRow>(`SELECT * FROM ${t.runs} WHERE id = $1 FOR UPDATE`, [runId]);
       const row = rows[0];
       if (!row || row.status === 'running' || !['queued', 'retrying'].includes(row.status)) return;
-      await endRun(client, t, runId, null, { status: 'dead', error: { reason: `Gave up after ${row.attempts} attempts: ${why}`, kind: 'dead_letter', retryable: true } });
+      await endRun(client, t, runId, null, {
+        status: 'dead',
+        error: { reason: `Gave up after ${row.attempts} attempts: ${why}`, kind: 'dead_letter', retryable: true },
+      });
     });
   }
 
-  /** Runs whose worker stopped renewing its lease go back to the queue (or end, when cancelled). */
+  /**
+   * Runs whose worker stopped renewing its lease go back to the queue (or end, when cancelled);
+   * so do jobs a worker fetched but died before it took their run.
+   */
   async function reap(): Promise<void> {
+    const { rows: orphans } = await backend.pool.query<{ job_id: string }>(
+      `SELECT r.job_id FROM ${t.runs} r JOIN ${backend.jobTable} j ON j.name = $1 AND j.id = r.job_id
+       WHERE r.status IN ('queued', 'retrying') AND j.state = 'active' AND j.started_on < now() - $2 * interval '1 millisecond' LIMIT 100`,
+      [backend.queue, leaseMs],
+    );
+    for (const o of orphans) await backend.boss.fail(backend.queue, o.job_id, { message: 'its worker stopped before it took the run' });
     await inTx(backend.pool, async (client) => {
-      const { rows } = await client.query<RunRow>(`SELECT * FROM ${t.runs} WHERE status = 'running' AND lease_until < now() FOR UPDATE SKIP LOCKED LIMIT 100`);
+      const { rows } = await client.query<RunRow>(
+        `SELECT * FROM ${t.runs} WHERE status = 'running' AND lease_until < now() FOR UPDATE SKIP LOCKED LIMIT 100`,
+      );
       for (const row of rows) {
         if (row.cancel_requested) {
-          await endRun(client, t, row.id, row.owner, { status: 'cancelled', error: { reason: 'Cancelled; its worker stopped.', kind: 'cancelled' } });
+          await endRun(client, t, row.id, row.owner, {
+            status: 'cancelled',
+            error: { reason: 'Cancelled; its worker stopped.', kind: 'cancelled' },
+          });
           if (row.job_id) await backend.boss.cancel(backend.queue, row.job_id, { db: txDb(client) });
           continue;
         }
-        await client.query(`UPDATE ${t.runs} SET status = 'retrying', owner = NULL, lease_until = NULL, error = $2, updated_at = now() WHERE id = $1`, [
-          row.id,
-          JSON.stringify({ reason: `Worker ${row.owner} stopped renewing its lease.`, kind: 'worker_lost', retryable: true }),
-        ]);
+        await client.query(
+          `UPDATE ${t.runs} SET status = 'retrying', owner = NULL, lease_until = NULL, error = $2, updated_at = now() WHERE id = $1`,
+          [row.id, JSON.stringify({ reason: `Worker ${row.owner} stopped renewing its lease.`, kind: 'worker_lost', retryable: true })],
+        );
         if (row.job_id) await backend.boss.fail(backend.queue, row.job_id, { message: `worker ${row.owner} lost` }, { db: txDb(client) });
       }
     });

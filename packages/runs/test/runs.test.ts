@@ -132,12 +132,18 @@ describePostgres('durable runs', () => {
       retryDelaySeconds: 0,
       retryLimit: 2,
       onError: () => {},
-      agentFactory: ({ threadId }) => new Agent({ model: models[threadId.split(':')[0]!]?.() ?? new PlanModel(), tools: [record], sessionStore: store, sessionId: threadId }),
+      agentFactory: ({ threadId }) =>
+        new Agent({
+          model: models[threadId.split(':')[0]!]?.() ?? new PlanModel(),
+          tools: [record],
+          sessionStore: store,
+          sessionId: threadId,
+        }),
     });
     expect((await runs.result(next)).status).toBe('completed');
   });
 
-  it('a failure that is the user\'s fault ends the run failed without a retry', async () => {
+  it("a failure that is the user's fault ends the run failed without a retry", async () => {
     models.bad = () => ({
       provider: 'fake',
       modelId: 'bad',

@@ -27,7 +27,8 @@ function findPlan(messages: Message[]): { plan: Plan; index: number } {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i]!;
     if (m.role !== 'user') continue;
-    for (const b of m.content) if (b.type === 'text' && b.text.startsWith('plan ')) return { plan: JSON.parse(b.text.slice(5)) as Plan, index: i };
+    for (const b of m.content)
+      if (b.type === 'text' && b.text.startsWith('plan ')) return { plan: JSON.parse(b.text.slice(5)) as Plan, index: i };
   }
   throw new Error('PlanModel: no plan prompt in the conversation');
 }
@@ -53,7 +54,12 @@ export class PlanModel implements Model {
       yield { type: 'response', response: { content: [{ type: 'text', text }], stopReason: 'end_turn', usage } };
       return;
     }
-    const calls = Array.from({ length: plan.fanout }, (_, j) => ({ type: 'tool_use' as const, id: `tu_${plan.tag}_${step}_${j}`, name: 'record', input: { tag: plan.tag, step, j } }));
+    const calls = Array.from({ length: plan.fanout }, (_, j) => ({
+      type: 'tool_use' as const,
+      id: `tu_${plan.tag}_${step}_${j}`,
+      name: 'record',
+      input: { tag: plan.tag, step, j },
+    }));
     yield { type: 'response', response: { content: [{ type: 'text', text }, ...calls], stopReason: 'tool_use', usage } };
   }
 }
