@@ -8,6 +8,7 @@ import {
   Agent,
   AgentError,
   type AgentOptions,
+  DEFAULT_MAX_TOOL_RESULT_CHARS,
   type InterruptAnswer,
   InterruptError,
   MemoryGrantStore,
@@ -409,6 +410,19 @@ describe('tool result size bound', () => {
     expect(text).toContain('"offset"');
     const stored = (await store.getSession(r.sessionId!))!.messages.at(-2)!.toolResults[0]!.content;
     expect(stored.length).toBeLessThan(1_500);
+  });
+});
+
+describe('tool result size bound (default)', () => {
+  it('a 20 MiB result is cut to DEFAULT_MAX_TOOL_RESULT_CHARS before the model and the store see it', async () => {
+    const huge = tool({ name: 'dump', description: 'Dumps', input: z.object({}), execute: () => 'y'.repeat(20 * 1024 * 1024) });
+    const model = new ScriptedModel().toolUse('dump', {}).text('ok');
+    const store = new MemorySessionStore();
+    const r = await new Agent({ model, tools: [huge], sessionStore: store }).run('dump');
+    const sent = resultText(model.requests[1]!.messages.at(-1));
+    expect(sent.length).toBeLessThan(DEFAULT_MAX_TOOL_RESULT_CHARS + 500);
+    expect(sent).toContain(`showing the first ${DEFAULT_MAX_TOOL_RESULT_CHARS} of ${20 * 1024 * 1024} characters`);
+    expect((await store.getSession(r.sessionId!))!.messages.at(-2)!.toolResults[0]!.content.length).toBeLessThan(DEFAULT_MAX_TOOL_RESULT_CHARS + 500);
   });
 });
 
