@@ -16,6 +16,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { SessionMessage } from '@mixtape/core/session';
+import { Agent } from '@mixtape/core';
+import { ScriptedModel } from '@mixtape/core/testing';
 import { SqliteSessionStore } from '@mixtape/sqlite';
 import { PostgresSessionStore } from '@mixtape/postgres';
 import { postgresUnavailableReason, startPostgresCluster, type PostgresCluster } from '../test-support/postgres-cluster.js';
@@ -64,7 +66,11 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
 
 // ---- Mixtape ---------------------------------------------------------------------------------
 
-function mixtape(name: string, store: SqliteSessionStore | PostgresSessionStore): Contender {
+/**
+ * `resume: 'agent'` loads as an agent does before a run (`agent.loadSession()`): only the tail its
+ * default sliding window (200,000 tokens) can use, plus count, usage and summary; `'whole'` is `getSession`.
+ */
+function mixtape(name: string, store: SqliteSessionStore | PostgresSessionStore, resume: 'whole' | 'agent' = 'whole'): Contender {
   return {
     name,
     wholeList: false,
@@ -73,7 +79,11 @@ function mixtape(name: string, store: SqliteSessionStore | PostgresSessionStore)
       return s.id;
     },
     append: (id, i) => store.appendMessages(id, [benchMessage(i)]),
-    load: async (id) => (await store.getSession(id))!.messages.length,
+    load: async (id) => {
+      if (resume === 'whole') return (await store.getSession(id))!.messages.length;
+      const agent = new Agent({ model: new ScriptedModel({ info: { name: 'bench', contextWindow: 200_000, maxOutputTokens: 8_192 } }), sessionStore: store, sessionId: id });
+      return (await agent.loadSession())!.messageCount;
+    },
     close: () => store.close(),
   };
 }
@@ -200,6 +210,11 @@ export default async function (): Promise<string> {
   const { SqliteSaver } = await peer('@langchain/langgraph-checkpoint-sqlite');
   const makers: [string, () => Promise<Contender>][] = [
     ['Mixtape SqliteSessionStore', async () => mixtape('Mixtape SqliteSessionStore (file, WAL)', new SqliteSessionStore(path.join(folder, 'mixtape.db'), { directory: '/bench' }))],
+    [
+      'Mixtape SqliteSessionStore, agent resume',
+      async () =>
+        mixtape('Mixtape SqliteSessionStore, resume as an agent does (tail its window uses)', new SqliteSessionStore(path.join(folder, 'mixtape-agent.db'), { directory: '/bench' }), 'agent'),
+    ],
     [
       'Mastra memory on libsql',
       async () => {
