@@ -447,7 +447,8 @@ export class McpClient {
   async #withReconnect<T>(signal: AbortSignal | undefined, op: (client: Client) => Promise<T>, policy: { retrySafe: boolean; tool?: string }): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw abortReason(signal);
-      const connection = await this.#ensure();
+      // The open connection without an extra await (this is on every call's path).
+      const connection = this.#connection ?? (await this.#ensure());
       // Known dead before the request went out: nothing reached a server, so sending it on a
       // new connection runs it once.
       const deadBefore = connection.isClosed;
