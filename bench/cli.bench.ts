@@ -80,7 +80,10 @@ async function buildJs(outdir: string): Promise<string> {
   const esbuild = await import('esbuild');
   const external = new Set<string>();
   for (const dir of readdirSync(path.join(root, 'packages'))) {
-    const pkg = JSON.parse(readFileSync(path.join(root, 'packages', dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(path.join(root, 'packages', dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
+    };
     for (const name of Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })) if (!name.startsWith('@mixtape/')) external.add(name);
   }
   for (const name of [...external]) external.add(`${name}/*`);
@@ -121,7 +124,10 @@ export default async function (): Promise<string> {
     const rows: [string, { min: number; median: number }][] = tasks.map(([name], i) => [name, stats(samples[i]!)]);
     const floor = rows[0]![1].median;
     const goals: Record<string, number> = { '`mixtape --help`, JS build': HELP_GOAL_MS, 'REPL until the prompt, JS build': REPL_GOAL_MS };
-    const load = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
+    const load = os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ');
     const goalCell = (name: string, ratio: number) => {
       const goal = goals[name];
       if (goal === undefined) return '—';
@@ -135,7 +141,10 @@ export default async function (): Promise<string> {
       '',
       '| what | min (ms) | median (ms) | median / floor median | goal |',
       '|---|---:|---:|---:|---|',
-      ...rows.map(([name, s]) => `| ${name} | ${s.min.toFixed(0)} | ${s.median.toFixed(0)} | ${(s.median / floor).toFixed(2)}× | ${goalCell(name, s.median / floor)} |`),
+      ...rows.map(
+        ([name, s]) =>
+          `| ${name} | ${s.min.toFixed(0)} | ${s.median.toFixed(0)} | ${(s.median / floor).toFixed(2)}× | ${goalCell(name, s.median / floor)} |`,
+      ),
     ].join('\n');
   } finally {
     rmSync(outdir, { recursive: true, force: true });

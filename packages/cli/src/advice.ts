@@ -32,7 +32,11 @@ export function messageFor(error: unknown): string {
   return `mixtape: ${message}\n(MIXTAPE_DEBUG=1 prints the stack trace.)`;
 }
 
-const BASE_URL_VARIABLE: Record<string, string> = { anthropic: 'ANTHROPIC_BASE_URL', openai: 'OPENAI_BASE_URL', bedrock: 'AWS_ENDPOINT_URL_BEDROCK_RUNTIME' };
+const BASE_URL_VARIABLE: Record<string, string> = {
+  anthropic: 'ANTHROPIC_BASE_URL',
+  openai: 'OPENAI_BASE_URL',
+  bedrock: 'AWS_ENDPOINT_URL_BEDROCK_RUNTIME',
+};
 
 /** What a mixtape user can do about a provider error of this kind. */
 export function providerAdvice(provider: string, kind: string, message = ''): string {
@@ -42,7 +46,8 @@ export function providerAdvice(provider: string, kind: string, message = ''): st
   switch (kind) {
     case 'authentication':
       if (provider === 'anthropic') return 'Check ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN); --provider picks another provider.';
-      if (provider === 'bedrock') return 'Check AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN); the identity needs bedrock:InvokeModelWithResponseStream for the model in AWS_REGION.';
+      if (provider === 'bedrock')
+        return 'Check AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN); the identity needs bedrock:InvokeModelWithResponseStream for the model in AWS_REGION.';
       return 'Check OPENAI_API_KEY; for a local server set OPENAI_BASE_URL (or --base-url) and --model.';
     case 'network':
       return `Check --base-url (or ${BASE_URL_VARIABLE[provider] ?? 'the provider endpoint'}), your network and proxy (HTTPS_PROXY).`;
@@ -68,7 +73,9 @@ export function providerAdvice(provider: string, kind: string, message = ''): st
  * "provider: what happened (HTTP n) — what to do"; the part after the dash is replaced.
  */
 export function providerMessage(message: string, provider: string, kind: string): string {
-  const library = message.search(/ — (check|you hit|the provider|the request|could not reach|the response|the call|see the cause|set |pass )/i);
+  const library = message.search(
+    / — (check|you hit|the provider|the request|could not reach|the response|the call|see the cause|set |pass )/i,
+  );
   const what = library >= 0 ? message.slice(0, library) : message;
   return `${what}.\n${providerAdvice(provider, kind, message)}`;
 }

@@ -39,5 +39,7 @@ export function resolveCassette(value: string, cwd: string): string {
     if (existsSync(shipped)) return shipped;
   }
   const names = shippedCassettes();
-  throw new CliUsageError(`--replay ${value}: no such cassette file${names.length ? `, and no shipped cassette of that name. Shipped: ${names.join(', ')} (e.g. mixtape --replay ${names[0]})` : ''}.`);
+  throw new CliUsageError(
+    `--replay ${value}: no such cassette file${names.length ? `, and no shipped cassette of that name. Shipped: ${names.join(', ')} (e.g. mixtape --replay ${names[0]})` : ''}.`,
+  );
 }

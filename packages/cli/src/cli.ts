@@ -31,7 +31,10 @@ export function cliVersion(): string {
 export function strayArgumentsError(words: string[], commands: readonly string[]): CliUsageError {
   const first = words[0]!;
   const close = !/\s/.test(first) && first.length > 1 ? closestName(first, commands, words.length === 1 ? 2 : 1) : undefined;
-  if (close) return new CliUsageError(`mixtape: unknown command '${first}'. Did you mean: mixtape ${[close, ...words.slice(1)].join(' ')}?  (mixtape --help lists the commands.)`);
+  if (close)
+    return new CliUsageError(
+      `mixtape: unknown command '${first}'. Did you mean: mixtape ${[close, ...words.slice(1)].join(' ')}?  (mixtape --help lists the commands.)`,
+    );
   const prompt = words.join(' ');
   const quoted = JSON.stringify(prompt.length > 60 ? `${prompt.slice(0, 57)}...` : prompt);
   return new CliUsageError(
@@ -98,7 +101,11 @@ Examples:
   };
 
   program.action(async (_opts: unknown, command: Command) => {
-    if (command.args.length) throw strayArgumentsError(command.args, SUBCOMMANDS.map((s) => s.name));
+    if (command.args.length)
+      throw strayArgumentsError(
+        command.args,
+        SUBCOMMANDS.map((s) => s.name),
+      );
     const globals = context.globals(command);
     if (!io.stdin.isTTY) {
       // Piped input without a terminal: answer it once, like `mixtape run`.
@@ -115,7 +122,18 @@ Examples:
     };
     try {
       const { runRepl } = await import('./repl/repl.js');
-      setExit(await runRepl({ cli: load, cwd: globals.cwd, replay: globals.flags.replay !== undefined, version: cliVersion(), input: io.stdin, output: io.stdout, env: io.env, plain: globals.plain }));
+      setExit(
+        await runRepl({
+          cli: load,
+          cwd: globals.cwd,
+          replay: globals.flags.replay !== undefined,
+          version: cliVersion(),
+          input: io.stdin,
+          output: io.stdout,
+          env: io.env,
+          plain: globals.plain,
+        }),
+      );
     } finally {
       for (const cli of loaded) await cli.close();
     }
@@ -126,7 +144,10 @@ Examples:
 }
 
 /** Runs the command line; resolves with the exit code. */
-export async function main(argv: string[], io: CliIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() },
+): Promise<number> {
   let code = EXIT_OK;
   const program = buildProgram(io, (c) => {
     code = c;

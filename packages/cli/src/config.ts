@@ -75,7 +75,16 @@ export type MixtapeConfig = z.infer<typeof configSchema>;
  * factory of @mixtape/tools (checked by a test), listed here so that a typo is found at start-up
  * without loading the tools.
  */
-export const KNOWN_TOOL_GROUPS = ['filesystem', 'read-only-filesystem', 'mutative-filesystem', 'edit', 'search', 'process', 'fetch', 'all'] as const;
+export const KNOWN_TOOL_GROUPS = [
+  'filesystem',
+  'read-only-filesystem',
+  'mutative-filesystem',
+  'edit',
+  'search',
+  'process',
+  'fetch',
+  'all',
+] as const;
 
 /** A loaded config, the file it came from (undefined without a file), and the entries left out. */
 export interface LoadedConfig {
@@ -90,11 +99,14 @@ export interface LoadedConfig {
 /** Problems with tool group names (config `tools` or `--tools`), each naming the bad entry. */
 export function toolGroupProblems(groups: readonly string[], where: string): string[] {
   const problems: string[] = [];
-  if (groups.includes('none') && groups.length > 1) problems.push(`${where}: "none" means no built-in tools; it cannot be combined with other groups.`);
+  if (groups.includes('none') && groups.length > 1)
+    problems.push(`${where}: "none" means no built-in tools; it cannot be combined with other groups.`);
   groups.forEach((group, i) => {
     if (group === 'none' || (KNOWN_TOOL_GROUPS as readonly string[]).includes(group)) return;
     const close = closestName(group, KNOWN_TOOL_GROUPS);
-    problems.push(`${where}[${i}]: unknown tool group '${group}'${close ? ` (did you mean '${close}'?)` : ''}. Known groups: ${KNOWN_TOOL_GROUPS.join(', ')}, none.`);
+    problems.push(
+      `${where}[${i}]: unknown tool group '${group}'${close ? ` (did you mean '${close}'?)` : ''}. Known groups: ${KNOWN_TOOL_GROUPS.join(', ')}, none.`,
+    );
   });
   return problems;
 }
@@ -140,7 +152,7 @@ export function checkConfig(value: unknown): { config: MixtapeConfig; problems: 
     if (parsed.success) config[key] = parsed.data;
     else problems.push(...issueText(parsed.error.issues, key));
   }
-  return { config: config as MixtapeConfig, problems };
+  return { config, problems };
 }
 
 /** Checks a config value; throws ConfigError listing every problem. */
@@ -166,7 +178,6 @@ async function exists(file: string): Promise<boolean> {
     return false;
   }
 }
-
 
 /**
  * Finds and loads the config file: `explicit` (from --config) or the first of

@@ -5,7 +5,15 @@
  * @module
  */
 export { main, buildProgram, cliVersion, strayArgumentsError, type CliIO } from './cli.js';
-export { type GlobalOptions, type ProgramContext, type ResolvedGlobals, type Subcommand, checkFolder, resolveGlobals, sessionChoiceOf } from './commands/context.js';
+export {
+  type GlobalOptions,
+  type ProgramContext,
+  type ResolvedGlobals,
+  type Subcommand,
+  checkFolder,
+  resolveGlobals,
+  sessionChoiceOf,
+} from './commands/context.js';
 export { SUBCOMMANDS } from './commands/registry.js';
 export { exitCodeFor, messageFor, providerAdvice, providerMessage, failureText, denialAdvice } from './advice.js';
 export { CASSETTES_DIR, CASSETTE_SUFFIX, resolveCassette, shippedCassettes } from './cassettes.js';

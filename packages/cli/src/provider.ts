@@ -87,7 +87,11 @@ export function providerFromEnv(env: NodeJS.ProcessEnv): { provider: ProviderNam
  * catalogue's DEFAULT_MODEL (an OpenAI-compatible server needs a model id).
  * @throws NoProviderError when nothing says which provider to use; CliUsageError for bad values.
  */
-export function resolveProvider(flags: ProviderRequest, config: ProviderRequest = {}, env: NodeJS.ProcessEnv = process.env): ProviderChoice {
+export function resolveProvider(
+  flags: ProviderRequest,
+  config: ProviderRequest = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ProviderChoice {
   let provider: ProviderName;
   let source: string;
   const named = flags.provider ?? config.provider;
@@ -107,7 +111,9 @@ export function resolveProvider(flags: ProviderRequest, config: ProviderRequest 
   if (model === undefined) {
     if (provider === 'openai') {
       if (set(env, 'OPENAI_BASE_URL') || flags.baseURL || config.baseURL) {
-        throw new CliUsageError('An OpenAI-compatible server needs a model id: pass --model <id> (e.g. --model llama3.2) or set OPENAI_MODEL.');
+        throw new CliUsageError(
+          'An OpenAI-compatible server needs a model id: pass --model <id> (e.g. --model llama3.2) or set OPENAI_MODEL.',
+        );
       }
       throw new CliUsageError('The openai provider needs a model id: pass --model <id> (e.g. --model gpt-4.1) or set OPENAI_MODEL.');
     }
@@ -130,7 +136,10 @@ export function awsRegion(env: NodeJS.ProcessEnv): string | undefined {
     return undefined;
   }
   const profile = env.AWS_PROFILE?.trim() || 'default';
-  const header = profile === 'default' ? /^\[\s*(default|profile\s+default)\s*\]/ : new RegExp(`^\\[\\s*profile\\s+${profile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\]`);
+  const header =
+    profile === 'default'
+      ? /^\[\s*(default|profile\s+default)\s*\]/
+      : new RegExp(`^\\[\\s*profile\\s+${profile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\]`);
   let inSection = false;
   for (const line of text.split(/\r?\n/)) {
     const t = line.trim();
@@ -149,21 +158,30 @@ export function awsRegion(env: NodeJS.ProcessEnv): string | undefined {
  * @throws CliUsageError naming the variable (and flag) to set.
  */
 export function checkCredentials(choice: ProviderChoice, env: NodeJS.ProcessEnv): void {
-  const via = choice.source.startsWith('-') || choice.source === 'config' ? ` (chosen by ${choice.source === 'config' ? '"provider" in mixtape.config.json' : choice.source})` : '';
+  const via =
+    choice.source.startsWith('-') || choice.source === 'config'
+      ? ` (chosen by ${choice.source === 'config' ? '"provider" in mixtape.config.json' : choice.source})`
+      : '';
   switch (choice.provider) {
     case 'anthropic':
       if (!choice.apiKey && !set(env, 'ANTHROPIC_API_KEY') && !set(env, 'ANTHROPIC_AUTH_TOKEN')) {
-        throw new CliUsageError(`mixtape: the Anthropic provider${via} needs an API key: export ANTHROPIC_API_KEY=sk-ant-... (or ANTHROPIC_AUTH_TOKEN), or pick another provider with --provider. To try mixtape without an account: mixtape --replay tour`);
+        throw new CliUsageError(
+          `mixtape: the Anthropic provider${via} needs an API key: export ANTHROPIC_API_KEY=sk-ant-... (or ANTHROPIC_AUTH_TOKEN), or pick another provider with --provider. To try mixtape without an account: mixtape --replay tour`,
+        );
       }
       return;
     case 'openai':
       if (!choice.apiKey && !choice.baseURL && !set(env, 'OPENAI_BASE_URL') && !set(env, 'OPENAI_API_KEY')) {
-        throw new CliUsageError(`mixtape: the OpenAI provider${via} needs OPENAI_API_KEY (export OPENAI_API_KEY=sk-...), or a local server: --base-url http://127.0.0.1:11434/v1 (or OPENAI_BASE_URL) with --model <id>.`);
+        throw new CliUsageError(
+          `mixtape: the OpenAI provider${via} needs OPENAI_API_KEY (export OPENAI_API_KEY=sk-...), or a local server: --base-url http://127.0.0.1:11434/v1 (or OPENAI_BASE_URL) with --model <id>.`,
+        );
       }
       return;
     case 'bedrock':
       if (!awsRegion(env)) {
-        throw new CliUsageError(`mixtape: Amazon Bedrock${via} needs a region: export AWS_REGION=us-east-1 (a region where the model is enabled), or set region in the profile of ~/.aws/config.`);
+        throw new CliUsageError(
+          `mixtape: Amazon Bedrock${via} needs a region: export AWS_REGION=us-east-1 (a region where the model is enabled), or set region in the profile of ~/.aws/config.`,
+        );
       }
       return;
   }
@@ -179,7 +197,10 @@ async function importProvider(name: ProviderName): Promise<Record<string, unknow
   try {
     return (await import(pkg)) as Record<string, unknown>;
   } catch (error) {
-    throw new ProviderLoadError(`Could not load ${pkg}: ${(error as Error).message}. Install it next to @mixtape/cli (npm install ${pkg}).`, { cause: error });
+    throw new ProviderLoadError(
+      `Could not load ${pkg}: ${(error as Error).message}. Install it next to @mixtape/cli (npm install ${pkg}).`,
+      { cause: error },
+    );
   }
 }
 
@@ -221,7 +242,12 @@ export function lazyModel(choice: ProviderChoice): Model & { load(): Promise<Mod
     });
     return real;
   };
-  const modelId = choice.provider === 'anthropic' ? (choice.info?.anthropicId ?? choice.model) : choice.provider === 'bedrock' ? (choice.info?.bedrockId ?? choice.model) : choice.model;
+  const modelId =
+    choice.provider === 'anthropic'
+      ? (choice.info?.anthropicId ?? choice.model)
+      : choice.provider === 'bedrock'
+        ? (choice.info?.bedrockId ?? choice.model)
+        : choice.model;
   return {
     provider: choice.provider,
     modelId,

@@ -63,7 +63,10 @@ export async function runOnce(options: RunOnceOptions): Promise<number> {
   const stderr = options.stderr ?? process.stderr;
   const plain = Boolean(options.plain);
   const theme = createTheme(stdout, options.env, plain);
-  const markdown = stdout.isTTY && !json && !plain ? await createMarkdownRenderer({ width: () => stdout.columns, colors: theme.enabled }).catch(() => undefined) : undefined;
+  const markdown =
+    stdout.isTTY && !json && !plain
+      ? await createMarkdownRenderer({ width: () => stdout.columns, colors: theme.enabled }).catch(() => undefined)
+      : undefined;
   let lastThinking: string | undefined;
   const view = new TurnView({
     out: stdout,

@@ -34,10 +34,14 @@ export async function findSessionId(store: SessionStore, idOrPrefix: string, hin
 export async function startSession(store: SessionStore, choice: SessionChoice | undefined): Promise<SessionStart> {
   if (!choice) return { fresh: false };
   if (choice.mode === 'new') return { fresh: true };
-  let sessionId = choice.session !== undefined ? await findSessionId(store, choice.session, '--session takes an id shown by /sessions in the REPL') : undefined;
+  let sessionId =
+    choice.session !== undefined
+      ? await findSessionId(store, choice.session, '--session takes an id shown by /sessions in the REPL')
+      : undefined;
   if (!choice.fork) return { sessionId, fresh: false };
   sessionId ??= (await store.listSessions())[0]?.id;
-  if (sessionId === undefined) throw new CliUsageError('--fork: this folder has no session to copy yet. Start one with mixtape (or mixtape run "...") first.');
+  if (sessionId === undefined)
+    throw new CliUsageError('--fork: this folder has no session to copy yet. Start one with mixtape (or mixtape run "...") first.');
   const fork = await forkSession(store, sessionId);
   return { sessionId: fork.id, fresh: false, note: `Forked session ${sessionId.slice(0, 8)} into ${fork.id.slice(0, 8)}.` };
 }

@@ -18,7 +18,14 @@ import {
 } from '@mixtape/core';
 import { denialAdvice } from './advice.js';
 import { resolveCassette } from './cassettes.js';
-import { DEFAULT_CONTEXT_FILES, DEFAULT_TOOL_GROUPS, DEFAULT_TRUSTED_TOOLS, type LoadedConfig, loadConfig, toolGroupProblems } from './config.js';
+import {
+  DEFAULT_CONTEXT_FILES,
+  DEFAULT_TOOL_GROUPS,
+  DEFAULT_TRUSTED_TOOLS,
+  type LoadedConfig,
+  loadConfig,
+  toolGroupProblems,
+} from './config.js';
 import { setDebugLogFolder } from './debug-log.js';
 import { CliUsageError } from './errors.js';
 import { checkCredentials, lazyModel, type ProviderChoice, resolveProvider } from './provider.js';
@@ -125,12 +132,20 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
     }
     const server = await testing.startFakeAnthropic({ responses });
     closers.push(() => server.close());
-    choice = resolveProvider({ provider: 'anthropic', ...(flags.model !== undefined && { model: flags.model }), baseURL: server.url }, {}, env);
+    choice = resolveProvider(
+      { provider: 'anthropic', ...(flags.model !== undefined && { model: flags.model }), baseURL: server.url },
+      {},
+      env,
+    );
     choice.apiKey = 'replay';
     replay = { cassette, remaining: () => server.script.remaining.length };
   } else {
     choice = resolveProvider(
-      { ...(flags.provider !== undefined && { provider: flags.provider }), ...(flags.model !== undefined && { model: flags.model }), ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }) },
+      {
+        ...(flags.provider !== undefined && { provider: flags.provider }),
+        ...(flags.model !== undefined && { model: flags.model }),
+        ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }),
+      },
       config,
       env,
     );

@@ -11,10 +11,7 @@ import type { Theme } from './render/theme.js';
 import type { TurnView } from './render/turn-view.js';
 
 /** How a turn ended. */
-export type TurnOutcome =
-  | { status: 'completed'; result: AgentResult }
-  | { status: 'cancelled' }
-  | { status: 'failed'; error: Error };
+export type TurnOutcome = { status: 'completed'; result: AgentResult } | { status: 'cancelled' } | { status: 'failed'; error: Error };
 
 /** Options of {@link runTurn}. */
 export interface TurnOptions {

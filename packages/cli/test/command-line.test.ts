@@ -37,7 +37,10 @@ function sentText(request = server.requests.at(-1)): string {
 }
 
 /** Runs a shell pipeline with `mixtape` standing for the CLI; resolves with mixtape's own exit status. */
-function pipeline(script: string, options: { cwd: string; env: Record<string, string> }): Promise<{ mixtapeStatus: number; stdout: string; stderr: string }> {
+function pipeline(
+  script: string,
+  options: { cwd: string; env: Record<string, string> },
+): Promise<{ mixtapeStatus: number; stdout: string; stderr: string }> {
   const mixtape = [process.execPath, ...nodeArgs].map((a) => `'${a}'`).join(' ');
   const command = `${script.replace('mixtape', mixtape)}; echo "[mixtape:\${PIPESTATUS[0]}]" >&2`;
   return new Promise((resolve, reject) => {
@@ -78,7 +81,10 @@ describe('the mixtape command line', { timeout: CHILD_TIMEOUT_MS }, () => {
 
   it('a typo in the config names the bad entry; `run` refuses with 2 at start-up, before any model call', async () => {
     const project = tempProject();
-    writeFileSync(path.join(project, 'mixtape.config.json'), JSON.stringify({ tools: ['filesystem', 'fetchh'], systemPrompt: 'Be brief.' }));
+    writeFileSync(
+      path.join(project, 'mixtape.config.json'),
+      JSON.stringify({ tools: ['filesystem', 'fetchh'], systemPrompt: 'Be brief.' }),
+    );
     const before = server.requests.length;
     const r = await runCli(['run', 'hi'], { cwd: project, env: withServer() });
     expect(r.code).toBe(2);
@@ -117,7 +123,10 @@ describe('the mixtape command line', { timeout: CHILD_TIMEOUT_MS }, () => {
     expect(r.stderr).not.toMatch(/anthropic\(\)|apiKey/);
 
     // Bedrock without a region: exit 2, AWS_REGION, no library option names.
-    r = await runCli(['--provider', 'bedrock', 'run', 'hi'], { cwd: tempProject(), env: cleanEnv({ AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 's' }) });
+    r = await runCli(['--provider', 'bedrock', 'run', 'hi'], {
+      cwd: tempProject(),
+      env: cleanEnv({ AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 's' }),
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('export AWS_REGION=');
     expect(r.stderr).not.toMatch(/pass `region`|check the model id, max tokens/);
@@ -149,7 +158,10 @@ describe('the mixtape command line', { timeout: CHILD_TIMEOUT_MS }, () => {
     const fresh = await runCli(['--new', 'run', '--json', 'a new topic'], { cwd: project, env: withServer() });
     expect(fresh.code).toBe(0);
     expect(sentText()).not.toContain('remember apples');
-    const events = fresh.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; sessionId?: string });
+    const events = fresh.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; sessionId?: string });
     const freshId = events.find((e) => e.sessionId)!.sessionId!;
 
     // The newest session is now the fresh one; --session goes back to the first by id prefix.
@@ -157,10 +169,15 @@ describe('the mixtape command line', { timeout: CHILD_TIMEOUT_MS }, () => {
     const store = new SqliteSessionStore(path.join(project, '.mixtape/sessions.db'), { directory: project });
     const first = (await store.listSessions()).find((s) => s.id !== freshId)!;
     await store.close?.();
-    expect((await runCli(['--session', first.id.slice(0, 8), 'run', 'what did I ask to remember?'], { cwd: project, env: withServer() })).code).toBe(0);
+    expect(
+      (await runCli(['--session', first.id.slice(0, 8), 'run', 'what did I ask to remember?'], { cwd: project, env: withServer() })).code,
+    ).toBe(0);
     expect(sentText()).toContain('remember apples');
 
-    const forked = await runCli(['--session', first.id.slice(0, 8), '--fork', 'run', '--json', 'continue in a copy'], { cwd: project, env: withServer() });
+    const forked = await runCli(['--session', first.id.slice(0, 8), '--fork', 'run', '--json', 'continue in a copy'], {
+      cwd: project,
+      env: withServer(),
+    });
     expect(forked.code).toBe(0);
     expect(sentText()).toContain('remember apples');
     const forkId = forked.stdout

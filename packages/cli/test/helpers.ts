@@ -84,7 +84,23 @@ export class TmuxSession {
     // process unreaped for a long time on a busy machine, so its pane status cannot be relied on.
     const inner = `${[process.execPath, ...nodeArgs, ...args].map(shellQuote).join(' ')}; echo "[exit:$?]"`;
     const command = `exec env -i ${env.join(' ')} /bin/sh -c ${shellQuote(inner)}`;
-    execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-s', name, '-x', String(options.width ?? 100), '-y', String(options.height ?? 40), '-c', options.cwd, command]);
+    execFileSync('tmux', [
+      '-L',
+      socket,
+      '-f',
+      '/dev/null',
+      'new-session',
+      '-d',
+      '-s',
+      name,
+      '-x',
+      String(options.width ?? 100),
+      '-y',
+      String(options.height ?? 40),
+      '-c',
+      options.cwd,
+      command,
+    ]);
     execFileSync('tmux', ['-L', socket, 'set-option', '-t', name, 'remain-on-exit', 'on']);
     execFileSync('tmux', ['-L', socket, 'set-option', '-t', name, 'history-limit', '5000']);
     return new TmuxSession(socket, name);
@@ -92,7 +108,11 @@ export class TmuxSession {
 
   /** The whole pane, scrollback included, as plain text (lines the terminal wrapped are joined); `escapes` keeps colour codes. */
   screen(options: { escapes?: boolean } = {}): string {
-    return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p', '-J', ...(options.escapes ? ['-e'] : []), '-S', '-', '-t', this.name], { encoding: 'utf8' });
+    return execFileSync(
+      'tmux',
+      ['-L', this.socket, 'capture-pane', '-p', '-J', ...(options.escapes ? ['-e'] : []), '-S', '-', '-t', this.name],
+      { encoding: 'utf8' },
+    );
   }
 
   /**
@@ -139,9 +159,8 @@ export class TmuxSession {
   /** Polls the screen until `match` appears (after `after` characters of it, if given); returns the screen. */
   async waitFor(match: string | RegExp, options: { after?: number; timeoutMs?: number } = {}): Promise<string> {
     const deadline = Date.now() + (options.timeoutMs ?? WAIT_MS);
-    let screen = '';
     for (;;) {
-      screen = this.screen();
+      const screen = this.screen();
       const tail = screen.slice(options.after ?? 0);
       if (typeof match === 'string' ? tail.includes(match) : match.test(tail)) return screen;
       if (Date.now() > deadline) throw new Error(`Timed out waiting for ${String(match)}. Screen:\n${screen}`);
@@ -162,7 +181,11 @@ export class TmuxSession {
       const status = this.exitStatus();
       if (status !== undefined) return status;
       if (Date.now() > deadline) {
-        const [pid, tty] = execFileSync('tmux', ['-L', this.socket, 'display-message', '-p', '-t', this.name, '#{pane_pid} #{pane_tty}'], { encoding: 'utf8' }).trim().split(' ');
+        const [pid, tty] = execFileSync('tmux', ['-L', this.socket, 'display-message', '-p', '-t', this.name, '#{pane_pid} #{pane_tty}'], {
+          encoding: 'utf8',
+        })
+          .trim()
+          .split(' ');
         const ps = spawnSync('ps', ['-o', 'pid,ppid,stat,etime,tty,args', '-p', pid!, '--ppid', pid!], { encoding: 'utf8' });
         throw new Error(`mixtape did not exit. Pane process ${pid} on ${tty}:\n${ps.stdout}${ps.stderr}\nScreen:\n${this.screen()}`);
       }
@@ -192,3 +215,26 @@ export function hasTmux(): boolean {
   }
 }
 
+/** The text of the last user message the fake server received. */
+export function lastUserText(server: { requests: { body: unknown }[] }): string {
+  const body = server.requests.at(-1)?.body as { messages: { role: string; content: { type: string; text?: string }[] | string }[] };
+  const last = body.messages.filter((m) => m.role === 'user').at(-1)!;
+  return typeof last.content === 'string' ? last.content : last.content.map((b) => b.text ?? '').join('');
+}
+
+/** Starts the REPL in tmux against a fake Anthropic server; the session is added to `sessions` (killed after each test). */
+export function startAgainst(
+  server: { url: string },
+  sessions: TmuxSession[],
+  project: string,
+  args: string[] = [],
+  options: { width?: number; env?: Record<string, string> } = {},
+): TmuxSession {
+  const session = TmuxSession.start(args, {
+    cwd: project,
+    env: cleanEnv({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: server.url, ...options.env }, project),
+    ...(options.width !== undefined && { width: options.width }),
+  });
+  sessions.push(session);
+  return session;
+}

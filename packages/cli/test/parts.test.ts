@@ -23,8 +23,12 @@ import { tempProject } from './helpers.js';
 
 describe('wrapText', () => {
   it('breaks between words, hangs list items and tool lines under their text, cuts only words longer than the line', () => {
-    expect(wrapText('one two three four five six seven eight nine ten eleven', 20)).toBe('one two three four\nfive six seven eight\nnine ten eleven');
-    expect(wrapText('  - an item that is long enough to wrap twice over here', 24)).toBe('  - an item that is long\n    enough to wrap twice\n    over here');
+    expect(wrapText('one two three four five six seven eight nine ten eleven', 20)).toBe(
+      'one two three four\nfive six seven eight\nnine ten eleven',
+    );
+    expect(wrapText('  - an item that is long enough to wrap twice over here', 24)).toBe(
+      '  - an item that is long\n    enough to wrap twice\n    over here',
+    );
     expect(wrapText('  └ a result line that wraps', 20)).toBe('  └ a result line\n    that wraps');
     expect(wrapText('x '.repeat(3) + 'a'.repeat(30), 20)).toBe('x x x\n' + 'a'.repeat(20) + '\n' + 'a'.repeat(10));
     // Colour codes do not count as width and survive.
@@ -64,9 +68,12 @@ describe('one cost format', () => {
   it('shows every cost with four decimals', () => {
     expect(formatCost(0)).toBe('$0.0000');
     expect(formatCost(0.01)).toBe('$0.0100');
-    expect(formatCost(0.010110)).toBe('$0.0101');
+    expect(formatCost(0.01011)).toBe('$0.0101');
     expect(formatCost(12.3)).toBe('$12.3000');
-    const line = statusLine({ context: { contextTokens: 10, maxContextTokens: 100, usagePercentage: 0.1, totalMessages: 1, contextMessages: 1 }, costUsd: 0.0000042 });
+    const line = statusLine({
+      context: { contextTokens: 10, maxContextTokens: 100, usagePercentage: 0.1, totalMessages: 1, contextMessages: 1 },
+      costUsd: 0.0000042,
+    });
     expect(line).toContain('$0.0000');
   });
 });
@@ -94,9 +101,17 @@ describe('config checked entry by entry', () => {
 
 describe('advice', () => {
   it('replaces library advice in provider errors with variables and flags', () => {
-    const text = providerMessage('anthropic: no API key — check your credentials: set ANTHROPIC_API_KEY (or pass apiKey to anthropic())', 'anthropic', 'authentication');
+    const text = providerMessage(
+      'anthropic: no API key — check your credentials: set ANTHROPIC_API_KEY (or pass apiKey to anthropic())',
+      'anthropic',
+      'authentication',
+    );
     expect(text).toBe('anthropic: no API key.\nCheck ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN); --provider picks another provider.');
-    const region = providerMessage('bedrock: no AWS region configured — set AWS_REGION (or AWS_PROFILE with a region) or pass `region` — the request was rejected; check the model id', 'bedrock', 'invalid_request');
+    const region = providerMessage(
+      'bedrock: no AWS region configured — set AWS_REGION (or AWS_PROFILE with a region) or pass `region` — the request was rejected; check the model id',
+      'bedrock',
+      'invalid_request',
+    );
     expect(region).toContain('export AWS_REGION=us-east-1');
     expect(region).not.toContain('pass `region`');
     expect(region).not.toContain('check the model id');

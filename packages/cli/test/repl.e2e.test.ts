@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeAnthropic } from '@mixtape/testing';
-import { cleanEnv, hasTmux, TmuxSession, tempProject } from './helpers.js';
+import { cleanEnv, hasTmux, lastUserText, startAgainst, TmuxSession, tempProject } from './helpers.js';
 
 /** A whole journey through the REPL (several start-ups of the CLI from source on a busy machine). */
 const E2E_TIMEOUT_MS = 180_000;
@@ -26,92 +26,85 @@ afterEach(() => {
 });
 
 function start(project: string, args: string[] = [], extraEnv: Record<string, string> = {}): TmuxSession {
-  const session = TmuxSession.start(args, {
-    cwd: project,
-    env: cleanEnv({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: server.url, ...extraEnv }, project),
-  });
-  sessions.push(session);
-  return session;
-}
-
-function lastUserText(): string {
-  const body = server.requests.at(-1)?.body as { messages: { role: string; content: { type: string; text?: string }[] | string }[] };
-  const last = body.messages.filter((m) => m.role === 'user').at(-1)!;
-  return typeof last.content === 'string' ? last.content : last.content.map((b) => b.text ?? '').join('');
+  return startAgainst(server, sessions, project, args, { env: extraEnv });
 }
 
 describe.skipIf(!hasTmux())('mixtape REPL in a terminal', () => {
-  it('streams an answer, asks before a tool runs, cancels a turn with Ctrl+C, exits and resumes the session', { timeout: E2E_TIMEOUT_MS }, async () => {
-    const project = tempProject();
-    server.script
-      .text('Hello **Ada**! Here is a list:\n\n- first item\n- second item\n\n```js\nconst answer = 42;\n```')
-      .toolUse('write_file', { path: 'note.txt', content: 'from the agent' }, { text: 'I will save a note.' })
-      .text('Saved the note.')
-      .text('This answer stalls after a few words and never ends', { fault: { kind: 'stall', afterEvents: 6 } })
-      .text('Back after the cancel.');
+  it(
+    'streams an answer, asks before a tool runs, cancels a turn with Ctrl+C, exits and resumes the session',
+    { timeout: E2E_TIMEOUT_MS },
+    async () => {
+      const project = tempProject();
+      server.script
+        .text('Hello **Ada**! Here is a list:\n\n- first item\n- second item\n\n```js\nconst answer = 42;\n```')
+        .toolUse('write_file', { path: 'note.txt', content: 'from the agent' }, { text: 'I will save a note.' })
+        .text('Saved the note.')
+        .text('This answer stalls after a few words and never ends', { fault: { kind: 'stall', afterEvents: 6 } })
+        .text('Back after the cancel.');
 
-    let cli = start(project);
-    let screen = await cli.waitFor('New session');
-    const sessionId = /New session ([0-9a-f]{8})/.exec(screen)![1]!;
-    await cli.waitFor('❯');
+      let cli = start(project);
+      let screen = await cli.waitFor('New session');
+      const sessionId = /New session ([0-9a-f]{8})/.exec(screen)![1]!;
+      await cli.waitFor('❯');
 
-    // 1. A prompt; the answer is rendered as Markdown (no ** markers, a bullet list) with a status line.
-    cli.line('My name is Ada');
-    screen = await cli.waitFor(/context .* · .* in · .* out/);
-    expect(screen).toContain('Hello Ada! Here is a list:');
-    expect(screen).not.toContain('**Ada**');
-    expect(screen).toMatch(/\* first item|• first item|- first item/);
-    expect(screen).toContain('const answer = 42;');
-    expect(lastUserText()).toBe('My name is Ada');
+      // 1. A prompt; the answer is rendered as Markdown (no ** markers, a bullet list) with a status line.
+      cli.line('My name is Ada');
+      screen = await cli.waitFor(/context .* · .* in · .* out/);
+      expect(screen).toContain('Hello Ada! Here is a list:');
+      expect(screen).not.toContain('**Ada**');
+      expect(screen).toMatch(/\* first item|• first item|- first item/);
+      expect(screen).toContain('const answer = 42;');
+      expect(lastUserText(server)).toBe('My name is Ada');
 
-    // 2. A tool without a grant: the call is shown, the person is asked, 'y' runs it once.
-    let mark = cli.screen().length;
-    cli.line('Save a note');
-    screen = await cli.waitFor('Allow write_file', { after: mark });
-    expect(screen.slice(mark)).toContain('● write_file(');
-    expect(screen.slice(mark)).toContain('note.txt');
-    expect(existsSync(path.join(project, 'note.txt'))).toBe(false);
-    cli.type('y');
-    screen = await cli.waitFor('Saved the note.', { after: mark });
-    expect(readFileSync(path.join(project, 'note.txt'), 'utf8')).toBe('from the agent');
-    const after = screen.slice(mark);
-    expect(after).toContain('write_file: allowed once');
-    // The question was replaced in place by the answer.
-    expect(after).not.toContain('y yes, once');
+      // 2. A tool without a grant: the call is shown, the person is asked, 'y' runs it once.
+      let mark = cli.screen().length;
+      cli.line('Save a note');
+      screen = await cli.waitFor('Allow write_file', { after: mark });
+      expect(screen.slice(mark)).toContain('● write_file(');
+      expect(screen.slice(mark)).toContain('note.txt');
+      expect(existsSync(path.join(project, 'note.txt'))).toBe(false);
+      cli.type('y');
+      screen = await cli.waitFor('Saved the note.', { after: mark });
+      expect(readFileSync(path.join(project, 'note.txt'), 'utf8')).toBe('from the agent');
+      const after = screen.slice(mark);
+      expect(after).toContain('write_file: allowed once');
+      // The question was replaced in place by the answer.
+      expect(after).not.toContain('y yes, once');
 
-    // 3. Ctrl+C cancels a turn that is streaming; the prompt comes back and the session stays usable.
-    mark = cli.screen().length;
-    cli.line('Tell me a long story');
-    await cli.waitFor('This answer stalls', { after: mark });
-    cli.keys('C-c');
-    await cli.waitFor('Cancelled', { after: mark });
-    mark = cli.screen().length;
-    cli.line('Are you still there?');
-    await cli.waitFor('Back after the cancel.', { after: mark });
-    // The history sent to the model is valid and holds the earlier turns.
-    const messages = (server.requests.at(-1)!.body as { messages: unknown[] }).messages;
-    expect(JSON.stringify(messages)).toContain('My name is Ada');
-    expect(JSON.stringify(messages)).toContain('This answer stalls');
+      // 3. Ctrl+C cancels a turn that is streaming; the prompt comes back and the session stays usable.
+      mark = cli.screen().length;
+      cli.line('Tell me a long story');
+      await cli.waitFor('This answer stalls', { after: mark });
+      cli.keys('C-c');
+      await cli.waitFor('Cancelled', { after: mark });
+      mark = cli.screen().length;
+      cli.line('Are you still there?');
+      await cli.waitFor('Back after the cancel.', { after: mark });
+      // The history sent to the model is valid and holds the earlier turns.
+      const messages = (server.requests.at(-1)!.body as { messages: unknown[] }).messages;
+      expect(JSON.stringify(messages)).toContain('My name is Ada');
+      expect(JSON.stringify(messages)).toContain('This answer stalls');
 
-    // 4. /exit leaves with status 0.
-    cli.line('/exit');
-    await cli.waitFor('Goodbye');
-    expect(await cli.waitForExit()).toBe(0);
+      // 4. /exit leaves with status 0.
+      cli.line('/exit');
+      await cli.waitFor('Goodbye');
+      expect(await cli.waitForExit()).toBe(0);
 
-    // 5. Starting again in the same folder resumes the session and says how big it is.
-    cli = start(project);
-    screen = await cli.waitFor('Resumed session');
-    expect(screen).toMatch(new RegExp(`Resumed session ${sessionId}: \\d+ messages, context ~[\\d.]+k? / 200k`));
-    // History survives across runs: Up recalls the last prompt.
-    await cli.waitFor('❯');
-    cli.keys('Up');
-    await cli.waitFor('❯ /exit');
-    cli.keys('C-u');
-    cli.line('/history 3');
-    screen = await cli.waitFor('Back after the cancel.', { after: cli.screen().indexOf('Resumed session') });
-    cli.keys('C-d');
-    expect(await cli.waitForExit()).toBe(0);
-  });
+      // 5. Starting again in the same folder resumes the session and says how big it is.
+      cli = start(project);
+      screen = await cli.waitFor('Resumed session');
+      expect(screen).toMatch(new RegExp(`Resumed session ${sessionId}: \\d+ messages, context ~[\\d.]+k? / 200k`));
+      // History survives across runs: Up recalls the last prompt.
+      await cli.waitFor('❯');
+      cli.keys('Up');
+      await cli.waitFor('❯ /exit');
+      cli.keys('C-u');
+      cli.line('/history 3');
+      await cli.waitFor('Back after the cancel.', { after: cli.screen().indexOf('Resumed session') });
+      cli.keys('C-d');
+      expect(await cli.waitForExit()).toBe(0);
+    },
+  );
 
   it('runs slash commands, shell commands and multi-line input; two Ctrl+C exit', { timeout: E2E_TIMEOUT_MS }, async () => {
     const project = tempProject();
@@ -145,7 +138,7 @@ describe.skipIf(!hasTmux())('mixtape REPL in a terminal', () => {
     await cli.waitFor('…');
     cli.line('line two');
     await cli.waitFor(/Got two lines\.\n.*context .* · .* in/);
-    expect(lastUserText()).toBe('line one \nline two');
+    expect(lastUserText(server)).toBe('line one \nline two');
 
     cli.line('!echo shell-says-$((6*7))');
     await cli.waitFor('shell-says-42');

@@ -68,10 +68,15 @@ describe('mixtape run', { timeout: CHILD_TIMEOUT_MS }, () => {
     writeFileSync(path.join(project, 'a.txt'), 'a');
     const r = await runCli(['run', '--json', 'list files'], { cwd: project, env: withServer() });
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
     const types = events.map((e) => e.type);
     expect(types[0]).toBe('run_started');
-    expect(types).toEqual(expect.arrayContaining(['model_call_started', 'model_call_streaming', 'tool_requested', 'tool_completed', 'session_saved']));
+    expect(types).toEqual(
+      expect.arrayContaining(['model_call_started', 'model_call_streaming', 'tool_requested', 'tool_completed', 'session_saved']),
+    );
     expect(types.at(-1)).toBe('run_completed');
     const completed = events.find((e) => e.type === 'tool_completed')!;
     expect(completed.outputText).toContain('a.txt');
@@ -125,7 +130,12 @@ describe('mixtape run', { timeout: CHILD_TIMEOUT_MS }, () => {
     const project = tempProject();
     writeFileSync(
       path.join(project, 'mixtape.config.json'),
-      JSON.stringify({ systemPrompt: 'You are terse.', model: 'claude-haiku-4-5', tools: ['none'], contextFiles: [{ content: 'Project rule: be kind.' }] }),
+      JSON.stringify({
+        systemPrompt: 'You are terse.',
+        model: 'claude-haiku-4-5',
+        tools: ['none'],
+        contextFiles: [{ content: 'Project rule: be kind.' }],
+      }),
     );
     server.script.text('ok');
     const r = await runCli(['run', 'hi'], { cwd: project, env: withServer() });
@@ -140,11 +150,17 @@ describe('mixtape run', { timeout: CHILD_TIMEOUT_MS }, () => {
   it('adds the tools of MCP servers named in the config file', async () => {
     const project = tempProject();
     const bin = path.join(repoRoot, 'node_modules/.bin/mcp-server-everything');
-    writeFileSync(path.join(project, 'mixtape.config.json'), JSON.stringify({ tools: ['none'], mcpServers: { everything: { command: bin, args: ['stdio'] } } }));
+    writeFileSync(
+      path.join(project, 'mixtape.config.json'),
+      JSON.stringify({ tools: ['none'], mcpServers: { everything: { command: bin, args: ['stdio'] } } }),
+    );
     server.script.toolUse('everything_echo', { message: 'from mixtape' }).text('Echoed.');
     const r = await runCli(['run', '--json', '--allow', 'everything_echo', '--', 'echo something'], { cwd: project, env: withServer() });
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; outputText?: string });
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; outputText?: string });
     expect(events.find((e) => e.type === 'tool_completed')?.outputText).toBe('Echo: from mixtape');
     expect(server.requests.at(-2)!.body.tools.map((t: { name: string }) => t.name)).toContain('everything_echo');
   });

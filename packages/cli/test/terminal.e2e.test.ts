@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeAnthropic } from '@mixtape/testing';
-import { cleanEnv, hasTmux, TmuxSession, tempProject } from './helpers.js';
+import { hasTmux, lastUserText, startAgainst, type TmuxSession, tempProject } from './helpers.js';
 
 /** A journey through the REPL (several start-ups of the CLI from source on a busy machine). */
 const E2E_TIMEOUT_MS = 180_000;
@@ -29,19 +29,7 @@ afterEach(() => {
 });
 
 function start(project: string, args: string[] = [], options: { width?: number; env?: Record<string, string> } = {}): TmuxSession {
-  const session = TmuxSession.start(args, {
-    cwd: project,
-    env: cleanEnv({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: server.url, ...options.env }, project),
-    ...(options.width !== undefined && { width: options.width }),
-  });
-  sessions.push(session);
-  return session;
-}
-
-function lastUserText(): string {
-  const body = server.requests.at(-1)?.body as { messages: { role: string; content: { type: string; text?: string }[] | string }[] };
-  const last = body.messages.filter((m) => m.role === 'user').at(-1)!;
-  return typeof last.content === 'string' ? last.content : last.content.map((b) => b.text ?? '').join('');
+  return startAgainst(server, sessions, project, args, options);
 }
 
 /** The screen lines (without scrollback joins) from the line containing `from` up to the status line. */
@@ -65,39 +53,43 @@ const ANSWER = [
 ].join('\n');
 
 describe.skipIf(!hasTmux())('mixtape on terminals of different sizes', () => {
-  it('word-wraps answers, lists and the status line at 80, 60 and 200 columns, following resizes', { timeout: E2E_TIMEOUT_MS }, async () => {
-    const project = tempProject();
-    server.script.text(ANSWER).text(ANSWER).text(ANSWER);
-    const cli = start(project, [], { width: 80, env: { NO_COLOR: '1' } });
-    await cli.waitFor('New session');
+  it(
+    'word-wraps answers, lists and the status line at 80, 60 and 200 columns, following resizes',
+    { timeout: E2E_TIMEOUT_MS },
+    async () => {
+      const project = tempProject();
+      server.script.text(ANSWER).text(ANSWER).text(ANSWER);
+      const cli = start(project, [], { width: 80, env: { NO_COLOR: '1' } });
+      await cli.waitFor('New session');
 
-    const regions: Record<number, string> = {};
-    for (const [width, prompt] of [
-      [80, 'first at eighty'],
-      [60, 'then at sixty'],
-      [200, 'then at two hundred'],
-    ] as const) {
-      if (width !== 80) cli.resize(width);
-      const mark = cli.mark();
-      cli.line(prompt);
-      const screen = await cli.waitFor(/The end\.\n+context .*\n/, { after: mark });
-      regions[width] = answerRegion(screen, `❯ ${prompt}`);
-      // Lines the terminal had to wrap itself would be joined back (capture-pane -J) and be longer.
-      for (const line of regions[width].split('\n')) expect(line.length).toBeLessThanOrEqual(width);
-      // The status line and everything else printed for this answer fit too.
-      for (const line of cli.screen().slice(mark).split('\n')) expect(line.length).toBeLessThanOrEqual(width);
-    }
-    await expect(regions[80]).toMatchFileSnapshot('screens/answer-80.txt');
-    await expect(regions[60]).toMatchFileSnapshot('screens/answer-60.txt');
-    await expect(regions[200]).toMatchFileSnapshot('screens/answer-200.txt');
-    // Words are never cut at the line end (only a word longer than the line is).
-    for (const region of [regions[60]!, regions[80]!]) {
-      const words = region.split(/\s+/).filter(Boolean);
-      for (const w of words) expect(ANSWER.includes(w.replace(/^[-*•]$/, ''))).toBe(true);
-    }
-    cli.keys('C-d');
-    expect(await cli.waitForExit()).toBe(0);
-  });
+      const regions: Record<number, string> = {};
+      for (const [width, prompt] of [
+        [80, 'first at eighty'],
+        [60, 'then at sixty'],
+        [200, 'then at two hundred'],
+      ] as const) {
+        if (width !== 80) cli.resize(width);
+        const mark = cli.mark();
+        cli.line(prompt);
+        const screen = await cli.waitFor(/The end\.\n+context .*\n/, { after: mark });
+        regions[width] = answerRegion(screen, `❯ ${prompt}`);
+        // Lines the terminal had to wrap itself would be joined back (capture-pane -J) and be longer.
+        for (const line of regions[width].split('\n')) expect(line.length).toBeLessThanOrEqual(width);
+        // The status line and everything else printed for this answer fit too.
+        for (const line of cli.screen().slice(mark).split('\n')) expect(line.length).toBeLessThanOrEqual(width);
+      }
+      await expect(regions[80]).toMatchFileSnapshot('screens/answer-80.txt');
+      await expect(regions[60]).toMatchFileSnapshot('screens/answer-60.txt');
+      await expect(regions[200]).toMatchFileSnapshot('screens/answer-200.txt');
+      // Words are never cut at the line end (only a word longer than the line is).
+      for (const region of [regions[60]!, regions[80]!]) {
+        const words = region.split(/\s+/).filter(Boolean);
+        for (const w of words) expect(ANSWER.includes(w.replace(/^[-*•]$/, ''))).toBe(true);
+      }
+      cli.keys('C-d');
+      expect(await cli.waitForExit()).toBe(0);
+    },
+  );
 
   it('keeps a paste of 3 and of 300 lines whole, as an editable [pasted N lines] chip', { timeout: E2E_TIMEOUT_MS }, async () => {
     const project = tempProject();
@@ -110,7 +102,7 @@ describe.skipIf(!hasTmux())('mixtape on terminals of different sizes', () => {
     await cli.waitFor('❯ Summarise: [pasted 3 lines]');
     cli.keys('Enter');
     await cli.waitFor(/Got three\.\n.*context.*\n❯/);
-    expect(lastUserText()).toBe('Summarise: alpha line\nbeta line\ngamma line');
+    expect(lastUserText(server)).toBe('Summarise: alpha line\nbeta line\ngamma line');
 
     const many = Array.from({ length: 300 }, (_, i) => `row ${i + 1}`).join('\n');
     let mark = cli.mark();
@@ -119,7 +111,7 @@ describe.skipIf(!hasTmux())('mixtape on terminals of different sizes', () => {
     expect(cli.screen().slice(mark)).not.toContain('row 2');
     cli.keys('Enter');
     await cli.waitFor(/Got three hundred\.\n.*context.*\n❯/, { after: mark });
-    expect(lastUserText()).toBe(many);
+    expect(lastUserText(server)).toBe(many);
 
     // Editable: Backspace removes the whole chip; Tab opens a chip's text for editing.
     mark = cli.mark();
@@ -133,36 +125,40 @@ describe.skipIf(!hasTmux())('mixtape on terminals of different sizes', () => {
     cli.type(' (edited)');
     cli.keys('Enter');
     await cli.waitFor('Got the edited one.', { after: mark });
-    expect(lastUserText()).toBe('first\nsecond (edited)');
+    expect(lastUserText(server)).toBe('first\nsecond (edited)');
     cli.keys('C-d');
     expect(await cli.waitForExit()).toBe(0);
   });
 
-  it('shows thinking collapsed (Ctrl+O expands it), and a stall notice when the model goes quiet', { timeout: E2E_TIMEOUT_MS }, async () => {
-    const project = tempProject();
-    server.script
-      .thinking('The user greets me.\nI should answer briefly.\nSECRET-REASONING-LINE', 'sig-1')
-      .text('Hello there.')
-      .text('This answer starts and then goes quiet', { fault: { kind: 'stall', afterEvents: 6 } });
-    const cli = start(project);
-    await cli.waitFor('❯');
-    cli.line('hi');
-    let screen = await cli.waitFor(/Hello there\.\n+context/);
-    expect(screen).toMatch(/∴ Thought for \d+s \(3 lines\) · Ctrl\+O to expand/);
-    expect(screen).not.toContain('SECRET-REASONING-LINE');
-    cli.keys('C-o');
-    screen = await cli.waitFor('SECRET-REASONING-LINE');
-    expect(screen).toContain('I should answer briefly.');
+  it(
+    'shows thinking collapsed (Ctrl+O expands it), and a stall notice when the model goes quiet',
+    { timeout: E2E_TIMEOUT_MS },
+    async () => {
+      const project = tempProject();
+      server.script
+        .thinking('The user greets me.\nI should answer briefly.\nSECRET-REASONING-LINE', 'sig-1')
+        .text('Hello there.')
+        .text('This answer starts and then goes quiet', { fault: { kind: 'stall', afterEvents: 6 } });
+      const cli = start(project);
+      await cli.waitFor('❯');
+      cli.line('hi');
+      let screen = await cli.waitFor(/Hello there\.\n+context/);
+      expect(screen).toMatch(/∴ Thought for \d+s \(3 lines\) · Ctrl\+O to expand/);
+      expect(screen).not.toContain('SECRET-REASONING-LINE');
+      cli.keys('C-o');
+      screen = await cli.waitFor('SECRET-REASONING-LINE');
+      expect(screen).toContain('I should answer briefly.');
 
-    const mark = cli.mark();
-    cli.line('tell me more');
-    await cli.waitFor('This answer starts', { after: mark });
-    await cli.waitFor(/no output from the model for \d+s/, { after: mark });
-    cli.keys('C-c');
-    await cli.waitFor('Cancelled', { after: mark });
-    cli.keys('C-d');
-    expect(await cli.waitForExit()).toBe(0);
-  });
+      const mark = cli.mark();
+      cli.line('tell me more');
+      await cli.waitFor('This answer starts', { after: mark });
+      await cli.waitFor(/no output from the model for \d+s/, { after: mark });
+      cli.keys('C-c');
+      await cli.waitFor('Cancelled', { after: mark });
+      cli.keys('C-d');
+      expect(await cli.waitForExit()).toBe(0);
+    },
+  );
 
   it('/permissions lists saved grants, revokes one, and shows the audit log of the session', { timeout: E2E_TIMEOUT_MS }, async () => {
     const project = tempProject();

@@ -28,16 +28,27 @@ import { tempProject } from './helpers.js';
 
 describe('resolveProvider', () => {
   it('picks the provider from the environment, in a fixed order, with the default model', () => {
-    expect(resolveProvider({}, {}, { ANTHROPIC_API_KEY: 'k' })).toMatchObject({ provider: 'anthropic', model: DEFAULT_MODEL.anthropicId, source: 'ANTHROPIC_API_KEY' });
+    expect(resolveProvider({}, {}, { ANTHROPIC_API_KEY: 'k' })).toMatchObject({
+      provider: 'anthropic',
+      model: DEFAULT_MODEL.anthropicId,
+      source: 'ANTHROPIC_API_KEY',
+    });
     expect(resolveProvider({}, {}, { AWS_PROFILE: 'dev' })).toMatchObject({ provider: 'bedrock', model: DEFAULT_MODEL.bedrockId });
     expect(resolveProvider({}, {}, { AWS_ACCESS_KEY_ID: 'AKID', OPENAI_API_KEY: 'sk' }).provider).toBe('bedrock');
-    expect(resolveProvider({}, {}, { OPENAI_API_KEY: 'sk', OPENAI_MODEL: 'gpt-4.1' })).toMatchObject({ provider: 'openai', model: 'gpt-4.1' });
+    expect(resolveProvider({}, {}, { OPENAI_API_KEY: 'sk', OPENAI_MODEL: 'gpt-4.1' })).toMatchObject({
+      provider: 'openai',
+      model: 'gpt-4.1',
+    });
     expect(resolveProvider({}, {}, { ANTHROPIC_API_KEY: 'k', AWS_PROFILE: 'dev' }).provider).toBe('anthropic');
   });
 
   it('lets flags win over the config file, and the config file over the environment', () => {
     const env = { ANTHROPIC_API_KEY: 'k' };
-    expect(resolveProvider({ provider: 'bedrock' }, { provider: 'openai', model: 'm' }, env)).toMatchObject({ provider: 'bedrock', model: 'm', source: '--provider' });
+    expect(resolveProvider({ provider: 'bedrock' }, { provider: 'openai', model: 'm' }, env)).toMatchObject({
+      provider: 'bedrock',
+      model: 'm',
+      source: '--provider',
+    });
     expect(resolveProvider({}, { provider: 'bedrock' }, env)).toMatchObject({ provider: 'bedrock', source: 'config' });
     expect(resolveProvider({ model: 'claude-haiku-4-5' }, {}, env).info?.name).toMatch(/Haiku 4.5/);
   });
@@ -73,7 +84,10 @@ describe('loadConfig', () => {
     const empty = await loadConfig(dir);
     expect(empty).toMatchObject({ config: {}, problems: [] });
     expect(empty.file).toBeUndefined();
-    writeFileSync(path.join(dir, 'mixtape.config.json'), JSON.stringify({ systemPrompt: 'Hi', tools: ['filesystem'], permissions: { trustedTools: ['search'] } }));
+    writeFileSync(
+      path.join(dir, 'mixtape.config.json'),
+      JSON.stringify({ systemPrompt: 'Hi', tools: ['filesystem'], permissions: { trustedTools: ['search'] } }),
+    );
     const loaded = await loadConfig(dir);
     expect(loaded.file).toBe(path.join(dir, 'mixtape.config.json'));
     expect(loaded.config).toMatchObject({ systemPrompt: 'Hi', tools: ['filesystem'], permissions: { trustedTools: ['search'] } });
@@ -89,7 +103,10 @@ describe('loadConfig', () => {
     const dir = tempProject();
     writeFileSync(path.join(dir, 'mixtape.config.json'), '{ "model": ');
     await expect(loadConfig(dir)).rejects.toThrow(/is not valid JSON/);
-    writeFileSync(path.join(dir, 'mixtape.config.json'), '{ "maxSteps": -1, "permissions": { "policy": "maybe" }, "model": "claude-haiku-4-5" }');
+    writeFileSync(
+      path.join(dir, 'mixtape.config.json'),
+      '{ "maxSteps": -1, "permissions": { "policy": "maybe" }, "model": "claude-haiku-4-5" }',
+    );
     // Each bad entry is named and left out; the rest is kept (the REPL warns, `run` refuses: run.test.ts).
     const loaded = await loadConfig(dir);
     expect(loaded.problems.join('\n')).toContain('maxSteps');
@@ -112,8 +129,16 @@ describe('loadConfig', () => {
 
 describe('MarkdownBlockSplitter', () => {
   it('gives each block as soon as it is complete, whatever the delta boundaries', () => {
-    const text = 'Intro line\nsecond line\n\n- a\n- b\n\n```js\nconst x = 1;\n\nconst y = 2;\n```\nAfter code\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nEnd';
-    const expected = ['Intro line\nsecond line', '- a\n- b', '```js\nconst x = 1;\n\nconst y = 2;\n```', 'After code', '| a | b |\n|---|---|\n| 1 | 2 |', 'End'];
+    const text =
+      'Intro line\nsecond line\n\n- a\n- b\n\n```js\nconst x = 1;\n\nconst y = 2;\n```\nAfter code\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nEnd';
+    const expected = [
+      'Intro line\nsecond line',
+      '- a\n- b',
+      '```js\nconst x = 1;\n\nconst y = 2;\n```',
+      'After code',
+      '| a | b |\n|---|---|\n| 1 | 2 |',
+      'End',
+    ];
     for (const size of [1, 2, 3, 7, 1000]) {
       const splitter = new MarkdownBlockSplitter();
       const blocks: string[] = [];

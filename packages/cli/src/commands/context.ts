@@ -70,9 +70,14 @@ function splitList(value: string): string[] {
 /** Which session to use, from --new / --continue / --session / --fork. */
 export function sessionChoiceOf(o: GlobalOptions): SessionChoice {
   const picked = [o.new && '--new', o.continue && '--continue', o.session !== undefined && '--session'].filter(Boolean);
-  if (picked.length > 1) throw new CliUsageError(`${picked.join(' and ')} cannot be used together: pick one (--new starts a session, --continue resumes the newest, --session <id> resumes that one).`);
-  if (o.fork && o.new) throw new CliUsageError('--fork copies an existing session: use it with --continue or --session <id>, not with --new.');
-  if (o.session !== undefined && !o.session.trim()) throw new CliUsageError('--session needs a session id (or the start of one); /sessions in the REPL lists them.');
+  if (picked.length > 1)
+    throw new CliUsageError(
+      `${picked.join(' and ')} cannot be used together: pick one (--new starts a session, --continue resumes the newest, --session <id> resumes that one).`,
+    );
+  if (o.fork && o.new)
+    throw new CliUsageError('--fork copies an existing session: use it with --continue or --session <id>, not with --new.');
+  if (o.session !== undefined && !o.session.trim())
+    throw new CliUsageError('--session needs a session id (or the start of one); /sessions in the REPL lists them.');
   if (o.new) return { mode: 'new' };
   return { mode: 'continue', ...(o.session !== undefined && { session: o.session.trim() }), ...(o.fork && { fork: true }) };
 }
@@ -80,13 +85,16 @@ export function sessionChoiceOf(o: GlobalOptions): SessionChoice {
 /** Checks `-C <dir>`: it must be an existing folder (nothing is created). */
 export function checkFolder(dir: string, base: string): string {
   const resolved = path.resolve(base, dir);
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(resolved).isDirectory();
   } catch {
-    throw new CliUsageError(`mixtape: -C ${dir}: no such folder. mixtape works in an existing folder and creates nothing there until you use it: create it first (mkdir -p ${resolved}) or pass another folder.`);
+    throw new CliUsageError(
+      `mixtape: -C ${dir}: no such folder. mixtape works in an existing folder and creates nothing there until you use it: create it first (mkdir -p ${resolved}) or pass another folder.`,
+    );
   }
-  if (!isDir) throw new CliUsageError(`mixtape: -C ${dir}: not a folder. Pass the folder to work in (for a config file use --config ${dir}).`);
+  if (!isDir)
+    throw new CliUsageError(`mixtape: -C ${dir}: not a folder. Pass the folder to work in (for a config file use --config ${dir}).`);
   return resolved;
 }
 

@@ -16,14 +16,29 @@ export async function runAction(args: { prompt: string[]; json: boolean }, globa
     const input = (await readStdin(io.stdin)).trim();
     prompt = prompt && input ? `${prompt}\n\n${input}` : prompt || input;
   }
-  if (!prompt) throw new CliUsageError('mixtape run: no prompt. Pass it as an argument (mixtape run "...") or on stdin (echo "..." | mixtape run).');
+  if (!prompt)
+    throw new CliUsageError('mixtape run: no prompt. Pass it as an argument (mixtape run "...") or on stdin (echo "..." | mixtape run).');
   const interactive = !piped && Boolean(io.stdout.isTTY);
   const { createCliAgent } = await import('../setup.js');
   const cli = await createCliAgent({ cwd: globals.cwd, env: io.env, flags: globals.flags, interactive });
   try {
     // A one-shot run does what the config says or nothing: a bad entry is an error, not a warning.
-    if (cli.config.problems.length) throw new ConfigError(`${cli.config.problemReport()}\nmixtape run does not run with a broken config: fix or remove these entries (the REPL starts without them and warns).`, cli.config.file);
-    return await runOnce({ cli, prompt, json: args.json, interactive, plain: globals.plain, stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, env: io.env });
+    if (cli.config.problems.length)
+      throw new ConfigError(
+        `${cli.config.problemReport()}\nmixtape run does not run with a broken config: fix or remove these entries (the REPL starts without them and warns).`,
+        cli.config.file,
+      );
+    return await runOnce({
+      cli,
+      prompt,
+      json: args.json,
+      interactive,
+      plain: globals.plain,
+      stdin: io.stdin,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      env: io.env,
+    });
   } finally {
     await cli.close();
   }

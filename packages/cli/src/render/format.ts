@@ -96,7 +96,8 @@ export function statusLine(info: StatusInfo, theme?: Theme): string {
   const dot = theme?.plain ? ',' : ' ·';
   if (info.usage) parts.push(`${formatTokens(info.usage.inputTokens)} in${dot} ${formatTokens(info.usage.outputTokens)} out`);
   if (info.costUsd !== undefined) parts.push(formatCost(info.costUsd));
-  if (info.sessionId) parts.push(`session ${shortId(info.sessionId)}${info.messageCount !== undefined ? ` (${plural(info.messageCount, 'message')})` : ''}`);
+  if (info.sessionId)
+    parts.push(`session ${shortId(info.sessionId)}${info.messageCount !== undefined ? ` (${plural(info.messageCount, 'message')})` : ''}`);
   const line = parts.join(`${dot} `);
   return theme ? theme.dim(line) : line;
 }

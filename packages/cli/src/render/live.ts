@@ -114,7 +114,9 @@ export class LiveRegion implements Region {
     if (this.question) parts.push(this.question);
     else if (this.spinnerLabel !== undefined) {
       const seconds = Math.floor((Date.now() - this.started) / 1000);
-      parts.push(`${this.theme.cyan(FRAMES[this.frame]!)} ${this.theme.dim(`${this.spinnerLabel}${seconds >= 2 ? ` (${seconds}s · Ctrl+C to cancel)` : ''}`)}`);
+      parts.push(
+        `${this.theme.cyan(FRAMES[this.frame] ?? '')} ${this.theme.dim(`${this.spinnerLabel}${seconds >= 2 ? ` (${seconds}s · Ctrl+C to cancel)` : ''}`)}`,
+      );
     } else if (this.stall !== undefined) {
       parts.push(this.theme.yellow(stallText(this.stall)));
     }

@@ -4,6 +4,8 @@
  * @module
  */
 import { stripVTControlCharacters } from 'node:util';
+import type * as MarkedModule from 'marked';
+import type * as MarkedTerminalModule from 'marked-terminal';
 import { MIN_WRAP_WIDTH, wrapText } from './wrap.js';
 
 /** Width used when the terminal's is unknown. */
@@ -12,8 +14,8 @@ export const DEFAULT_MARKDOWN_WIDTH = 80;
 /** Renders one Markdown block (or document) to terminal text. */
 export type MarkdownRenderer = (markdown: string) => string;
 
-let loading: Promise<typeof import('marked')> | undefined;
-let loadingTerminal: Promise<typeof import('marked-terminal')> | undefined;
+let loading: Promise<typeof MarkedModule> | undefined;
+let loadingTerminal: Promise<typeof MarkedTerminalModule> | undefined;
 
 /** Starts importing the Markdown libraries in the background (idempotent). */
 export function preloadMarkdown(): Promise<unknown> {
@@ -45,7 +47,8 @@ export async function createMarkdownRenderer(options: { width?: number | (() => 
     marked.use({
       renderer: {
         text(token) {
-          if (typeof token === 'object' && token.type === 'text' && 'tokens' in token && token.tokens?.length) return this.parser.parseInline(token.tokens);
+          if (typeof token === 'object' && token.type === 'text' && 'tokens' in token && token.tokens?.length)
+            return this.parser.parseInline(token.tokens);
           return false;
         },
       },

@@ -134,7 +134,9 @@ export class TurnView {
       case 'permission_denied':
         this.denied.add(event.toolUseId);
         if (!this.asked.has(event.toolUseId)) {
-          this.line(`  ${theme.dim(sym.result)} ${this.prefix(event.toolUseId, event.toolName)}${theme.yellow(`denied: ${truncate(event.reason, 400)}`)}`);
+          this.line(
+            `  ${theme.dim(sym.result)} ${this.prefix(event.toolUseId, event.toolName)}${theme.yellow(`denied: ${truncate(event.reason, 400)}`)}`,
+          );
         }
         this.running.delete(event.toolUseId);
         return;

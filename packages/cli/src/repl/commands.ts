@@ -60,7 +60,10 @@ const commands: Command[] = [
     name: 'help',
     description: 'Show this help',
     run({ print, theme }) {
-      const rows = commands.map((c) => `  ${theme.cyan(`/${c.name}${c.args ? ` ${c.args}` : ''}`.padEnd(20))} ${c.description}${c.aliases ? theme.dim(` (also /${c.aliases.join(', /')})`) : ''}`);
+      const rows = commands.map(
+        (c) =>
+          `  ${theme.cyan(`/${c.name}${c.args ? ` ${c.args}` : ''}`.padEnd(20))} ${c.description}${c.aliases ? theme.dim(` (also /${c.aliases.join(', /')})`) : ''}`,
+      );
       print(
         [
           theme.bold('Commands'),
@@ -94,7 +97,13 @@ const commands: Command[] = [
       }
       const trusted = new Set(cli.authorizer.trustedTools);
       print(
-        [theme.bold(`Tools (${tools.length})`), ...tools.map((t) => `  ${theme.cyan(t.name)}${trusted.has(t.name) ? theme.dim(' (runs without asking)') : ''} ${theme.dim('—')} ${truncate(t.description, 90)}`)].join('\n'),
+        [
+          theme.bold(`Tools (${tools.length})`),
+          ...tools.map(
+            (t) =>
+              `  ${theme.cyan(t.name)}${trusted.has(t.name) ? theme.dim(' (runs without asking)') : ''} ${theme.dim('—')} ${truncate(t.description, 90)}`,
+          ),
+        ].join('\n'),
       );
       for (const w of cli.warnings) print(theme.yellow(`  ! ${w}`));
     },
@@ -141,7 +150,11 @@ const commands: Command[] = [
           `  messages  ${info.messageCount}`,
           `  created   ${info.createdAt.toLocaleString()} (${timeAgo(info.createdAt)})`,
           `  context   ${formatTokens(usage.contextTokens)} / ${formatTokens(usage.maxContextTokens)} tokens (${Math.round(usage.usagePercentage * 100)}%)`,
-          ...(stored?.usage ? [`  usage     ${formatTokens(stored.usage.inputTokens)} in · ${formatTokens(stored.usage.outputTokens)} out · ${formatCost(stored.usage.costUsd)}`] : []),
+          ...(stored?.usage
+            ? [
+                `  usage     ${formatTokens(stored.usage.inputTokens)} in · ${formatTokens(stored.usage.outputTokens)} out · ${formatCost(stored.usage.costUsd)}`,
+              ]
+            : []),
           ...(stored?.forkedFrom ? [`  forked    from ${shortId(stored.forkedFrom)}`] : []),
           `  model     ${cli.choice.info?.name ?? cli.choice.model} (${cli.choice.provider})`,
         ].join('\n'),
@@ -189,7 +202,9 @@ const commands: Command[] = [
       await cli.agent.switchSession(id);
       const info = await cli.agent.loadSession();
       const usage = cli.agent.contextUsage();
-      print(`Resumed session ${shortId(id)}${info?.title ? ` "${info.title}"` : ''}: ${plural(info?.messageCount ?? 0, 'message')}, context ${formatTokens(usage.contextTokens)} / ${formatTokens(usage.maxContextTokens)}.`);
+      print(
+        `Resumed session ${shortId(id)}${info?.title ? ` "${info.title}"` : ''}: ${plural(info?.messageCount ?? 0, 'message')}, context ${formatTokens(usage.contextTokens)} / ${formatTokens(usage.maxContextTokens)}.`,
+      );
     },
   },
   {
@@ -204,7 +219,9 @@ const commands: Command[] = [
       const fork = await forkSession(cli.store, id);
       await cli.agent.switchSession(fork.id);
       await cli.agent.loadSession();
-      print(`Forked session ${shortId(id)} into ${shortId(fork.id)} (${plural(fork.messages.length, 'message')}); now in ${shortId(fork.id)}.`);
+      print(
+        `Forked session ${shortId(id)} into ${shortId(fork.id)} (${plural(fork.messages.length, 'message')}); now in ${shortId(fork.id)}.`,
+      );
     },
   },
   {
@@ -245,9 +262,13 @@ const commands: Command[] = [
       const stored = id ? await cli.store.getSession(id) : null;
       const priced = cli.choice.info?.pricing !== undefined;
       const lines = [theme.bold('Cost')];
-      lines.push(`  this run of mixtape  ${formatTokens(totals.usage.inputTokens)} in · ${formatTokens(totals.usage.outputTokens)} out · ${priced ? formatCost(totals.costUsd) : 'price unknown'} (${plural(totals.runs, 'answer')})`);
+      lines.push(
+        `  this run of mixtape  ${formatTokens(totals.usage.inputTokens)} in · ${formatTokens(totals.usage.outputTokens)} out · ${priced ? formatCost(totals.costUsd) : 'price unknown'} (${plural(totals.runs, 'answer')})`,
+      );
       if (stored?.usage) {
-        lines.push(`  this session         ${formatTokens(stored.usage.inputTokens)} in · ${formatTokens(stored.usage.outputTokens)} out · ${priced ? formatCost(stored.usage.costUsd) : 'price unknown'}`);
+        lines.push(
+          `  this session         ${formatTokens(stored.usage.inputTokens)} in · ${formatTokens(stored.usage.outputTokens)} out · ${priced ? formatCost(stored.usage.costUsd) : 'price unknown'}`,
+        );
       }
       const usage = cli.agent.contextUsage();
       lines.push(`  ${statusLine({ context: usage })}`);

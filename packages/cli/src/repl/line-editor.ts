@@ -233,7 +233,12 @@ export class LineEditor {
       const s = search!;
       const entries = history();
       let found = -1;
-      if (s.query) for (let i = s.index; i < entries.length; i++) if (entries[i]!.includes(s.query)) { found = i; break; }
+      if (s.query)
+        for (let i = s.index; i < entries.length; i++)
+          if (entries[i]!.includes(s.query)) {
+            found = i;
+            break;
+          }
       if (found >= 0) s.index = found;
       const match = found >= 0 ? entries[found]! : s.query ? rl.line : s.saved;
       rl.setPrompt(`(search${found < 0 && s.query ? ' failed' : ''} '${s.query}') `);

@@ -12,7 +12,12 @@ export const MAX_AUDIT_ENTRIES_SHOWN = 50;
 
 function describeGrant(g: Grant): string {
   const what = g.paramsHash ? `${g.tool} (one exact input)` : g.match ? `${g.tool} (${JSON.stringify(g.match)})` : g.tool;
-  const scope = g.scope === 'session' ? `session ${g.sessionId ? shortId(g.sessionId) : ''}`.trim() : g.scope === 'project' ? 'this project' : 'everywhere (user)';
+  const scope =
+    g.scope === 'session'
+      ? `session ${g.sessionId ? shortId(g.sessionId) : ''}`.trim()
+      : g.scope === 'project'
+        ? 'this project'
+        : 'everywhere (user)';
   const expiry = g.expiresAt ? `, until ${g.expiresAt.toISOString()}` : '';
   return `${g.effect === 'deny' ? 'deny' : 'allow'} ${what} — ${scope}${expiry}, ${timeAgo(g.createdAt)}`;
 }
@@ -28,7 +33,12 @@ async function relevantGrants(ctx: CommandContext): Promise<Grant[]> {
   const { cli } = ctx;
   const session = cli.agent.sessionInfo()?.id;
   const all = await cli.authorizer.grants();
-  return all.filter((g) => g.scope === 'user' || (g.scope === 'project' && g.project === cli.authorizer.project) || (g.scope === 'session' && g.sessionId === session));
+  return all.filter(
+    (g) =>
+      g.scope === 'user' ||
+      (g.scope === 'project' && g.project === cli.authorizer.project) ||
+      (g.scope === 'session' && g.sessionId === session),
+  );
 }
 
 /** Runs `/permissions [list | revoke <id> | log]`. */
@@ -39,7 +49,9 @@ export async function permissionsCommand(ctx: CommandContext, args: string): Pro
     case 'list': {
       const grants = await relevantGrants(ctx);
       const lines = [theme.bold('Permissions')];
-      lines.push(`  ${theme.dim('trusted tools (config "permissions.trustedTools" and --allow):')} ${cli.authorizer.trustedTools.join(', ') || 'none'}`);
+      lines.push(
+        `  ${theme.dim('trusted tools (config "permissions.trustedTools" and --allow):')} ${cli.authorizer.trustedTools.join(', ') || 'none'}`,
+      );
       if (cli.authorizer.rules.length) {
         lines.push(`  ${theme.dim('rules (config "permissions.rules"):')}`);
         for (const r of cli.authorizer.rules) lines.push(`    ${r.effect} ${r.tool}${r.match ? ` ${JSON.stringify(r.match)}` : ''}`);
@@ -62,7 +74,13 @@ export async function permissionsCommand(ctx: CommandContext, args: string): Pro
       }
       const matches = (await cli.authorizer.grants()).filter((g) => g.id.startsWith(wanted));
       if (matches.length !== 1) {
-        print(theme.yellow(matches.length ? `'${wanted}' matches ${matches.length} grants; type more of the id.` : `No saved grant starts with '${wanted}'. /permissions lists them.`));
+        print(
+          theme.yellow(
+            matches.length
+              ? `'${wanted}' matches ${matches.length} grants; type more of the id.`
+              : `No saved grant starts with '${wanted}'. /permissions lists them.`,
+          ),
+        );
         return;
       }
       const grant = matches[0]!;
@@ -81,7 +99,12 @@ export async function permissionsCommand(ctx: CommandContext, args: string): Pro
         print(`No permission decisions in session ${shortId(session)} yet.`);
         return;
       }
-      print([theme.bold(`Audit log of session ${shortId(session)} (${plural(entries.length, 'decision')})`), ...entries.map((e) => `  ${describeAudit(e)}`)].join('\n'));
+      print(
+        [
+          theme.bold(`Audit log of session ${shortId(session)} (${plural(entries.length, 'decision')})`),
+          ...entries.map((e) => `  ${describeAudit(e)}`),
+        ].join('\n'),
+      );
       return;
     }
     default:

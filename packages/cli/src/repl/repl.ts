@@ -16,11 +16,13 @@ import type { CommandContext } from './commands.js';
 import { TurnKeys } from './keys.js';
 import { LineEditor, type LineResult } from './line-editor.js';
 import { runShellCommand } from './shell.js';
+import type * as TurnViewModule from '../render/turn-view.js';
+import type * as TurnModule from '../turn.js';
 
 /** What the first answer needs, loaded in the background once the prompt is shown. */
 interface TurnModules {
-  view: typeof import('../render/turn-view.js');
-  turn: typeof import('../turn.js');
+  view: typeof TurnViewModule;
+  turn: typeof TurnModule;
   markdown: MarkdownRenderer | undefined;
   /** The provider failed to load (e.g. its package is missing). */
   modelError: Error | undefined;
@@ -43,7 +45,9 @@ export function quickContextEstimate(cli: CliAgent): { tokens: number; max: numb
 function loadTurnModules(cli: CliAgent, output: NodeJS.WriteStream, colors: boolean, plain: boolean): Promise<TurnModules> {
   const markdown =
     output.isTTY && !plain
-      ? import('../render/markdown.js').then((m) => m.createMarkdownRenderer({ width: () => widthOf(output), colors })).catch(() => undefined)
+      ? import('../render/markdown.js')
+          .then((m) => m.createMarkdownRenderer({ width: () => widthOf(output), colors }))
+          .catch(() => undefined)
       : Promise.resolve(undefined);
   const modelError = cli.model.load().then(
     () => undefined,
@@ -51,7 +55,12 @@ function loadTurnModules(cli: CliAgent, output: NodeJS.WriteStream, colors: bool
   );
   // Tools load too (cli.ready starts them); their problems are shown between turns.
   void cli.ready;
-  return Promise.all([import('../render/turn-view.js'), import('../turn.js'), markdown, modelError]).then(([view, turn, md, err]) => ({ view, turn, markdown: md, modelError: err }));
+  return Promise.all([import('../render/turn-view.js'), import('../turn.js'), markdown, modelError]).then(([view, turn, md, err]) => ({
+    view,
+    turn,
+    markdown: md,
+    modelError: err,
+  }));
 }
 /** Options of {@link runRepl}. */
 export interface ReplOptions {
@@ -117,9 +126,16 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   }
 
   const modelName = cli.choice.info?.name ?? cli.choice.model;
-  print(`${theme.bold(theme.magenta('mixtape'))} ${theme.dim(`v${version}`)}${dot} ${modelName} ${theme.dim(`(${cli.choice.provider})`)}${cli.replay ? theme.yellow(`${dot} replay of ${path.basename(cli.replay.cassette)}`) : ''}`);
+  print(
+    `${theme.bold(theme.magenta('mixtape'))} ${theme.dim(`v${version}`)}${dot} ${modelName} ${theme.dim(`(${cli.choice.provider})`)}${cli.replay ? theme.yellow(`${dot} replay of ${path.basename(cli.replay.cassette)}`) : ''}`,
+  );
   // Config entries that were left out, named, before anything else happens.
-  for (const problem of cli.config.problems) print(theme.yellow(`${theme.sym.warning} ${cli.config.file ? path.basename(cli.config.file) : 'config'}: ${problem} (left out; the rest of the config applies)`));
+  for (const problem of cli.config.problems)
+    print(
+      theme.yellow(
+        `${theme.sym.warning} ${cli.config.file ? path.basename(cli.config.file) : 'config'}: ${problem} (left out; the rest of the config applies)`,
+      ),
+    );
   if (cli.sessionNote) print(cli.sessionNote);
 
   const info = await cli.agent.loadSession();
@@ -133,7 +149,12 @@ export async function runRepl(options: ReplOptions): Promise<number> {
       print(`New session ${theme.cyan(shortId(info.id))}.`);
     }
   }
-  if (cli.replay) print(theme.yellow(`Replaying a recorded conversation: answers come from the cassette (${plural(cli.replay.remaining(), 'response')}), whatever you type.`));
+  if (cli.replay)
+    print(
+      theme.yellow(
+        `Replaying a recorded conversation: answers come from the cassette (${plural(cli.replay.remaining(), 'response')}), whatever you type.`,
+      ),
+    );
   print(theme.dim('Type /help for commands, /tools for tools, \\ or Ctrl+J for a new line, Ctrl+C to cancel.'));
 
   const keys = new TurnKeys(input);
@@ -177,7 +198,11 @@ export async function runRepl(options: ReplOptions): Promise<number> {
       continue;
     }
     if (cli.replay && cli.replay.remaining() === 0) {
-      print(theme.yellow('The recorded conversation is over: the cassette has no more responses. /exit leaves; run mixtape without --replay to talk to a real model.'));
+      print(
+        theme.yellow(
+          'The recorded conversation is over: the cassette has no more responses. /exit leaves; run mixtape without --replay to talk to a real model.',
+        ),
+      );
       continue;
     }
     const { view: viewModule, turn, markdown, modelError } = await modules;

@@ -9,11 +9,14 @@ import { spawn } from 'node:child_process';
  * with its exit code (or the signal that ended it). Ctrl+C reaches the command, not mixtape.
  */
 export function runShellCommand(command: string, cwd: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  const [shell, flag] = process.platform === 'win32' ? ['cmd.exe', '/c'] : [process.env.SHELL && !process.env.SHELL.endsWith('fish') ? process.env.SHELL : '/bin/sh', '-c'];
+  const [shell, flag] =
+    process.platform === 'win32'
+      ? ['cmd.exe', '/c']
+      : [process.env.SHELL && !process.env.SHELL.endsWith('fish') ? process.env.SHELL : '/bin/sh', '-c'];
   return new Promise((resolve) => {
     const ignore = () => {};
     process.on('SIGINT', ignore);
-    const child = spawn(shell!, [flag!, command], { cwd, stdio: 'inherit' });
+    const child = spawn(shell, [flag, command], { cwd, stdio: 'inherit' });
     const done = (code: number | null, signal: NodeJS.Signals | null) => {
       process.off('SIGINT', ignore);
       resolve({ code, signal });
