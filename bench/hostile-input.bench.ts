@@ -40,7 +40,10 @@ const fill = (n: number, next: () => string): string => {
   return parts.join('').slice(0, n);
 };
 
-const WORDS = 'the of and to in is was for on that with as by at from his her which be this are or an had not but what all were when we there can more if will one about up out them some so into has its time agent tool call model window token'.split(' ');
+const WORDS =
+  'the of and to in is was for on that with as by at from his her which be this are or an had not but what all were when we there can more if will one about up out them some so into has its time agent tool call model window token'.split(
+    ' ',
+  );
 const prose = (n: number) => fill(n, () => pick(WORDS) + (random() < 0.1 ? '. ' : ' '));
 const letters = (n: number, alphabet: string) => fill(n, () => alphabet[Math.floor(random() * alphabet.length)] as string);
 const randomWords = (n: number) => fill(n, () => `${letters(2 + Math.floor(random() * 8), 'abcdefghijklmnopqrstuvwxyz')} `);
@@ -64,7 +67,8 @@ async function perChar(make: () => string, work: (input: string) => unknown): Pr
 
 function table(title: string, rows: [string, number][], baseline: number, second?: { name: string; ns: number }): string {
   const lines = [`| ${title} | ns/char | × ordinary |${second ? ` × ${second.name} |` : ''}`, `|---|---:|---:|${second ? '---:|' : ''}`];
-  for (const [name, ns] of rows) lines.push(`| ${name} | ${ns.toFixed(0)} | ${(ns / baseline).toFixed(2)} |${second ? ` ${(ns / second.ns).toFixed(2)} |` : ''}`);
+  for (const [name, ns] of rows)
+    lines.push(`| ${name} | ${ns.toFixed(0)} | ${(ns / baseline).toFixed(2)} |${second ? ` ${(ns / second.ns).toFixed(2)} |` : ''}`);
   return lines.join('\n');
 }
 
@@ -78,7 +82,10 @@ async function tokenSection(): Promise<string> {
     ['random words, cache-cold (ordinary)', cold],
     ['one character repeated ("x" × n)', await perChar(() => 'x'.repeat(n), estimate)],
     ['random letters, no spaces', await perChar(() => letters(n, 'abcdefghijklmnopqrstuvwxyz'), estimate)],
-    ['random base64, no spaces', await perChar(() => letters(n, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'), estimate)],
+    [
+      'random base64, no spaces',
+      await perChar(() => letters(n, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'), estimate),
+    ],
     ['CJK without spaces', await perChar(() => letters(n, '漢字中文日本語한국어'), estimate)],
     ['whitespace run', await perChar(() => ' '.repeat(n), estimate)],
     ['punctuation run', await perChar(() => letters(n, '!?.,;:-_=+*&^%$#@'), estimate)],
@@ -133,7 +140,11 @@ async function htmlSection(): Promise<string> {
   const render = (s: string) => htmlToMarkdown(s);
   const page = () =>
     `<!doctype html><html><head><title>Page</title><style>p{}</style></head><body>` +
-    fill(n, () => `<h2>${pick(WORDS)}</h2><p>Some <b>${pick(WORDS)}</b> text and a <a href="/${pick(WORDS)}">link</a>.</p><ul><li>${pick(WORDS)}</li><li>${pick(WORDS)}</li></ul>\n`) +
+    fill(
+      n,
+      () =>
+        `<h2>${pick(WORDS)}</h2><p>Some <b>${pick(WORDS)}</b> text and a <a href="/${pick(WORDS)}">link</a>.</p><ul><li>${pick(WORDS)}</li><li>${pick(WORDS)}</li></ul>\n`,
+    ) +
     '</body></html>';
   const ordinary = await perChar(page, render);
   const rows: [string, number][] = [

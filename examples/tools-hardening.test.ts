@@ -6,7 +6,9 @@ import { expect, it } from 'vitest';
 
 it('the hardening example refuses the wrapped rm, the linked secret and the escape, and finds only the public match', () => {
   const root = path.join(mkdtempSync(path.join(os.tmpdir(), 'mixtape-hardening-ex-')), 'work');
-  const out = execFileSync(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', 'examples/tools-hardening.ts', root], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', 'examples/tools-hardening.ts', root], {
+    encoding: 'utf8',
+  });
   expect(out).toContain('(sandbox on)');
   expect(out.match(/No deleting — denied by rule/g)).toHaveLength(2);
   expect(out).toContain('Secrets stay secret — denied by rule');

@@ -37,7 +37,10 @@ const calls = [
   { name: 'read_file', input: { path: 'alias/key.txt' } },
   { name: 'search', input: { pattern: 'API_KEY' } },
   { name: 'search', input: { pattern: '(a+)+$' } },
-  { name: 'start_process', input: { command: 'echo inside > made-here.txt && echo escape > /tmp/../var/tmp/mixtape-escape.txt; echo done', wait_ms: 3000 } },
+  {
+    name: 'start_process',
+    input: { command: 'echo inside > made-here.txt && echo escape > /tmp/../var/tmp/mixtape-escape.txt; echo done', wait_ms: 3000 },
+  },
 ];
 const model = new ScriptedModel().toolUses(calls).text('Done.');
 const agent = new Agent({ model, tools, authorizer });
@@ -48,5 +51,7 @@ const results = model.requests[1]?.messages.at(-1)?.content ?? [];
 calls.forEach((c, i) => {
   const r = results[i];
   const text = r?.type === 'tool_result' ? toolResultContentText(r.content) : '?';
-  console.log(`\n🛠  ${c.name} ${JSON.stringify(c.input)}\n${r?.type === 'tool_result' && r.isError ? '✗' : '✓'} ${text.split('\n').slice(0, 6).join('\n  ')}`);
+  console.log(
+    `\n🛠  ${c.name} ${JSON.stringify(c.input)}\n${r?.type === 'tool_result' && r.isError ? '✗' : '✓'} ${text.split('\n').slice(0, 6).join('\n  ')}`,
+  );
 });

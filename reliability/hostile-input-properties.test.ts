@@ -11,7 +11,15 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { estimateTextTokens, forEachTokenPiece, matchesArguments, MAX_TOKEN_RUN_CHARS, TOKEN_CHUNK_CHARS, tokenEstimatorWork, type Tool } from '@mixtape/core';
+import {
+  estimateTextTokens,
+  forEachTokenPiece,
+  matchesArguments,
+  MAX_TOKEN_RUN_CHARS,
+  TOKEN_CHUNK_CHARS,
+  tokenEstimatorWork,
+  type Tool,
+} from '@mixtape/core';
 import { readFileTool, resolveInRoot, ToolError, writeFileTool } from '@mixtape/tools';
 import { analyseShellCommand } from '../packages/core/src/permissions/shell-command.js';
 
@@ -22,7 +30,16 @@ const deny = { effect: 'deny' as const, base: '/' };
 /** Single-quotes a string for sh. */
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-const CORES = ['rm victim', 'X=1 rm victim', '/bin/rm victim', "'rm' victim", 'r\\m victim', 'unlink victim', 'find . -name victim -delete', 'find . -name victim -exec rm {} +'];
+const CORES = [
+  'rm victim',
+  'X=1 rm victim',
+  '/bin/rm victim',
+  "'rm' victim",
+  'r\\m victim',
+  'unlink victim',
+  'find . -name victim -delete',
+  'find . -name victim -exec rm {} +',
+];
 /** Wrappers that take a simple command (a compound one after them is not shell syntax). */
 const SIMPLE_WRAPPERS: readonly ((w: string) => string)[] = [
   (w) => `env ${w}`,
@@ -50,20 +67,22 @@ const ANY_WRAPPERS: readonly { wrap: (w: string) => string; simple: boolean }[] 
   { wrap: (w) => `echo "$(${w})"`, simple: false },
 ];
 
-const wrappedRm = fc.tuple(fc.constantFrom(...CORES), fc.array(fc.nat(SIMPLE_WRAPPERS.length + ANY_WRAPPERS.length - 1), { maxLength: 4 })).map(([core, ws]) => {
-  let command = core;
-  let simple = !core.startsWith('X='); // an assignment prefix cannot follow env/nice/…
-  for (const i of ws) {
-    if (i < SIMPLE_WRAPPERS.length) {
-      if (simple) command = (SIMPLE_WRAPPERS[i] as (w: string) => string)(command);
-    } else {
-      const w = ANY_WRAPPERS[i - SIMPLE_WRAPPERS.length]!;
-      command = w.wrap(command);
-      simple = w.simple;
+const wrappedRm = fc
+  .tuple(fc.constantFrom(...CORES), fc.array(fc.nat(SIMPLE_WRAPPERS.length + ANY_WRAPPERS.length - 1), { maxLength: 4 }))
+  .map(([core, ws]) => {
+    let command = core;
+    let simple = !core.startsWith('X='); // an assignment prefix cannot follow env/nice/…
+    for (const i of ws) {
+      if (i < SIMPLE_WRAPPERS.length) {
+        if (simple) command = (SIMPLE_WRAPPERS[i] as (w: string) => string)(command);
+      } else {
+        const w = ANY_WRAPPERS[i - SIMPLE_WRAPPERS.length]!;
+        command = w.wrap(command);
+        simple = w.simple;
+      }
     }
-  }
-  return command;
-});
+    return command;
+  });
 
 describe('command matcher campaign', () => {
   it('a deny rule on rm matches every randomly wrapped and composed rm command', () => {
@@ -107,7 +126,19 @@ describe('command matcher campaign', () => {
 });
 
 const SEGMENTS = ['a', 'b', 'c', '..', '.', 'l1', 'l2', 'l3'];
-const LINK_TARGETS = ['..', '../..', 'a', 'a/b', '../outside', '../../outside/secret.txt', 'missing/new', '/etc', 'OUTSIDE', 'OUTSIDE/new.txt', '.'];
+const LINK_TARGETS = [
+  '..',
+  '../..',
+  'a',
+  'a/b',
+  '../outside',
+  '../../outside/secret.txt',
+  'missing/new',
+  '/etc',
+  'OUTSIDE',
+  'OUTSIDE/new.txt',
+  '.',
+];
 
 interface Tree {
   dirs: string[][];
@@ -118,9 +149,18 @@ interface Tree {
 const treeArb: fc.Arbitrary<Tree> = fc.record({
   dirs: fc.array(fc.array(fc.constantFrom('a', 'b', 'c'), { minLength: 1, maxLength: 3 }), { maxLength: 6 }),
   files: fc.array(fc.array(fc.constantFrom('a', 'b', 'c', 'f.txt'), { minLength: 1, maxLength: 3 }), { maxLength: 6 }),
-  links: fc.array(fc.record({ at: fc.array(fc.constantFrom('a', 'b', 'l1', 'l2', 'l3'), { minLength: 1, maxLength: 2 }), target: fc.constantFrom(...LINK_TARGETS) }), { maxLength: 5 }),
+  links: fc.array(
+    fc.record({
+      at: fc.array(fc.constantFrom('a', 'b', 'l1', 'l2', 'l3'), { minLength: 1, maxLength: 2 }),
+      target: fc.constantFrom(...LINK_TARGETS),
+    }),
+    { maxLength: 5 },
+  ),
 });
-const queryArb = fc.tuple(fc.constantFrom('', 'ROOT/', 'OUTSIDE/'), fc.array(fc.constantFrom(...SEGMENTS, 'f.txt', 'secret.txt'), { minLength: 1, maxLength: 6 }));
+const queryArb = fc.tuple(
+  fc.constantFrom('', 'ROOT/', 'OUTSIDE/'),
+  fc.array(fc.constantFrom(...SEGMENTS, 'f.txt', 'secret.txt'), { minLength: 1, maxLength: 6 }),
+);
 
 /** Every file under `dir` with its content (links listed, not followed). */
 function snapshot(dir: string): string {
@@ -208,7 +248,9 @@ function isSpaceCode(c: number): boolean {
 const hostileText = fc
   .array(
     fc.oneof(
-      fc.tuple(fc.constantFrom('x', ' ', '\n', '漢', '😀', '!', '1', 'ab', 'a1', '\t '), fc.integer({ min: 1, max: 3000 })).map(([unit, n]) => unit.repeat(n)),
+      fc
+        .tuple(fc.constantFrom('x', ' ', '\n', '漢', '😀', '!', '1', 'ab', 'a1', '\t '), fc.integer({ min: 1, max: 3000 }))
+        .map(([unit, n]) => unit.repeat(n)),
       fc.string({ maxLength: 200 }),
     ),
     { maxLength: 12 },
@@ -261,8 +303,27 @@ describe('token estimation campaign', () => {
   });
 
   it('stays within 1% of the exact count on ordinary text', () => {
-    const words = ['the', 'agent', 'calls', 'a', 'tool', 'and', 'reads', 'files', 'in', 'parallel', 'Überprüfung', 'naïve', '2026', 'JSON', '{"a":1}', 'función'];
-    const prose = fc.array(fc.tuple(fc.constantFrom(...words), fc.constantFrom(' ', ' ', ' ', '\n', '. ', ', ')), { minLength: 1, maxLength: 3000 }).map((ps) => ps.map(([w, s]) => w + s).join(''));
+    const words = [
+      'the',
+      'agent',
+      'calls',
+      'a',
+      'tool',
+      'and',
+      'reads',
+      'files',
+      'in',
+      'parallel',
+      'Überprüfung',
+      'naïve',
+      '2026',
+      'JSON',
+      '{"a":1}',
+      'función',
+    ];
+    const prose = fc
+      .array(fc.tuple(fc.constantFrom(...words), fc.constantFrom(' ', ' ', ' ', '\n', '. ', ', ')), { minLength: 1, maxLength: 3000 })
+      .map((ps) => ps.map(([w, s]) => w + s).join(''));
     fc.assert(
       fc.property(prose, (text) => {
         const want = exact.countTokens(text);

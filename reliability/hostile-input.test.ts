@@ -42,7 +42,11 @@ const count = (what: string, n = 1): void => {
 
 afterAll(() => {
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  console.log(`hostile-input: ${total} cases, 0 escapes — ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(
+    `hostile-input: ${total} cases, 0 escapes — ${Object.entries(counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
 });
 
 async function call(t: Tool<any>, input: unknown, signal = new AbortController().signal): Promise<unknown> {
@@ -117,14 +121,18 @@ describe('links, hard links, FIFOs and races never reach outside the root', () =
 
   it('append through a dangling link to a new outside file is refused and creates nothing', async () => {
     symlinkSync(path.join(outside, 'created.txt'), path.join(root, 'dangling.txt'));
-    await expect(call(writeFileTool({ root }), { path: 'dangling.txt', content: 'pwned', mode: 'append' })).rejects.toBeInstanceOf(ToolError);
+    await expect(call(writeFileTool({ root }), { path: 'dangling.txt', content: 'pwned', mode: 'append' })).rejects.toBeInstanceOf(
+      ToolError,
+    );
     expect(existsSync(path.join(outside, 'created.txt'))).toBe(false);
     count('links refused');
   });
 
   it('append to a hard link of an outside file is refused; rewrite replaces only the name inside', async () => {
     linkSync(path.join(outside, 'secret.txt'), path.join(root, 'hard.txt'));
-    await expect(call(writeFileTool({ root }), { path: 'hard.txt', content: 'pwned', mode: 'append' })).rejects.toMatchObject({ kind: 'permission_denied' });
+    await expect(call(writeFileTool({ root }), { path: 'hard.txt', content: 'pwned', mode: 'append' })).rejects.toMatchObject({
+      kind: 'permission_denied',
+    });
     await call(writeFileTool({ root }), { path: 'hard.txt', content: 'mine' });
     expect(readFileSync(path.join(outside, 'secret.txt'), 'utf8')).toBe('OUTSIDE SECRET\n');
     expect(readFileSync(path.join(root, 'hard.txt'), 'utf8')).toBe('mine');
@@ -269,7 +277,18 @@ describe('CPU-bound tools stay linear and their timeouts fire', () => {
 
   it('private addresses in every IPv6 disguise are refused before connecting', async () => {
     const fetcher = fetchTool({ respectRobots: false });
-    for (const host of ['[::ffff:127.0.0.1]', '[::127.0.0.1]', '[::ffff:0:7f00:1]', '[64:ff9b::a00:1]', '[2002:7f00:1::]', '[2001:0:7f00:1::]', '[::]', '[fe80::1]', '0.0.0.0', '169.254.169.254']) {
+    for (const host of [
+      '[::ffff:127.0.0.1]',
+      '[::127.0.0.1]',
+      '[::ffff:0:7f00:1]',
+      '[64:ff9b::a00:1]',
+      '[2002:7f00:1::]',
+      '[2001:0:7f00:1::]',
+      '[::]',
+      '[fe80::1]',
+      '0.0.0.0',
+      '169.254.169.254',
+    ]) {
       await expect(call(fetcher, { url: `http://${host}:1/` })).rejects.toBeInstanceOf(BlockedAddressError);
       count('addresses refused');
     }
@@ -296,7 +315,9 @@ describe('the process sandbox', () => {
   it('confines writes to the working folder and turns the network off; a missing bwrap is a typed error', async () => {
     const { root, outside } = tempTree();
     const [start] = processTools({ cwd: root, sandbox: true });
-    const out = String(await call(start!, { command: `echo in > inside.txt; echo out > ${outside}/escaped.txt; echo rc=$?`, wait_ms: 5000 }));
+    const out = String(
+      await call(start!, { command: `echo in > inside.txt; echo out > ${outside}/escaped.txt; echo rc=$?`, wait_ms: 5000 }),
+    );
     expect(out).toContain('rc=');
     expect(readFileSync(path.join(root, 'inside.txt'), 'utf8')).toBe('in\n');
     expect(existsSync(path.join(outside, 'escaped.txt'))).toBe(false);

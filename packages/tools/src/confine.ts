@@ -56,7 +56,8 @@ async function realpathOrNull(p: string): Promise<string | null> {
  * @throws PathOutsideRootError when the path or anything it links to is outside the root.
  */
 export async function resolveInRoot(root: string, target: string): Promise<string> {
-  if (typeof target !== 'string' || target.length === 0) throw new ToolError('invalid_input', 'The path is empty. Give a path inside the root folder.');
+  if (typeof target !== 'string' || target.length === 0)
+    throw new ToolError('invalid_input', 'The path is empty. Give a path inside the root folder.');
   if (target.includes('\0')) throw new ToolError('invalid_input', `Path '${target.replace(/\0/g, '\\0')}' contains a NUL character.`);
   const absRoot = path.resolve(root);
   const realRoot = (await realpathOrNull(absRoot)) ?? absRoot;

@@ -46,11 +46,22 @@ async function realPathOf(handle: FileHandle): Promise<string | null> {
 }
 
 function changedError(target: string, cause: unknown): ToolError {
-  return new ToolError('path_outside_root', `'${target}' changed while it was being opened (a folder or the file itself is now a link); nothing was done. Try again.`, { cause });
+  return new ToolError(
+    'path_outside_root',
+    `'${target}' changed while it was being opened (a folder or the file itself is now a link); nothing was done. Try again.`,
+    { cause },
+  );
 }
 
 /** Verifies the opened descriptor is inside the root and not denied; returns its real path. */
-async function verifyOpened(handle: FileHandle, realRoot: string, target: string, resolved: string, guard: PathGuard, toolName: string): Promise<string> {
+async function verifyOpened(
+  handle: FileHandle,
+  realRoot: string,
+  target: string,
+  resolved: string,
+  guard: PathGuard,
+  toolName: string,
+): Promise<string> {
   const real = (await realPathOf(handle)) ?? resolved;
   if (!isInsideRoot(realRoot, real)) throw new PathOutsideRootError(target, realRoot, real);
   if (guard(real)) throw new PathDeniedError(target, toolName);
@@ -73,7 +84,12 @@ export interface ConfinedFile {
  * not a regular file or a deny rule covers it.
  * @throws PathOutsideRootError, PathDeniedError, ToolError ('not_found', 'invalid_input').
  */
-export async function openConfinedFile(realRoot: string, target: string, guard: PathGuard = allowAllPaths, toolName = 'this tool'): Promise<ConfinedFile> {
+export async function openConfinedFile(
+  realRoot: string,
+  target: string,
+  guard: PathGuard = allowAllPaths,
+  toolName = 'this tool',
+): Promise<ConfinedFile> {
   const resolved = await resolveInRoot(realRoot, target);
   if (guard(resolved)) throw new PathDeniedError(target, toolName);
   let handle: FileHandle;
@@ -87,7 +103,8 @@ export async function openConfinedFile(realRoot: string, target: string, guard: 
     const real = await verifyOpened(handle, realRoot, target, resolved, guard, toolName);
     const stats = await handle.stat();
     if (stats.isDirectory()) throw new ToolError('invalid_input', `'${target}' is a directory.`);
-    if (!stats.isFile()) throw new ToolError('invalid_input', `'${target}' is not a regular file (a FIFO, socket or device); it is not read.`);
+    if (!stats.isFile())
+      throw new ToolError('invalid_input', `'${target}' is not a regular file (a FIFO, socket or device); it is not read.`);
     return { handle, path: descriptorPath(handle, resolved), real, stats };
   } catch (error) {
     await handle.close();
@@ -96,7 +113,13 @@ export async function openConfinedFile(realRoot: string, target: string, guard: 
 }
 
 /** Runs `fn` with a file opened by {@link openConfinedFile}, closing it afterwards. */
-export async function withConfinedFile<T>(realRoot: string, target: string, guard: PathGuard, toolName: string, fn: (file: ConfinedFile) => Promise<T>): Promise<T> {
+export async function withConfinedFile<T>(
+  realRoot: string,
+  target: string,
+  guard: PathGuard,
+  toolName: string,
+  fn: (file: ConfinedFile) => Promise<T>,
+): Promise<T> {
   const file = await openConfinedFile(realRoot, target, guard, toolName);
   try {
     return await fn(file);
@@ -111,8 +134,12 @@ export async function withConfinedFile<T>(realRoot: string, target: string, guar
  */
 export async function openConfinedDir(realRoot: string, absDir: string, target: string, create: boolean): Promise<FileHandle> {
   if (!isInsideRoot(realRoot, absDir)) throw new PathOutsideRootError(target, realRoot, absDir);
-  const parts = path.relative(realRoot, absDir).split(path.sep).filter((p) => p !== '');
+  const parts = path
+    .relative(realRoot, absDir)
+    .split(path.sep)
+    .filter((p) => p !== '');
   let current = realRoot;
+  if (create) await mkdir(realRoot, { recursive: true }); // the root itself is configuration, trusted
   let dir = await open(realRoot, constants.O_RDONLY | DIRECTORY);
   try {
     for (const part of parts) {
@@ -156,7 +183,12 @@ export interface WriteConfinedOptions {
  * link at any step (see the module description). Returns the resolved path.
  * @throws PathOutsideRootError, PathDeniedError, ToolError.
  */
-export async function writeConfined(realRoot: string, target: string, content: string, options: WriteConfinedOptions = {}): Promise<string> {
+export async function writeConfined(
+  realRoot: string,
+  target: string,
+  content: string,
+  options: WriteConfinedOptions = {},
+): Promise<string> {
   const guard = options.guard ?? allowAllPaths;
   const resolved = await resolveInRoot(realRoot, target);
   if (guard(resolved)) throw new PathDeniedError(target, options.toolName ?? 'this tool');
@@ -174,14 +206,22 @@ export async function writeConfined(realRoot: string, target: string, content: s
         handle = await open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NOFOLLOW | NONBLOCK, 0o666);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ELOOP') {
-          throw new ToolError('path_outside_root', `'${target}' is a symbolic link; append does not follow links (it could create or change a file outside the root). Write to the file it points to instead.`, { cause: error });
+          throw new ToolError(
+            'path_outside_root',
+            `'${target}' is a symbolic link; append does not follow links (it could create or change a file outside the root). Write to the file it points to instead.`,
+            { cause: error },
+          );
         }
         throw error;
       }
       try {
         const stats = await handle.stat();
         if (!stats.isFile()) throw new ToolError('invalid_input', `'${target}' is not a regular file.`);
-        if (stats.nlink > 1) throw new ToolError('permission_denied', `'${target}' has ${stats.nlink} hard links; appending would change the file under its other names too, which may be outside the root. Rewrite it instead (mode 'rewrite' replaces only this name).`);
+        if (stats.nlink > 1)
+          throw new ToolError(
+            'permission_denied',
+            `'${target}' has ${stats.nlink} hard links; appending would change the file under its other names too, which may be outside the root. Rewrite it instead (mode 'rewrite' replaces only this name).`,
+          );
         await verifyOpened(handle, realRoot, target, resolved, guard, options.toolName ?? 'this tool');
         await handle.appendFile(content, 'utf8');
       } finally {
@@ -232,7 +272,10 @@ export async function withConfinedPair<T>(
   try {
     const toDir = await openConfinedDir(realRoot, path.dirname(to), destination, true);
     try {
-      return await use(`${descriptorPath(fromDir, path.dirname(from))}/${path.basename(from)}`, `${descriptorPath(toDir, path.dirname(to))}/${path.basename(to)}`);
+      return await use(
+        `${descriptorPath(fromDir, path.dirname(from))}/${path.basename(from)}`,
+        `${descriptorPath(toDir, path.dirname(to))}/${path.basename(to)}`,
+      );
     } finally {
       await toDir.close();
     }

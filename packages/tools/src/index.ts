@@ -23,9 +23,32 @@ export * from './search/walk.js';
 export * from './process/index.js';
 export * from './fetch/index.js';
 export * from './sqlite/index.js';
-export { allowAllPaths, pathGuard, PathDeniedError, READING_TOOLS, type PathDeny, type PathDenyPolicy, type PathGuard } from './path-guard.js';
-export { descriptorPath, openConfinedDir, openConfinedFile, PROC_FD_AVAILABLE, withConfinedFile, writeConfined, type ConfinedFile, type WriteConfinedOptions } from './confined-fs.js';
-export { DEFAULT_BWRAP_PATH, SandboxUnavailableError, sandboxProblem, type SandboxOptions, type SandboxSetting } from './sandbox/bubblewrap.js';
+export {
+  allowAllPaths,
+  pathGuard,
+  PathDeniedError,
+  READING_TOOLS,
+  type PathDeny,
+  type PathDenyPolicy,
+  type PathGuard,
+} from './path-guard.js';
+export {
+  descriptorPath,
+  openConfinedDir,
+  openConfinedFile,
+  PROC_FD_AVAILABLE,
+  withConfinedFile,
+  writeConfined,
+  type ConfinedFile,
+  type WriteConfinedOptions,
+} from './confined-fs.js';
+export {
+  DEFAULT_BWRAP_PATH,
+  SandboxUnavailableError,
+  sandboxProblem,
+  type SandboxOptions,
+  type SandboxSetting,
+} from './sandbox/bubblewrap.js';
 export { htmlToMarkdown, HTML_SLICE_CHARS, MAX_MARKDOWN_NESTING, MAX_TITLE_CHARS, type HtmlPage } from './fetch/html-to-markdown.js';
 
 /** Options of {@link allTools}. */

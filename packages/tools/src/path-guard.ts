@@ -58,7 +58,9 @@ export function pathGuard(deny: PathDeny | undefined, toolName: string, root: st
   }
   const globs = deny as readonly string[];
   if (globs.length === 0) return allowAllPaths;
-  const matchers = globs.map((glob) => picomatch(path.isAbsolute(glob) || glob.startsWith('**') ? glob : path.posix.join(root.split(path.sep).join('/'), glob), { dot: true }));
+  const matchers = globs.map((glob) =>
+    picomatch(path.isAbsolute(glob) || glob.startsWith('**') ? glob : path.posix.join(root.split(path.sep).join('/'), glob), { dot: true }),
+  );
   return (absolute) => {
     let p = path.resolve(absolute).split(path.sep).join('/');
     for (;;) {

@@ -73,10 +73,57 @@ const WRAPPER_OPTIONS: Record<string, { withValue: readonly string[]; stop?: rea
   time: { withValue: ['-f', '--format', '-o', '--output'] },
   stdbuf: { withValue: ['-i', '-o', '-e', '--input', '--output', '--error'] },
   ionice: { withValue: ['-c', '--class', '-n', '--classdata'], stop: ['-p', '--pid', '-P', '--pgid', '-u', '--uid'] },
-  sudo: { withValue: ['-u', '--user', '-g', '--group', '-C', '--close-from', '-D', '--chdir', '-h', '--host', '-p', '--prompt', '-r', '--role', '-t', '--type', '-U', '--other-user', '-T', '--command-timeout'], stop: ['-l', '--list', '-v', '--validate', '-k', '-K', '-e', '--edit'] },
+  sudo: {
+    withValue: [
+      '-u',
+      '--user',
+      '-g',
+      '--group',
+      '-C',
+      '--close-from',
+      '-D',
+      '--chdir',
+      '-h',
+      '--host',
+      '-p',
+      '--prompt',
+      '-r',
+      '--role',
+      '-t',
+      '--type',
+      '-U',
+      '--other-user',
+      '-T',
+      '--command-timeout',
+    ],
+    stop: ['-l', '--list', '-v', '--validate', '-k', '-K', '-e', '--edit'],
+  },
   doas: { withValue: ['-u', '-C'] },
   timeout: { withValue: ['-s', '--signal', '-k', '--kill-after'] },
-  xargs: { withValue: ['-a', '--arg-file', '-d', '--delimiter', '-E', '-e', '--eof', '-I', '-i', '--replace', '-L', '-l', '--max-lines', '-n', '--max-args', '-P', '--max-procs', '-s', '--max-chars', '--process-slot-var'] },
+  xargs: {
+    withValue: [
+      '-a',
+      '--arg-file',
+      '-d',
+      '--delimiter',
+      '-E',
+      '-e',
+      '--eof',
+      '-I',
+      '-i',
+      '--replace',
+      '-L',
+      '-l',
+      '--max-lines',
+      '-n',
+      '--max-args',
+      '-P',
+      '--max-procs',
+      '-s',
+      '--max-chars',
+      '--process-slot-var',
+    ],
+  },
   chrt: { withValue: [] },
   taskset: { withValue: [] },
   watch: { withValue: ['-n', '--interval', '-d', '--differences', '-q', '--equexit'] },
@@ -396,8 +443,15 @@ class Analyser {
           return;
         }
         if (wrapper.stop?.includes(a)) return; // e.g. `command -v rm` runs nothing
-        if (name === 'env' && (a === '-S' || a === '--split-string' || a.startsWith('--split-string=') || (a.startsWith('-S') && a.length > 2))) {
-          const inline = a.startsWith('--split-string=') ? a.slice(15) : a.startsWith('-S') && a.length > 2 ? a.slice(2) : literal(args[j + 1]);
+        if (
+          name === 'env' &&
+          (a === '-S' || a === '--split-string' || a.startsWith('--split-string=') || (a.startsWith('-S') && a.length > 2))
+        ) {
+          const inline = a.startsWith('--split-string=')
+            ? a.slice(15)
+            : a.startsWith('-S') && a.length > 2
+              ? a.slice(2)
+              : literal(args[j + 1]);
           if (inline === null) return this.fail('an expansion in env -S');
           this.nested(inline, depth);
           return;
@@ -461,13 +515,21 @@ class Analyser {
       return;
     }
 
-    if (name === 'source' || name === '.' || name === 'alias' || name === 'enable') return this.fail(`'${name}' (runs or defines code that is not in the string)`);
+    if (name === 'source' || name === '.' || name === 'alias' || name === 'enable')
+      return this.fail(`'${name}' (runs or defines code that is not in the string)`);
 
     if (/^python[0-9.]*$/.test(name) || name === 'pypy' || name === 'pypy3') {
       if (args.some((a) => a.text === '-c' || /^-[A-Za-z]*c$/.test(a.text))) return this.fail(`inline code for ${name}`);
     }
     const codeFlags = INLINE_CODE[name];
-    if (codeFlags && args.some((a) => codeFlags.includes(a.text) || codeFlags.some((f) => f.length === 2 && a.text.startsWith(f) && a.text.length > 2 && !a.text.startsWith('--')))) {
+    if (
+      codeFlags &&
+      args.some(
+        (a) =>
+          codeFlags.includes(a.text) ||
+          codeFlags.some((f) => f.length === 2 && a.text.startsWith(f) && a.text.length > 2 && !a.text.startsWith('--')),
+      )
+    ) {
       return this.fail(`inline code for ${name}`);
     }
 

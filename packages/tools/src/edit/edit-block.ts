@@ -4,6 +4,7 @@
  */
 import { tool, type Tool } from '@mixtape/core';
 import { createRequire } from 'node:module';
+import type * as Diff from 'diff';
 import { z } from 'zod';
 import { rootOf, type RootOptions } from '../confine.js';
 import { withConfinedFile, writeConfined } from '../confined-fs.js';
@@ -11,10 +12,10 @@ import { fsError, ToolError } from '../errors.js';
 import { pathGuard } from '../path-guard.js';
 import { DEFAULT_FUZZY_MAX_FILE_CHARS, DEFAULT_FUZZY_THRESHOLD, findBestFuzzyMatch } from './fuzzy.js';
 
-let diffModule: typeof import('diff') | undefined;
+let diffModule: typeof Diff | undefined;
 /** The diff package, loaded on first use (keeps `import '@mixtape/tools'` fast). */
-function diff(): typeof import('diff') {
-  diffModule ??= createRequire(import.meta.url)('diff') as typeof import('diff');
+function diff(): typeof Diff {
+  diffModule ??= createRequire(import.meta.url)('diff') as typeof Diff;
   return diffModule;
 }
 
@@ -77,7 +78,8 @@ export function editBlockTool(options: EditOptions = {}): Tool<z.output<typeof e
       try {
         original = decoder.decode(await withConfinedFile(root, input.file_path, guard, 'edit_block', (opened) => opened.handle.readFile()));
       } catch (error) {
-        if (error instanceof TypeError) throw new ToolError('invalid_input', `'${input.file_path}' is not valid UTF-8 text; edit_block only edits text files.`);
+        if (error instanceof TypeError)
+          throw new ToolError('invalid_input', `'${input.file_path}' is not valid UTF-8 text; edit_block only edits text files.`);
         throw fsError(error, 'read', input.file_path);
       }
       const crlf = original.includes('\r\n');
@@ -100,16 +102,26 @@ export function editBlockTool(options: EditOptions = {}): Tool<z.output<typeof e
         how = 'exact matching';
         replacements = exact;
       } else {
-        if (!input.enable_fuzzy) throw new ToolError('no_match', `No exact match for old_string in ${input.file_path}, and fuzzy matching is disabled.`);
+        if (!input.enable_fuzzy)
+          throw new ToolError('no_match', `No exact match for old_string in ${input.file_path}, and fuzzy matching is disabled.`);
         if (original.length > fuzzyMax) {
-          throw new ToolError('no_match', `No exact match for old_string in ${input.file_path}; the file is too large (${original.length} characters > ${fuzzyMax}) for fuzzy matching. Copy the exact text with read_file.`);
+          throw new ToolError(
+            'no_match',
+            `No exact match for old_string in ${input.file_path}; the file is too large (${original.length} characters > ${fuzzyMax}) for fuzzy matching. Copy the exact text with read_file.`,
+          );
         }
         const match = findBestFuzzyMatch(original, oldString, input.fuzzy_threshold);
         if (match === null) {
-          throw new ToolError('no_match', `No match for old_string in ${input.file_path} (tried exact and fuzzy matching with threshold ${(input.fuzzy_threshold * 100).toFixed(1)}%). Read the file and copy the exact text.`);
+          throw new ToolError(
+            'no_match',
+            `No match for old_string in ${input.file_path} (tried exact and fuzzy matching with threshold ${(input.fuzzy_threshold * 100).toFixed(1)}%). Read the file and copy the exact text.`,
+          );
         }
         if (input.expected_replacements !== 1) {
-          throw new ToolError('replacement_count', `Expected ${input.expected_replacements} replacement(s) but fuzzy matching replaces exactly 1; nothing was written.`);
+          throw new ToolError(
+            'replacement_count',
+            `Expected ${input.expected_replacements} replacement(s) but fuzzy matching replaces exactly 1; nothing was written.`,
+          );
         }
         updated = original.slice(0, match.start) + newString + original.slice(match.end);
         how = `fuzzy matching (similarity ${(match.similarity * 100).toFixed(1)}%)\nMatched text:\n${match.text}`;

@@ -100,7 +100,10 @@ export class BlockedAddressError extends ToolError {
 }
 
 function normaliseHost(host: string): string {
-  return host.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+  return host
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase()
+    .replace(/\.$/, '');
 }
 
 /** True when the policy lets `host` reach private addresses. */

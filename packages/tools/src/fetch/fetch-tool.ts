@@ -16,7 +16,10 @@ interface Robots {
   isAllowed(url: string, ua?: string): boolean | undefined;
 }
 // robots-parser is CommonJS (`module.exports = fn`) while its types declare an ES default export.
-const robotsParser = ((robotsParserModule as unknown as { default?: unknown }).default ?? robotsParserModule) as (url: string, text: string) => Robots;
+const robotsParser = ((robotsParserModule as unknown as { default?: unknown }).default ?? robotsParserModule) as (
+  url: string,
+  text: string,
+) => Robots;
 
 /** Default number of characters returned per call. */
 export const DEFAULT_FETCH_MAX_LENGTH = 5_000;
@@ -66,7 +69,12 @@ function decode(body: Buffer, contentType: string): string {
 
 function isTextual(contentType: string): boolean {
   const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-  return type === '' || type.startsWith('text/') || /[/+](json|xml|javascript|ecmascript|yaml|csv|markdown)$/.test(type) || type === 'application/x-www-form-urlencoded';
+  return (
+    type === '' ||
+    type.startsWith('text/') ||
+    /[/+](json|xml|javascript|ecmascript|yaml|csv|markdown)$/.test(type) ||
+    type === 'application/x-www-form-urlencoded'
+  );
 }
 
 /** `fetch`: GET a URL and return Markdown/text, paginated, refusing private addresses. */
@@ -80,7 +88,12 @@ export function fetchTool(options: FetchToolOptions = {}): Tool<z.output<typeof 
       const robotsUrl = `${origin}/robots.txt`;
       let parsed: Robots | null = null;
       try {
-        const response = await safeGet(robotsUrl, { ...options, signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_ROBOTS_TIMEOUT_MS)]), headers: { 'user-agent': userAgent }, maxBytes: 512 * 1024 });
+        const response = await safeGet(robotsUrl, {
+          ...options,
+          signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_ROBOTS_TIMEOUT_MS)]),
+          headers: { 'user-agent': userAgent },
+          maxBytes: 512 * 1024,
+        });
         if (response.status >= 200 && response.status < 300) parsed = robotsParser(robotsUrl, response.body.toString('utf8'));
       } catch (error) {
         if (error instanceof ToolError && error.kind === 'network_refused') throw error;
@@ -108,7 +121,8 @@ export function fetchTool(options: FetchToolOptions = {}): Tool<z.output<typeof 
       } catch {
         throw new ToolError('invalid_input', `Invalid URL '${input.url}'. Give an absolute http:// or https:// URL.`);
       }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ToolError('invalid_input', `Unsupported URL scheme '${url.protocol}'; only http and https are fetched.`);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw new ToolError('invalid_input', `Unsupported URL scheme '${url.protocol}'; only http and https are fetched.`);
       const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(input.timeout_ms)]);
       const skipRobots = options.respectRobots === false || (input.ignore_robots && options.allowIgnoreRobots === true);
       if (!skipRobots && !(await robotsAllow(url, signal))) {
@@ -124,7 +138,10 @@ export function fetchTool(options: FetchToolOptions = {}): Tool<z.output<typeof 
       }
       const contentType = String(response.headers['content-type'] ?? '');
       if (!isTextual(contentType)) {
-        throw new ToolError('invalid_input', `${response.url} returned '${contentType}' (${response.body.length} bytes), which is not text; fetch only returns text and HTML.`);
+        throw new ToolError(
+          'invalid_input',
+          `${response.url} returned '${contentType}' (${response.body.length} bytes), which is not text; fetch only returns text and HTML.`,
+        );
       }
       const text = decode(response.body, contentType);
       const isHtml = /html/i.test(contentType) || (contentType === '' && /^\s*<(!doctype html|html)/i.test(text));
@@ -139,7 +156,9 @@ export function fetchTool(options: FetchToolOptions = {}): Tool<z.output<typeof 
       if (title) header.push(`Title: ${title}`);
       header.push(`Content Length: ${chars.length} characters${response.truncated ? ' (download truncated)' : ''}`);
       if (start > 0 || end < chars.length) {
-        header.push(`Showing: characters ${start}-${end}${end < chars.length ? `; call fetch again with start_index=${end} for more` : ''}`);
+        header.push(
+          `Showing: characters ${start}-${end}${end < chars.length ? `; call fetch again with start_index=${end} for more` : ''}`,
+        );
       }
       return `${header.join('\n')}\n\n---\n\n${shown}`;
     },

@@ -12,6 +12,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createRequire } from 'node:module';
+import type * as Parse5 from 'parse5';
 import type { Token } from 'parse5';
 import { ToolError } from '../errors.js';
 
@@ -22,9 +23,24 @@ export const MAX_MARKDOWN_NESTING = 8;
 export const MAX_TITLE_CHARS = 300;
 
 /** Elements whose content is dropped. */
-const SKIPPED = new Set(['script', 'style', 'noscript', 'iframe', 'template', 'svg', 'math', 'object', 'canvas', 'head', 'select', 'noembed', 'noframes', 'xmp']);
+const SKIPPED = new Set([
+  'script',
+  'style',
+  'noscript',
+  'iframe',
+  'template',
+  'svg',
+  'math',
+  'object',
+  'canvas',
+  'head',
+  'select',
+  'noembed',
+  'noframes',
+  'xmp',
+]);
 /** Elements whose content the tokenizer reads as raw text (the tree builder's switches). */
-function textModes(mode: typeof import('parse5').TokenizerMode): Record<string, number> {
+function textModes(mode: typeof Parse5.TokenizerMode): Record<string, Parse5.Tokenizer['state']> {
   return {
     title: mode.RCDATA,
     textarea: mode.RCDATA,
@@ -39,18 +55,43 @@ function textModes(mode: typeof import('parse5').TokenizerMode): Record<string, 
   };
 }
 
-let parse5: { Tokenizer: typeof import('parse5').Tokenizer; modes: Record<string, number> } | undefined;
+let parse5: { Tokenizer: typeof Parse5.Tokenizer; modes: Record<string, Parse5.Tokenizer['state']> } | undefined;
 /** parse5's tokenizer, loaded on first use (keeps `import '@mixtape/tools'` fast). */
 function loadParse5(): NonNullable<typeof parse5> {
   if (!parse5) {
-    const mod = createRequire(import.meta.url)('parse5') as typeof import('parse5');
+    const mod = createRequire(import.meta.url)('parse5') as typeof Parse5;
     parse5 = { Tokenizer: mod.Tokenizer, modes: textModes(mod.TokenizerMode) };
   }
   return parse5;
 }
 const BLOCKS = new Set([
-  'p', 'div', 'section', 'article', 'header', 'footer', 'main', 'nav', 'aside', 'figure', 'figcaption', 'address', 'form', 'fieldset',
-  'table', 'thead', 'tbody', 'tfoot', 'dl', 'dt', 'dd', 'details', 'summary', 'body', 'html', 'center', 'caption',
+  'p',
+  'div',
+  'section',
+  'article',
+  'header',
+  'footer',
+  'main',
+  'nav',
+  'aside',
+  'figure',
+  'figcaption',
+  'address',
+  'form',
+  'fieldset',
+  'table',
+  'thead',
+  'tbody',
+  'tfoot',
+  'dl',
+  'dt',
+  'dd',
+  'details',
+  'summary',
+  'body',
+  'html',
+  'center',
+  'caption',
 ]);
 /** Elements that may stand in `<head>`; any other start tag ends a `<head>` left open. */
 const HEAD_CONTENT = new Set(['title', 'meta', 'link', 'style', 'script', 'base', 'noscript', 'template']);
@@ -99,7 +140,8 @@ export async function htmlToMarkdownInSlices(html: string, signal: AbortSignal):
     at = end;
     if (at < html.length) {
       await nextTurn();
-      if (signal.aborted) throw new ToolError('timeout', 'Converting the page to Markdown was stopped: the fetch timed out or was cancelled.');
+      if (signal.aborted)
+        throw new ToolError('timeout', 'Converting the page to Markdown was stopped: the fetch timed out or was cancelled.');
     }
   } while (at < html.length);
   return r.result();
@@ -124,7 +166,8 @@ function renderer(): { write(chunk: string, last: boolean): void; result(): Html
   let rowIsHeader = false;
   let rows = 0;
 
-  const prefix = (): string => '> '.repeat(Math.min(quote, MAX_MARKDOWN_NESTING)) + '  '.repeat(Math.max(0, Math.min(lists.length, MAX_MARKDOWN_NESTING) - 1));
+  const prefix = (): string =>
+    '> '.repeat(Math.min(quote, MAX_MARKDOWN_NESTING)) + '  '.repeat(Math.max(0, Math.min(lists.length, MAX_MARKDOWN_NESTING) - 1));
   const block = (n: number): void => {
     if (wroteAny) breaks = Math.max(breaks, n);
     pendingSpace = false;
@@ -193,7 +236,7 @@ function renderer(): { write(chunk: string, last: boolean): void; result(): Html
         const name = t.tagName;
         const mode = TEXT_MODES[name];
         // As in the tree builder, a self-closing flag on a non-void element is ignored.
-        if (mode !== undefined) tokenizer.state = mode as typeof tokenizer.state;
+        if (mode !== undefined) tokenizer.state = mode;
         if (name === 'title' && title === null && titleParts === null && (skipTag === null || skipTag === 'head')) {
           titleParts = [];
           return;

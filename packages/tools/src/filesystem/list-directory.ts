@@ -66,34 +66,37 @@ export function listDirectoryTool(options: RootOptions = {}): Tool<z.output<type
           return;
         }
         try {
-        const here = descriptorPath(handle, folder);
-        entries = entries
-          .filter((e) => !LIST_SKIPPED_NAMES.includes(e.name) && !guard(path.join(folder, e.name)))
-          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        for (const entry of entries) {
-          if (lines.length >= input.limit) {
-            omitted++;
-            continue;
-          }
-          const indent = '  '.repeat(level);
-          const full = path.join(folder, entry.name);
-          const inside = path.join(here, entry.name);
-          if (entry.isDirectory()) {
-            if (level + 1 >= input.depth) {
-              const count = (await readdir(inside).catch(() => [])).length;
-              lines.push(`${indent}[DIR]  ${entry.name}/ (${count} ${count === 1 ? 'entry' : 'entries'})`);
-            } else {
-              lines.push(`${indent}[DIR]  ${entry.name}/`);
-              await walk(full, level + 1);
+          const here = descriptorPath(handle, folder);
+          entries = entries
+            .filter((e) => !LIST_SKIPPED_NAMES.includes(e.name) && !guard(path.join(folder, e.name)))
+            .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+          for (const entry of entries) {
+            if (lines.length >= input.limit) {
+              omitted++;
+              continue;
             }
-          } else if (entry.isSymbolicLink()) {
-            const target = await readlink(inside).catch(() => '?');
-            lines.push(`${indent}[LINK] ${entry.name} -> ${target}`);
-          } else {
-            const size = await lstat(inside).then((s) => s.size, () => 0);
-            lines.push(`${indent}[FILE] ${entry.name} (${formatSize(size)})`);
+            const indent = '  '.repeat(level);
+            const full = path.join(folder, entry.name);
+            const inside = path.join(here, entry.name);
+            if (entry.isDirectory()) {
+              if (level + 1 >= input.depth) {
+                const count = (await readdir(inside).catch(() => [])).length;
+                lines.push(`${indent}[DIR]  ${entry.name}/ (${count} ${count === 1 ? 'entry' : 'entries'})`);
+              } else {
+                lines.push(`${indent}[DIR]  ${entry.name}/`);
+                await walk(full, level + 1);
+              }
+            } else if (entry.isSymbolicLink()) {
+              const target = await readlink(inside).catch(() => '?');
+              lines.push(`${indent}[LINK] ${entry.name} -> ${target}`);
+            } else {
+              const size = await lstat(inside).then(
+                (s) => s.size,
+                () => 0,
+              );
+              lines.push(`${indent}[FILE] ${entry.name} (${formatSize(size)})`);
+            }
           }
-        }
         } finally {
           await handle.close();
         }
@@ -123,10 +126,11 @@ export function fileInfoTool(options: RootOptions = {}): Tool<z.output<typeof in
       const normalised = path.normalize(input.path);
       const base = path.basename(normalised);
       const target =
-        base === '..' || base === '.' || base === '' || path.isAbsolute(normalised) && path.dirname(normalised) === normalised
+        base === '..' || base === '.' || base === '' || (path.isAbsolute(normalised) && path.dirname(normalised) === normalised)
           ? await resolveInRoot(root, normalised)
           : path.join(await resolveInRoot(root, path.dirname(normalised)), base);
-      if (guard(target) || guard(await resolveInRoot(root, normalised).catch(() => target))) throw new PathDeniedError(input.path, 'file_info');
+      if (guard(target) || guard(await resolveInRoot(root, normalised).catch(() => target)))
+        throw new PathDeniedError(input.path, 'file_info');
       let info;
       try {
         info = await lstat(target);
@@ -140,7 +144,10 @@ export function fileInfoTool(options: RootOptions = {}): Tool<z.output<typeof in
       lines.push(`MIME Type: ${info.isFile() ? ((await mediaTypeOf(target)) ?? 'application/octet-stream') : 'N/A'}`);
       lines.push(`Modified: ${info.mtime.toISOString()}`);
       lines.push(`Permissions: ${(info.mode & 0o777).toString(8).padStart(3, '0')}`);
-      const writable = await access(target, constants.W_OK).then(() => true, () => false);
+      const writable = await access(target, constants.W_OK).then(
+        () => true,
+        () => false,
+      );
       lines.push(`Read-only: ${!writable}`);
       return lines.join('\n');
     },

@@ -58,7 +58,13 @@ async function looksBinary(file: string): Promise<boolean> {
  * Reads lines [offset, offset+length) of a text file, streaming, stopping at `maxChars`.
  * Selected lines are joined with `\n` (a whole file read without a range is returned verbatim).
  */
-async function readLines(file: string, offset: number, length: number | undefined, maxChars: number, lineNumbers: boolean): Promise<TextSlice> {
+async function readLines(
+  file: string,
+  offset: number,
+  length: number | undefined,
+  maxChars: number,
+  lineNumbers: boolean,
+): Promise<TextSlice> {
   const stream = createReadStream(file, { encoding: 'utf8' });
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let index = 0;
@@ -100,7 +106,12 @@ async function readLines(file: string, offset: number, length: number | undefine
 }
 
 /** Reads a text file within the char budget; verbatim when the whole file fits. */
-async function readText(file: string, input: { offset?: number; length?: number; line_numbers?: boolean }, maxChars: number, shown: string = file): Promise<string> {
+async function readText(
+  file: string,
+  input: { offset?: number; length?: number; line_numbers?: boolean },
+  maxChars: number,
+  shown: string = file,
+): Promise<string> {
   const info = await stat(file);
   if (info.isDirectory()) throw new ToolError('invalid_input', `'${shown}' is a directory; use list_directory.`);
   if (await looksBinary(file)) {
@@ -144,26 +155,30 @@ export function readFileTool(options: ReadFileOptions = {}): Tool<z.output<typeo
       `Read a file inside ${root}. Text is returned verbatim, or the lines offset..offset+length (0-based) when given, ` +
       `at most ${maxChars} characters per call. PNG/JPEG/GIF/WebP images and PDFs are returned as image/document content.`,
     input: readFileInput,
-    formatInput: (input) => `${input.path}${input.offset !== undefined || input.length !== undefined ? ` [lines ${(input.offset ?? 0) + 1}${input.length !== undefined ? `-${(input.offset ?? 0) + input.length}` : '+'}]` : ''}`,
+    formatInput: (input) =>
+      `${input.path}${input.offset !== undefined || input.length !== undefined ? ` [lines ${(input.offset ?? 0) + 1}${input.length !== undefined ? `-${(input.offset ?? 0) + input.length}` : '+'}]` : ''}`,
     async execute(input): Promise<string | ToolResultContent> {
       return withConfinedFile(root, input.path, guard, 'read_file', async (opened) => {
-      const file = opened.path;
-      try {
-        const mediaType = await mediaTypeOf(file, opened.real);
-        if (mediaType && (IMAGE_TYPES.has(mediaType) || mediaType === 'application/pdf')) {
-          const info = await stat(file);
-          if (info.size > maxBinary) {
-            throw new ToolError('too_large', `'${input.path}' is ${info.size} bytes; images and PDFs larger than ${maxBinary} bytes are not returned.`);
+        const file = opened.path;
+        try {
+          const mediaType = await mediaTypeOf(file, opened.real);
+          if (mediaType && (IMAGE_TYPES.has(mediaType) || mediaType === 'application/pdf')) {
+            const info = await stat(file);
+            if (info.size > maxBinary) {
+              throw new ToolError(
+                'too_large',
+                `'${input.path}' is ${info.size} bytes; images and PDFs larger than ${maxBinary} bytes are not returned.`,
+              );
+            }
+            const bytes = new Uint8Array(await readFile(file));
+            return mediaType === 'application/pdf'
+              ? toolResult.document(mediaType, bytes, displayPath(root, opened.real))
+              : toolResult.image(mediaType, bytes);
           }
-                const bytes = new Uint8Array(await readFile(file));
-          return mediaType === 'application/pdf'
-            ? toolResult.document(mediaType, bytes, displayPath(root, opened.real))
-            : toolResult.image(mediaType, bytes);
+          return await readText(file, input, maxChars, input.path);
+        } catch (error) {
+          throw fsError(error, 'read', input.path);
         }
-        return await readText(file, input, maxChars, input.path);
-      } catch (error) {
-        throw fsError(error, 'read', input.path);
-      }
       }).catch((error: unknown) => {
         throw fsError(error, 'read', input.path);
       });
@@ -190,7 +205,9 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
 }
 
 /** `read_multiple_files`: the full text of several files (each up to a per-file cap). */
-export function readMultipleFilesTool(options: ReadFileOptions & { maxCharsPerFile?: number } = {}): Tool<z.output<typeof readMultipleInput>> {
+export function readMultipleFilesTool(
+  options: ReadFileOptions & { maxCharsPerFile?: number } = {},
+): Tool<z.output<typeof readMultipleInput>> {
   const root = rootOf(options);
   const perFile = options.maxCharsPerFile ?? DEFAULT_MAX_CHARS_PER_FILE;
   const guard = pathGuard(options.deny, 'read_multiple_files', root);
@@ -203,7 +220,9 @@ export function readMultipleFilesTool(options: ReadFileOptions & { maxCharsPerFi
     async execute(input) {
       const parts = await mapLimited(input.paths, DEFAULT_READ_CONCURRENCY, async (p) => {
         try {
-          const text = await withConfinedFile(root, p, guard, 'read_multiple_files', (opened) => readText(opened.path, {}, perFile, p)).catch((e: unknown) => {
+          const text = await withConfinedFile(root, p, guard, 'read_multiple_files', (opened) =>
+            readText(opened.path, {}, perFile, p),
+          ).catch((e: unknown) => {
             throw fsError(e, 'read', p);
           });
           return { ok: true, text: `=== ${p} ===\n${text}${text.endsWith('\n') ? '' : '\n'}` };

@@ -61,7 +61,11 @@ export function writeFileTool(options: RootOptions & { maxChars?: number } = {})
     input: writeInput,
     formatInput: (input) => `${input.mode === 'append' ? 'append to' : 'write'} ${input.path} (${input.content.length} chars)`,
     async execute(input) {
-      if (input.content.length > maxChars) throw new ToolError('too_large', `The content is ${input.content.length} characters; at most ${maxChars} can be written in one call. Write it in parts with mode 'append'.`);
+      if (input.content.length > maxChars)
+        throw new ToolError(
+          'too_large',
+          `The content is ${input.content.length} characters; at most ${maxChars} can be written in one call. Write it in parts with mode 'append'.`,
+        );
       try {
         await writeConfined(root, input.path, input.content, { mode: input.mode, guard, toolName: 'write_file' });
       } catch (error) {
@@ -123,14 +127,22 @@ export function moveFileTool(options: RootOptions = {}): Tool<z.output<typeof mo
           }
           const existing = await lstat(destination).catch(() => null);
           if (existing && !input.overwrite) {
-            throw new ToolError('invalid_input', `Cannot move to '${input.destination}': it already exists. Pass overwrite=true to replace it.`);
+            throw new ToolError(
+              'invalid_input',
+              `Cannot move to '${input.destination}': it already exists. Pass overwrite=true to replace it.`,
+            );
           }
           try {
             await rename(source, destination);
           } catch (error) {
             if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
             // Different file systems: copy (links are copied as links), then remove the source.
-            await cp(source, destination, { recursive: true, force: input.overwrite, errorOnExist: !input.overwrite, verbatimSymlinks: true });
+            await cp(source, destination, {
+              recursive: true,
+              force: input.overwrite,
+              errorOnExist: !input.overwrite,
+              verbatimSymlinks: true,
+            });
             await rm(source, { recursive: true, force: true });
           }
         });

@@ -5,7 +5,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ToolError } from '../errors.js';
-import { sandboxedCommand, sandboxOptionsOf, sandboxProblem, SandboxUnavailableError, type SandboxOptions, type SandboxSetting } from '../sandbox/bubblewrap.js';
+import {
+  sandboxedCommand,
+  sandboxOptionsOf,
+  sandboxProblem,
+  SandboxUnavailableError,
+  type SandboxOptions,
+  type SandboxSetting,
+} from '../sandbox/bubblewrap.js';
 
 /** Most output (characters, stdout and stderr together) kept per process; older output is dropped. */
 export const DEFAULT_OUTPUT_BUFFER_CHARS = 1024 * 1024;
@@ -100,7 +107,8 @@ export class ProcessManager {
   /** Starts `command` with `sh -c` in its own process group. */
   start(command: string, options: { cwd?: string; timeoutMs?: number } = {}): ProcessSession {
     const cwd = options.cwd ?? this.cwd;
-    const { file, args } = this.sandbox !== null ? sandboxedCommand(this.sandbox, cwd, this.shell, command) : { file: this.shell, args: ['-c', command] };
+    const { file, args } =
+      this.sandbox !== null ? sandboxedCommand(this.sandbox, cwd, this.shell, command) : { file: this.shell, args: ['-c', command] };
     const child = spawn(file, args, {
       cwd,
       env: this.env ?? process.env,
@@ -184,7 +192,11 @@ export class ProcessManager {
 
   private entry(pid: number): Entry {
     const entry = this.sessions.get(pid);
-    if (!entry) throw new ToolError('not_found', `No process session with PID ${pid}. Use list_sessions to see the sessions started with start_process.`);
+    if (!entry)
+      throw new ToolError(
+        'not_found',
+        `No process session with PID ${pid}. Use list_sessions to see the sessions started with start_process.`,
+      );
     return entry;
   }
 
@@ -219,7 +231,12 @@ export class ProcessManager {
    * Waits until `until` says the unread output is enough, the process exits, `timeoutMs`
    * passes or `signal` aborts. Returns why it stopped.
    */
-  async waitFor(pid: number, timeoutMs: number, until: (unread: string) => boolean, signal?: AbortSignal): Promise<'condition' | 'exited' | 'timeout' | 'aborted'> {
+  async waitFor(
+    pid: number,
+    timeoutMs: number,
+    until: (unread: string) => boolean,
+    signal?: AbortSignal,
+  ): Promise<'condition' | 'exited' | 'timeout' | 'aborted'> {
     const entry = this.entry(pid);
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
@@ -245,8 +262,13 @@ export class ProcessManager {
   /** Writes `text` to the process's stdin. */
   write(pid: number, text: string): void {
     const entry = this.entry(pid);
-    if (entry.status !== 'running') throw new ToolError('process', `Process ${pid} has ${entry.status === 'killed' ? 'been killed' : `exited (code ${entry.exitCode})`}; it cannot take input.`);
-    if (!entry.child.stdin || entry.child.stdin.destroyed || !entry.child.stdin.writable) throw new ToolError('process', `Process ${pid} has closed its standard input.`);
+    if (entry.status !== 'running')
+      throw new ToolError(
+        'process',
+        `Process ${pid} has ${entry.status === 'killed' ? 'been killed' : `exited (code ${entry.exitCode})`}; it cannot take input.`,
+      );
+    if (!entry.child.stdin || entry.child.stdin.destroyed || !entry.child.stdin.writable)
+      throw new ToolError('process', `Process ${pid} has closed its standard input.`);
     entry.child.stdin.write(text);
   }
 
@@ -271,7 +293,10 @@ export class ProcessManager {
     const entry = this.entry(pid);
     if (entry.status !== 'running') return 'not_running';
     this.signal(pid, 'SIGTERM');
-    const graceful = await Promise.race([entry.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref())]);
+    const graceful = await Promise.race([
+      entry.exited.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref()),
+    ]);
     if (graceful) {
       entry.status = 'killed';
       return 'terminated';

@@ -70,7 +70,13 @@ export function processTools(options: ProcessToolsOptions = {}): Tool<any>[] {
     input: z.object({
       command: z.string().min(1),
       timeout_ms: z.number().int().positive().optional().describe('Kill the process after this many ms'),
-      wait_ms: z.number().int().min(0).max(MAX_OUTPUT_WAIT_MS).optional().describe(`How long to wait for it to finish before answering (default ${startWait})`),
+      wait_ms: z
+        .number()
+        .int()
+        .min(0)
+        .max(MAX_OUTPUT_WAIT_MS)
+        .optional()
+        .describe(`How long to wait for it to finish before answering (default ${startWait})`),
     }),
     formatInput: (input) => input.command,
     async execute(input, ctx) {
@@ -84,7 +90,8 @@ export function processTools(options: ProcessToolsOptions = {}): Tool<any>[] {
 
   const readOutput = tool({
     name: 'read_process_output',
-    description: 'Read the output a started process printed since the last read. Waits up to timeout_ms for new output or for the process to exit, and returns as soon as there is some.',
+    description:
+      'Read the output a started process printed since the last read. Waits up to timeout_ms for new output or for the process to exit, and returns as soon as there is some.',
     input: z.object({ pid: pidInput, timeout_ms: z.number().int().min(0).max(MAX_OUTPUT_WAIT_MS).default(DEFAULT_OUTPUT_WAIT_MS) }),
     formatInput: (input) => `PID ${input.pid}`,
     async execute(input, ctx) {
@@ -164,7 +171,10 @@ export function processTools(options: ProcessToolsOptions = {}): Tool<any>[] {
       if (input.filter) rows = rows.filter((r) => r.command.includes(input.filter as string));
       rows.sort((a, b) => b.cpu - a.cpu || b.rssKb - a.rssKb || a.pid - b.pid);
       const shown = rows.slice(0, input.limit);
-      const lines = shown.map((r) => `${String(r.pid).padEnd(8)} ${r.cpu.toFixed(1).padStart(5)} ${`${(r.rssKb / 1024).toFixed(1)}MB`.padStart(10)}  ${r.command.length > 100 ? `${r.command.slice(0, 97)}...` : r.command}`);
+      const lines = shown.map(
+        (r) =>
+          `${String(r.pid).padEnd(8)} ${r.cpu.toFixed(1).padStart(5)} ${`${(r.rssKb / 1024).toFixed(1)}MB`.padStart(10)}  ${r.command.length > 100 ? `${r.command.slice(0, 97)}...` : r.command}`,
+      );
       const more = rows.length > shown.length ? `\n... and ${rows.length - shown.length} more processes (use filter or limit)` : '';
       return [`${'PID'.padEnd(8)} ${'CPU%'.padStart(5)} ${'MEMORY'.padStart(10)}  COMMAND`, ...lines].join('\n') + more;
     },
@@ -178,15 +188,23 @@ export function processTools(options: ProcessToolsOptions = {}): Tool<any>[] {
     async execute(input) {
       const grace = input.grace_ms ?? manager.killGraceMs;
       if (input.pid === 1 || input.pid === process.pid || input.pid === process.ppid) {
-        throw new ToolError('invalid_input', `Refusing to kill PID ${input.pid}: it is ${input.pid === 1 ? 'the init process' : 'this agent or its parent'}.`);
+        throw new ToolError(
+          'invalid_input',
+          `Refusing to kill PID ${input.pid}: it is ${input.pid === 1 ? 'the init process' : 'this agent or its parent'}.`,
+        );
       }
       if (manager.sandbox !== null && !manager.get(input.pid)) {
-        throw new ToolError('permission_denied', `Refusing to kill PID ${input.pid}: with the sandbox on, kill_process only stops processes started with start_process.`);
+        throw new ToolError(
+          'permission_denied',
+          `Refusing to kill PID ${input.pid}: with the sandbox on, kill_process only stops processes started with start_process.`,
+        );
       }
       if (manager.get(input.pid)) {
         const how = await manager.kill(input.pid, grace);
         if (how === 'not_running') return `Process ${input.pid} was not running`;
-        return how === 'terminated' ? `Process ${input.pid} terminated (SIGTERM)` : `Process ${input.pid} did not stop within ${grace} ms after SIGTERM and was killed (SIGKILL)`;
+        return how === 'terminated'
+          ? `Process ${input.pid} terminated (SIGTERM)`
+          : `Process ${input.pid} did not stop within ${grace} ms after SIGTERM and was killed (SIGKILL)`;
       }
       return killOsProcess(input.pid, grace);
     },
@@ -194,12 +212,17 @@ export function processTools(options: ProcessToolsOptions = {}): Tool<any>[] {
 
   const forceTerminate = tool({
     name: 'force_terminate',
-    description: 'Immediately stop a session started with start_process: SIGKILL (or SIGTERM with force=false), to its whole process group.',
+    description:
+      'Immediately stop a session started with start_process: SIGKILL (or SIGTERM with force=false), to its whole process group.',
     input: z.object({ pid: pidInput, force: z.boolean().default(true) }),
     formatInput: (input) => `PID ${input.pid}${input.force ? '' : ' (SIGTERM)'}`,
     async execute(input) {
       const session = manager.get(input.pid);
-      if (!session) throw new ToolError('not_found', `No process session with PID ${input.pid}. Use list_sessions, or kill_process for other processes.`);
+      if (!session)
+        throw new ToolError(
+          'not_found',
+          `No process session with PID ${input.pid}. Use list_sessions, or kill_process for other processes.`,
+        );
       if (session.status !== 'running') return `Process ${input.pid} is not running (${describeStatus(session)})`;
       manager.signal(input.pid, input.force ? 'SIGKILL' : 'SIGTERM');
       if (input.force) await manager.waitFor(input.pid, MAX_OUTPUT_WAIT_MS, () => false);

@@ -49,7 +49,11 @@ export function sandboxProblem(bwrapPath: string = DEFAULT_BWRAP_PATH): string |
   if (process.platform !== 'linux') problem = `this is ${process.platform}, not Linux`;
   else if (!existsSync(bwrapPath)) problem = `${bwrapPath} does not exist`;
   else {
-    const probe = spawnSync(bwrapPath, ['--ro-bind', '/', '/', '--dev', '/dev', '--unshare-net', '--unshare-pid', '--die-with-parent', 'true'], { encoding: 'utf8', timeout: 10_000 });
+    const probe = spawnSync(
+      bwrapPath,
+      ['--ro-bind', '/', '/', '--dev', '/dev', '--unshare-net', '--unshare-pid', '--die-with-parent', 'true'],
+      { encoding: 'utf8', timeout: 10_000 },
+    );
     if (probe.error) problem = `${bwrapPath} could not be run (${probe.error.message})`;
     else if (probe.status !== 0) problem = `${bwrapPath} failed: ${(probe.stderr || `exit status ${probe.status}`).trim()}`;
   }

@@ -37,7 +37,12 @@ export const DEFAULT_SEARCH_TIMEOUT_MS = 30_000;
 export const SEARCH_SLICE_MS = 20;
 
 const searchInput = z.object({
-  pattern: z.string().min(1).describe("content mode: a regular expression (or literal text with literal=true); files mode: a glob such as '*.ts' or 'src/**/*.{js,ts}'"),
+  pattern: z
+    .string()
+    .min(1)
+    .describe(
+      "content mode: a regular expression (or literal text with literal=true); files mode: a glob such as '*.ts' or 'src/**/*.{js,ts}'",
+    ),
   path: z.string().default('.').describe('Folder to search, relative to the root folder'),
   mode: z.enum(['content', 'files']).default('content').describe("'content' searches inside files, 'files' matches file paths"),
   file_pattern: z.string().optional().describe("content mode: only search files matching this glob, e.g. '*.{ts,tsx}'"),
@@ -139,12 +144,18 @@ export function searchTool(options: SearchOptions = {}): Tool<z.output<typeof se
         }
       };
       try {
-        if (!(await stat(base)).isDirectory()) throw new ToolError('invalid_input', `'${input.path}' is not a folder; give the folder to search in.`);
+        if (!(await stat(base)).isDirectory())
+          throw new ToolError('invalid_input', `'${input.path}' is not a folder; give the folder to search in.`);
       } catch (error) {
         throw fsError(error, 'search', input.path);
       }
       await checkpoint();
-      const walk = walkFiles(base, { includeHidden: input.include_hidden, respectGitignore: options.respectGitignore ?? true, signal, skip: (full) => guard(full) });
+      const walk = walkFiles(base, {
+        includeHidden: input.include_hidden,
+        respectGitignore: options.respectGitignore ?? true,
+        signal,
+        skip: (full) => guard(full),
+      });
       const rel = (file: string): string => path.relative(base, file).split(path.sep).join('/');
       let scanned = 0;
       let limitHit = false;
@@ -213,7 +224,8 @@ export function searchTool(options: SearchOptions = {}): Tool<z.output<typeof se
         }
       }
       await checkpoint(); // a walk cut short by the signal must not read as "no matches"
-      if (matchCount === 0) return `No matches for '${input.pattern}' in ${input.path}${limitHit ? ` (stopped after ${maxFiles} files)` : ''}`;
+      if (matchCount === 0)
+        return `No matches for '${input.pattern}' in ${input.path}${limitHit ? ` (stopped after ${maxFiles} files)` : ''}`;
       const note = limitHit ? ` (limit reached: max_results=${input.max_results}; narrow the search or raise max_results)` : '';
       return `Found ${matchCount} match(es) in ${filesWithMatches} file(s) for '${input.pattern}'${note}:\n${out.join('\n')}`;
     },

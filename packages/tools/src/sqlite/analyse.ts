@@ -94,7 +94,13 @@ function bindArgs(params: SqlParams | undefined): unknown[] {
 
 /** Tables opened by the statement's bytecode, from `EXPLAIN`. */
 function explainTables(db: Database.Database, sql: string, params: SqlParams | undefined): { reads: string[]; writes: string[] } {
-  const rows = db.prepare(`EXPLAIN ${sql}`).all(...bindArgs(params)) as { opcode: string; p1: number; p2: number; p3: number; p4: unknown }[];
+  const rows = db.prepare(`EXPLAIN ${sql}`).all(...bindArgs(params)) as {
+    opcode: string;
+    p1: number;
+    p2: number;
+    p3: number;
+    p4: unknown;
+  }[];
   const schema = readSchema(db);
   const byRoot = (dbIndex: number, root: number): string | undefined => {
     if (root <= 1) return undefined; // 1 is sqlite_schema itself: every DDL writes it
@@ -141,7 +147,11 @@ function explainTables(db: Database.Database, sql: string, params: SqlParams | u
  * Prepares `sql` (one statement) and works out which tables it reads and writes.
  * @throws ToolError kind 'sql' when SQLite rejects the statement.
  */
-export function analyseStatement(db: Database.Database, sql: string, params?: SqlParams): { statement: Database.Statement; access: TableAccess } {
+export function analyseStatement(
+  db: Database.Database,
+  sql: string,
+  params?: SqlParams,
+): { statement: Database.Statement; access: TableAccess } {
   let statement: Database.Statement;
   try {
     statement = db.prepare(sql);
@@ -177,7 +187,10 @@ export function analyseStatement(db: Database.Database, sql: string, params?: Sq
 export function schemaChanges(before: ReturnType<typeof readSchema>, after: ReturnType<typeof readSchema>): Set<string> {
   const key = (o: SchemaObject): string => `${o.type}\u0000${o.name.toLowerCase()}`;
   const changed = new Set<string>();
-  for (const [b, a] of [[before.main, after.main], [before.temp, after.temp]] as const) {
+  for (const [b, a] of [
+    [before.main, after.main],
+    [before.temp, after.temp],
+  ] as const) {
     const beforeMap = new Map(b.map((o) => [key(o), o]));
     const afterMap = new Map(a.map((o) => [key(o), o]));
     for (const [k, o] of afterMap) {
