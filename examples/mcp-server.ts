@@ -20,8 +20,8 @@ const sessions = new MemorySessionStore();
 
 const served = await serveMcpHttp({
   tools: [add, remove],
-  // The same permission rules as in an agent run.
-  authorizer: new PermissionAuthorizer({ policy: 'deny', rules: [{ tool: 'add', effect: 'allow' }] }),
+  // The same permission rules as in an agent run (the agent's own tool calls follow the agent's rules).
+  authorizer: new PermissionAuthorizer({ policy: 'deny', rules: [{ tool: 'add', effect: 'allow' }, { tool: 'run_agent', effect: 'allow' }] }),
   agent: { create: (sessionId) => new Agent({ model, tools: [add], sessionStore: sessions, ...(sessionId ? { sessionId } : {}) }) },
   token: 'example-token',
 });
