@@ -6,10 +6,9 @@
  */
 import type { Interrupt as AguiInterrupt, BaseEvent, Message as AguiMessage, ResumeEntry, TokenUsage } from '@ag-ui/core';
 import { EventType, PROTOCOL_VERSION } from '@ag-ui/core';
-import { type AgentEvent, APPROVAL_RESPONSE_SCHEMA, CLIENT_TOOL_RESPONSE_SCHEMA, type SessionStore, type Usage } from '@mixtape/core';
+import { type AgentEvent, type AgentResult, APPROVAL_RESPONSE_SCHEMA, CLIENT_TOOL_RESPONSE_SCHEMA, type Interrupt as CoreInterrupt, type InterruptAnswer, type SessionStore, type Usage } from '@mixtape/core';
 import jsonPatch from 'fast-json-patch'; // CommonJS: named imports fail under plain Node
 import { z } from 'zod';
-import type { CoreInterrupt, CoreInterruptAnswer, InterruptibleResult } from './core-interrupts.js';
 import { messageIdOf, toolMessageIdOf } from './messages.js';
 import type { ClientToolResult } from './run-input.js';
 
@@ -96,9 +95,9 @@ function issues(error: z.ZodError): string {
  * answers a pending client tool call. Entries for ids that are not pending are passed on as they
  * are, so the agent can recognise a replay (and refuse an unknown id). Throws {@link ResumeInputError}.
  */
-export function resumeAnswers(resume: ResumeEntry[], toolResults: ClientToolResult[], pending: CoreInterrupt[]): CoreInterruptAnswer[] {
+export function resumeAnswers(resume: ResumeEntry[], toolResults: ClientToolResult[], pending: CoreInterrupt[]): InterruptAnswer[] {
   const byId = new Map(pending.map((i) => [i.id, i]));
-  const answers: CoreInterruptAnswer[] = [];
+  const answers: InterruptAnswer[] = [];
   const answered = new Set<string>();
   for (const entry of resume) {
     const interruptId = entry.interruptId;
@@ -190,20 +189,20 @@ export class AguiMapper {
 
   /** RUN_STARTED. */
   runStarted(): BaseEvent {
-    return { type: EventType.RUN_STARTED, threadId: this.threadId, runId: this.runId, protocolVersion: PROTOCOL_VERSION, timestamp: Date.now() } as BaseEvent;
+    return { type: EventType.RUN_STARTED, threadId: this.threadId, runId: this.runId, protocolVersion: PROTOCOL_VERSION, timestamp: Date.now() };
   }
 
   /** STATE_SNAPSHOT of `state` (remembered as what the client now has). */
   stateSnapshot(state: unknown): BaseEvent {
     this.#state = structuredClone(state);
-    return { type: EventType.STATE_SNAPSHOT, snapshot: state, timestamp: Date.now() } as BaseEvent;
+    return { type: EventType.STATE_SNAPSHOT, snapshot: state, timestamp: Date.now() };
   }
 
   /** Closes an open reasoning or text message, if any. */
   closeText(): BaseEvent[] {
     const out = this.#closeReasoning();
     if (!this.#textId) return out;
-    out.push({ type: EventType.TEXT_MESSAGE_END, messageId: this.#textId, timestamp: Date.now() } as BaseEvent);
+    out.push({ type: EventType.TEXT_MESSAGE_END, messageId: this.#textId, timestamp: Date.now() });
     this.#endedText.add(this.#textId);
     this.#textId = undefined;
     return out;
@@ -213,7 +212,7 @@ export class AguiMapper {
     if (!this.#reasoningId) return [];
     const messageId = this.#reasoningId;
     this.#reasoningId = undefined;
-    return [{ type: EventType.REASONING_MESSAGE_END, messageId } as BaseEvent, { type: EventType.REASONING_END, messageId } as BaseEvent];
+    return [{ type: EventType.REASONING_MESSAGE_END, messageId }, { type: EventType.REASONING_END, messageId }];
   }
 
   /** The run stores a new user message before its first model call (a prompt run). */
@@ -237,7 +236,7 @@ export class AguiMapper {
   /** AG-UI events for one agent event (often none). */
   translate(e: AgentEvent): BaseEvent[] {
     const ev = (x: Record<string, unknown>): BaseEvent => ({ ...x, timestamp: e.timestamp }) as BaseEvent;
-    const t = e as AgentEvent & { type: string };
+    const t = e;
     switch (t.type) {
       case 'model_call_started':
         this.#settleResults();
@@ -351,9 +350,9 @@ export class AguiMapper {
     const prev = this.#state;
     const patchable = (v: unknown) => v !== null && typeof v === 'object';
     if (!patchable(prev) || !patchable(next)) return [this.stateSnapshot(next)];
-    const delta = jsonPatch.compare(prev as object, next as object);
+    const delta = jsonPatch.compare(prev, next);
     this.#state = structuredClone(next);
-    return delta.length ? [{ type: EventType.STATE_DELTA, delta, timestamp: Date.now() } as BaseEvent] : [];
+    return delta.length ? [{ type: EventType.STATE_DELTA, delta, timestamp: Date.now() }] : [];
   }
 
   #resultId(toolUseId: string): string {
@@ -369,13 +368,13 @@ export class AguiMapper {
    * `pendingToolCallIds` (only client tools pending); for a completed run RUN_FINISHED with the
    * answer as `result`. Mixtape's own numbers go in RUN_FINISHED's `metadata.mixtape`, never in state.
    */
-  finished(result: InterruptibleResult, details: { messages?: AguiMessage[]; state?: unknown; usage: TokenUsage[]; messageCount?: number | null }): BaseEvent[] {
+  finished(result: AgentResult, details: { messages?: AguiMessage[]; state?: unknown; usage: TokenUsage[]; messageCount?: number | null }): BaseEvent[] {
     const out = this.closeText();
     const now = Date.now();
     const interrupts = result.status === 'interrupted' ? (result.interrupts ?? []) : [];
     // The thread state as the run leaves it (what a resume starts from), then the history.
     out.push(this.stateSnapshot(details.state ?? this.#state ?? {}));
-    if (interrupts.length && details.messages) out.push({ type: EventType.MESSAGES_SNAPSHOT, messages: details.messages, timestamp: now } as BaseEvent);
+    if (interrupts.length && details.messages) out.push({ type: EventType.MESSAGES_SNAPSHOT, messages: details.messages, timestamp: now });
     const approvals = interrupts.filter((i) => i.reason !== 'client_tool');
     const outcome = approvals.length
       ? { type: 'interrupt', interrupts: interrupts.map(toAguiInterrupt) }
@@ -394,18 +393,18 @@ export class AguiMapper {
       usage: details.usage,
       metadata,
       timestamp: now,
-    } as BaseEvent);
+    });
     return out;
   }
 
   /** RUN_FINISHED with outcome `cancelled` (graceful shutdown). */
   cancelled(message: string): BaseEvent[] {
-    return [...this.closeText(), { type: EventType.RUN_FINISHED, threadId: this.threadId, runId: this.runId, outcome: { type: 'cancelled' }, metadata: { mixtape: { message } }, timestamp: Date.now() } as BaseEvent];
+    return [...this.closeText(), { type: EventType.RUN_FINISHED, threadId: this.threadId, runId: this.runId, outcome: { type: 'cancelled' }, metadata: { mixtape: { message } }, timestamp: Date.now() }];
   }
 
   /** RUN_ERROR for a failed run: `code` is the interrupt error's code, the AgentError kind, or the error's name. */
   failed(error: unknown): BaseEvent[] {
-    return [...this.closeText(), { type: EventType.RUN_ERROR, message: errorMessage(error), code: errorCode(error), timestamp: Date.now() } as BaseEvent];
+    return [...this.closeText(), { type: EventType.RUN_ERROR, message: errorMessage(error), code: errorCode(error), timestamp: Date.now() }];
   }
 }
 

@@ -53,7 +53,8 @@ function status(text) { $('status').textContent = text; }
 const FENCE = '\x60\x60\x60';
 const LIST = /^\s*(?:[-*]|\d+\.)\s+/;
 const HEADING = /^(#{1,6})\s+(.*)$/;
-const INLINE = /\x60([^\x60]+)\x60|\*\*([^*]+)\*\*|\*([^*\s][^*]*)\*|\[([^\]]+)\]\(([^)\s]+)\)/g;
+// Bounded repetitions: each match attempt reads at most a few thousand characters.
+const INLINE = /\x60([^\x60\n]{1,2000})\x60|\*\*([^*\n]{1,2000})\*\*|\*([^*\s][^*\n]{0,2000})\*|\[([^\]\n]{1,500})\]\(([^)\s]{1,2000})\)/g;
 function inline(el, text) {
   let last = 0;
   INLINE.lastIndex = 0;
@@ -229,10 +230,17 @@ async function run(part) {
   }
 }
 
+// Streamed Markdown is rendered at most once per frame (each render reads the whole message).
+function render(t) {
+  if (t.scheduled) return;
+  t.scheduled = true;
+  requestAnimationFrame(() => { t.scheduled = false; markdown(t.div, t.raw); scroll(); });
+}
+
 function handle(e, texts, tools) {
   switch (e.type) {
     case 'TEXT_MESSAGE_START': texts.set(e.messageId, { raw: '', div: addMarkdown('assistant', '') }); break;
-    case 'TEXT_MESSAGE_CONTENT': { const t = texts.get(e.messageId); if (t) { t.raw += e.delta; t.div.dataset.raw = t.raw; markdown(t.div, t.raw); scroll(); } break; }
+    case 'TEXT_MESSAGE_CONTENT': { const t = texts.get(e.messageId); if (t) { t.raw += e.delta; t.div.dataset.raw = t.raw; render(t); } break; }
     case 'TOOL_CALL_START': tools.set(e.toolCallId, { name: e.toolCallName, args: '', div: add('tool', '\u{1F527} ' + e.toolCallName) }); break;
     case 'TOOL_CALL_ARGS': { const t = tools.get(e.toolCallId); if (t) { t.args += e.delta; t.div.textContent = '\u{1F527} ' + t.name + ' ' + t.args; } break; }
     case 'TOOL_CALL_RESULT': { const failed = e.metadata && e.metadata.mixtape && e.metadata.mixtape.isError; const d = add('tool' + (failed ? ' failed' : ''), '\u2192 ' + e.content); d.dataset.toolCallId = e.toolCallId; break; }

@@ -5,9 +5,8 @@
  * @module
  */
 import type { BaseEvent, RunAgentInput } from '@ag-ui/core';
-import { type Agent, AgentAbortedError, type AgentEvent, type EventStream, type AgentResult, type SessionStore } from '@mixtape/core';
+import { type Agent, AgentAbortedError, type AgentEvent, type EventStream, type AgentResult, type RunOptions, type SessionStore } from '@mixtape/core';
 import { AguiMapper, errorMessage, resumeAnswers, tokenUsage } from './agui.js';
-import type { InterruptibleResult, InterruptRunOptions } from './core-interrupts.js';
 import type { RunCoordinator } from './coordinator.js';
 import { openToolTurn, toAguiMessages } from './messages.js';
 import { type Principal, ServerConfigError, type ServerErrorLogger } from './options.js';
@@ -104,7 +103,7 @@ export const executeRun: RunExecutor = async (ctx, sink) => {
     await sink.write(mapper.runStarted());
     if (threadState !== undefined) await sink.write(mapper.stateSnapshot(threadState));
 
-    const options: InterruptRunOptions = {
+    const options: RunOptions = {
       signal: controller.signal,
       approvals: ctx.approvals,
       ...(parsed.clientTools.length ? { clientTools: parsed.clientTools } : {}),
@@ -134,7 +133,7 @@ export const executeRun: RunExecutor = async (ctx, sink) => {
     } else {
       final = await forward(agent.streamResume(resumeAnswers(parsed.request.resume, parsed.request.toolResults, pending), options));
     }
-    const result = final as InterruptibleResult;
+    const result = final;
     if (result.sessionId !== undefined && result.sessionId !== ctx.sessionId) {
       logError(
         new ServerConfigError(

@@ -81,7 +81,7 @@ export function threadIdProblem(threadId: unknown): string | null {
   if (typeof threadId !== 'string' || threadId.length === 0) return 'threadId must be a non-empty string.';
   if (threadId.length > MAX_THREAD_ID_LENGTH) return `threadId must be at most ${MAX_THREAD_ID_LENGTH} characters.`;
   if (LONE_SURROGATE.test(threadId)) return 'threadId must be well-formed Unicode (it has a lone surrogate).';
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\u0000-\u001f\u007f-\u009f]/.test(threadId)) return 'threadId must not contain control characters.';
   return null;
 }

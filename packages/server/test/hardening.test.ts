@@ -6,7 +6,7 @@ import { decode } from '@ag-ui/proto';
 import { MemorySessionStore } from '@mixtape/core';
 import { ScriptedModel } from '@mixtape/core/testing';
 import { createServer, DEFAULT_ALLOWED_HOSTS, DEFAULT_MAX_MESSAGE_CHARS, DEFAULT_MAX_RUN_MESSAGES, PROTO_MEDIA_TYPE } from '@mixtape/server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { invalidEvents, postRun, runInput, say, serversClosedAfterEach, TOKEN } from './helpers.js';
 
 const start = serversClosedAfterEach();

@@ -190,7 +190,7 @@ describe('client-side tools, context, state and images', () => {
     const client = s.client();
     const first = await say(client, 'ask me', undefined, { tools: [confirmTool] });
     expect(first.error).toBeUndefined();
-    expect(s.model.requests[0]!.tools!.map((t) => t.name)).toEqual(expect.arrayContaining(['add', 'confirm_in_browser']));
+    expect(s.model.requests[0]!.tools.map((t) => t.name)).toEqual(expect.arrayContaining(['add', 'confirm_in_browser']));
     expect(types(first.events).filter((x) => x.startsWith('TOOL_CALL'))).toEqual(['TOOL_CALL_START', 'TOOL_CALL_ARGS', 'TOOL_CALL_END']);
     expect(finished(first.events).outcome).toEqual({ type: 'success', pendingToolCallIds: ['ct_1'] });
     const call = client.messages.flatMap((m) => (m.role === 'assistant' ? (m.toolCalls ?? []) : [])).find((c) => c.id === 'ct_1');

@@ -3,13 +3,13 @@ import type { BaseEvent } from '@ag-ui/core';
 import { type AgentEvent, MemoryGrantStore } from '@mixtape/core';
 import { ScriptedModel } from '@mixtape/core/testing';
 import { createServer, DEFAULT_BODY_LIMIT_BYTES, MemoryRunCoordinator, PERMISSION_REQUIRED_EVENT } from '@mixtape/server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { approve, deferred, postRun, runInput, say, serversClosedAfterEach, TOKEN } from './helpers.js';
 
 const start = serversClosedAfterEach();
 
 const types = (events: BaseEvent[]): string[] => events.map((e) => e.type);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 const json = async (r: Response): Promise<any> => r.json();
 /** Approvals that hold the run open (`approvals: 'wait'`, CUSTOM events + the approvals endpoint). */
 const interactive = () => ({ agentOptions: { grantStore: new MemoryGrantStore(), interactive: true }, server: { approvals: 'wait' as const } });
@@ -271,7 +271,7 @@ describe('production basics', () => {
       body: JSON.stringify(runInput(client.threadId, 'this will hang')),
       signal: controller.signal,
     });
-    (await response).body!.getReader().read().then(() => streaming.resolve());
+    void (await response).body!.getReader().read().then(() => streaming.resolve());
     await streaming.promise; // RUN_STARTED arrived: the run is going
     s.agents[0]!.addHook((e) => void (e.type === 'run_failed' && ended.resolve(e)));
     controller.abort();
