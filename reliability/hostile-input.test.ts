@@ -71,9 +71,7 @@ describe('commands: a deny rule on rm sees through wrappers and compound command
   it('has the 48 commands of the issue, and each one really deletes the file when run unguarded', async () => {
     expect(RM_BYPASSES).toHaveLength(31);
     expect(commands).toHaveLength(48);
-    const hasPerl = spawnSync('perl', ['-e', '1']).status === 0;
     for (const command of commands) {
-      if (command.startsWith('perl') && !hasPerl) continue;
       const dir = mkdtempSync(path.join(os.tmpdir(), 'mixtape-rm-'));
       writeFileSync(path.join(dir, 'victim'), 'v');
       await run('sh', ['-c', command], { cwd: dir }).catch(() => undefined);
