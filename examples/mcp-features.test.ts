@@ -28,3 +28,25 @@ it('the MCP server example serves a tool and an agent to the SDK client, with ru
   expect(out).toContain('run_agent (same session) → [{"type":"text","text":"You asked me to add 2 and 40."}]');
   expect(out.trimEnd().endsWith('Server stopped.')).toBe(true);
 });
+
+it('`mixtape mcp` serves the CLI agent over stdio to the SDK client (a recorded conversation, no account)', { timeout: 90_000 }, async () => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
+  const cwd = mkdtempSync(path.join(tmpdir(), 'mixtape-mcp-cli-'));
+  const client = new Client({ name: 'sdk', version: '1' });
+  await client.connect(
+    new StdioClientTransport({ command: process.execPath, args: ['--conditions=mixtape-source', '--import', 'tsx', 'packages/cli/src/bin.ts', 'mcp', '--replay', 'tour', '--tools', 'none', '-C', cwd], stderr: 'ignore' }),
+  );
+  try {
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['run_agent']);
+    const result = await client.callTool({ name: 'run_agent', arguments: { prompt: 'hello' } });
+    expect(result.isError).toBeFalsy();
+    expect((result.content as Array<{ type: string; text: string }>)[0]!.text.length).toBeGreaterThan(0);
+    expect((result.structuredContent as { session_id?: string }).session_id).toMatch(/.+/);
+  } finally {
+    await client.close();
+  }
+});
