@@ -250,6 +250,13 @@ describe('CPU-bound tools stay linear and their timeouts fire', () => {
     count('redos patterns', 4);
   });
 
+  it("the search's own timeout fires while it works through a large folder", async () => {
+    const { root } = tempTree();
+    for (let i = 0; i < 200; i++) writeFileSync(path.join(root, `f${i}.txt`), `${'lorem ipsum dolor sit amet\n'.repeat(2000)}`);
+    await expect(call(searchTool({ root, timeoutMs: 1 }), { pattern: 'needle' })).rejects.toMatchObject({ kind: 'timeout' });
+    count('redos patterns');
+  });
+
   it('hostile HTML pages come back as bounded Markdown with a bounded title', async () => {
     const pages: Record<string, string> = {
       '/titles': `<title>${'<title'.repeat(75_000)}`,
