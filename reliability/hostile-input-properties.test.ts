@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  analyseShellCommand,
   estimateTextTokens,
   forEachTokenPiece,
   matchesArguments,
@@ -21,7 +22,6 @@ import {
   type Tool,
 } from '@mixtape/core';
 import { readFileTool, resolveInRoot, ToolError, writeFileTool } from '@mixtape/tools';
-import { analyseShellCommand } from '../packages/core/src/permissions/shell-command.js';
 
 const run = promisify(execFile);
 const rmRule = { kind: 'command' as const, prefix: ['rm'] };

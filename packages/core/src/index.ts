@@ -309,6 +309,7 @@ export {
   type ArgumentMatcher,
   type MatchContext,
 } from './permissions/matchers.js';
+export { analyseShellCommand, COMMAND_EQUIVALENTS, MAX_SHELL_NESTING, MAX_WRAPPER_CHAIN, type ShellAnalysis } from './permissions/shell-command.js';
 export {
   DEFAULT_MEMORY_AUDIT_LIMIT,
   MemoryGrantStore,
