@@ -138,7 +138,8 @@ describe.skipIf(!hasTmux())('mixtape on terminals of different sizes', () => {
       server.script
         .thinking('The user greets me.\nI should answer briefly.\nSECRET-REASONING-LINE', 'sig-1')
         .text('Hello there.')
-        .text('This answer starts and then goes quiet', { fault: { kind: 'stall', afterEvents: 6 } });
+        .text('This answer starts and then goes quiet', { fault: { kind: 'stall', afterEvents: 6 } })
+        .text('Got the paste.');
       const cli = start(project);
       await cli.waitFor('❯');
       cli.line('hi');
@@ -153,8 +154,14 @@ describe.skipIf(!hasTmux())('mixtape on terminals of different sizes', () => {
       cli.line('tell me more');
       await cli.waitFor('This answer starts', { after: mark });
       await cli.waitFor(/no output from the model for \d+s/, { after: mark });
+      // A paste while the answer runs is kept whole for the next prompt.
+      cli.paste('p1\np2\np3\n');
       cli.keys('C-c');
       await cli.waitFor('Cancelled', { after: mark });
+      await cli.waitFor(/❯ \[pasted 3 lines\] *\n*$/, { after: mark });
+      cli.keys('Enter');
+      await cli.waitFor('Got the paste.', { after: mark });
+      expect(lastUserText(server)).toBe('p1\np2\np3');
       cli.keys('C-d');
       expect(await cli.waitForExit()).toBe(0);
     },
