@@ -207,9 +207,13 @@ describe.skipIf(!hasTmux())('mixtape on terminals of different sizes', () => {
   it('--plain: no colour, no spinner, words instead of symbols, one line at a time', { timeout: E2E_TIMEOUT_MS }, async () => {
     const project = tempProject();
     writeFileSync(path.join(project, 'a.txt'), 'a');
-    server.script.toolUse('list_directory', { path: '.' }).text('There is **one** file.');
+    server.script
+      .toolUse('list_directory', { path: '.' })
+      .text('There is **one** file.')
+      .toolUse('write_file', { path: 'b.txt', content: 'b' })
+      .text('Wrote b.txt.');
     const cli = start(project, ['--plain']);
-    await cli.waitFor(/^> /m);
+    await cli.waitFor('New session');
     cli.line('list');
     const screen = await cli.waitFor(/context .*, .* in, .* out/);
     expect(screen).toContain('Tool: list_directory(');
@@ -217,6 +221,14 @@ describe.skipIf(!hasTmux())('mixtape on terminals of different sizes', () => {
     expect(screen).toContain('There is **one** file.');
     expect(screen).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏●└❯]/);
     expect(cli.screen({ escapes: true })).not.toMatch(/\u001b\[(3\d|9\d|1)m/);
+    // An approval question, spelt out.
+    const mark = cli.mark();
+    cli.line('write b');
+    await cli.waitFor('Question: Allow write_file(', { after: mark });
+    await cli.waitFor('Press y for yes once', { after: mark });
+    cli.type('y');
+    await cli.waitFor('Wrote b.txt.', { after: mark });
+    expect(cli.screen().slice(mark)).toContain('Allowed: write_file: allowed once');
     cli.keys('C-d');
     expect(await cli.waitForExit()).toBe(0);
   });
