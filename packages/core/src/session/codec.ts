@@ -89,8 +89,8 @@ export function jsonType(v: unknown): string {
   return typeof v;
 }
 
-/** Role names written by the Rust original (`"User"`, `"Assistant"`, `"System"`) and by us. */
-export function parseRole(role: string): SessionMessage['role'] {
+/** The role of a stored value (`"User"`, `"Assistant"`, `"System"` as the Rust original writes them, or lowercase), or undefined for anything else. */
+export function roleFromRow(role: unknown): SessionMessage['role'] | undefined {
   switch (role) {
     case 'user':
     case 'User':
@@ -102,9 +102,16 @@ export function parseRole(role: string): SessionMessage['role'] {
     case 'System':
       return 'system';
     default:
-      // The Rust original reads unknown roles back as User; we do the same.
-      return 'user';
+      return undefined;
   }
+}
+
+/**
+ * Role names written by the Rust original and by us; anything else reads as `user`, as the Rust
+ * original reads it. The SQL stores do not use this: they refuse unknown roles ({@link roleFromRow}).
+ */
+export function parseRole(role: string): SessionMessage['role'] {
+  return roleFromRow(role) ?? 'user';
 }
 
 /** Tool calls from JSON text (ours, or the Rust original's, which has the same keys). */

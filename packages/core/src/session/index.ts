@@ -16,7 +16,6 @@ export {
   type StoredMessageRow,
   type SavePlan,
   SaveTracker,
-  roleFromRow,
   encodeMessageRow,
   encodedRowSize,
   decodeMessageRow,

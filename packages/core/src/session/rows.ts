@@ -9,7 +9,7 @@
  * original's serde name, or `toolUseId`), and how dates come back.
  * @module
  */
-import { blocksFromJson, blocksToJson, jsonType, seedFieldsFromBlocks, toolCallsFromJson, toolResultsFromJson } from './codec.js';
+import { blocksFromJson, blocksToJson, jsonType, roleFromRow, seedFieldsFromBlocks, toolCallsFromJson, toolResultsFromJson } from './codec.js';
 import { type MessageRole, type Session, type SessionMessage, type SessionUsage, SessionError } from './types.js';
 
 /**
@@ -72,23 +72,6 @@ const ROLE_TEXT: Record<RoleStyle, Record<MessageRole, string>> = {
   rust: { user: 'User', assistant: 'Assistant', system: 'System' },
   lower: { user: 'user', assistant: 'assistant', system: 'system' },
 };
-
-/** The role of a stored row, or undefined when it is none of the known spellings. */
-export function roleFromRow(role: unknown): MessageRole | undefined {
-  switch (role) {
-    case 'user':
-    case 'User':
-      return 'user';
-    case 'assistant':
-    case 'Assistant':
-      return 'assistant';
-    case 'system':
-    case 'System':
-      return 'system';
-    default:
-      return undefined;
-  }
-}
 
 /** A SessionError `serialization` naming the session and the message. */
 function rowError(where: string, sessionId: string, detail: string, cause?: unknown): SessionError {
