@@ -47,6 +47,7 @@ export {
   type ModelSamplingOptions,
 } from './sampling.js';
 export { terminalElicitation, type TerminalElicitationOptions } from './elicitation-prompt.js';
+export { DEFAULT_MCP_ELICITATION_WAIT_MS, ElicitationAnswerError, elicitationBroker, type ElicitationBroker, type PendingElicitation } from './elicitation-broker.js';
 export { DEFAULT_MCP_RESOURCE_MAX_CHARS, attachResource, resourceContent, resourceContext, resourceTools, watchResources, type McpContextItem } from './resources.js';
 export { McpPromptArgumentError, mcpPromptCommands, parsePromptArguments, promptText, type McpPromptCommand } from './prompts.js';
 export {
