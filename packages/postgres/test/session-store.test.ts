@@ -102,4 +102,22 @@ describePostgres('PostgresSessionStore specifics', () => {
     expect((await store.getSession(s.id))!.messages.at(-1)!.content).toBe('next');
     await store.close();
   });
+
+  it('refuses a message over maxMessageBytes before writing, and a saveSession from two stores over each other is a conflict', async () => {
+    const a = new PostgresSessionStore({ connectionString: url, schema: 'bounds', maxMessageBytes: 10_000 });
+    const b = new PostgresSessionStore({ connectionString: url, schema: 'bounds' });
+    const s = await a.createSession({ messages: [msg('keep me')] });
+    const e = await rejection(a.appendMessages(s.id, [msg('fine'), msg('x'.repeat(20_000))]));
+    expect(e.kind).toBe('serialization');
+    expect(e.message).toMatch(/message 1 is 20,0\d\d bytes, over this store's limit of 10,000 bytes.*maxMessageBytes/);
+    const fromA = (await a.getSession(s.id))!;
+    const fromB = (await b.getSession(s.id))!;
+    fromA.messages.push(msg('from a'));
+    fromB.messages.push(msg('from b'));
+    await a.saveSession(fromA);
+    expect((await rejection(b.saveSession(fromB))).kind).toBe('conflict');
+    expect((await b.getSession(s.id))!.messages.map((m) => m.content)).toEqual(['keep me', 'from a']);
+    await a.close();
+    await b.close();
+  });
 });
