@@ -27,7 +27,8 @@ const fixture = path.join(import.meta.dirname, 'fixtures', 'durable-runs-worker.
 interface Slot {
   child: ChildProcess;
   ready: boolean;
-  runsSeen: number;
+  /** Tool calls it started. */
+  tools: number;
 }
 
 describePostgres('durable runs reliability', () => {
@@ -55,7 +56,7 @@ describePostgres('durable runs reliability', () => {
       const spawnWorker = (i: number) => {
         const child = spawnTs(fixture, [url, `w${i}`]);
         child.stdin!.end();
-        const slot: Slot = { child, ready: false, runsSeen: 0 };
+        const slot: Slot = { child, ready: false, tools: 0 };
         let buf = '';
         child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
           buf += chunk;
@@ -64,7 +65,7 @@ describePostgres('durable runs reliability', () => {
             const line = buf.slice(0, nl);
             buf = buf.slice(nl + 1);
             if (line === 'READY') slot.ready = true;
-            else if (line.startsWith('RUN ')) slot.runsSeen++;
+            else if (line === 'TOOL') slot.tools++;
           }
         });
         let err = '';
@@ -76,13 +77,20 @@ describePostgres('durable runs reliability', () => {
       };
       for (let i = 0; i < WORKERS; i++) spawnWorker(i);
 
-      // The killer: picks a worker that is executing runs, lets it work a random moment, kills it, replaces it.
+      // The killer: picks a busy worker (while another one is up), lets it run a random number of
+      // tool calls plus a random moment (so kills land in model calls, tools and writes alike), kills
+      // it with SIGKILL and starts a replacement. Progress, not wall time, paces it.
       const killer = (async () => {
         while (!done) {
-          await new Promise((r) => setTimeout(r, 100 + Math.random() * 500));
-          const busy = slots.map((s, i) => [s, i] as const).filter(([s]) => s.ready && s.runsSeen > 0);
-          if (!busy.length || done) continue;
+          await new Promise((r) => setTimeout(r, 20));
+          const up = slots.filter((s) => s.ready);
+          const busy = slots.map((s, i) => [s, i] as const).filter(([s]) => s.ready && s.tools > 0);
+          if (up.length < 2 || !busy.length) continue;
           const [slot, i] = busy[Math.floor(Math.random() * busy.length)]!;
+          const target = slot.tools + 1 + Math.floor(Math.random() * 6);
+          while (!done && slot.tools < target && slot.child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
+          if (done || slot.child.exitCode !== null) continue;
+          await new Promise((r) => setTimeout(r, Math.random() * 60));
           slot.child.kill('SIGKILL');
           kills++;
           spawnWorker(i);
