@@ -6,7 +6,9 @@ import { expect, it } from 'vitest';
 import { SqliteSessionStore } from '@mixtape/sqlite';
 
 const run = (args: string[]) =>
-  execFileSync(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', 'examples/interrupts-approval.ts', ...args], { encoding: 'utf8' });
+  execFileSync(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', 'examples/interrupts-approval.ts', ...args], {
+    encoding: 'utf8',
+  });
 
 it('process A stops at the approval and exits; process B, started later, approves and the note is written once', async () => {
   const db = path.join(mkdtempSync(path.join(os.tmpdir(), 'mixtape-interrupts-example-')), 'sessions.db');

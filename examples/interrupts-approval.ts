@@ -76,8 +76,12 @@ async function approve(db: string, denyReason: string | undefined): Promise<void
     if (e.type === 'tool_failed') console.log(`  🛠  ${e.name} ✗ ${e.error}`);
   });
   const pending = await agent.pendingInterrupts();
-  console.log(`[process B ${process.pid}] pending: ${pending.map((i) => `${i.toolName} ${JSON.stringify(i.input)}`).join('; ') || '(none)'}`);
-  const answers = pending.map((i) => (denyReason ? { interruptId: i.id, type: 'deny' as const, reason: denyReason } : { interruptId: i.id, type: 'approve' as const }));
+  console.log(
+    `[process B ${process.pid}] pending: ${pending.map((i) => `${i.toolName} ${JSON.stringify(i.input)}`).join('; ') || '(none)'}`,
+  );
+  const answers = pending.map((i) =>
+    denyReason ? { interruptId: i.id, type: 'deny' as const, reason: denyReason } : { interruptId: i.id, type: 'approve' as const },
+  );
   const result = await agent.resume(answers);
   console.log(`  status: ${result.status}`);
   console.log(result.text);
@@ -92,7 +96,11 @@ else if (values.step === 'approve') await approve(values.db!, values.deny);
 else {
   const db = values.db ?? path.join(mkdtempSync(path.join(os.tmpdir(), 'mixtape-interrupts-')), 'sessions.db');
   for (const step of ['ask', 'approve']) {
-    const r = spawnSync(process.execPath, [...process.execArgv, here, '--step', step, '--db', db, ...(values.deny ? ['--deny', values.deny] : [])], { stdio: 'inherit' });
+    const r = spawnSync(
+      process.execPath,
+      [...process.execArgv, here, '--step', step, '--db', db, ...(values.deny ? ['--deny', values.deny] : [])],
+      { stdio: 'inherit' },
+    );
     if (r.status !== 0) process.exit(r.status ?? 1);
   }
   const notes = `${db}.notes.txt`;

@@ -59,7 +59,16 @@ function pair(model: ScriptedModel, extra: Partial<AgentOptions> = {}) {
   const grants = new MemoryGrantStore();
   const note = counter();
   const make = () =>
-    new Agent({ model, tools: [note.tool, read], sessionStore: store, sessionId: 'thread-1', grantStore: grants, interactive: true, approvals: 'interrupt', ...extra });
+    new Agent({
+      model,
+      tools: [note.tool, read],
+      sessionStore: store,
+      sessionId: 'thread-1',
+      grantStore: grants,
+      interactive: true,
+      approvals: 'interrupt',
+      ...extra,
+    });
   return { store, grants, note, a: make(), b: make() };
 }
 
@@ -117,7 +126,11 @@ describe('approvals as interrupts', () => {
     expect(events.types().at(-1)).toBe('run_completed');
     expect(await b.pendingInterrupts()).toEqual([]);
     const history = (await store.getSession('thread-1'))!.messages;
-    expect(validateHistory(history.map((m) => ({ role: m.role as 'user' | 'assistant', content: m.blocks ?? [{ type: 'text' as const, text: m.content }] })))).toEqual([]);
+    expect(
+      validateHistory(
+        history.map((m) => ({ role: m.role as 'user' | 'assistant', content: m.blocks ?? [{ type: 'text' as const, text: m.content }] })),
+      ),
+    ).toEqual([]);
 
     // The same answers again, from either agent: the stored outcome, nothing runs, no model call.
     const replay = await a.resume(answers);
@@ -157,7 +170,11 @@ describe('approvals as interrupts', () => {
   });
 
   it('remember stores a grant: the next call of the tool runs without an interrupt', async () => {
-    const model = new ScriptedModel().toolUse('write_note', { text: 'one' }, 'call_1').text('1').toolUse('write_note', { text: 'two' }, 'call_2').text('2');
+    const model = new ScriptedModel()
+      .toolUse('write_note', { text: 'one' }, 'call_1')
+      .text('1')
+      .toolUse('write_note', { text: 'two' }, 'call_2')
+      .text('2');
     const { a, note, grants } = pair(model);
     const first = await a.run('one');
     await a.resume([{ interruptId: first.interrupts[0]!.id, type: 'approve', remember: 'session' }]);
@@ -181,11 +198,26 @@ describe('approvals as interrupts', () => {
     expect(await code([{ interruptId: 'nope', type: 'approve' }])).toBe('unknown');
     expect(await code([{ interruptId: x!.id, type: 'approve' }])).toBe('unanswered');
     expect(await code([])).toBe('unanswered');
-    expect(await code([{ interruptId: x!.id, type: 'result', content: 'x' }, { interruptId: y!.id, type: 'approve' }])).toBe('invalid_answer');
-    expect(await code([{ interruptId: x!.id, type: 'launch' }, { interruptId: y!.id, type: 'approve' }])).toBe('invalid_answer');
+    expect(
+      await code([
+        { interruptId: x!.id, type: 'result', content: 'x' },
+        { interruptId: y!.id, type: 'approve' },
+      ]),
+    ).toBe('invalid_answer');
+    expect(
+      await code([
+        { interruptId: x!.id, type: 'launch' },
+        { interruptId: y!.id, type: 'approve' },
+      ]),
+    ).toBe('invalid_answer');
     expect(await code('not a list')).toBe('invalid_answer');
     vi.setSystemTime(Date.now() + 61_000);
-    expect(await code([{ interruptId: x!.id, type: 'approve' }, { interruptId: y!.id, type: 'approve' }])).toBe('expired');
+    expect(
+      await code([
+        { interruptId: x!.id, type: 'approve' },
+        { interruptId: y!.id, type: 'approve' },
+      ]),
+    ).toBe('expired');
     expect(note.calls).toEqual([]);
     expect(await a.pendingInterrupts()).toHaveLength(2);
     // A new prompt closes expired interrupts (the calls never ran) and goes on.
@@ -224,7 +256,15 @@ describe('approvals as interrupts', () => {
     const store = new MemorySessionStore();
     const grants = new MemoryGrantStore();
     const note = counter();
-    const agent = new Agent({ model, tools: [note.tool, counted], sessionStore: store, grantStore: grants, interactive: true, approvals: 'interrupt', trustedTools: ['read_note'] });
+    const agent = new Agent({
+      model,
+      tools: [note.tool, counted],
+      sessionStore: store,
+      grantStore: grants,
+      interactive: true,
+      approvals: 'interrupt',
+      trustedTools: ['read_note'],
+    });
     const first = await agent.run('go');
     expect(first.interrupts.map((i) => i.toolName)).toEqual(['write_note']);
     expect(reads).toHaveLength(1);
@@ -279,7 +319,11 @@ describe('approvals as interrupts', () => {
 });
 
 describe('client tools', () => {
-  const pickColor = { name: 'pick_color', description: 'Asks the user for a color', inputSchema: { type: 'object', properties: { hint: { type: 'string' } } } };
+  const pickColor = {
+    name: 'pick_color',
+    description: 'Asks the user for a color',
+    inputSchema: { type: 'object', properties: { hint: { type: 'string' } } },
+  };
 
   it('reach the model beside server tools; a call interrupts the run; the result continues it', async () => {
     const model = new ScriptedModel().toolUse('pick_color', { hint: 'warm' }, 'call_c').text('You chose red.');
@@ -287,7 +331,12 @@ describe('client tools', () => {
     const first = await agent.run('pick', { clientTools: [pickColor] });
     expect(model.requests[0]!.tools.map((t) => t.name)).toEqual(['read_note', 'pick_color']);
     expect(first.status).toBe('interrupted');
-    expect(first.interrupts[0]).toMatchObject({ reason: 'client_tool', toolName: 'pick_color', toolCallId: 'call_c', input: { hint: 'warm' } });
+    expect(first.interrupts[0]).toMatchObject({
+      reason: 'client_tool',
+      toolName: 'pick_color',
+      toolCallId: 'call_c',
+      input: { hint: 'warm' },
+    });
     const wrong = await rejection(agent.resume([{ interruptId: first.interrupts[0]!.id, type: 'approve' }]));
     expect((wrong as InterruptError).code).toBe('invalid_answer');
     const r = await agent.resume([{ interruptId: first.interrupts[0]!.id, type: 'result', content: 'red' }], { clientTools: [pickColor] });
@@ -360,23 +409,37 @@ describe('what tools throw or return', () => {
     },
   });
   const cases: [string, () => unknown][] = [
-    ['a null-prototype object thrown', () => {
-      throw Object.create(null);
-    }],
-    ['an Error whose message getter throws', () => {
-      throw badMessage;
-    }],
-    ['a revoked Proxy thrown', () => {
-      throw revoked;
-    }],
+    [
+      'a null-prototype object thrown',
+      () => {
+        throw Object.create(null);
+      },
+    ],
+    [
+      'an Error whose message getter throws',
+      () => {
+        throw badMessage;
+      },
+    ],
+    [
+      'a revoked Proxy thrown',
+      () => {
+        throw revoked;
+      },
+    ],
     ['a revoked Proxy returned', () => revoked],
     ['a function returned', () => () => 1],
     ['a Symbol returned', () => Symbol('s')],
     ['a BigInt returned', () => 10n],
   ];
-  it.each(cases)('%s becomes that call\'s error result; the sibling keeps its result and the run completes', async (_name, body) => {
+  it.each(cases)("%s becomes that call's error result; the sibling keeps its result and the run completes", async (_name, body) => {
     const bad = tool({ name: 'bad', description: 'Misbehaves', input: z.object({}), execute: body as () => string });
-    const model = new ScriptedModel().toolUses([{ name: 'bad', id: 'call_bad' }, { name: 'read_note', id: 'call_ok' }]).text('finished');
+    const model = new ScriptedModel()
+      .toolUses([
+        { name: 'bad', id: 'call_bad' },
+        { name: 'read_note', id: 'call_ok' },
+      ])
+      .text('finished');
     const store = new MemorySessionStore();
     const agent = new Agent({ model, tools: [bad, read], sessionStore: store });
     const r = await agent.run('go');
@@ -422,7 +485,9 @@ describe('tool result size bound (default)', () => {
     const sent = resultText(model.requests[1]!.messages.at(-1));
     expect(sent.length).toBeLessThan(DEFAULT_MAX_TOOL_RESULT_CHARS + 500);
     expect(sent).toContain(`showing the first ${DEFAULT_MAX_TOOL_RESULT_CHARS} of ${20 * 1024 * 1024} characters`);
-    expect((await store.getSession(r.sessionId!))!.messages.at(-2)!.toolResults[0]!.content.length).toBeLessThan(DEFAULT_MAX_TOOL_RESULT_CHARS + 500);
+    expect((await store.getSession(r.sessionId!))!.messages.at(-2)!.toolResults[0]!.content.length).toBeLessThan(
+      DEFAULT_MAX_TOOL_RESULT_CHARS + 500,
+    );
   });
 });
 
@@ -439,7 +504,12 @@ describe('continuing a run cut off mid-step (resume([]))', () => {
         toolCalls: calls.map((c) => ({ id: c.id, name: c.name, input: c.name === 'write_note' ? '{"text":"t"}' : '{}' })),
         toolResults: [],
         timestamp: new Date(),
-        blocks: calls.map((c) => ({ type: 'tool_use' as const, id: c.id, name: c.name, input: c.name === 'write_note' ? { text: 't' } : {} })),
+        blocks: calls.map((c) => ({
+          type: 'tool_use' as const,
+          id: c.id,
+          name: c.name,
+          input: c.name === 'write_note' ? { text: 't' } : {},
+        })),
       },
     ]);
     const record: RunStateRecord = {
@@ -451,7 +521,19 @@ describe('continuing a run cut off mid-step (resume([]))', () => {
         c.marker === 'started'
           ? [{ toolUseId: c.id, name: c.name, status: 'started' as const }]
           : c.marker === 'done'
-            ? [{ toolUseId: c.id, name: c.name, status: 'done' as const, result: { type: 'tool_result' as const, toolUseId: c.id, isError: false, content: [{ type: 'text' as const, text: 'stored result' }] } }]
+            ? [
+                {
+                  toolUseId: c.id,
+                  name: c.name,
+                  status: 'done' as const,
+                  result: {
+                    type: 'tool_result' as const,
+                    toolUseId: c.id,
+                    isError: false,
+                    content: [{ type: 'text' as const, text: 'stored result' }],
+                  },
+                },
+              ]
             : [],
       ),
       updatedAt: new Date().toISOString(),
@@ -489,7 +571,10 @@ describe('continuing a run cut off mid-step (resume([]))', () => {
 
   it('a prompt whose process stopped before the model answered is answered by resume([])', async () => {
     const store = new MemorySessionStore();
-    await store.createSession({ id: 'cut', messages: [{ role: 'user', content: 'What is 2 + 2?', toolCalls: [], toolResults: [], timestamp: new Date() }] });
+    await store.createSession({
+      id: 'cut',
+      messages: [{ role: 'user', content: 'What is 2 + 2?', toolCalls: [], toolResults: [], timestamp: new Date() }],
+    });
     const model = new ScriptedModel().text('4');
     const agent = new Agent({ model, sessionStore: store, sessionId: 'cut' });
     const r = await agent.resume([]);
@@ -502,7 +587,10 @@ describe('continuing a run cut off mid-step (resume([]))', () => {
   });
 
   it('a new prompt on a crashed run closes its open calls with what is known, and goes on', async () => {
-    const store = await crashed([{ id: 'c_done', name: 'write_note', marker: 'done' }, { id: 'c_started', name: 'write_note', marker: 'started' }]);
+    const store = await crashed([
+      { id: 'c_done', name: 'write_note', marker: 'done' },
+      { id: 'c_started', name: 'write_note', marker: 'started' },
+    ]);
     const model = new ScriptedModel().text('New answer.');
     const note = counter();
     const agent = new Agent({ model, tools: [note.tool], sessionStore: store, sessionId: 'crashed' });

@@ -20,7 +20,12 @@ afterEach(async () => {
 it('an agent emits tool_input_streaming deltas that add up to the call input, before the tool runs', async () => {
   const input = { path: 'notes/ideas.md', content: 'Streaming tool arguments let a UI show a call while the model writes it. '.repeat(4) };
   server.script.toolUse('write_note', input).text('Saved.');
-  const writeNote = tool({ name: 'write_note', description: 'Writes a note', input: z.object({ path: z.string(), content: z.string() }), execute: () => 'ok' });
+  const writeNote = tool({
+    name: 'write_note',
+    description: 'Writes a note',
+    input: z.object({ path: z.string(), content: z.string() }),
+    execute: () => 'ok',
+  });
   const agent = new Agent({ model: openaiCompatible({ baseURL: server.baseURL, model: 'llama3.2' }), tools: [writeNote] });
   const events = collectEvents(agent);
   const result = await agent.run('save my idea');

@@ -44,7 +44,9 @@ function ensureTable(pool: pg.Pool, schema: string): Promise<unknown> {
 /** The run state of a session, or null. */
 export async function loadPostgresRunState(pool: pg.Pool, schema: string, sessionId: string): Promise<RunStateRecord | null> {
   await ensureTable(pool, schema);
-  const r = await pool.query<{ record: unknown }>(`SELECT record FROM ${tableName(schema, 'run_state')} WHERE session_id = $1`, [sessionId]);
+  const r = await pool.query<{ record: unknown }>(`SELECT record FROM ${tableName(schema, 'run_state')} WHERE session_id = $1`, [
+    sessionId,
+  ]);
   return r.rows[0] ? runStateFromJson(r.rows[0].record, sessionId) : null;
 }
 
@@ -52,7 +54,13 @@ export async function loadPostgresRunState(pool: pg.Pool, schema: string, sessio
  * Writes the run state in one statement. With `expectedVersion`, the write applies only when the
  * stored version (0 without a row) equals it; otherwise SessionError 'conflict'. Unknown session → 'not_found'.
  */
-export async function savePostgresRunState(pool: pg.Pool, schema: string, sessionId: string, record: RunStateRecord, opts: SaveRunStateOptions = {}): Promise<void> {
+export async function savePostgresRunState(
+  pool: pg.Pool,
+  schema: string,
+  sessionId: string,
+  record: RunStateRecord,
+  opts: SaveRunStateOptions = {},
+): Promise<void> {
   await ensureTable(pool, schema);
   const table = tableName(schema, 'run_state');
   const json = JSON.stringify(runStateToJson({ ...record, sessionId }));
@@ -63,16 +71,26 @@ export async function savePostgresRunState(pool: pg.Pool, schema: string, sessio
     const insert = `INSERT INTO ${table} AS t (session_id, version, status, record, updated_at) VALUES ($1, $2, $3, $4::jsonb, now())`;
     const r =
       expected === undefined
-        ? await pool.query(`${insert} ON CONFLICT (session_id) DO UPDATE SET version = EXCLUDED.version, status = EXCLUDED.status, record = EXCLUDED.record, updated_at = now()`, values)
+        ? await pool.query(
+            `${insert} ON CONFLICT (session_id) DO UPDATE SET version = EXCLUDED.version, status = EXCLUDED.status, record = EXCLUDED.record, updated_at = now()`,
+            values,
+          )
         : expected === 0
           ? await pool.query(`${insert} ON CONFLICT (session_id) DO NOTHING`, values)
-          : await pool.query(`UPDATE ${table} SET version = $2, status = $3, record = $4::jsonb, updated_at = now() WHERE session_id = $1 AND version = $5`, [...values, expected]);
+          : await pool.query(
+              `UPDATE ${table} SET version = $2, status = $3, record = $4::jsonb, updated_at = now() WHERE session_id = $1 AND version = $5`,
+              [...values, expected],
+            );
     written = r.rowCount ?? 0;
   } catch (e) {
     if ((e as { code?: string }).code === '23503') throw SessionError.notFound(sessionId);
     throw e;
   }
   if (written === 0) {
-    throw new SessionError('conflict', `Session ${sessionId}: the run state changed since version ${expected ?? 0} was read (another process wrote it).`, { sessionId });
+    throw new SessionError(
+      'conflict',
+      `Session ${sessionId}: the run state changed since version ${expected ?? 0} was read (another process wrote it).`,
+      { sessionId },
+    );
   }
 }

@@ -61,7 +61,10 @@ export function loadSqliteRunState(db: SqliteDatabase, sessionId: string): RunSt
   try {
     json = JSON.parse(row.record);
   } catch (e) {
-    throw new SessionError('serialization', `Session ${sessionId}: the stored run state is not JSON (${(e as Error).message}).`, { cause: e, sessionId });
+    throw new SessionError('serialization', `Session ${sessionId}: the stored run state is not JSON (${(e as Error).message}).`, {
+      cause: e,
+      sessionId,
+    });
   }
   return runStateFromJson(json, sessionId);
 }
@@ -78,7 +81,11 @@ export function saveSqliteRunState(db: SqliteDatabase, sessionId: string, record
     const row = q.version.get(sessionId) as { version: number } | undefined;
     const current = row?.version ?? 0;
     if (opts.expectedVersion !== undefined && opts.expectedVersion !== current) {
-      throw new SessionError('conflict', `Session ${sessionId}: the run state is at version ${current}, the caller expected ${opts.expectedVersion} (another process wrote it).`, { sessionId });
+      throw new SessionError(
+        'conflict',
+        `Session ${sessionId}: the run state is at version ${current}, the caller expected ${opts.expectedVersion} (another process wrote it).`,
+        { sessionId },
+      );
     }
     q.upsert.run(sessionId, record.version, record.status, json, Date.now());
   }).immediate();

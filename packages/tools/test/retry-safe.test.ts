@@ -11,7 +11,10 @@ import { allTools, sqliteTools } from '@mixtape/tools';
 it('exactly the read-only and idempotent built-in tools are retry-safe', async () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'mixtape-retry-safe-'));
   const tools = [...allTools({ root }), ...sqliteTools(path.join(root, 'db.sqlite'))];
-  const safe = tools.filter((t) => t.retrySafe === true).map((t) => t.name).sort();
+  const safe = tools
+    .filter((t) => t.retrySafe === true)
+    .map((t) => t.name)
+    .sort();
   expect(safe).toEqual(
     [
       'create_directory',
@@ -31,5 +34,16 @@ it('exactly the read-only and idempotent built-in tools are retry-safe', async (
     ].sort(),
   );
   const unsafe = tools.filter((t) => !t.retrySafe).map((t) => t.name);
-  expect(unsafe).toEqual(expect.arrayContaining(['write_file', 'edit_block', 'move_file', 'start_process', 'interact_with_process', 'kill_process', 'sqlite_execute', 'sqlite_run_migrations']));
+  expect(unsafe).toEqual(
+    expect.arrayContaining([
+      'write_file',
+      'edit_block',
+      'move_file',
+      'start_process',
+      'interact_with_process',
+      'kill_process',
+      'sqlite_execute',
+      'sqlite_run_migrations',
+    ]),
+  );
 });

@@ -24,13 +24,17 @@ export type LoopDecision =
 
 /** The decision after a model call answered with `message`. */
 export function decideAfterModel(response: Pick<ModelResponse, 'stopReason'>, message: Message): LoopDecision {
-  if (message.content.length === 0) return { kind: 'error', error: new AgentError('empty_response', 'The model returned an empty response (no text and no tool call).') };
+  if (message.content.length === 0)
+    return { kind: 'error', error: new AgentError('empty_response', 'The model returned an empty response (no text and no tool call).') };
   const calls = toolUses(message);
   switch (response.stopReason) {
     case 'max_tokens':
       return {
         kind: 'error',
-        error: new AgentError('max_tokens', 'The response reached the maximum output tokens (maxTokens). Raise maxTokens, or ask the model to be more concise or to split the task. The partial answer is saved.'),
+        error: new AgentError(
+          'max_tokens',
+          'The response reached the maximum output tokens (maxTokens). Raise maxTokens, or ask the model to be more concise or to split the task. The partial answer is saved.',
+        ),
       };
     case 'content_filtered':
       return { kind: 'error', error: new AgentError('content_filtered', "The response was blocked by the provider's content filter.") };
@@ -52,7 +56,11 @@ export function decideAfterModel(response: Pick<ModelResponse, 'stopReason'>, me
  */
 export function decideOnResume(history: readonly Message[]): LoopDecision | { kind: 'call_model' } {
   const last = history[history.length - 1];
-  if (!last) return { kind: 'error', error: new AgentError('config', 'Nothing to resume: the session has no messages. Start a run with agent.run(prompt).') };
+  if (!last)
+    return {
+      kind: 'error',
+      error: new AgentError('config', 'Nothing to resume: the session has no messages. Start a run with agent.run(prompt).'),
+    };
   if (last.role === 'user') return { kind: 'call_model' };
   const calls = toolUses(last);
   if (calls.length) return { kind: 'run_tools', calls };

@@ -56,7 +56,13 @@ export const CLIENT_TOOL_RESPONSE_SCHEMA: JSONSchema = {
 };
 
 /** A new interrupt for a tool call. */
-export function newInterrupt(call: ToolUseBlock, reason: Interrupt['reason'], display: string | undefined, ttlMs: number, now = new Date()): StoredInterrupt {
+export function newInterrupt(
+  call: ToolUseBlock,
+  reason: Interrupt['reason'],
+  display: string | undefined,
+  ttlMs: number,
+  now = new Date(),
+): StoredInterrupt {
   const what = display ? `: ${display}` : '';
   return {
     id: `int_${randomUUID()}`,
@@ -64,7 +70,8 @@ export function newInterrupt(call: ToolUseBlock, reason: Interrupt['reason'], di
     toolCallId: call.id,
     toolName: call.name,
     input: call.input,
-    message: reason === 'tool_call' ? `Allow ${call.name} to run${what}?` : `Run the client tool ${call.name}${what} and return its result.`,
+    message:
+      reason === 'tool_call' ? `Allow ${call.name} to run${what}?` : `Run the client tool ${call.name}${what} and return its result.`,
     responseSchema: reason === 'tool_call' ? APPROVAL_RESPONSE_SCHEMA : CLIENT_TOOL_RESPONSE_SCHEMA,
     ...(ttlMs > 0 ? { expiresAt: new Date(now.getTime() + ttlMs).toISOString() } : {}),
     createdAt: now.toISOString(),
@@ -92,7 +99,12 @@ const TYPES = new Set(['approve', 'deny', 'result', 'cancel']);
 export function checkAnswers(open: readonly StoredInterrupt[], answers: unknown, now = new Date()): Map<string, InterruptAnswer> {
   const pub = open.map(publicInterrupt);
   if (!Array.isArray(answers)) throw new InterruptError('invalid_answer', 'resume(answers) needs an array of answers.', pub);
-  if (answers.length > MAX_RESUME_ANSWERS) throw new InterruptError('invalid_answer', `A resume may carry at most ${MAX_RESUME_ANSWERS} answers (MAX_RESUME_ANSWERS); got ${answers.length}.`, pub);
+  if (answers.length > MAX_RESUME_ANSWERS)
+    throw new InterruptError(
+      'invalid_answer',
+      `A resume may carry at most ${MAX_RESUME_ANSWERS} answers (MAX_RESUME_ANSWERS); got ${answers.length}.`,
+      pub,
+    );
   const byId = new Map(open.map((i) => [i.id, i]));
   const out = new Map<string, InterruptAnswer>();
   for (const raw of answers as unknown[]) {
@@ -101,26 +113,55 @@ export function checkAnswers(open: readonly StoredInterrupt[], answers: unknown,
     }
     const a = raw as InterruptAnswer;
     const target = byId.get(a.interruptId);
-    if (!target) throw new InterruptError('unknown', `Unknown interrupt id ${JSON.stringify(a.interruptId)}; open: ${open.map((i) => i.id).join(', ') || '(none)'}.`, pub);
+    if (!target)
+      throw new InterruptError(
+        'unknown',
+        `Unknown interrupt id ${JSON.stringify(a.interruptId)}; open: ${open.map((i) => i.id).join(', ') || '(none)'}.`,
+        pub,
+      );
     if (out.has(a.interruptId)) throw new InterruptError('invalid_answer', `Interrupt ${a.interruptId} is answered twice.`, pub);
-    if (!TYPES.has(a.type)) throw new InterruptError('invalid_answer', `Answer type ${JSON.stringify((a as { type?: unknown }).type)} is not one of approve, deny, result, cancel.`, [publicInterrupt(target)]);
+    if (!TYPES.has(a.type))
+      throw new InterruptError(
+        'invalid_answer',
+        `Answer type ${JSON.stringify((a as { type?: unknown }).type)} is not one of approve, deny, result, cancel.`,
+        [publicInterrupt(target)],
+      );
     if (a.type !== 'cancel' && target.expiresAt && Date.parse(target.expiresAt) <= now.getTime()) {
-      throw new InterruptError('expired', `Interrupt ${a.interruptId} (${target.toolName}) expired at ${target.expiresAt}; it can only be cancelled now.`, [publicInterrupt(target)]);
+      throw new InterruptError(
+        'expired',
+        `Interrupt ${a.interruptId} (${target.toolName}) expired at ${target.expiresAt}; it can only be cancelled now.`,
+        [publicInterrupt(target)],
+      );
     }
-    if (target.reason === 'tool_call' && a.type === 'result') throw new InterruptError('invalid_answer', `Interrupt ${a.interruptId} asks for an approval (approve or deny), not a result.`, [publicInterrupt(target)]);
+    if (target.reason === 'tool_call' && a.type === 'result')
+      throw new InterruptError('invalid_answer', `Interrupt ${a.interruptId} asks for an approval (approve or deny), not a result.`, [
+        publicInterrupt(target),
+      ]);
     if (target.reason === 'client_tool' && (a.type === 'approve' || a.type === 'deny')) {
-      throw new InterruptError('invalid_answer', `Interrupt ${a.interruptId} waits for the client tool's result (type 'result'), not an approval.`, [publicInterrupt(target)]);
+      throw new InterruptError(
+        'invalid_answer',
+        `Interrupt ${a.interruptId} waits for the client tool's result (type 'result'), not an approval.`,
+        [publicInterrupt(target)],
+      );
     }
-    if (a.type === 'result' && !isResultContent(a.content)) throw new InterruptError('invalid_answer', `The result of ${a.interruptId} must be text or a list of content items.`, [publicInterrupt(target)]);
+    if (a.type === 'result' && !isResultContent(a.content))
+      throw new InterruptError('invalid_answer', `The result of ${a.interruptId} must be text or a list of content items.`, [
+        publicInterrupt(target),
+      ]);
     if (a.type === 'approve' && a.remember !== undefined && !['session', 'project', 'user'].includes(a.remember)) {
       throw new InterruptError('invalid_answer', `remember must be 'session', 'project' or 'user'.`, [publicInterrupt(target)]);
     }
-    if (a.type === 'deny' && a.reason !== undefined && typeof a.reason !== 'string') throw new InterruptError('invalid_answer', 'A deny reason must be text.', [publicInterrupt(target)]);
+    if (a.type === 'deny' && a.reason !== undefined && typeof a.reason !== 'string')
+      throw new InterruptError('invalid_answer', 'A deny reason must be text.', [publicInterrupt(target)]);
     out.set(a.interruptId, a);
   }
   const missing = open.filter((i) => !out.has(i.id));
   if (missing.length) {
-    throw new InterruptError('unanswered', `Every open interrupt needs an answer; missing: ${missing.map((i) => `${i.id} (${i.toolName})`).join(', ')}.`, missing.map(publicInterrupt));
+    throw new InterruptError(
+      'unanswered',
+      `Every open interrupt needs an answer; missing: ${missing.map((i) => `${i.id} (${i.toolName})`).join(', ')}.`,
+      missing.map(publicInterrupt),
+    );
   }
   return out;
 }
@@ -139,7 +180,12 @@ export function permissionResponseOf(answer: InterruptAnswer): PermissionRespons
 
 /** The error result of a call whose interrupt was cancelled. */
 export function cancelledResult(call: { id: string; name: string }): ToolResultBlock {
-  return { type: 'tool_result', toolUseId: call.id, isError: true, content: [{ type: 'text', text: `Tool call ${call.name} was cancelled by the user before it ran.` }] };
+  return {
+    type: 'tool_result',
+    toolUseId: call.id,
+    isError: true,
+    content: [{ type: 'text', text: `Tool call ${call.name} was cancelled by the user before it ran.` }],
+  };
 }
 
 /** The result block of a client tool's answer. */

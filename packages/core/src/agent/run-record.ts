@@ -62,7 +62,9 @@ export class RunRecord {
   async #write(): Promise<void> {
     const changes = this.#pending.splice(0);
     this.#next = undefined;
-    const base: RunStateRecord = this.#record ? structuredClone(this.#record) : { sessionId: this.sessionId, version: 0, status: 'idle', interrupts: [], updatedAt: new Date().toISOString() };
+    const base: RunStateRecord = this.#record
+      ? structuredClone(this.#record)
+      : { sessionId: this.sessionId, version: 0, status: 'idle', interrupts: [], updatedAt: new Date().toISOString() };
     const expectedVersion = base.version;
     for (const change of changes) change(base);
     base.version = expectedVersion + 1;

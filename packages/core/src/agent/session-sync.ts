@@ -154,6 +154,9 @@ export class SessionSync {
     let count: number | undefined;
     let converted: { messages: Message[]; ends: number[] } | undefined;
     const id = this.session?.id ?? this.sessionId;
+    // Asked before the messages are read: a run that finishes in between is then seen as still
+    // open (harmless), never the other way round (which would close calls another process owns).
+    const keepEarly = id !== undefined ? (await opts.keepOpenCalls?.(id)) === true : undefined;
     this.summary = undefined;
     if (id !== undefined) {
       const tail = await this.loadTail(id);
@@ -168,7 +171,7 @@ export class SessionSync {
     } else {
       session = await this.store.getOrCreateSession();
     }
-    const keep = (await opts.keepOpenCalls?.(session.id)) === true;
+    const keep = keepEarly ?? (await opts.keepOpenCalls?.(session.id)) === true;
     let repair = keep ? { repaired: false, messages: session.messages, appended: [] as SessionMessage[] | null } : repairSessionMessages(session.messages, new Date(), { partial: start > 0 });
     if (repair.repaired && start > 0 && !repair.appended) {
       // A repair inside the tail needs the whole session rewritten: load it whole.

@@ -104,15 +104,14 @@ export interface RunStateStore {
 export function runStateToJson(record: RunStateRecord): unknown {
   return {
     ...record,
-    ...(record.calls
-      ? { calls: record.calls.map((c) => (c.result ? { ...c, result: blocksToJson([c.result])[0] } : c)) }
-      : {}),
+    ...(record.calls ? { calls: record.calls.map((c) => (c.result ? { ...c, result: blocksToJson([c.result])[0] } : c)) } : {}),
   };
 }
 
 /** Reads a record written by {@link runStateToJson}; a malformed one is a `serialization` error. */
 export function runStateFromJson(value: unknown, sessionId: string): RunStateRecord {
-  const bad = (what: string) => new SessionError('serialization', `Session ${sessionId}: the stored run state is malformed (${what}).`, { sessionId });
+  const bad = (what: string) =>
+    new SessionError('serialization', `Session ${sessionId}: the stored run state is malformed (${what}).`, { sessionId });
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('not an object');
   const r = value as Record<string, unknown>;
   if (typeof r.version !== 'number' || !Number.isInteger(r.version)) throw bad('version');

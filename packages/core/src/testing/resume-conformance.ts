@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { Agent } from '../agent/agent.js';
-import { AgentError } from '../agent/errors.js';
+import { type AgentError } from '../agent/errors.js';
 import { MemoryGrantStore } from '../permissions/memory-store.js';
 import type { SessionStore } from '../session/types.js';
 import { tool } from '../tools/tool.js';
@@ -36,7 +36,15 @@ export function runResumeAcrossStores(name: string, makeStore: () => SessionStor
       const agent = async (model: ScriptedModel) => {
         const store = await makeStore();
         stores.push(store);
-        return new Agent({ model, tools: [write], sessionStore: store, sessionId, grantStore: grants, interactive: true, approvals: 'interrupt' });
+        return new Agent({
+          model,
+          tools: [write],
+          sessionStore: store,
+          sessionId,
+          grantStore: grants,
+          interactive: true,
+          approvals: 'interrupt',
+        });
       };
       const close = async () => {
         for (const s of stores) await s.close?.();
@@ -66,7 +74,7 @@ export function runResumeAcrossStores(name: string, makeStore: () => SessionStor
       const [x, y] = [await agent(new ScriptedModel().text('Written.')), await agent(new ScriptedModel().text('Written.'))];
       const outcomes = await Promise.allSettled([x.resume(answers), y.resume(answers)]);
       const completed = outcomes.filter((o) => o.status === 'fulfilled');
-      const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason as AgentError);
+      const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => o.reason as AgentError);
       expect(completed.length).toBeGreaterThanOrEqual(1);
       for (const e of refused) expect(e.kind).toBe('busy');
       expect(ran).toEqual(['b']);

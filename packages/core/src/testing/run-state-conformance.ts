@@ -47,7 +47,7 @@ export function runStateFixture(sessionId: string, version = 1): RunStateRecord 
       },
     ],
     calls: [
-      { toolUseId: 'toolu_done', name: 'read_file', status: 'done', result: result as Extract<ContentBlock, { type: 'tool_result' }> },
+      { toolUseId: 'toolu_done', name: 'read_file', status: 'done', result },
       { toolUseId: 'toolu_started', name: 'fetch', status: 'started' },
     ],
     answered: { answersKey: 'k1', status: 'interrupted', text: 'Let me check.', interrupts: [] },
@@ -69,7 +69,11 @@ export function runStateConformance(open: () => Promise<SessionStore>, create: (
     expect(typeof store.saveRunState, 'the store implements saveRunState (or pass { runState: false })').toBe('function');
     return store as SessionStore & RunStateStore;
   };
-  const reject = async (p: Promise<unknown>): Promise<unknown> => p.then(() => new Error('expected a rejection'), (e: unknown) => e);
+  const reject = async (p: Promise<unknown>): Promise<unknown> =>
+    p.then(
+      () => new Error('expected a rejection'),
+      (e: unknown) => e,
+    );
 
   it('run state: null before any save; a saved record comes back exactly (bytes, unicode, nested JSON)', async () => {
     const store = await withRunState();

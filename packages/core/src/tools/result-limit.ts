@@ -14,7 +14,8 @@ function pagingHint(toolName: string, inputSchema: Record<string, unknown> | und
   for (const key of ['offset', 'start', 'cursor', 'page', 'start_line', 'line']) {
     if (key in props) return ` To see the rest, call ${toolName} again with a larger "${key}" (or a smaller range).`;
   }
-  if ('limit' in props || 'max_results' in props) return ` Call ${toolName} again with a smaller "limit" or a narrower query to see the rest.`;
+  if ('limit' in props || 'max_results' in props)
+    return ` Call ${toolName} again with a smaller "limit" or a narrower query to see the rest.`;
   return ` Only the first ${shown} characters were kept; call ${toolName} again with a narrower request for the part you need.`;
 }
 
@@ -22,7 +23,11 @@ function pagingHint(toolName: string, inputSchema: Record<string, unknown> | und
  * Cuts text and JSON content to `maxChars` characters in total (images and documents pass),
  * appending a note. Returns the content unchanged when it fits. Linear in the content's size.
  */
-export function limitToolResult(content: ToolResultContent[], maxChars: number, tool?: { name: string; inputSchema?: Record<string, unknown> }): { content: ToolResultContent[]; truncated: boolean; totalChars: number } {
+export function limitToolResult(
+  content: ToolResultContent[],
+  maxChars: number,
+  tool?: { name: string; inputSchema?: Record<string, unknown> },
+): { content: ToolResultContent[]; truncated: boolean; totalChars: number } {
   let total = 0;
   const texts = content.map((c) => {
     const t = c.type === 'text' ? c.text : c.type === 'json' ? safeJson(c.value) : undefined;

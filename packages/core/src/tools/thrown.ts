@@ -43,7 +43,12 @@ export function describeThrown(value: unknown): string {
     }
     try {
       const proto = Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null;
-      const name = proto === null ? 'a null-prototype object' : typeof proto.constructor?.name === 'string' ? `a ${proto.constructor.name}` : 'an object';
+      const name =
+        proto === null
+          ? 'a null-prototype object'
+          : typeof proto.constructor?.name === 'string'
+            ? `a ${proto.constructor.name}`
+            : 'an object';
       return `${name} was thrown`;
     } catch {
       return 'a value that cannot be inspected (e.g. a revoked Proxy) was thrown';
