@@ -106,6 +106,8 @@ export class TurnView {
         this.flushText();
         return;
       case 'tool_requested': {
+        // Tools and approval questions are not the model going quiet: the stall watch restarts with the next text.
+        this.stopStallWatch();
         this.flushText();
         const input = formatToolInput(event.input, undefined, this.options.formatInput?.(event.name, event.input));
         this.running.set(event.toolUseId, event.name);
@@ -123,6 +125,7 @@ export class TurnView {
         return;
       }
       case 'permission_required':
+        this.stopStallWatch();
         this.asked.add(event.toolUseId);
         return;
       case 'tool_failed':
