@@ -126,7 +126,7 @@ describe('input bounds', () => {
 
 describe('encodings', () => {
   it('Accept: application/vnd.ag-ui.event+proto gets length-prefixed protobuf events; an Accept allowing neither gets 406', async () => {
-    const s = await start({ model: new ScriptedModel().text('over protobuf') });
+    const s = await start({ model: new ScriptedModel().text('over protobuf').text('over SSE') });
     const threadId = randomUUID();
     const r = await fetch(`${s.url}/agent`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', accept: PROTO_MEDIA_TYPE }, body: JSON.stringify(runInput(threadId, 'hi')) });
     expect(r.status).toBe(200);
@@ -143,6 +143,10 @@ describe('encodings', () => {
     expect(events.at(-1)).toMatchObject({ type: 'RUN_FINISHED', threadId });
     expect(events.filter((e) => e.type === 'TEXT_MESSAGE_CONTENT').map((e) => (e as BaseEvent & { delta: string }).delta).join('')).toBe('over protobuf');
 
+    // A browser's default Accept (*/*) gets SSE: protobuf only when asked for by name.
+    const any = await fetch(`${s.url}/agent`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', accept: '*/*' }, body: JSON.stringify(runInput(randomUUID(), 'hi')) });
+    expect(any.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    await any.body!.cancel();
     const json = await fetch(`${s.url}/agent`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(runInput(threadId, 'hi')) });
     expect(json.status).toBe(406);
     expect(((await json.json()) as { message: string }).message).toMatch(/text\/event-stream or application\/vnd\.ag-ui\.event\+proto/);
