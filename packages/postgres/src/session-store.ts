@@ -157,24 +157,34 @@ export class PostgresSessionStore implements SessionStore {
 
   async getOrCreateSession(): Promise<Session> {
     return this.#run('getOrCreateSession', undefined, async () => {
-      const newest = await this.pool.query<{ id: string }>(
-        `SELECT id FROM ${this.#t.sessions} WHERE directory = $1 ORDER BY update_seq DESC LIMIT 1`,
-        [this.directory],
-      );
-      if (newest.rows[0]) {
-        const s = await this.#load(newest.rows[0].id);
+      const newest = await this.#newest();
+      if (newest) {
+        const s = await this.#load(newest);
         if (s) return s;
       }
-      // Processes starting at once in one directory share one new session: the check and the
-      // insert run under an advisory lock on the directory.
-      const id = await inTransaction(this.pool, async (c) => {
-        await c.query(`SELECT pg_advisory_xact_lock(${ADVISORY_KEY_SQL})`, [`mixtape:sessions:${this.schema}:${this.directory}`]);
-        const again = await c.query<{ id: string }>(`SELECT id FROM ${this.#t.sessions} WHERE directory = $1 ORDER BY update_seq DESC LIMIT 1`, [
-          this.directory,
-        ]);
-        return again.rows[0]?.id ?? (await this.#insertSession(c, {}));
-      });
-      return (await this.#load(id))!;
+      return (await this.#load(await this.#newestOrNew()))!;
+    });
+  }
+
+  /** The id getOrCreateSession would return, without loading the messages. */
+  async getOrCreateSessionId(): Promise<string> {
+    return this.#run('getOrCreateSessionId', undefined, async () => (await this.#newest()) ?? (await this.#newestOrNew()));
+  }
+
+  async #newest(): Promise<string | undefined> {
+    const r = await this.pool.query<{ id: string }>(`SELECT id FROM ${this.#t.sessions} WHERE directory = $1 ORDER BY update_seq DESC LIMIT 1`, [this.directory]);
+    return r.rows[0]?.id;
+  }
+
+  /**
+   * The newest session of the directory, created when there is none. Processes starting at once
+   * in one directory share one new session: the check and the insert run under an advisory lock.
+   */
+  #newestOrNew(): Promise<string> {
+    return inTransaction(this.pool, async (c) => {
+      await c.query(`SELECT pg_advisory_xact_lock(${ADVISORY_KEY_SQL})`, [`mixtape:sessions:${this.schema}:${this.directory}`]);
+      const again = await c.query<{ id: string }>(`SELECT id FROM ${this.#t.sessions} WHERE directory = $1 ORDER BY update_seq DESC LIMIT 1`, [this.directory]);
+      return again.rows[0]?.id ?? (await this.#insertSession(c, {}));
     });
   }
 

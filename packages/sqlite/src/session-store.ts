@@ -234,16 +234,27 @@ export class SqliteSessionStore implements SessionStore {
         const s = this.#load(newest.id);
         if (s) return s;
       }
-      // Create inside a write transaction so two processes starting at once share one session.
-      const id = this.#db
-        .transaction(() => {
-          const again = this.#sql.newestInDirectory.get(this.directory) as { id: string } | undefined;
-          if (again) return again.id;
-          return this.#insertSession({}).id;
-        })
-        .immediate();
-      return this.#load(id)!;
+      return this.#load(this.#newestOrNew())!;
     });
+  }
+
+  /** The id getOrCreateSession would return, without loading the messages. */
+  async getOrCreateSessionId(): Promise<string> {
+    return this.#run('getOrCreateSessionId', undefined, () => {
+      const newest = this.#sql.newestInDirectory.get(this.directory) as { id: string } | undefined;
+      return newest?.id ?? this.#newestOrNew();
+    });
+  }
+
+  /** The newest session of the directory, created in a write transaction when there is none (two processes starting at once share one). */
+  #newestOrNew(): string {
+    return this.#db
+      .transaction(() => {
+        const again = this.#sql.newestInDirectory.get(this.directory) as { id: string } | undefined;
+        if (again) return again.id;
+        return this.#insertSession({}).id;
+      })
+      .immediate();
   }
 
   async createSession(opts: CreateSessionOptions = {}): Promise<Session> {

@@ -153,7 +153,9 @@ export class SessionSync {
     let start = 0;
     let count: number | undefined;
     let converted: { messages: Message[]; ends: number[] } | undefined;
-    const id = this.session?.id ?? this.sessionId;
+    let id = this.session?.id ?? this.sessionId;
+    // Resuming the directory's newest session: find its id without loading it, then load the tail.
+    if (id === undefined && !this.fresh && this.store.getOrCreateSessionId && this.store.loadTail && this.window?.manager.coversWindow) id = await this.store.getOrCreateSessionId();
     // Asked before the messages are read: a run that finishes in between is then seen as still
     // open (harmless), never the other way round (which would close calls another process owns).
     const keepEarly = id !== undefined ? (await opts.keepOpenCalls?.(id)) === true : undefined;

@@ -141,6 +141,16 @@ export class MemorySessionStore implements SessionStore {
     return this.createSession();
   }
 
+  /** The id getOrCreateSession would return, without copying the messages. */
+  async getOrCreateSessionId(): Promise<string> {
+    let newest: StoredSession | undefined;
+    for (const s of this.#data.sessions.values()) {
+      if (s.session.directory !== this.directory) continue;
+      if (!newest || byNewest(s, newest) < 0) newest = s;
+    }
+    return newest?.session.id ?? (await this.createSession()).id;
+  }
+
   async createSession(opts: CreateSessionOptions = {}): Promise<Session> {
     const id = opts.id ?? randomUUID();
     validate(opts.messages ?? [], id);

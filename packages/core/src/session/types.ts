@@ -189,6 +189,12 @@ export interface SessionStore {
    * `appendMessages`, or `getSession` for the whole history.
    */
   loadTail?(id: string, opts: LoadTailOptions): Promise<SessionTail | null>;
+  /**
+   * The id `getOrCreateSession` would return (the newest session of the store's directory,
+   * created when there is none), without loading its messages: with `loadTail`, resuming costs
+   * the same at any length.
+   */
+  getOrCreateSessionId?(): Promise<string>;
   /** Stores (replaces) the summary of the session's oldest messages. Unknown id → `not_found`. */
   saveConversationSummary?(id: string, summary: ConversationSummary): Promise<void>;
   /** The session's run state (paused runs, calls in flight, thread state), or null; see `RunStateRecord`. */

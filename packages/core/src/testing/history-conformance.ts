@@ -193,6 +193,7 @@ export function historyConformance(open: () => Promise<SessionStore>, create: (s
       expect(tail.session.messages).toStrictEqual(all.slice(563));
       expect(tail.summary).toBeUndefined();
       expect(await store.loadTail('00000000-0000-4000-8000-000000000000', { limit: 5 })).toBeNull();
+      if (store.getOrCreateSessionId) expect(await store.getOrCreateSessionId()).toBe((await store.getOrCreateSession()).id);
       // A tail session cannot be saved whole (it would drop the older messages).
       expectKind(await rejection(store.saveSession(tail.session)), 'conflict');
 
