@@ -38,6 +38,8 @@ export interface PermissionRequiredValue {
 /** A resume the agent cannot apply; reported as RUN_ERROR with `code`. */
 export class ResumeInputError extends Error {
   override name = 'ResumeInputError';
+  /** Reported like the agent's InterruptError (RUN_ERROR code `interrupt_<code>`). */
+  readonly kind = 'interrupt';
   constructor(
     message: string,
     readonly code: 'invalid_answer' | 'nothing_to_resume',

@@ -142,7 +142,10 @@ describe('approvals as AG-UI interrupts (the default)', () => {
     const partial = await rawResume(s.url, client.threadId, [{ interruptId: interrupts[0]!.id, status: 'resolved', payload: { approved: true } }]);
     expect(runError(partial)?.code).toBe('interrupt_unanswered');
     const invalid = await rawResume(s.url, client.threadId, interrupts.map((i) => ({ interruptId: i.id, status: 'resolved', payload: { approved: 'yes' } })));
-    expect(runError(invalid)).toMatchObject({ code: 'invalid_answer', message: expect.stringContaining('approved') });
+    expect(runError(invalid)).toMatchObject({ code: 'interrupt_invalid_answer', message: expect.stringContaining('approved') });
+    // Edited arguments are checked against the tool's schema (by the agent).
+    const badEdit = await rawResume(s.url, client.threadId, interrupts.map((i) => ({ interruptId: i.id, status: 'resolved', payload: { approved: true, editedArgs: { a: 'one' } } })));
+    expect(runError(badEdit)).toMatchObject({ code: 'interrupt_invalid_answer', message: expect.stringContaining('edited input') });
     expect(calls).toEqual([]);
 
     // Still answerable after all of that.
