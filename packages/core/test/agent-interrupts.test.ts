@@ -339,6 +339,10 @@ describe('client tools', () => {
     });
     const wrong = await rejection(agent.resume([{ interruptId: first.interrupts[0]!.id, type: 'approve' }]));
     expect((wrong as InterruptError).code).toBe('invalid_answer');
+    const malformed = await rejection(
+      agent.resume([{ interruptId: first.interrupts[0]!.id, type: 'result', content: [{ type: 'text' }] } as unknown as InterruptAnswer]),
+    );
+    expect((malformed as InterruptError).code).toBe('invalid_answer');
     const r = await agent.resume([{ interruptId: first.interrupts[0]!.id, type: 'result', content: 'red' }], { clientTools: [pickColor] });
     expect(r.text).toBe('You chose red.');
     expect(resultText(model.requests[1]!.messages.at(-1))).toBe('red');

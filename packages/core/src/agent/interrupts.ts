@@ -166,9 +166,26 @@ export function checkAnswers(open: readonly StoredInterrupt[], answers: unknown,
   return out;
 }
 
+/** Text, or a list of tool-result content items of a known shape (what a client tool may answer). */
 function isResultContent(c: unknown): boolean {
   if (typeof c === 'string') return true;
-  return Array.isArray(c) && c.every((x) => typeof x === 'object' && x !== null && typeof (x as { type?: unknown }).type === 'string');
+  return Array.isArray(c) && c.every(isContentItem);
+}
+
+function isContentItem(x: unknown): boolean {
+  if (typeof x !== 'object' || x === null) return false;
+  const item = x as { type?: unknown; text?: unknown; mediaType?: unknown; data?: unknown; value?: unknown };
+  switch (item.type) {
+    case 'text':
+      return typeof item.text === 'string';
+    case 'json':
+      return 'value' in item;
+    case 'image':
+    case 'document':
+      return typeof item.mediaType === 'string' && (typeof item.data === 'string' || item.data instanceof Uint8Array);
+    default:
+      return false;
+  }
 }
 
 /** What the authorizer records for an approval answer. */
