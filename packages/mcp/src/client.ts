@@ -311,7 +311,7 @@ export class McpClient {
       // A server on the 2024-10-07 protocol answers with { toolResult }; show it as JSON.
       return { content: [{ type: 'text', text: JSON.stringify(result.toolResult) }] } satisfies CallToolResult;
     }
-    return result as CallToolResult;
+    return result;
   }
 
   /** Runs a tool as an MCP task (create, poll, result) with the SDK's task API; aborting cancels the task. */
@@ -328,7 +328,7 @@ export class McpClient {
     try {
       for await (const message of client.experimental.tasks.callToolStream({ name, arguments: args }, CallToolResultSchema, { ...options, task: {} })) {
         if (message.type === 'taskCreated') taskId = message.task.taskId;
-        else if (message.type === 'result') return message.result as CallToolResult;
+        else if (message.type === 'result') return message.result;
         else if (message.type === 'error') throw message.error;
       }
       throw new McpToolError(this.name, name, `MCP task of tool '${name}' on server '${this.name}' ended without a result.`, 'protocol');

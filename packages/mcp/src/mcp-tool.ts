@@ -117,7 +117,7 @@ export class McpTool implements Tool<Record<string, unknown>> {
    * input, e.g. `[everything, read-only, idempotent] {"message":"hi"}`.
    */
   formatInput(input: Record<string, unknown>): string {
-    const hints = describeAnnotations(this.annotations as ToolAnnotations | undefined);
+    const hints = describeAnnotations(this.annotations);
     let json: string;
     try {
       json = JSON.stringify(input);

@@ -91,7 +91,7 @@ export function createMixtapeMcpServer(options: MixtapeMcpServerOptions): Server
       return {
         name: t.name,
         description: t.description,
-        inputSchema: { ...t.inputSchema, type: 'object' } as McpToolDefinition['inputSchema'],
+        inputSchema: { ...t.inputSchema, type: 'object' },
         ...(annotations ? { annotations } : {}),
       };
     });
