@@ -58,9 +58,7 @@ export type RunExecutor = (ctx: RunContext, sink: EventSink) => Promise<void>;
 
 /** The thread state stored with the session, when the store keeps one. */
 async function storedState(store: SessionStore, sessionId: string): Promise<unknown> {
-  const s = store as SessionStore & { loadRunState?(id: string): Promise<{ state?: unknown } | null> };
-  if (typeof s.loadRunState !== 'function') return undefined;
-  return (await s.loadRunState(sessionId))?.state;
+  return (await store.loadRunState?.(sessionId))?.state;
 }
 
 const isEmptyObject = (v: unknown) => v !== null && typeof v === 'object' && Object.keys(v).length === 0;
@@ -125,15 +123,14 @@ export const executeRun: RunExecutor = async (ctx, sink) => {
       }
       return stream.result;
     };
-    let final: AgentResult;
+    let result: AgentResult;
     if (parsed.request.kind === 'prompt') {
       if (skipClientTools) await forward(agent.streamResume(pending.map((i) => ({ interruptId: i.id, type: 'cancel' as const })), { signal: controller.signal }));
       mapper.userMessage();
-      final = await forward(agent.stream(parsed.request.prompt, { ...options, ...(parsed.request.attachments.length ? { attachments: parsed.request.attachments } : {}) }));
+      result = await forward(agent.stream(parsed.request.prompt, { ...options, ...(parsed.request.attachments.length ? { attachments: parsed.request.attachments } : {}) }));
     } else {
-      final = await forward(agent.streamResume(resumeAnswers(parsed.request.resume, parsed.request.toolResults, pending), options));
+      result = await forward(agent.streamResume(resumeAnswers(parsed.request.resume, parsed.request.toolResults, pending), options));
     }
-    const result = final;
     if (result.sessionId !== undefined && result.sessionId !== ctx.sessionId) {
       logError(
         new ServerConfigError(
@@ -142,7 +139,7 @@ export const executeRun: RunExecutor = async (ctx, sink) => {
         logContext,
       );
     }
-    const interrupted = result.status === 'interrupted' && (result.interrupts?.length ?? 0) > 0;
+    const interrupted = result.status === 'interrupted' && result.interrupts.length > 0;
     const after = interrupted ? await ctx.sessionStore.getSession(ctx.sessionId) : null;
     const info = agent.sessionInfo();
     for (const out of mapper.finished(result, {
