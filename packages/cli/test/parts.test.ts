@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   awsRegion,
   checkConfig,
+  createMarkdownRenderer,
   formatCost,
   KNOWN_TOOL_GROUPS,
   PasteChips,
@@ -37,6 +38,19 @@ describe('wrapText', () => {
     // Table rows are left alone.
     const row = '│ a very long cell of a table that is wider than the terminal │';
     expect(wrapText(row, 20)).toBe(row);
+  });
+});
+
+describe('tables on a narrow terminal', () => {
+  it('drawn as a grid when they fit, row by row ("header: cell") when they do not', async () => {
+    const table =
+      '| Command | What it does |\n|---|---|\n| `/session` | the current session and all of its details |\n| `/history` | the last messages |';
+    const wide = await createMarkdownRenderer({ width: 100, colors: false });
+    expect(wide(table)).toContain('│ /session │');
+    const narrow = await createMarkdownRenderer({ width: 40, colors: false });
+    expect(narrow(table)).toBe(
+      '- Command: /session · What it does: the\n  current session and all of its details\n- Command: /history · What it does: the\n  last messages',
+    );
   });
 });
 

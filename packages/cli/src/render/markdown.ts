@@ -58,8 +58,42 @@ export async function createMarkdownRenderer(options: { width?: number | (() => 
   };
   return (markdown: string) => {
     const columns = widthNow();
-    let out = markedFor(columns).parse(markdown, { async: false }) as string;
+    const marked = markedFor(columns);
+    let out = marked.parse(markdown, { async: false }) as string;
     if (!options.colors) out = stripVTControlCharacters(out);
-    return wrapText(out.replace(/\n+$/, ''), columns);
+    out = out.replace(/\n+$/, '');
+    // A table wider than the terminal is shown row by row ("header: cell"), word-wrapped.
+    if (out.split('\n').some((l) => stripVTControlCharacters(l).length > columns)) {
+      const tokens = marked.lexer(markdown);
+      if (tokens.length && tokens.every((t) => t.type === 'table' || t.type === 'space')) {
+        return wrapText(
+          tokens
+            .filter((t) => t.type === 'table')
+            .map((t) => tableAsRows(t as TableToken))
+            .join('\n\n'),
+          columns,
+        );
+      }
+    }
+    return wrapText(out, columns);
   };
+}
+
+/** The parts of marked's table token used here. */
+interface TableToken {
+  header: { text: string }[];
+  rows: { text: string }[][];
+}
+
+/** A table as one line per row: "- header: cell · header: cell". */
+export function tableAsRows(table: TableToken): string {
+  const plain = (text: string) =>
+    text
+      .trim()
+      .replace(/`([^`]+)`/g, '$1')
+      .replace(/\*\*([^*]+)\*\*/g, '$1');
+  const headers = table.header.map((h) => plain(h.text));
+  return table.rows
+    .map((row) => `- ${row.map((cell, i) => `${headers[i] ? `${headers[i]}: ` : ''}${plain(cell.text)}`).join(' · ')}`)
+    .join('\n');
 }
