@@ -68,7 +68,7 @@ export async function resolveInRoot(root: string, target: string): Promise<strin
   // Walk up to the nearest existing ancestor and resolve symlinks from there.
   let existing = lexical;
   const rest: string[] = [];
-  let real: string | null = null;
+  let real: string | null;
   for (;;) {
     real = await realpathOrNull(existing);
     if (real !== null) break;

@@ -30,7 +30,11 @@ it('an agent runs the tools: results and refusals reach the model as tool result
     { type: 'tool_result', isError: true, content: [{ type: 'text', text: expect.stringMatching(/outside the root folder/) }] },
   ]);
   expect(model.requests[2]?.messages.at(-1)?.content).toMatchObject([
-    { type: 'tool_result', isError: false, content: [{ type: 'text', text: expect.stringMatching(/^Edited hello.txt using exact matching/) }] },
+    {
+      type: 'tool_result',
+      isError: false,
+      content: [{ type: 'text', text: expect.stringMatching(/^Edited hello.txt using exact matching/) }],
+    },
   ]);
   expect(await readFile(path.join(root, 'hello.txt'), 'utf8')).toBe('hello world\n');
 });

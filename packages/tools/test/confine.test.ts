@@ -21,7 +21,16 @@ beforeEach(async () => {
 afterEach(() => cleanup());
 
 describe('resolveInRoot', () => {
-  const escapes = ['../secret.txt', 'sub/../../secret.txt', 'missing/../../secret.txt', 'missing/deeper/../../../x', '/etc/passwd', 'escape-link/secret.txt', 'secret-link.txt', 'escape-link/new-file.txt'];
+  const escapes = [
+    '../secret.txt',
+    'sub/../../secret.txt',
+    'missing/../../secret.txt',
+    'missing/deeper/../../../x',
+    '/etc/passwd',
+    'escape-link/secret.txt',
+    'secret-link.txt',
+    'escape-link/new-file.txt',
+  ];
   for (const attempt of escapes) {
     it(`refuses ${attempt}`, async () => {
       const error = await resolveInRoot(root, attempt).catch((e: unknown) => e);
@@ -64,7 +73,9 @@ describe('every confined tool refuses escapes', () => {
       }
       expect(result, `${name} ${JSON.stringify(input)}`).toBeInstanceOf(PathOutsideRootError);
     }
-    await expect(call(editBlockTool({ root }), { file_path: '../secret.txt', old_string: 'top', new_string: 'no' })).rejects.toBeInstanceOf(PathOutsideRootError);
+    await expect(call(editBlockTool({ root }), { file_path: '../secret.txt', old_string: 'top', new_string: 'no' })).rejects.toBeInstanceOf(
+      PathOutsideRootError,
+    );
     await expect(call(searchTool({ root }), { pattern: 'secret', path: '..' })).rejects.toBeInstanceOf(PathOutsideRootError);
     // Nothing outside changed.
     expect(await readFile(path.join(dir, 'secret.txt'), 'utf8')).toBe('top secret');

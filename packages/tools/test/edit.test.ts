@@ -27,7 +27,9 @@ describe('edit_block', () => {
 
   it('refuses when the count differs from expected_replacements and writes nothing', async () => {
     await writeFile(file(), 'x = 1\nx = 1\n');
-    await expect(call(edit, { file_path: 'f.txt', old_string: 'x = 1', new_string: 'x = 2' })).rejects.toThrow(/Expected 1 replacement\(s\) but found 2/);
+    await expect(call(edit, { file_path: 'f.txt', old_string: 'x = 1', new_string: 'x = 2' })).rejects.toThrow(
+      /Expected 1 replacement\(s\) but found 2/,
+    );
     expect(await readFile(file(), 'utf8')).toBe('x = 1\nx = 1\n');
     await call(edit, { file_path: 'f.txt', old_string: 'x = 1', new_string: 'x = 2', expected_replacements: 2 });
     expect(await readFile(file(), 'utf8')).toBe('x = 2\nx = 2\n');
@@ -41,15 +43,23 @@ describe('edit_block', () => {
 
   it('falls back to a fuzzy match above the threshold, slicing multi-byte text by characters', async () => {
     await writeFile(file(), 'début 🎉\nfunction grüßen(name) {\n  return "Hallo " + name;\n}\nfin ✓\n');
-    const text = await callText(edit, { file_path: 'f.txt', old_string: 'function grussen(name) {\n  return "Hallo " + name\n}', new_string: 'const grüßen = (name) => `Hallo ${name}`;' });
+    const text = await callText(edit, {
+      file_path: 'f.txt',
+      old_string: 'function grussen(name) {\n  return "Hallo " + name\n}',
+      new_string: 'const grüßen = (name) => `Hallo ${name}`;',
+    });
     expect(text).toMatch(/fuzzy matching \(similarity 9\d\.\d%\)/);
     expect(await readFile(file(), 'utf8')).toBe('début 🎉\nconst grüßen = (name) => `Hallo ${name}`;\nfin ✓\n');
   });
 
   it('refuses a fuzzy match below the threshold, and when fuzzy is off', async () => {
     await writeFile(file(), 'completely different content\n');
-    await expect(call(edit, { file_path: 'f.txt', old_string: 'nothing like this at all!!', new_string: 'x' })).rejects.toThrow(/No match .*threshold 70.0%/);
-    await expect(call(edit, { file_path: 'f.txt', old_string: 'completely diferent', new_string: 'x', enable_fuzzy: false })).rejects.toThrow(/fuzzy matching is disabled/);
+    await expect(call(edit, { file_path: 'f.txt', old_string: 'nothing like this at all!!', new_string: 'x' })).rejects.toThrow(
+      /No match .*threshold 70.0%/,
+    );
+    await expect(
+      call(edit, { file_path: 'f.txt', old_string: 'completely diferent', new_string: 'x', enable_fuzzy: false }),
+    ).rejects.toThrow(/fuzzy matching is disabled/);
     expect(await readFile(file(), 'utf8')).toBe('completely different content\n');
   });
 
@@ -59,7 +69,14 @@ describe('edit_block', () => {
   });
 
   it('formats its input as a diff for UIs', () => {
-    const shown = edit.formatInput?.({ file_path: 'f.txt', old_string: 'a\n', new_string: 'b\n', expected_replacements: 1, enable_fuzzy: true, fuzzy_threshold: 0.7 });
+    const shown = edit.formatInput?.({
+      file_path: 'f.txt',
+      old_string: 'a\n',
+      new_string: 'b\n',
+      expected_replacements: 1,
+      enable_fuzzy: true,
+      fuzzy_threshold: 0.7,
+    });
     expect(shown).toContain('-a');
     expect(shown).toContain('+b');
   });

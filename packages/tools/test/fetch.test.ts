@@ -97,7 +97,9 @@ describe('fetch with an explicit allowance for 127.0.0.1', () => {
   });
 
   it('gives up after timeout_ms when the server does not answer', async () => {
-    await expect(call(fetchTool({ allowHosts: ['127.0.0.1'], respectRobots: false }), { url: `${base}/hang`, timeout_ms: 200 })).rejects.toThrow(/aborted or timed out/);
+    await expect(
+      call(fetchTool({ allowHosts: ['127.0.0.1'], respectRobots: false }), { url: `${base}/hang`, timeout_ms: 200 }),
+    ).rejects.toThrow(/aborted or timed out/);
   });
 
   it('allowPrivateNetwork allows every address', async () => {
@@ -106,7 +108,21 @@ describe('fetch with an explicit allowance for 127.0.0.1', () => {
 });
 
 describe('SSRF protection (refused before any connection)', () => {
-  const refused = ['http://127.0.0.1/', 'http://127.8.9.10:1/', 'http://10.1.2.3/', 'http://172.16.0.1/', 'http://192.168.1.1/', 'http://169.254.169.254/latest/meta-data/', 'http://[::1]/', 'http://[fd00::1]/', 'http://[fe80::1]/', 'http://[::ffff:127.0.0.1]/', 'http://0.0.0.0/', 'http://2130706433/', 'http://0x7f.1/'];
+  const refused = [
+    'http://127.0.0.1/',
+    'http://127.8.9.10:1/',
+    'http://10.1.2.3/',
+    'http://172.16.0.1/',
+    'http://192.168.1.1/',
+    'http://169.254.169.254/latest/meta-data/',
+    'http://[::1]/',
+    'http://[fd00::1]/',
+    'http://[fe80::1]/',
+    'http://[::ffff:127.0.0.1]/',
+    'http://0.0.0.0/',
+    'http://2130706433/',
+    'http://0x7f.1/',
+  ];
   for (const url of refused) {
     it(`refuses ${url}`, async () => {
       await expect(call(fetchTool(), { url })).rejects.toBeInstanceOf(BlockedAddressError);
@@ -114,7 +130,9 @@ describe('SSRF protection (refused before any connection)', () => {
   }
 
   it('refuses our own server without the allowance, and it receives no request', async () => {
-    await expect(call(fetchTool(), { url: `${base}/page` })).rejects.toThrow(/Refused to connect to 127.0.0.1.*allowPrivateNetwork or allowHosts/);
+    await expect(call(fetchTool(), { url: `${base}/page` })).rejects.toThrow(
+      /Refused to connect to 127.0.0.1.*allowPrivateNetwork or allowHosts/,
+    );
     expect(requests).toEqual([]);
   });
 
@@ -127,13 +145,18 @@ describe('SSRF protection (refused before any connection)', () => {
     let calls = 0;
     // First answer: our 127.0.0.1 server (allowed for this host); any later answer would be a different address.
     const resolver: Resolver = async () => (calls++ === 0 ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '10.9.9.9', family: 4 }]);
-    const text = await callText(fetchTool({ allowHosts: ['rebind.test'], resolver, respectRobots: false }), { url: `http://rebind.test:${port}/page` });
+    const text = await callText(fetchTool({ allowHosts: ['rebind.test'], resolver, respectRobots: false }), {
+      url: `http://rebind.test:${port}/page`,
+    });
     expect(text).toContain('# Heading');
     expect(calls).toBe(1);
   });
 
   it('refuses a host when any of its addresses is private', async () => {
-    const resolver: Resolver = async () => [{ address: '93.184.216.34', family: 4 }, { address: '127.0.0.1', family: 4 }];
+    const resolver: Resolver = async () => [
+      { address: '93.184.216.34', family: 4 },
+      { address: '127.0.0.1', family: 4 },
+    ];
     await expect(call(fetchTool({ resolver }), { url: 'http://mixed.test/' })).rejects.toThrow(/mixed.test \(127.0.0.1\)/);
   });
 
@@ -143,7 +166,8 @@ describe('SSRF protection (refused before any connection)', () => {
   });
 
   it('classifies addresses', () => {
-    for (const a of ['127.0.0.1', '10.0.0.1', '169.254.1.1', '::1', 'fc00::1', 'fe80::1', '::ffff:10.0.0.1', '100.64.0.1', '224.0.0.1']) expect(isBlockedAddress(a), a).toBe(true);
+    for (const a of ['127.0.0.1', '10.0.0.1', '169.254.1.1', '::1', 'fc00::1', 'fe80::1', '::ffff:10.0.0.1', '100.64.0.1', '224.0.0.1'])
+      expect(isBlockedAddress(a), a).toBe(true);
     for (const a of ['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111']) expect(isBlockedAddress(a), a).toBe(false);
   });
 });

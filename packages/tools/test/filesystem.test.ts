@@ -83,7 +83,9 @@ describe('read_multiple_files', () => {
 
 describe('write_file', () => {
   it('creates parents, rewrites atomically (no temp files left, mode kept) and appends', async () => {
-    expect(await callText(t('write_file'), { path: 'deep/new/file.txt', content: 'one\ntwo\n' })).toBe('Wrote 8 bytes (2 lines) to deep/new/file.txt');
+    expect(await callText(t('write_file'), { path: 'deep/new/file.txt', content: 'one\ntwo\n' })).toBe(
+      'Wrote 8 bytes (2 lines) to deep/new/file.txt',
+    );
     const file = path.join(root, 'deep/new/file.txt');
     const { chmod } = await import('node:fs/promises');
     await chmod(file, 0o640);
@@ -114,7 +116,14 @@ describe('list_directory', () => {
   it('prints a sorted tree to the given depth, skipping .git', async () => {
     const text = await callText(t('list_directory'), { path: '.', depth: 2 });
     expect(text).toBe(
-      ['Contents of . (depth=2):', '[FILE] README.md (4 B)', '[DIR]  src/', '  [FILE] a.ts (1 B)', '  [FILE] b.ts (2.0 KB)', '  [DIR]  deep/ (1 entry)'].join('\n'),
+      [
+        'Contents of . (depth=2):',
+        '[FILE] README.md (4 B)',
+        '[DIR]  src/',
+        '  [FILE] a.ts (1 B)',
+        '  [FILE] b.ts (2.0 KB)',
+        '  [DIR]  deep/ (1 entry)',
+      ].join('\n'),
     );
     expect(await callText(t('list_directory'), { path: 'src', depth: 5 })).toContain('\n    [FILE] z.txt (1 B)');
   });
@@ -155,8 +164,21 @@ describe('move_file, create_directory, file_info', () => {
 
 describe('groups', () => {
   it('read-only group has no mutating tools; every tool has formatInput', () => {
-    expect(readOnlyFilesystemTools({ root }).map((x) => x.name)).toEqual(['read_file', 'read_multiple_files', 'list_directory', 'file_info']);
-    expect(tools.map((x) => x.name)).toEqual(['read_file', 'read_multiple_files', 'list_directory', 'file_info', 'write_file', 'create_directory', 'move_file']);
+    expect(readOnlyFilesystemTools({ root }).map((x) => x.name)).toEqual([
+      'read_file',
+      'read_multiple_files',
+      'list_directory',
+      'file_info',
+    ]);
+    expect(tools.map((x) => x.name)).toEqual([
+      'read_file',
+      'read_multiple_files',
+      'list_directory',
+      'file_info',
+      'write_file',
+      'create_directory',
+      'move_file',
+    ]);
     for (const x of tools) expect(typeof x.formatInput).toBe('function');
   });
 });

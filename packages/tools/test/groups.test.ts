@@ -1,14 +1,36 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { allTools, editTools, fetchTools, filesystemTools, processTools, readOnlyFilesystemTools, searchTools, sqliteTools } from '../src/index.js';
+import {
+  allTools,
+  editTools,
+  fetchTools,
+  filesystemTools,
+  processTools,
+  readOnlyFilesystemTools,
+  searchTools,
+  sqliteTools,
+} from '../src/index.js';
 
 describe('tool groups', () => {
   it('have the Rust original names, unique, each with a JSON Schema object input and formatInput', () => {
     const all = allTools({ root: process.cwd() });
     expect(all.map((t) => t.name)).toEqual([
-      'read_file', 'read_multiple_files', 'list_directory', 'file_info', 'write_file', 'create_directory', 'move_file',
-      'edit_block', 'search',
-      'start_process', 'read_process_output', 'interact_with_process', 'list_sessions', 'list_processes', 'kill_process', 'force_terminate',
+      'read_file',
+      'read_multiple_files',
+      'list_directory',
+      'file_info',
+      'write_file',
+      'create_directory',
+      'move_file',
+      'edit_block',
+      'search',
+      'start_process',
+      'read_process_output',
+      'interact_with_process',
+      'list_sessions',
+      'list_processes',
+      'kill_process',
+      'force_terminate',
       'fetch',
     ]);
     const db = new Database(':memory:');

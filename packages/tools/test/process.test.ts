@@ -58,7 +58,10 @@ describe('process tools', () => {
     const small = new ProcessManager({ outputBufferChars: 1_000 });
     const smallTools = processTools({ manager: small });
     try {
-      const text = await callText(byName(smallTools, 'start_process'), { command: 'i=0; while [ $i -lt 500 ]; do echo "line $i"; i=$((i+1)); done', wait_ms: 10_000 });
+      const text = await callText(byName(smallTools, 'start_process'), {
+        command: 'i=0; while [ $i -lt 500 ]; do echo "line $i"; i=$((i+1)); done',
+        wait_ms: 10_000,
+      });
       expect(text).toMatch(/characters of earlier output were dropped/);
       expect(text).toContain('line 499');
       expect(text).not.toContain('line 1\n');
@@ -85,7 +88,8 @@ describe('process tools', () => {
     // read_process_output returns as soon as there is new output.
     let seen = startText;
     // (The command line itself, echoed in startText, also holds the word: look for it as an output line.)
-    for (let i = 0; i < 20 && !/^armed$/m.test(seen); i++) seen += await callText(t('read_process_output'), { pid: stubborn, timeout_ms: 10_000 });
+    for (let i = 0; i < 20 && !/^armed$/m.test(seen); i++)
+      seen += await callText(t('read_process_output'), { pid: stubborn, timeout_ms: 10_000 });
     expect(seen).toMatch(/^armed$/m);
     const text = await callText(t('kill_process'), { pid: stubborn, grace_ms: 200 });
     expect(text).toContain('was killed (SIGKILL)');

@@ -64,8 +64,12 @@ describe('search, content mode', () => {
 
 describe('search, files mode', () => {
   it('matches globs against names or paths, respecting .gitignore', async () => {
-    expect(await callText(search, { pattern: '*.ts', mode: 'files' })).toBe("Found 2 file(s) matching '*.ts':\nsrc/app.ts\nsrc/nested/kept.ts");
-    expect(await callText(search, { pattern: 'src/*.{js,ts}', mode: 'files' })).toBe("Found 2 file(s) matching 'src/*.{js,ts}':\nsrc/app.ts\nsrc/util.js");
+    expect(await callText(search, { pattern: '*.ts', mode: 'files' })).toBe(
+      "Found 2 file(s) matching '*.ts':\nsrc/app.ts\nsrc/nested/kept.ts",
+    );
+    expect(await callText(search, { pattern: 'src/*.{js,ts}', mode: 'files' })).toBe(
+      "Found 2 file(s) matching 'src/*.{js,ts}':\nsrc/app.ts\nsrc/util.js",
+    );
     expect(await callText(search, { pattern: '*.log', mode: 'files' })).toContain('No files matching');
   });
 });

@@ -39,30 +39,53 @@ describe('sqlite tools without restrictions', () => {
       rows: [[1, 'ada', 'AQI=']],
       row_count: 1,
     });
-    expect(await run(undefined, 'sqlite_query', { sql: 'SELECT name FROM users ORDER BY id', limit: 1 })).toEqual({ columns: ['name'], rows: [['ada']], row_count: 1, truncated: true, next_offset: 1 });
-    expect(await run(undefined, 'sqlite_query', { sql: 'SELECT name FROM users WHERE name = :n', params: { n: 'bob' } })).toMatchObject({ rows: [['bob']] });
+    expect(await run(undefined, 'sqlite_query', { sql: 'SELECT name FROM users ORDER BY id', limit: 1 })).toEqual({
+      columns: ['name'],
+      rows: [['ada']],
+      row_count: 1,
+      truncated: true,
+      next_offset: 1,
+    });
+    expect(await run(undefined, 'sqlite_query', { sql: 'SELECT name FROM users WHERE name = :n', params: { n: 'bob' } })).toMatchObject({
+      rows: [['bob']],
+    });
   });
 
   it('query refuses statements that would write (SQLite decides, not a prefix check)', async () => {
-    for (const sql of ["INSERT INTO users (name) VALUES ('x')", "WITH x AS (SELECT 1) DELETE FROM users", 'DROP TABLE users']) {
+    for (const sql of ["INSERT INTO users (name) VALUES ('x')", 'WITH x AS (SELECT 1) DELETE FROM users', 'DROP TABLE users']) {
       await expect(run(undefined, 'sqlite_query', { sql })).rejects.toThrow(/only runs read-only statements/);
     }
     expect((db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n).toBe(2);
   });
 
   it('execute runs writes and DDL, binding JSON values', async () => {
-    expect(await run(undefined, 'sqlite_execute', { sql: 'INSERT INTO users (name, email) VALUES (?, ?)', params: ['cy', { tags: [1] }] })).toEqual({ status: 'success', rows_affected: 1, last_insert_rowid: 3 });
+    expect(
+      await run(undefined, 'sqlite_execute', { sql: 'INSERT INTO users (name, email) VALUES (?, ?)', params: ['cy', { tags: [1] }] }),
+    ).toEqual({ status: 'success', rows_affected: 1, last_insert_rowid: 3 });
     expect(db.prepare('SELECT email FROM users WHERE id = 3').get()).toEqual({ email: '{"tags":[1]}' });
-    expect(await run(undefined, 'sqlite_execute', { sql: 'UPDATE users SET name = upper(name) RETURNING id, name' })).toMatchObject({ row_count: 3 });
-    expect(await run(undefined, 'sqlite_execute', { sql: 'CREATE INDEX users_name ON users(name)' })).toMatchObject({ status: 'success', message: 'Schema changed' });
+    expect(await run(undefined, 'sqlite_execute', { sql: 'UPDATE users SET name = upper(name) RETURNING id, name' })).toMatchObject({
+      row_count: 3,
+    });
+    expect(await run(undefined, 'sqlite_execute', { sql: 'CREATE INDEX users_name ON users(name)' })).toMatchObject({
+      status: 'success',
+      message: 'Schema changed',
+    });
     await expect(run(undefined, 'sqlite_execute', { sql: 'SELECT 1; DROP TABLE users' })).rejects.toThrow(/more than one statement/);
     await expect(run(undefined, 'sqlite_execute', { sql: "ATTACH 'other.db' AS o" })).rejects.toThrow(/ATTACH statements are not allowed/);
-    await expect(run(undefined, 'sqlite_execute', { sql: 'INSERT INTO nope VALUES (1)' })).rejects.toThrow(/SQLite error: no such table: nope/);
+    await expect(run(undefined, 'sqlite_execute', { sql: 'INSERT INTO nope VALUES (1)' })).rejects.toThrow(
+      /SQLite error: no such table: nope/,
+    );
   });
 
   it('list, describe and schema', async () => {
     expect(await run(undefined, 'sqlite_list_tables', {})).toEqual({
-      tables: [{ name: 'audit', type: 'table' }, { name: 'orders', type: 'table' }, { name: 'secrets', type: 'table' }, { name: 'users', type: 'table' }, { name: 'user_secrets', type: 'view' }],
+      tables: [
+        { name: 'audit', type: 'table' },
+        { name: 'orders', type: 'table' },
+        { name: 'secrets', type: 'table' },
+        { name: 'users', type: 'table' },
+        { name: 'user_secrets', type: 'view' },
+      ],
       count: 5,
     });
     const users = (await run(undefined, 'sqlite_describe_table', { table: 'users' })) as Record<string, unknown>;
@@ -74,7 +97,9 @@ describe('sqlite tools without restrictions', () => {
     ]);
     expect(users.row_count).toBe(2);
     expect(users.indexes).toEqual([{ name: 'sqlite_autoindex_users_1', unique: true, columns: ['email'] }]);
-    expect(((await run(undefined, 'sqlite_describe_table', { table: 'orders' })) as Record<string, unknown>).foreign_keys).toEqual([{ column: 'user_id', references: 'users(id)' }]);
+    expect(((await run(undefined, 'sqlite_describe_table', { table: 'orders' })) as Record<string, unknown>).foreign_keys).toEqual([
+      { column: 'user_id', references: 'users(id)' },
+    ]);
     await expect(run(undefined, 'sqlite_describe_table', { table: 'nope' })).rejects.toThrow(/No table or view named 'nope'/);
     const schema = (await run(undefined, 'sqlite_schema', {})) as string;
     expect(schema).toContain('-- table users\nCREATE TABLE users');
@@ -103,7 +128,9 @@ describe('per-table permissions', () => {
       'WITH s AS (SELECT * FROM SECRETS) SELECT * FROM s',
       'SELECT * FROM user_secrets',
     ]) {
-      await expect(run(denySecrets, 'sqlite_query', { sql }), sql).rejects.toThrow(/Permission denied: cannot read table '(secrets|SECRETS)'/);
+      await expect(run(denySecrets, 'sqlite_query', { sql }), sql).rejects.toThrow(
+        /Permission denied: cannot read table '(secrets|SECRETS)'/,
+      );
     }
     expect(await run(denySecrets, 'sqlite_query', { sql: 'SELECT name FROM users' })).toMatchObject({ row_count: 2 });
   });
@@ -117,7 +144,7 @@ describe('per-table permissions', () => {
       'ALTER TABLE secrets ADD COLUMN extra TEXT',
       'ALTER TABLE secrets RENAME TO public_now',
       'CREATE INDEX secrets_value ON secrets(value)',
-      "CREATE TRIGGER t AFTER DELETE ON users BEGIN DELETE FROM secrets; END",
+      'CREATE TRIGGER t AFTER DELETE ON users BEGIN DELETE FROM secrets; END',
       'CREATE TRIGGER t2 AFTER INSERT ON secrets BEGIN SELECT 1; END',
     ]) {
       await expect(run(denySecrets, 'sqlite_execute', { sql }), sql).rejects.toThrow(/Permission denied/);
@@ -128,8 +155,14 @@ describe('per-table permissions', () => {
 
   it('sees writes that triggers make: inserting into orders writes audit', async () => {
     const config: SqliteToolsConfig = { write: { allow: ['orders'] } };
-    await expect(run(config, 'sqlite_execute', { sql: 'INSERT INTO orders (user_id, total) VALUES (1, 9.5)' })).rejects.toThrow(/cannot write table 'audit'/);
-    expect(await run({ write: { allow: ['orders', 'audit'] } }, 'sqlite_execute', { sql: 'INSERT INTO orders (user_id, total) VALUES (1, 9.5)' })).toMatchObject({ rows_affected: 1 });
+    await expect(run(config, 'sqlite_execute', { sql: 'INSERT INTO orders (user_id, total) VALUES (1, 9.5)' })).rejects.toThrow(
+      /cannot write table 'audit'/,
+    );
+    expect(
+      await run({ write: { allow: ['orders', 'audit'] } }, 'sqlite_execute', {
+        sql: 'INSERT INTO orders (user_id, total) VALUES (1, 9.5)',
+      }),
+    ).toMatchObject({ rows_affected: 1 });
   });
 
   it('DDL on an index or trigger of a denied table is refused even when the parser cannot read the statement', async () => {
@@ -144,7 +177,9 @@ describe('per-table permissions', () => {
     expect(await run(config, 'sqlite_list_tables', {})).toEqual({ tables: [{ name: 'users', type: 'table' }], count: 1 });
     await expect(run(config, 'sqlite_describe_table', { table: 'secrets' })).rejects.toThrow(/cannot read table 'secrets'/);
     expect(await run(config, 'sqlite_schema', {})).not.toContain('secrets');
-    await expect(run(config, 'sqlite_query', { sql: 'SELECT sql FROM sqlite_schema' })).rejects.toThrow(/cannot read table 'sqlite_schema'/);
+    await expect(run(config, 'sqlite_query', { sql: 'SELECT sql FROM sqlite_schema' })).rejects.toThrow(
+      /cannot read table 'sqlite_schema'/,
+    );
   });
 
   it('rejects an empty deny list', () => {
@@ -155,9 +190,16 @@ describe('per-table permissions', () => {
 describe('migrations', () => {
   it('adds, lists and runs migrations in order, each in a transaction, with checksums', async () => {
     const add = (name: string, sql: string, version: string) => run(undefined, 'sqlite_add_migration', { name, sql, version });
-    expect(await add('tags', 'CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT);', '001')).toMatchObject({ status: 'pending', version: '001' });
+    expect(await add('tags', 'CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT);', '001')).toMatchObject({
+      status: 'pending',
+      version: '001',
+    });
     await add('seed tags', "INSERT INTO tags (label) VALUES ('a'), ('b');", '002');
-    expect(await run(undefined, 'sqlite_list_migrations', { filter: 'pending' })).toMatchObject({ total: 2, pending_count: 2, migrations: [{ version: '001' }, { version: '002' }] });
+    expect(await run(undefined, 'sqlite_list_migrations', { filter: 'pending' })).toMatchObject({
+      total: 2,
+      pending_count: 2,
+      migrations: [{ version: '001' }, { version: '002' }],
+    });
     expect(await run(undefined, 'sqlite_run_migrations', {})).toEqual({ status: 'success', applied: ['001', '002'], applied_count: 2 });
     expect(db.prepare('SELECT count(*) AS n FROM tags').get()).toEqual({ n: 2 });
     expect(await run(undefined, 'sqlite_run_migrations', {})).toEqual({ status: 'success', applied: [], applied_count: 0 });
@@ -169,7 +211,9 @@ describe('migrations', () => {
     await add('CREATE TABLE a (x);', '1');
     await add('CREATE TABLE b (x); INSERT INTO nope VALUES (1);', '2');
     await add('CREATE TABLE c (x);', '3');
-    await expect(run(undefined, 'sqlite_run_migrations', {})).rejects.toThrow(/Migration '2' \(m2\) failed and was rolled back: SQLite error: no such table: nope.*Applied before it: 1/);
+    await expect(run(undefined, 'sqlite_run_migrations', {})).rejects.toThrow(
+      /Migration '2' \(m2\) failed and was rolled back: SQLite error: no such table: nope.*Applied before it: 1/,
+    );
     expect(db.prepare("SELECT name FROM sqlite_schema WHERE name IN ('a','b','c') ORDER BY name").all()).toEqual([{ name: 'a' }]);
   });
 
@@ -182,11 +226,15 @@ describe('migrations', () => {
 
   it('applies table permissions to migrations, DDL included', async () => {
     const config: SqliteToolsConfig = { write: { deny: ['secrets'] } };
-    await expect(run(config, 'sqlite_add_migration', { name: 'drop', sql: 'DROP TABLE secrets;' })).rejects.toThrow(/cannot write table 'secrets'/);
+    await expect(run(config, 'sqlite_add_migration', { name: 'drop', sql: 'DROP TABLE secrets;' })).rejects.toThrow(
+      /cannot write table 'secrets'/,
+    );
     await run(undefined, 'sqlite_add_migration', { name: 'idx', sql: 'CREATE INDEX si ON secrets(value);', version: '9' });
     await expect(run(config, 'sqlite_run_migrations', {})).rejects.toThrow(/cannot write table 'secrets'/);
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'si'").get()).toEqual({ n: 0 });
-    await expect(run(undefined, 'sqlite_execute', { sql: `DELETE FROM ${MIGRATIONS_TABLE}` })).rejects.toThrow(/managed by the migration tools/);
+    await expect(run(undefined, 'sqlite_execute', { sql: `DELETE FROM ${MIGRATIONS_TABLE}` })).rejects.toThrow(
+      /managed by the migration tools/,
+    );
   });
 
   it('opens a database from a path', async () => {

@@ -138,6 +138,7 @@ export function editBlockTool(options: EditOptions = {}): Tool<z.output<typeof e
 }
 
 /** The edit tools: edit_block. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a group holds tools of different input types
 export function editTools(options: EditOptions = {}): Tool<any>[] {
   return [editBlockTool(options)];
 }

@@ -166,6 +166,7 @@ export function fetchTool(options: FetchToolOptions = {}): Tool<z.output<typeof 
 }
 
 /** The fetch tools: fetch. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a group holds tools of different input types
 export function fetchTools(options: FetchToolOptions = {}): Tool<any>[] {
   return [fetchTool(options)];
 }

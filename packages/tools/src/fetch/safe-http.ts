@@ -67,7 +67,8 @@ async function pickAddress(host: string, options: SafeGetOptions): Promise<{ add
 
 function requestOnce(url: URL, pinned: { address: string; family: number }, options: SafeGetOptions): Promise<IncomingMessage> {
   const pinnedLookup: LookupFunction = (_hostname, lookupOptions, callback) => {
-    if ((lookupOptions as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]);
+    if ((lookupOptions as { all?: boolean }).all)
+      (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]);
     else callback(null, pinned.address, pinned.family);
   };
   const client = url.protocol === 'https:' ? https : http;

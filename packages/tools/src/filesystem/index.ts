@@ -17,16 +17,19 @@ export { mediaTypeOf } from './media-type.js';
 export type FilesystemToolsOptions = RootOptions & ReadFileOptions;
 
 /** read_file, read_multiple_files, list_directory, file_info. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a group holds tools of different input types
 export function readOnlyFilesystemTools(options: FilesystemToolsOptions = {}): Tool<any>[] {
   return [readFileTool(options), readMultipleFilesTool(options), listDirectoryTool(options), fileInfoTool(options)];
 }
 
 /** write_file, create_directory, move_file. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a group holds tools of different input types
 export function mutativeFilesystemTools(options: RootOptions = {}): Tool<any>[] {
   return [writeFileTool(options), createDirectoryTool(options), moveFileTool(options)];
 }
 
 /** All seven filesystem tools. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a group holds tools of different input types
 export function filesystemTools(options: FilesystemToolsOptions = {}): Tool<any>[] {
   return [...readOnlyFilesystemTools(options), ...mutativeFilesystemTools(options)];
 }

@@ -239,10 +239,10 @@ export class ProcessManager {
   ): Promise<'condition' | 'exited' | 'timeout' | 'aborted'> {
     const entry = this.entry(pid);
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      const pending: { timer?: NodeJS.Timeout } = {};
       const finish = (why: 'condition' | 'exited' | 'timeout' | 'aborted'): void => {
         entry.waiters.delete(check);
-        if (timer) clearTimeout(timer);
+        if (pending.timer) clearTimeout(pending.timer);
         signal?.removeEventListener('abort', onAbort);
         resolve(why);
       };
@@ -254,7 +254,7 @@ export class ProcessManager {
       if (signal?.aborted) return finish('aborted');
       signal?.addEventListener('abort', onAbort, { once: true });
       entry.waiters.add(check);
-      timer = setTimeout(() => finish('timeout'), timeoutMs);
+      pending.timer = setTimeout(() => finish('timeout'), timeoutMs);
       check();
     });
   }

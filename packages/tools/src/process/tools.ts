@@ -58,6 +58,7 @@ function takeOutput(manager: ProcessManager, pid: number, maxChars: number): str
 const pidInput = z.number().int().positive().describe('PID of the process (from start_process or list_sessions)');
 
 /** Builds the seven process tools around one {@link ProcessManager}. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a group holds tools of different input types
 export function processTools(options: ProcessToolsOptions = {}): Tool<any>[] {
   const manager = options.manager ?? new ProcessManager(options);
   const startWait = options.startWaitMs ?? DEFAULT_START_WAIT_MS;

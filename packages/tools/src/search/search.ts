@@ -233,6 +233,7 @@ export function searchTool(options: SearchOptions = {}): Tool<z.output<typeof se
 }
 
 /** The search tools: search. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a group holds tools of different input types
 export function searchTools(options: SearchOptions = {}): Tool<any>[] {
   return [searchTool(options)];
 }

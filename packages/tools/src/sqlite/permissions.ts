@@ -62,7 +62,11 @@ export class TablePermissions {
   /** Throws a permission_denied ToolError for the first table not allowed. */
   check(access: { reads: Iterable<string>; writes: Iterable<string> }): void {
     for (const table of access.writes) {
-      if (this.readOnly) throw new ToolError('permission_denied', `Permission denied: the database is read-only for this agent (statement writes table '${table}').`);
+      if (this.readOnly)
+        throw new ToolError(
+          'permission_denied',
+          `Permission denied: the database is read-only for this agent (statement writes table '${table}').`,
+        );
       if (!this.canWrite(table)) throw new ToolError('permission_denied', `Permission denied: cannot write table '${table}'.`);
     }
     for (const table of access.reads) {

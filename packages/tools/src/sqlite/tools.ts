@@ -44,7 +44,8 @@ function args(params: SqlParams | undefined): unknown[] {
 /** SQLite value → JSON: blobs become base64 text, big integers stay exact as text. */
 function toJsonValue(value: unknown): unknown {
   if (Buffer.isBuffer(value)) return value.toString('base64');
-  if (typeof value === 'bigint') return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+  if (typeof value === 'bigint')
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
   return value;
 }
 
@@ -69,6 +70,7 @@ export type SqliteDatabase = Database.Database | string;
  * The SQLite tools for one database. With `config.readOnly` only the reading tools are
  * returned; per-table `read`/`write` rules apply to every tool, DDL included.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a group holds tools of different input types
 export function sqliteTools(database: SqliteDatabase, config: SqliteToolsConfig = {}): Tool<any>[] {
   const permissions = new TablePermissions(config);
   const db = typeof database === 'string' ? new (createRequire(import.meta.url)('better-sqlite3') as typeof Database)(database) : database;
@@ -95,10 +97,16 @@ export function sqliteTools(database: SqliteDatabase, config: SqliteToolsConfig 
       const params = bindParams(input.params);
       const { statement, access } = analyseStatement(db, input.sql, params);
       if (!access.readonly) {
-        throw new ToolError('permission_denied', `sqlite_query only runs read-only statements; this ${access.keyword || 'statement'} would change the database.${permissions.readOnly ? '' : ' Use sqlite_execute.'}`);
+        throw new ToolError(
+          'permission_denied',
+          `sqlite_query only runs read-only statements; this ${access.keyword || 'statement'} would change the database.${permissions.readOnly ? '' : ' Use sqlite_execute.'}`,
+        );
       }
       if (permissions.restricted && !access.parsed && access.keyword !== 'SELECT' && access.keyword !== 'WITH') {
-        throw new ToolError('permission_denied', `Permission denied: this ${access.keyword} statement cannot be checked against the table permissions.`);
+        throw new ToolError(
+          'permission_denied',
+          `Permission denied: this ${access.keyword} statement cannot be checked against the table permissions.`,
+        );
       }
       permissions.check(access);
       if (!statement.reader) return { columns: [], rows: [], row_count: 0 };
@@ -125,18 +133,24 @@ export function sqliteTools(database: SqliteDatabase, config: SqliteToolsConfig 
 
   const execute = tool({
     name: 'sqlite_execute',
-    description: 'Run one SQL statement that changes the database (INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, …). Returns rows_affected and last_insert_rowid, or the rows of a RETURNING clause.',
+    description:
+      'Run one SQL statement that changes the database (INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, …). Returns rows_affected and last_insert_rowid, or the rows of a RETURNING clause.',
     input: z.object({ sql: z.string().min(1), params: paramsSchema }),
     formatInput: (input) => input.sql,
     execute(input) {
       if (permissions.readOnly) throw new ToolError('permission_denied', 'Permission denied: the database is read-only for this agent.');
       const keyword = firstKeyword(input.sql);
-      if (REFUSED_KEYWORDS.includes(keyword)) throw new ToolError('permission_denied', `Permission denied: ${keyword} statements are not allowed.`);
-      if (keyword === 'VACUUM' && /\bINTO\b/i.test(input.sql)) throw new ToolError('permission_denied', 'Permission denied: VACUUM INTO writes another file and is not allowed.');
+      if (REFUSED_KEYWORDS.includes(keyword))
+        throw new ToolError('permission_denied', `Permission denied: ${keyword} statements are not allowed.`);
+      if (keyword === 'VACUUM' && /\bINTO\b/i.test(input.sql))
+        throw new ToolError('permission_denied', 'Permission denied: VACUUM INTO writes another file and is not allowed.');
       const params = bindParams(input.params);
       const { statement, access } = analyseStatement(db, input.sql, params);
       if (permissions.restricted && !access.parsed && !isDdl(access.keyword)) {
-        throw new ToolError('permission_denied', `Permission denied: this ${access.keyword || 'statement'} cannot be checked against the table permissions.`);
+        throw new ToolError(
+          'permission_denied',
+          `Permission denied: this ${access.keyword || 'statement'} cannot be checked against the table permissions.`,
+        );
       }
       if ([...access.writes].some((t) => t.toLowerCase() === MIGRATIONS_TABLE)) {
         throw new ToolError('permission_denied', `Permission denied: ${MIGRATIONS_TABLE} is managed by the migration tools.`);
@@ -145,11 +159,17 @@ export function sqliteTools(database: SqliteDatabase, config: SqliteToolsConfig 
       const run = (): Record<string, unknown> => {
         if (statement.reader) {
           statement.safeIntegers(true);
-          const rows = (statement.all(...args(params)) as Record<string, unknown>[]).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, toJsonValue(v)])));
+          const rows = (statement.all(...args(params)) as Record<string, unknown>[]).map((r) =>
+            Object.fromEntries(Object.entries(r).map(([k, v]) => [k, toJsonValue(v)])),
+          );
           return { status: 'success', rows, row_count: rows.length };
         }
         const info = statement.run(...args(params));
-        return { status: 'success', rows_affected: info.changes, last_insert_rowid: access.keyword === 'INSERT' || access.keyword === 'REPLACE' ? toJsonValue(info.lastInsertRowid) : null };
+        return {
+          status: 'success',
+          rows_affected: info.changes,
+          last_insert_rowid: access.keyword === 'INSERT' || access.keyword === 'REPLACE' ? toJsonValue(info.lastInsertRowid) : null,
+        };
       };
       try {
         if (!isDdl(access.keyword)) return run();
@@ -159,7 +179,8 @@ export function sqliteTools(database: SqliteDatabase, config: SqliteToolsConfig 
         try {
           const result = run();
           const changed = schemaChanges(before, readSchema(db));
-          if ([...changed].some((t) => t.toLowerCase() === MIGRATIONS_TABLE)) throw new ToolError('permission_denied', `Permission denied: ${MIGRATIONS_TABLE} is managed by the migration tools.`);
+          if ([...changed].some((t) => t.toLowerCase() === MIGRATIONS_TABLE))
+            throw new ToolError('permission_denied', `Permission denied: ${MIGRATIONS_TABLE} is managed by the migration tools.`);
           permissions.check({ reads: [], writes: changed });
           db.exec('RELEASE mixtape_ddl');
           return { ...result, message: 'Schema changed' };
@@ -195,23 +216,50 @@ export function sqliteTools(database: SqliteDatabase, config: SqliteToolsConfig 
     input: z.object({ table: z.string().min(1) }),
     formatInput: (input) => input.table,
     execute(input) {
-      const object = visibleObjects().find((o) => o.name.toLowerCase() === input.table.toLowerCase() && (o.type === 'table' || o.type === 'view'));
+      const object = visibleObjects().find(
+        (o) => o.name.toLowerCase() === input.table.toLowerCase() && (o.type === 'table' || o.type === 'view'),
+      );
       if (!object) {
-        if (!permissions.canRead(input.table)) throw new ToolError('permission_denied', `Permission denied: cannot read table '${input.table}'.`);
+        if (!permissions.canRead(input.table))
+          throw new ToolError('permission_denied', `Permission denied: cannot read table '${input.table}'.`);
         throw new ToolError('not_found', `No table or view named '${input.table}'. Use sqlite_list_tables to see them.`);
       }
       try {
-        const columns = (db.prepare(`PRAGMA table_xinfo(${quoteIdent(object.name)})`).all() as { name: string; type: string; notnull: number; dflt_value: unknown; pk: number; hidden: number }[])
+        const columns = (
+          db.prepare(`PRAGMA table_xinfo(${quoteIdent(object.name)})`).all() as {
+            name: string;
+            type: string;
+            notnull: number;
+            dflt_value: unknown;
+            pk: number;
+            hidden: number;
+          }[]
+        )
           .filter((c) => c.hidden === 0 || c.hidden === 2 || c.hidden === 3)
           .map((c) => ({ name: c.name, type: c.type, nullable: c.notnull === 0, default: c.dflt_value ?? null, primary_key: c.pk > 0 }));
-        const indexes = (db.prepare(`PRAGMA index_list(${quoteIdent(object.name)})`).all() as { name: string; unique: number }[]).map((i) => ({
-          name: i.name,
-          unique: i.unique === 1,
-          columns: (db.prepare(`PRAGMA index_info(${quoteIdent(i.name)})`).all() as { name: string }[]).map((c) => c.name),
-        }));
-        const foreignKeys = (db.prepare(`PRAGMA foreign_key_list(${quoteIdent(object.name)})`).all() as { table: string; from: string; to: string }[]).map((f) => ({ column: f.from, references: `${f.table}(${f.to})` }));
-        const rowCount = object.type === 'table' ? (db.prepare(`SELECT count(*) AS n FROM ${quoteIdent(object.name)}`).get() as { n: number }).n : undefined;
-        return { name: object.name, type: object.type, columns, indexes, foreign_keys: foreignKeys, ...(rowCount !== undefined ? { row_count: rowCount } : {}), sql: object.sql };
+        const indexes = (db.prepare(`PRAGMA index_list(${quoteIdent(object.name)})`).all() as { name: string; unique: number }[]).map(
+          (i) => ({
+            name: i.name,
+            unique: i.unique === 1,
+            columns: (db.prepare(`PRAGMA index_info(${quoteIdent(i.name)})`).all() as { name: string }[]).map((c) => c.name),
+          }),
+        );
+        const foreignKeys = (
+          db.prepare(`PRAGMA foreign_key_list(${quoteIdent(object.name)})`).all() as { table: string; from: string; to: string }[]
+        ).map((f) => ({ column: f.from, references: `${f.table}(${f.to})` }));
+        const rowCount =
+          object.type === 'table'
+            ? (db.prepare(`SELECT count(*) AS n FROM ${quoteIdent(object.name)}`).get() as { n: number }).n
+            : undefined;
+        return {
+          name: object.name,
+          type: object.type,
+          columns,
+          indexes,
+          foreign_keys: foreignKeys,
+          ...(rowCount !== undefined ? { row_count: rowCount } : {}),
+          sql: object.sql,
+        };
       } catch (error) {
         throw sqlError(error);
       }
@@ -259,18 +307,30 @@ export function sqliteTools(database: SqliteDatabase, config: SqliteToolsConfig 
   const checkScript = (sql: string): void => {
     const tables = parserTables(sql);
     if (tables === null) {
-      if (permissions.restricted) throw new ToolError('permission_denied', 'Permission denied: this migration cannot be checked against the table permissions (the SQL could not be parsed).');
+      if (permissions.restricted)
+        throw new ToolError(
+          'permission_denied',
+          'Permission denied: this migration cannot be checked against the table permissions (the SQL could not be parsed).',
+        );
       return;
     }
     const writes = new Set(tables.writes);
-    if ([...writes].some((t) => t.toLowerCase() === MIGRATIONS_TABLE)) throw new ToolError('permission_denied', `Permission denied: migrations cannot change ${MIGRATIONS_TABLE}.`);
-    permissions.check({ reads: tables.reads.filter((t) => readSchema(db).main.some((o) => o.name.toLowerCase() === t.toLowerCase())), writes });
+    if ([...writes].some((t) => t.toLowerCase() === MIGRATIONS_TABLE))
+      throw new ToolError('permission_denied', `Permission denied: migrations cannot change ${MIGRATIONS_TABLE}.`);
+    permissions.check({
+      reads: tables.reads.filter((t) => readSchema(db).main.some((o) => o.name.toLowerCase() === t.toLowerCase())),
+      writes,
+    });
   };
   let lastVersion = '';
   const nextVersion = (): string => {
-    const stamp = new Date().toISOString().replace(/[-:T]/g, '').replace(/\.(\d{3})Z$/, '_$1');
+    const stamp = new Date()
+      .toISOString()
+      .replace(/[-:T]/g, '')
+      .replace(/\.(\d{3})Z$/, '_$1');
     let version = stamp;
-    for (let n = 1; version <= lastVersion || allMigrations().some((m) => m.version === version); n++) version = `${stamp}_${String(n).padStart(3, '0')}`;
+    for (let n = 1; version <= lastVersion || allMigrations().some((m) => m.version === version); n++)
+      version = `${stamp}_${String(n).padStart(3, '0')}`;
     lastVersion = version;
     return version;
   };
@@ -281,7 +341,11 @@ export function sqliteTools(database: SqliteDatabase, config: SqliteToolsConfig 
     input: z.object({
       name: z.string().min(1),
       sql: z.string().min(1),
-      version: z.string().regex(/^[\w.-]+$/).optional().describe('Sortable version; default a UTC timestamp'),
+      version: z
+        .string()
+        .regex(/^[\w.-]+$/)
+        .optional()
+        .describe('Sortable version; default a UTC timestamp'),
     }),
     formatInput: (input) => `${input.name}: ${input.sql}`,
     execute(input) {
@@ -289,9 +353,16 @@ export function sqliteTools(database: SqliteDatabase, config: SqliteToolsConfig 
       const version = input.version ?? nextVersion();
       ensureMigrationsTable();
       try {
-        db.prepare(`INSERT INTO ${MIGRATIONS_TABLE} (version, name, sql, checksum, created_at) VALUES (?, ?, ?, ?, ?)`).run(version, input.name, input.sql, migrationChecksum(input.sql), new Date().toISOString());
+        db.prepare(`INSERT INTO ${MIGRATIONS_TABLE} (version, name, sql, checksum, created_at) VALUES (?, ?, ?, ?, ?)`).run(
+          version,
+          input.name,
+          input.sql,
+          migrationChecksum(input.sql),
+          new Date().toISOString(),
+        );
       } catch (error) {
-        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new ToolError('migration', `A migration with version '${version}' already exists.`);
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+          throw new ToolError('migration', `A migration with version '${version}' already exists.`);
         throw sqlError(error);
       }
       return { status: 'pending', version, name: input.name, checksum: migrationChecksum(input.sql) };
@@ -300,14 +371,19 @@ export function sqliteTools(database: SqliteDatabase, config: SqliteToolsConfig 
 
   const runMigrations = tool({
     name: 'sqlite_run_migrations',
-    description: 'Apply the pending migrations in version order, each in its own transaction. Checksums are verified first; the first failure stops the run.',
+    description:
+      'Apply the pending migrations in version order, each in its own transaction. Checksums are verified first; the first failure stops the run.',
     input: z.object({}),
     formatInput: () => '',
     execute() {
       const migrations = allMigrations();
       for (const m of migrations) {
         const actual = migrationChecksum(m.sql);
-        if (actual !== m.checksum) throw new ToolError('migration', `Migration checksum mismatch for '${m.version}' (${m.name}): expected ${m.checksum}, got ${actual}. Nothing was applied.`);
+        if (actual !== m.checksum)
+          throw new ToolError(
+            'migration',
+            `Migration checksum mismatch for '${m.version}' (${m.name}): expected ${m.checksum}, got ${actual}. Nothing was applied.`,
+          );
       }
       const applied: string[] = [];
       for (const m of migrations.filter((x) => x.applied_at === null)) {
@@ -317,14 +393,19 @@ export function sqliteTools(database: SqliteDatabase, config: SqliteToolsConfig 
           db.transaction(() => {
             db.exec(m.sql);
             const changed = schemaChanges(before, readSchema(db));
-            if ([...changed].some((t) => t.toLowerCase() === MIGRATIONS_TABLE)) throw new ToolError('permission_denied', `Permission denied: migrations cannot change ${MIGRATIONS_TABLE}.`);
+            if ([...changed].some((t) => t.toLowerCase() === MIGRATIONS_TABLE))
+              throw new ToolError('permission_denied', `Permission denied: migrations cannot change ${MIGRATIONS_TABLE}.`);
             permissions.check({ reads: [], writes: changed });
             db.prepare(`UPDATE ${MIGRATIONS_TABLE} SET applied_at = ? WHERE version = ?`).run(new Date().toISOString(), m.version);
           })();
           applied.push(m.version);
         } catch (error) {
           const reason = error instanceof ToolError ? error.message : `SQLite error: ${(error as Error).message}`;
-          throw new ToolError('migration', `Migration '${m.version}' (${m.name}) failed and was rolled back: ${reason}. Applied before it: ${applied.length ? applied.join(', ') : 'none'}.`, { cause: error });
+          throw new ToolError(
+            'migration',
+            `Migration '${m.version}' (${m.name}) failed and was rolled back: ${reason}. Applied before it: ${applied.length ? applied.join(', ') : 'none'}.`,
+            { cause: error },
+          );
         }
       }
       return { status: 'success', applied, applied_count: applied.length };
