@@ -214,6 +214,7 @@ export class PostgresSessionStore implements SessionStore {
       const plan = this.#tracker.plan(session);
       if (plan.tracked === 'partial') throw partialSaveError(id, plan.start);
       const encodeFrom = (from: number) => session.messages.slice(from).map((m, i) => this.#encode(m, id, from + i));
+      let written = 0;
       const seq = await inTransaction(this.pool, async (c) => {
         const head = await this.#lock(c, id);
         let from: number;
@@ -231,9 +232,11 @@ export class PostgresSessionStore implements SessionStore {
         }
         if (from < head.count) await c.query(`DELETE FROM ${this.#t.messages} WHERE session_id = $1 AND idx >= $2`, [id, from]);
         await this.#insertMessages(c, id, from, encoded);
+        written = from;
         return this.#touch(c, id, session.messages.length, session.title);
       });
-      this.#tracker.remember(session, seq);
+      if (plan.tracked) this.#tracker.saved(session, seq, Math.min(written, plan.firstChange));
+      else this.#tracker.remember(session, seq);
     });
   }
 

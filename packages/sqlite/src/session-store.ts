@@ -320,7 +320,8 @@ export class SqliteSessionStore implements SessionStore {
           return this.#head(id).seq;
         })
         .immediate();
-      this.#tracker.remember(session, String(seq));
+      if (plan.tracked) this.#tracker.saved(session, String(seq), Math.min(from, plan.firstChange));
+      else this.#tracker.remember(session, String(seq));
     });
   }
 

@@ -228,17 +228,18 @@ interface Snapshot {
   blocks: unknown[];
 }
 
-function snapshot(messages: readonly SessionMessage[]): Snapshot {
-  const n = messages.length;
-  const s: Snapshot = { refs: messages.slice(), roles: new Array(n), contents: new Array(n), timestamps: new Array(n), calls: new Array(n), results: new Array(n), blocks: new Array(n) };
-  for (let i = 0; i < n; i++) {
+function snapshot(messages: readonly SessionMessage[], reuse?: Snapshot, from = 0): Snapshot {
+  const s: Snapshot = reuse ?? { refs: [], roles: [], contents: [], timestamps: [], calls: [], results: [], blocks: [] };
+  for (const a of Object.values(s) as unknown[][]) a.length = from;
+  for (let i = from; i < messages.length; i++) {
     const m = messages[i]!;
-    s.roles[i] = m.role;
-    s.contents[i] = m.content;
-    s.timestamps[i] = m.timestamp;
-    s.calls[i] = m.toolCalls;
-    s.results[i] = m.toolResults;
-    s.blocks[i] = m.blocks;
+    s.refs.push(m);
+    s.roles.push(m.role);
+    s.contents.push(m.content);
+    s.timestamps.push(m.timestamp);
+    s.calls.push(m.toolCalls);
+    s.results.push(m.toolResults);
+    s.blocks.push(m.blocks);
   }
   return s;
 }
@@ -285,6 +286,22 @@ export class SaveTracker {
   /** Records a session the store returns or saved, at this stored version. */
   remember(session: Session, version: string, offset = 0): void {
     const t: Tracked = { version, snap: snapshot(session.messages), offset };
+    this.#set(session, t);
+  }
+
+  /**
+   * Records a save of a tracked session that wrote from `firstChange` on: only that part of the
+   * snapshot is refreshed, so a save costs what changed.
+   */
+  saved(session: Session, version: string, firstChange: number): void {
+    const t = this.#bySession.get(session) ?? this.#byMessages.get(session.messages);
+    if (!t || t.offset !== 0 || t.snap.refs.length < firstChange) return this.remember(session, version);
+    t.version = version;
+    snapshot(session.messages, t.snap, firstChange);
+    this.#set(session, t);
+  }
+
+  #set(session: Session, t: Tracked): void {
     this.#bySession.set(session, t);
     if (Array.isArray(session.messages)) this.#byMessages.set(session.messages, t);
   }
