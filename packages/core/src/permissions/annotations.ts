@@ -53,11 +53,16 @@ export const toolAnnotationMatchSchema = z
  *   tool does not state never allows).
  * - A deny rule reads missing hints with {@link TOOL_ANNOTATION_DEFAULTS}, so
  *   `{ destructiveHint: true }` also denies a tool that says nothing.
+ * - For a read-only tool, a missing `destructiveHint` is false and a missing `idempotentHint` true.
  */
 export function matchesAnnotations(match: ToolAnnotationMatch, annotations: ToolAnnotations | undefined, effect: 'allow' | 'deny'): boolean {
+  // A read-only tool destroys nothing and is trivially idempotent (the spec gives those two
+  // hints meaning only for tools that are not read-only).
+  const readOnly = annotations?.readOnlyHint === true;
   for (const [hint, wanted] of Object.entries(match) as [ToolAnnotationHint, boolean][]) {
     const stated = annotations?.[hint];
-    const value = stated ?? (effect === 'deny' ? TOOL_ANNOTATION_DEFAULTS[hint] : undefined);
+    const implied = readOnly && hint === 'destructiveHint' ? false : readOnly && hint === 'idempotentHint' ? true : undefined;
+    const value = stated ?? implied ?? (effect === 'deny' ? TOOL_ANNOTATION_DEFAULTS[hint] : undefined);
     if (value !== wanted) return false;
   }
   return true;
