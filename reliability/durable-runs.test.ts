@@ -143,6 +143,10 @@ describePostgres('durable runs reliability', () => {
       const seconds = (Date.now() - started) / 1000;
       done = true;
       await killer;
+      // Jobs that a killed worker had fetched are released by the survivors' reaper one lease later.
+      const unfinishedJobs = async () =>
+        Number((await admin.query(`SELECT count(*) AS n FROM pgboss.job WHERE name = 'mixtape-runs' AND state < 'completed'`)).rows[0].n);
+      while ((await unfinishedJobs()) > 0) await new Promise((r) => setTimeout(r, 200));
       await Promise.all(
         slots.map(
           (s) =>

@@ -227,7 +227,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         });
         const off = agent.addHook((e) => writer.push(e));
         try {
-          result = await driveAgent(agent, entry, { signal: abort.signal, ...(row.input.options ?? {}) });
+          // Nobody waits at a worker: approvals become interrupts (the run ends interrupted; its resume is a new run).
+          result = await driveAgent(agent, entry, { signal: abort.signal, approvals: 'interrupt', ...(row.input.options ?? {}) });
         } finally {
           off();
         }
@@ -318,12 +319,20 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
    * so do jobs a worker fetched but died before it took their run.
    */
   async function reap(): Promise<void> {
-    const { rows: orphans } = await backend.pool.query<{ job_id: string }>(
-      `SELECT r.job_id FROM ${t.runs} r JOIN ${backend.jobTable} j ON j.name = $1 AND j.id = r.job_id
-       WHERE r.status IN ('queued', 'retrying') AND j.state = 'active' AND j.started_on < now() - $2 * interval '1 millisecond' LIMIT 100`,
+    // Jobs active longer than a lease that no live worker holds: fetched by a worker that died
+    // before it took the run (retry them), or whose run is over or moved to another job (done).
+    const { rows: orphans } = await backend.pool.query<{ id: string; retry: boolean }>(
+      `SELECT j.id, (r.status IN ('queued', 'retrying') AND r.job_id = j.id) AS retry
+       FROM ${backend.jobTable} j LEFT JOIN ${t.runs} r ON r.id = j.data->>'runId'
+       WHERE j.name = $1 AND j.state = 'active' AND j.started_on < now() - $2 * interval '1 millisecond'
+         AND (r.id IS NULL OR r.status NOT IN ('running') OR r.job_id IS DISTINCT FROM j.id)
+       LIMIT 100`,
       [backend.queue, leaseMs],
     );
-    for (const o of orphans) await backend.boss.fail(backend.queue, o.job_id, { message: 'its worker stopped before it took the run' });
+    for (const o of orphans) {
+      if (o.retry) await backend.boss.fail(backend.queue, o.id, { message: 'its worker stopped before it took the run' });
+      else await backend.boss.complete(backend.queue, o.id);
+    }
     await inTx(backend.pool, async (client) => {
       const { rows } = await client.query<RunRow>(
         `SELECT * FROM ${t.runs} WHERE status = 'running' AND lease_until < now() FOR UPDATE SKIP LOCKED LIMIT 100`,

@@ -37,6 +37,19 @@ describePostgres('durable runs', () => {
     },
   });
 
+  const factory = ({ threadId }: { threadId: string }) => {
+    const prefix = threadId.split(':')[0]!;
+    // Threads "ask:*" ask before every tool call.
+    const approvals = prefix === 'ask' ? { permissionPolicy: 'interactive' as const, interactive: true } : {};
+    return new Agent({
+      model: models[prefix]?.() ?? new PlanModel(),
+      tools: [record],
+      sessionStore: store,
+      sessionId: threadId,
+      ...approvals,
+    });
+  };
+
   beforeAll(async () => {
     url = await createTestDatabase('runs');
     store = new PostgresSessionStore({ connectionString: url });
@@ -50,10 +63,7 @@ describePostgres('durable runs', () => {
       retryLimit: 2,
       pollingIntervalSeconds: 0.5,
       onError: () => {},
-      agentFactory: ({ threadId }) => {
-        const prefix = threadId.split(':')[0]!;
-        return new Agent({ model: models[prefix]?.() ?? new PlanModel(), tools: [record], sessionStore: store, sessionId: threadId });
-      },
+      agentFactory: factory,
     });
   });
 
@@ -132,13 +142,7 @@ describePostgres('durable runs', () => {
       retryDelaySeconds: 0,
       retryLimit: 2,
       onError: () => {},
-      agentFactory: ({ threadId }) =>
-        new Agent({
-          model: models[threadId.split(':')[0]!]?.() ?? new PlanModel(),
-          tools: [record],
-          sessionStore: store,
-          sessionId: threadId,
-        }),
+      agentFactory: factory,
     });
     expect((await runs.result(next)).status).toBe('completed');
   });
@@ -158,6 +162,69 @@ describePostgres('durable runs', () => {
     expect(info.attempts).toBe(1);
     expect(info.error?.retryable).toBe(false);
     expect(info.error?.reason).toMatch(/invalid request/);
+  });
+
+  it("a provider failure that is not the user's fault is retried, and the run continues from its persisted prompt", async () => {
+    let calls = 0;
+    const plan = new PlanModel();
+    models.flaky = () => ({
+      provider: 'fake',
+      modelId: 'flaky',
+      stream(request) {
+        if (++calls === 1) throw new ProviderError('overloaded', { provider: 'fake', kind: 'overloaded', status: 529 });
+        return plan.stream(request);
+      },
+    });
+    const runId = await runs.start('flaky:1', planPrompt({ tag: 'f', steps: 1, fanout: 1 }));
+    const info = await runs.result(runId);
+    expect(info).toMatchObject({ status: 'completed', attempts: 2, result: { text: 'done f' } });
+    const types = (await collect(runs.events(runId))).map((e) => e.event.type);
+    expect(types.filter((t) => t === 'run_retry')).toHaveLength(1);
+    expect(types.filter((t) => t === 'run_attempt')).toHaveLength(2);
+    const session = await store.getSession('flaky:1');
+    expect(session!.messages.filter((m) => m.role === 'user' && m.content.startsWith('plan '))).toHaveLength(1);
+    expect(validateHistory(fromSessionMessages(session!.messages))).toEqual([]);
+  });
+
+  it('a run whose retries are used up ends dead, with the reason', async () => {
+    models.down = () => ({
+      provider: 'fake',
+      modelId: 'down',
+      // eslint-disable-next-line require-yield
+      async *stream() {
+        throw new ProviderError('server error 503', { provider: 'fake', kind: 'server', status: 503 });
+      },
+    });
+    const info = await runs.result(await runs.start('down:1', 'hello'));
+    expect(info.status).toBe('dead');
+    expect(info.attempts).toBe(3);
+    expect(info.error?.reason).toMatch(/Gave up after 3 attempts: .*503/);
+  });
+
+  it('cancelling a running run stops it on its worker; the conversation stays valid', async () => {
+    const runId = await runs.start('cancel:1', planPrompt({ tag: 'x', steps: 50, fanout: 1, jitterMs: 30 }));
+    for await (const e of runs.events(runId)) if (e.event.type === 'tool_completed') break;
+    await runs.cancel(runId);
+    const info = await runs.result(runId);
+    expect(info.status).toBe('cancelled');
+    const session = await store.getSession('cancel:1');
+    expect(validateHistory(fromSessionMessages(session!.messages))).toEqual([]);
+    expect((await runs.start('cancel:1', planPrompt({ tag: 'y', steps: 1, fanout: 1 })).then((id) => runs.result(id))).status).toBe(
+      'completed',
+    );
+  });
+
+  it('an approval ends the run interrupted; the resume is a new run on the thread', async () => {
+    models.ask = () => new PlanModel();
+    const runId = await runs.start('ask:1', planPrompt({ tag: 'q', steps: 1, fanout: 1 }), { metadata: { ask: true } });
+    const info = await runs.result(runId);
+    expect(info.status).toBe('interrupted');
+    const interrupts = info.result!.interrupts;
+    expect(interrupts).toHaveLength(1);
+    expect(interrupts[0]).toMatchObject({ reason: 'tool_call', toolName: 'record' });
+    const resumed = await runs.resume('ask:1', [{ interruptId: interrupts[0]!.id, type: 'approve' }]);
+    expect(await runs.result(resumed)).toMatchObject({ status: 'completed', result: { text: 'done q' } });
+    expect((await runs.list('ask:1')).map((r) => r.status)).toEqual(['completed', 'interrupted']);
   });
 
   it('rejects bad input with typed errors', async () => {
