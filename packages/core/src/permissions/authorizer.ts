@@ -117,7 +117,8 @@ export class PermissionAuthorizer implements ToolAuthorizer {
     this.rules = parsePermissionRules(options.rules ?? []).map((rule) => this.#bind(rule));
     const trusted = options.trustedTools ?? [];
     for (const name of trusted) {
-      if (typeof name !== 'string' || name === '') throw new PermissionConfigError(`trustedTools must be tool names or globs, got ${JSON.stringify(name)}.`);
+      if (typeof name !== 'string' || name === '')
+        throw new PermissionConfigError(`trustedTools must be tool names or globs, got ${JSON.stringify(name)}.`);
     }
     this.trustedTools = [...trusted];
     this.#onStoreError = options.onStoreError ?? ((error) => process.emitWarning(error.message, { code: 'MIXTAPE_GRANT_STORE' }));
@@ -139,7 +140,11 @@ export class PermissionAuthorizer implements ToolAuthorizer {
       case 'session':
         return grant.sessionId !== undefined && grant.sessionId === sessionId;
       case 'project':
-        return grant.project !== undefined && (this.project === grant.project || this.project.startsWith(grant.project.endsWith(path.sep) ? grant.project : grant.project + path.sep));
+        return (
+          grant.project !== undefined &&
+          (this.project === grant.project ||
+            this.project.startsWith(grant.project.endsWith(path.sep) ? grant.project : grant.project + path.sep))
+        );
     }
   }
 
@@ -150,7 +155,8 @@ export class PermissionAuthorizer implements ToolAuthorizer {
       this.#inScope(grant, sessionId) &&
       (grant.paramsHash === undefined || grant.paramsHash === hash) &&
       (grant.match === undefined || matchesArguments(grant.match, call.input, { effect: grant.effect, base: this.project })) &&
-      (grant.annotations === undefined || matchesAnnotations(grant.annotations, call.annotations ?? this.#annotationsOf?.(call.toolName), grant.effect))
+      (grant.annotations === undefined ||
+        matchesAnnotations(grant.annotations, call.annotations ?? this.#annotationsOf?.(call.toolName), grant.effect))
     );
   }
 
@@ -292,7 +298,14 @@ export class PermissionAuthorizer implements ToolAuthorizer {
           expiresAt: response.expiresAt,
         });
         const what = response.action === 'exact' ? 'this exact call' : 'every call of the tool';
-        await this.#audit({ ...base, decision: 'granted', scope, reason: `A person allowed ${what} (${scope})`, by: 'user', grantId: grant?.id });
+        await this.#audit({
+          ...base,
+          decision: 'granted',
+          scope,
+          reason: `A person allowed ${what} (${scope})`,
+          by: 'user',
+          grantId: grant?.id,
+        });
         return;
       }
       case 'deny': {

@@ -113,7 +113,6 @@ export function simpleArgv(command: string): string[] | null {
   return argv;
 }
 
-
 /**
  * Every command a shell string would run, as argv lists (see {@link analyseShellCommand}), or
  * null when the string cannot be fully analysed.

@@ -165,7 +165,6 @@ class Analyser {
       this.skipTo(end);
       return;
     }
-    const s = this.s;
     if (end === '`') this.backticks++;
     try {
       this.listBody(end, depth);
