@@ -99,7 +99,11 @@ export async function runToolCalls(calls: readonly ToolUseBlock[], ctx: ToolRunn
       const durationMs = performance.now() - started;
       if (failure !== undefined) ctx.emit({ type: 'tool_failed', toolUseId: call.id, name: call.name, error: failure, durationMs });
       records.push({ toolUseId: call.id, name: call.name, input: call.input, output: block.content, success: !block.isError, durationMs });
-      await ctx.onFinished?.(call, block);
+      try {
+        await ctx.onFinished?.(call, block);
+      } catch {
+        // Only a crash before the batch is appended would need it; the call keeps its real result.
+      }
       return { block };
     };
     try {
