@@ -8,11 +8,13 @@
  * 3. With plain node: import every export path, run the README quick start (its code block, with a
  *    ScriptedModel from @mixtape/core/testing in place of the Anthropic model) twice — the second
  *    run must see the first conversation — run `mixtape --help`, and check what `require()` does.
- * 4. Type-check a user file with skipLibCheck off, under moduleResolution nodenext and bundler.
+ * 4. Type-check a user file with skipLibCheck off, under moduleResolution nodenext and bundler
+ *    (lib ES2023 without DOM, except for DOM_LIB_PACKAGES).
  * 5. Again with the lowest zod of the peer range.
  *
- * Exits non-zero on the first failure. `--keep` leaves the temporary folder for inspection.
- * Usage: node scripts/pack-smoke.mjs [--keep]
+ * Exits non-zero on the first failure. `--keep` leaves the temporary folder for inspection;
+ * `--reuse DIR` runs steps 3-5 again in a folder a kept (or failed) run left.
+ * Usage: node scripts/pack-smoke.mjs [--keep] [--reuse DIR]
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,8 @@ import { promisify } from 'node:util';
 
 const root = path.resolve(import.meta.dirname, '..');
 const keep = process.argv.includes('--keep');
+/** `--reuse DIR`: run the checks again on the project a kept run left in DIR (no pack, no install). */
+const reuse = process.argv.includes('--reuse') ? path.resolve(process.argv[process.argv.indexOf('--reuse') + 1] ?? '') : undefined;
 const require = createRequire(import.meta.url);
 const tsc = require.resolve('typescript/bin/tsc');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -32,6 +36,14 @@ const CONCURRENCY = Math.max(1, Math.min(2, os.availableParallelism()));
 
 /** The lowest version of the zod peer range (`^4.3.0`: z.fromJSONSchema came in 4.3), tested after the locked one. */
 const ZOD_FLOOR = '4.3.0';
+
+/**
+ * Packages whose declarations need the DOM lib: @mixtape/mcp exposes types of the official MCP
+ * SDK, whose declarations use fetch types (HeadersInit) that @types/node does not declare
+ * globally. They are type-checked in a second user file with lib DOM; every other package must
+ * type-check without it.
+ */
+const DOM_LIB_PACKAGES = ['@mixtape/mcp'];
 
 /** The versions the temporary project installs beside the tarballs: the ones the repository tests with. */
 const lockedVersion = (name) => JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
@@ -44,70 +56,77 @@ const packages = readdirSync(path.join(root, 'packages'), { withFileTypes: true 
   })
   .filter((p) => !p.manifest.private);
 
-const work = mkdtempSync(path.join(os.tmpdir(), 'mixtape-pack-smoke-'));
+const work = reuse ?? mkdtempSync(path.join(os.tmpdir(), 'mixtape-pack-smoke-'));
 if (work.startsWith(root + path.sep)) throw new Error(`the temporary project must live outside the repository (${work})`);
 const tarballs = path.join(work, 'tarballs');
 const project = path.join(work, 'project');
-mkdirSync(tarballs);
-mkdirSync(project);
+if (!reuse) {
+  mkdirSync(tarballs);
+  mkdirSync(project);
+}
 
 let failed = false;
 try {
-  await step('pack every package (prepack builds it)', () => {
-    const out = run(npm, ['pack', '--workspaces', '--json', '--pack-destination', tarballs], { cwd: root, quiet: true });
-    const packed = JSON.parse(out.slice(out.indexOf('[')));
-    for (const { manifest } of packages) {
-      const entry = packed.find((p) => p.name === manifest.name);
-      if (!entry) throw new Error(`${manifest.name} was not packed`);
-      const files = new Set(entry.files.map((f) => f.path));
-      const wanted = new Set(['README.md', 'LICENSE', 'package.json']);
-      for (const target of exportTargets(manifest)) wanted.add(target);
-      for (const bin of Object.values(typeof manifest.bin === 'string' ? { bin: manifest.bin } : (manifest.bin ?? {})))
-        wanted.add(bin.replace(/^\.\//, ''));
-      const missing = [...wanted].filter((f) => !files.has(f));
-      if (missing.length) throw new Error(`${manifest.name}@${manifest.version}: the tarball lacks ${missing.join(', ')}`);
-      if (![...files].some((f) => f.startsWith('dist/') && f.endsWith('.js')))
-        throw new Error(`${manifest.name}: no dist/*.js in the tarball`);
-      console.log(`  ${entry.filename}: ${entry.entryCount} files, ${(entry.size / 1024).toFixed(0)} kB`);
-    }
-  });
-
-  await step('publint and arethetypeswrong (esm-only profile) on every tarball', async () => {
-    const files = readdirSync(tarballs).filter((f) => f.endsWith('.tgz'));
-    await inParallel(files, async (file) => {
-      const tarball = path.join(tarballs, file);
-      await runAsync(bin('publint'), ['run', tarball, '--strict']);
-      // false-esm: CommonJS resolution reaches require.cjs with the ESM declarations, which is
-      // right — require.cjs hands over the ES module itself (require(esm)) or throws.
-      await runAsync(bin('attw'), [tarball, '--profile', 'esm-only', '--ignore-rules', 'false-esm', '--format', 'table-flipped']);
+  if (!reuse)
+    await step('pack every package (prepack builds it)', () => {
+      const out = run(npm, ['pack', '--workspaces', '--json', '--pack-destination', tarballs], { cwd: root, quiet: true });
+      const packed = JSON.parse(out.slice(out.indexOf('[')));
+      for (const { manifest } of packages) {
+        const entry = packed.find((p) => p.name === manifest.name);
+        if (!entry) throw new Error(`${manifest.name} was not packed`);
+        const files = new Set(entry.files.map((f) => f.path));
+        const wanted = new Set(['README.md', 'LICENSE', 'package.json']);
+        for (const target of exportTargets(manifest)) wanted.add(target);
+        for (const bin of Object.values(typeof manifest.bin === 'string' ? { bin: manifest.bin } : (manifest.bin ?? {})))
+          wanted.add(bin.replace(/^\.\//, ''));
+        const missing = [...wanted].filter((f) => !files.has(f));
+        if (missing.length) throw new Error(`${manifest.name}@${manifest.version}: the tarball lacks ${missing.join(', ')}`);
+        if (![...files].some((f) => f.startsWith('dist/') && f.endsWith('.js')))
+          throw new Error(`${manifest.name}: no dist/*.js in the tarball`);
+        console.log(`  ${entry.filename}: ${entry.entryCount} files, ${(entry.size / 1024).toFixed(0)} kB`);
+      }
     });
-    console.log(`  ${files.length} tarballs: no problems`);
-  });
 
-  await step('install the tarballs into a temporary project', () => {
-    const tgz = readdirSync(tarballs)
-      .filter((f) => f.endsWith('.tgz'))
-      .map((f) => `file:${path.join(tarballs, f)}`);
-    const deps = Object.fromEntries(tgz.map((spec) => [packages.find((p) => spec.includes(tarballName(p.manifest)))?.manifest.name, spec]));
-    if (Object.keys(deps).length !== packages.length || deps.undefined)
-      throw new Error(`tarballs and packages do not match: ${tgz.join(', ')}`);
-    writeFileSync(
-      path.join(project, 'package.json'),
-      JSON.stringify(
-        {
-          name: 'mixtape-smoke-user',
-          private: true,
-          type: 'module',
-          // npm resolves the packages' dependencies on each other to these tarballs, not to the registry.
-          overrides: deps,
-          dependencies: { ...deps, zod: lockedVersion('zod'), '@types/node': lockedVersion('@types/node') },
-        },
-        null,
-        2,
-      ),
-    );
-    run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: project });
-  });
+  if (!reuse)
+    await step('publint and arethetypeswrong (esm-only profile) on every tarball', async () => {
+      const files = readdirSync(tarballs).filter((f) => f.endsWith('.tgz'));
+      await inParallel(files, async (file) => {
+        const tarball = path.join(tarballs, file);
+        await runAsync(bin('publint'), ['run', tarball, '--strict']);
+        // false-esm: CommonJS resolution reaches require.cjs with the ESM declarations, which is
+        // right — require.cjs hands over the ES module itself (require(esm)) or throws.
+        await runAsync(bin('attw'), [tarball, '--profile', 'esm-only', '--ignore-rules', 'false-esm', '--format', 'table-flipped']);
+      });
+      console.log(`  ${files.length} tarballs: no problems`);
+    });
+
+  if (!reuse)
+    await step('install the tarballs into a temporary project', () => {
+      const tgz = readdirSync(tarballs)
+        .filter((f) => f.endsWith('.tgz'))
+        .map((f) => `file:${path.join(tarballs, f)}`);
+      const deps = Object.fromEntries(
+        tgz.map((spec) => [packages.find((p) => spec.includes(tarballName(p.manifest)))?.manifest.name, spec]),
+      );
+      if (Object.keys(deps).length !== packages.length || deps.undefined)
+        throw new Error(`tarballs and packages do not match: ${tgz.join(', ')}`);
+      writeFileSync(
+        path.join(project, 'package.json'),
+        JSON.stringify(
+          {
+            name: 'mixtape-smoke-user',
+            private: true,
+            type: 'module',
+            // npm resolves the packages' dependencies on each other to these tarballs, not to the registry.
+            overrides: deps,
+            dependencies: { ...deps, zod: lockedVersion('zod'), '@types/node': lockedVersion('@types/node') },
+          },
+          null,
+          2,
+        ),
+      );
+      run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: project });
+    });
 
   await step('import every export path with plain node', () => {
     const specifiers = packages.flatMap(({ manifest }) =>
@@ -136,6 +155,7 @@ try {
     const second = `var scripted = new ScriptedModel().text('You asked about 2 + 2.');\n`;
     writeFileSync(path.join(project, 'quick-start-1.mjs'), quickStart.replace('\n', `\n${first}`));
     writeFileSync(path.join(project, 'quick-start-2.mjs'), quickStart.replace('\n', `\n${second}`));
+    rmSync(path.join(project, '.mixtape'), { recursive: true, force: true });
     const one = runBoth(process.execPath, ['quick-start-1.mjs'], { cwd: project });
     if (one.stdout !== '2 + 2 = 4.') throw new Error(`first run printed ${JSON.stringify(one.stdout)}, expected "2 + 2 = 4."`);
     const two = runBoth(process.execPath, ['quick-start-2.mjs'], { cwd: project });
@@ -175,7 +195,9 @@ try {
   });
 
   await step('type-check a user file (skipLibCheck off) under nodenext and bundler resolution', async () => {
-    writeFileSync(path.join(project, 'user.ts'), userFile(packages.map((p) => p.manifest.name)));
+    const names = packages.map((p) => p.manifest.name);
+    writeFileSync(path.join(project, 'user.ts'), userFile(names.filter((n) => !DOM_LIB_PACKAGES.includes(n))));
+    writeFileSync(path.join(project, 'user-dom.ts'), userFile(names.filter((n) => DOM_LIB_PACKAGES.includes(n))));
     const base = {
       strict: true,
       noEmit: true,
@@ -185,14 +207,18 @@ try {
       types: ['node'],
       verbatimModuleSyntax: true,
     };
-    const configs = {
-      'tsconfig.nodenext.json': { ...base, module: 'nodenext', moduleResolution: 'nodenext' },
-      'tsconfig.bundler.json': { ...base, module: 'esnext', moduleResolution: 'bundler' },
+    const resolutions = {
+      nodenext: { module: 'nodenext', moduleResolution: 'nodenext' },
+      bundler: { module: 'esnext', moduleResolution: 'bundler' },
     };
-    await inParallel(Object.entries(configs), async ([file, compilerOptions]) => {
-      writeFileSync(path.join(project, file), JSON.stringify({ compilerOptions, files: ['user.ts'] }, null, 2));
+    const configs = Object.entries(resolutions).flatMap(([name, resolution]) => [
+      [`tsconfig.${name}.json`, { ...base, ...resolution }, 'user.ts'],
+      [`tsconfig.${name}-dom.json`, { ...base, ...resolution, lib: ['ES2023', 'DOM'] }, 'user-dom.ts'],
+    ]);
+    await inParallel(configs, async ([file, compilerOptions, user]) => {
+      writeFileSync(path.join(project, file), JSON.stringify({ compilerOptions, files: [user] }, null, 2));
       await runAsync(process.execPath, [tsc, '-p', file], { cwd: project });
-      console.log(`  ${file}: no errors`);
+      console.log(`  ${file} (${user}): no errors`);
     });
   });
 
@@ -211,7 +237,7 @@ try {
   if (error?.stdout) console.error(String(error.stdout));
   if (error?.stderr) console.error(String(error.stderr));
 } finally {
-  if (keep || failed) console.log(`temporary project kept at ${work}`);
+  if (keep || failed || reuse) console.log(`temporary project kept at ${work}`);
   else rmSync(work, { recursive: true, force: true });
 }
 process.exitCode = failed ? 1 : 0;
@@ -277,7 +303,7 @@ function tarballName(manifest) {
   return `${manifest.name.replace(/^@/, '').replace('/', '-')}-${manifest.version}.tgz`;
 }
 
-/** A user's file: the quick start, typed, plus a namespace import of every package. */
+/** A user's file: the quick start, typed, plus a namespace import of each package in `names`. */
 function userFile(names) {
   const imports = names.map((name, i) => `import * as pkg${i} from '${name}';`).join('\n');
   return `${imports}
