@@ -62,6 +62,7 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
     await client.query('COMMIT');
     return result;
   } catch (e) {
+    // The transaction's own error is what is thrown; a failed ROLLBACK means the connection is gone anyway.
     await client.query('ROLLBACK').catch(() => {});
     throw e;
   } finally {

@@ -128,6 +128,7 @@ export class PostgresRunCoordinator {
       return async () => {
         if (this.#waiting.get(key) !== onAnswer) return;
         this.#waiting.delete(key);
+        // Best effort: a row left behind belongs to this backend pid and is swept when the pid is gone.
         await this.#handle.pool.query(`DELETE FROM ${this.#pending} WHERE thread_id = $1 AND proposal_id = $2 AND backend_pid = $3`, [threadId, info.proposalId, pid]).catch(() => {});
       };
     } catch (e) {
@@ -152,6 +153,7 @@ export class PostgresRunCoordinator {
       await client.query('COMMIT');
       return live;
     } catch (e) {
+      // The transaction's own error is what is thrown; a failed ROLLBACK means the connection is gone anyway.
       await client.query('ROLLBACK').catch(() => {});
       throw this.#error('delivering an approval', e);
     } finally {
@@ -171,12 +173,14 @@ export class PostgresRunCoordinator {
   /** Frees every lock of this instance and closes its connections (the pool too, when the coordinator made it). */
   async close(): Promise<void> {
     if (this.#closed) return;
+    // A connection that never opened has nothing to close (its error was thrown to whoever waited for it).
     const conn = await this.#conn?.catch(() => undefined);
     // Free the locks before closing: the server notices a closed connection a moment later.
     if (conn) await this.#onConnection((client) => client.query('SELECT pg_advisory_unlock_all()')).catch(() => {});
     this.#closed = true;
     if (conn) {
       if ('release' in conn.client) conn.client.release(true);
+      // Closing: the server drops the session (and its locks) whether or not end() reports an error.
       else await conn.client.end().catch(() => {});
     }
     this.#waiting.clear();
@@ -186,6 +190,7 @@ export class PostgresRunCoordinator {
 
   #onConnection<T>(fn: (client: pg.Client | pg.PoolClient) => Promise<T>): Promise<T> {
     const run = this.#serial.then(async () => fn((await this.#connection()).client));
+    // The queue only orders calls: each caller gets its own call's error from `run`.
     this.#serial = run.catch(() => {});
     return run;
   }

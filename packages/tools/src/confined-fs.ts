@@ -198,6 +198,7 @@ export async function writeConfined(
     const base = descriptorPath(dir, path.dirname(resolved));
     const name = path.basename(resolved);
     const file = `${base}/${name}`;
+    // No such file (or not readable): null means "nothing there" to the checks below.
     const existing = await lstat(file).catch(() => null);
     if (existing?.isDirectory()) throw new ToolError('invalid_input', `'${target}' is a directory.`);
     if (options.mode === 'append') {

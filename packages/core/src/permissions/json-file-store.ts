@@ -33,6 +33,7 @@ const queues = new Map<string, Promise<unknown>>();
 function enqueue<T>(key: string, task: () => Promise<T>): Promise<T> {
   const previous = queues.get(key) ?? Promise.resolve();
   const next = previous.then(task, task);
+  // The queue only orders writes: each caller gets its own write's error from `next`.
   const settled = next.catch(() => undefined);
   queues.set(key, settled);
   void settled.then(() => {
@@ -66,6 +67,7 @@ async function writeAtomically(file: string, text: string, grantFile: string): P
     }
     await fs.rename(temp, file);
   } catch (error) {
+    // Cleanup of the temporary file; the write's own error is what is thrown.
     await fs.rm(temp, { force: true }).catch(() => undefined);
     throw ioError('write', grantFile, error);
   }

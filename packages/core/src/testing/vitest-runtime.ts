@@ -6,6 +6,7 @@
  */
 import type * as Vitest from 'vitest';
 
+// Outside a vitest run (or without vitest installed) the helpers fall back to plain assertions.
 const loaded: typeof Vitest | null = process.env.VITEST ? await import('vitest').catch(() => null) : null;
 
 /** vitest's API, or a clear error when called outside a vitest run. */

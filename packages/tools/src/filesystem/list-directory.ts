@@ -58,6 +58,7 @@ export function listDirectoryTool(options: RootOptions = {}): Tool<z.output<type
       // Each folder is opened through its parent's descriptor without following links, and read
       // through its own descriptor, so a folder swapped for a link cannot be listed.
       const walk = async (folder: string, level: number): Promise<void> => {
+        // A folder that cannot be opened confined (gone, a link, no permission) is left out of the listing.
         const handle = await openConfinedDir(root, folder, input.path, false).catch(() => null);
         let entries = handle ? await readdir(descriptorPath(handle, folder), { withFileTypes: true }).catch(() => null) : null;
         if (entries === null || handle === null) {

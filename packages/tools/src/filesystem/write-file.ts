@@ -125,6 +125,7 @@ export function moveFileTool(options: RootOptions = {}): Tool<z.output<typeof mo
           } catch (error) {
             throw fsError(error, 'move', input.source);
           }
+          // No such file: null means the destination is free.
           const existing = await lstat(destination).catch(() => null);
           if (existing && !input.overwrite) {
             throw new ToolError(
