@@ -26,7 +26,8 @@ const SERVER = fileURLToPath(new URL('../packages/mcp/test/fixtures/test-server.
 const HTTP_FIXTURE = new URL('../packages/mcp/test/fixtures/http-server.ts', import.meta.url).href;
 const EVERYTHING = fileURLToPath(new URL('../node_modules/.bin/mcp-server-everything', import.meta.url));
 const ROUNDS = 21;
-const CALLS_PER_ROUND = 60;
+/** Calls per side and round: more on stdio, where one call costs tens of µs of client CPU. */
+const CALLS_PER_ROUND = { stdio: 120, 'streamable HTTP': 40 } as const;
 const PARALLEL = 10;
 
 type Call = (i: number) => Promise<unknown>;
@@ -36,15 +37,15 @@ interface Sample {
 }
 
 /** One round: CALLS_PER_ROUND calls, `parallel` in flight; wall and client CPU µs per call. */
-async function round(call: Call, parallel: number): Promise<Sample> {
+async function round(call: Call, parallel: number, calls: number): Promise<Sample> {
   const cpu = process.cpuUsage();
   const started = performance.now();
-  for (let i = 0; i < CALLS_PER_ROUND; i += parallel) {
-    await Promise.all(Array.from({ length: Math.min(parallel, CALLS_PER_ROUND - i) }, (_, k) => call(i + k)));
+  for (let i = 0; i < calls; i += parallel) {
+    await Promise.all(Array.from({ length: Math.min(parallel, calls - i) }, (_, k) => call(i + k)));
   }
-  const wallUs = ((performance.now() - started) * 1000) / CALLS_PER_ROUND;
+  const wallUs = ((performance.now() - started) * 1000) / calls;
   const used = process.cpuUsage(cpu);
-  return { wallUs, cpuUs: (used.user + used.system) / CALLS_PER_ROUND };
+  return { wallUs, cpuUs: (used.user + used.system) / calls };
 }
 
 function median(values: number[]): number {
@@ -141,7 +142,7 @@ export default async function bench(): Promise<string> {
             // Rotate who goes first, so a change of load hits every side alike.
             const order = sides.map((_, k) => sides[(k + r) % sides.length]!);
             const got: Record<string, Sample> = {};
-            for (const [name, call] of order) got[name] = await round(call, parallel);
+            for (const [name, call] of order) got[name] = await round(call, parallel, CALLS_PER_ROUND[transport]);
             for (const name of Object.keys(samples)) samples[name]!.push(got[name]!);
             ratios.push(got.mixtape!.wallUs / got.sdkSignal!.wallUs);
           }
@@ -176,7 +177,7 @@ export default async function bench(): Promise<string> {
   return [
     '## MCP tool calls (@mixtape/mcp vs the bare SDK client)',
     '',
-    `Tool \`add\` of the project test server (in a child process for both transports). ${ROUNDS} rotating rounds of ${CALLS_PER_ROUND} calls per side after a warm-up; medians. "Mixtape" is \`McpTool\` as an agent calls it: input validation against the server schema, a per-call AbortSignal, reconnect/retry bookkeeping and result mapping. "SDK + signal" is the bare SDK client called with the same per-call AbortSignal and timeout (what any agent must pass to cancel a call); "SDK" without them. Ratios are Mixtape ÷ peer per call (lower is better; the goal is ≤ 1.10× over the SDK doing the same work). Client CPU is the bench process's own CPU per call (only the clients run in it), the measure that does not depend on how the servers are scheduled; its lower quartile over rounds is shown because on a shared machine interference only adds time. Load average at start: ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores.`,
+    `Tool \`add\` of the project test server (in a child process for both transports). ${ROUNDS} rotating rounds of ${CALLS_PER_ROUND.stdio} (stdio) or ${CALLS_PER_ROUND['streamable HTTP']} (HTTP) calls per side after a warm-up; medians. "Mixtape" is \`McpTool\` as an agent calls it: input validation against the server schema, a per-call AbortSignal, reconnect/retry bookkeeping and result mapping. "SDK + signal" is the bare SDK client called with the same per-call AbortSignal and timeout (what any agent must pass to cancel a call); "SDK" without them. Ratios are Mixtape ÷ peer per call (lower is better; the goal is ≤ 1.10× over the SDK doing the same work). Client CPU is the bench process's own CPU per call (only the clients run in it), the measure that does not depend on how the servers are scheduled; its lower quartile over rounds is shown because on a shared machine interference only adds time. Load average at start: ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores.`,
     '',
     '| transport | calls in flight | SDK µs/call | SDK + signal µs/call | Mixtape µs/call | wall ratio vs SDK + signal (median, round range) | wall ratio vs SDK | client CPU µs/call, lower quartile (SDK / + signal / Mixtape) | CPU ratio vs SDK + signal | CPU ratio vs SDK |',
     '|---|---|---:|---:|---:|---|---:|---|---:|---:|',
