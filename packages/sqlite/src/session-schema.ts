@@ -221,4 +221,18 @@ const conversationSummaries: Migration = {
   },
 };
 
-export const SESSION_MIGRATIONS: readonly Migration[] = [rustOriginal, rustCompatibleExtensions, rustCompatibleLayout, conversationSummaries];
+/**
+ * Each message's estimated tokens (`sessionMessageTokens`), so a resume picks the tail its
+ * window needs in SQL. NULL until a resume reads the row (rows the Rust original writes, and
+ * rows rewritten by either side, are estimated then); the Rust original never reads it, and its
+ * INSERT (which names its columns) leaves it NULL.
+ */
+const messageTokenEstimates: Migration = {
+  version: 5,
+  name: 'message-token-estimates',
+  up(db) {
+    db.exec('ALTER TABLE messages ADD COLUMN mixtape_tokens INTEGER;');
+  },
+};
+
+export const SESSION_MIGRATIONS: readonly Migration[] = [rustOriginal, rustCompatibleExtensions, rustCompatibleLayout, conversationSummaries, messageTokenEstimates];

@@ -26,6 +26,7 @@ import {
   partialSaveError,
   sameEncodedRow,
   saveConflict,
+  sessionMessageTokens,
   usageFromColumns,
   usageValues,
 } from '@mixtape/core/session';
@@ -46,6 +47,9 @@ export interface SqliteSessionStoreOptions {
   /** Largest message accepted, in bytes (default {@link DEFAULT_MAX_MESSAGE_BYTES}); a larger one is a `serialization` error and nothing is written. */
   maxMessageBytes?: number;
 }
+
+/** Rows a tail read by token budget fetches at a time (newest first). */
+export const TAIL_PAGE_ROWS = 256;
 
 /** Suffix of the copy made before converting a database of an earlier Mixtape for TypeScript release. */
 export const LAYOUT_BACKUP_SUFFIX = '.before-rust-compatible-layout.bak';
@@ -349,25 +353,78 @@ export class SqliteSessionStore implements SessionStore {
    * one read snapshot; its cost does not grow with the session's length. Unknown id → null.
    */
   async loadTail(id: string, opts: LoadTailOptions): Promise<SessionTail | null> {
-    return this.#run('loadTail', id, () =>
-      this.#db.transaction(() => {
+    return this.#run('loadTail', id, () => {
+      const estimated: { idx: number; tokens: number }[] = [];
+      const read = this.#db.transaction(() => {
         const row = this.#sql.session.get(id) as SessionRow | undefined;
         if (!row) return null;
         const count = this.#head(id).count;
-        const start = Math.max(0, count - Math.max(1, Math.floor(opts.limit)));
-        const messages = (this.#sql.messageRowsFrom.all(id, start) as MessageRow[]).map((m) => decodeRow(m, id));
+        const limit = Math.max(1, Math.floor(opts.limit));
+        let start: number;
+        let messages: SessionMessage[];
+        let tokens: number[] | undefined;
+        if (opts.maxTokens !== undefined && opts.maxTokens > 0) {
+          // Newest first, page by page, until `limit` rows and `maxTokens` estimated tokens are
+          // read: only the rows the tail needs are decoded. Rows without an estimate (written by
+          // the Rust original, or since the last resume) are counted now and stored below.
+          messages = [];
+          tokens = [];
+          let sum = 0;
+          let before = count;
+          const enough = () => messages.length >= limit && sum >= opts.maxTokens!;
+          while (before > 0 && !enough()) {
+            const page = this.#sql.messageRowsBefore.all(id, before, TAIL_PAGE_ROWS) as (MessageRow & { mixtape_tokens: number | null })[];
+            if (page.length === 0) break;
+            for (const r of page) {
+              if (enough()) break;
+              const m = decodeRow(r, id);
+              let t = r.mixtape_tokens;
+              if (t === null) {
+                t = sessionMessageTokens(m);
+                estimated.push({ idx: r.idx, tokens: t });
+              }
+              messages.push(m);
+              tokens.push(t);
+              sum += t;
+              before = r.idx;
+            }
+          }
+          messages.reverse();
+          tokens.reverse();
+          start = count - messages.length;
+        } else {
+          start = Math.max(0, count - limit);
+          messages = (this.#sql.messageRowsFrom.all(id, start) as MessageRow[]).map((m) => decodeRow(m, id));
+        }
         const session = sessionOf(row, messages);
         this.#tracker.remember(session, String(row.update_seq), start);
         const tail: SessionTail = { session, start, messageCount: count };
+        if (tokens) tail.tokens = tokens;
         const summary = this.#sql.summary.get(id) as { through_idx: number; text: string; created_at_ms: number; model: string | null } | undefined;
         // A summary past the end (the Rust original rewrote a shorter history) no longer applies.
         if (summary && summary.through_idx <= count) {
           tail.summary = { text: summary.text, throughIndex: summary.through_idx, createdAt: new Date(summary.created_at_ms) };
           if (summary.model !== null) tail.summary.model = summary.model;
         }
-        return tail;
-      })(),
-    );
+        return { tail, seq: row.update_seq };
+      })();
+      if (read && estimated.length > 0) this.#storeEstimates(id, read.seq, estimated);
+      return read?.tail ?? null;
+    });
+  }
+
+  /** Keeps the token estimates of rows a resume counted, unless the session changed since it read them. */
+  #storeEstimates(id: string, seq: number | null, estimated: readonly { idx: number; tokens: number }[]): void {
+    try {
+      this.#db
+        .transaction(() => {
+          for (const e of estimated) this.#sql.setTokens.run(e.tokens, id, e.idx, id, seq);
+        })
+        .immediate();
+    } catch (e) {
+      // Only a cache: a read-only file or a busy database costs the next resume a recount, nothing else.
+      if (!(e instanceof Error) || !/SQLITE_(BUSY|READONLY|LOCKED)|readonly/i.test(`${(e as { code?: string }).code ?? ''} ${e.message}`)) throw e;
+    }
   }
 
   /** Stores (replaces) the summary of the session's oldest messages. Unknown id → `not_found`. */
@@ -564,6 +621,10 @@ function prepare(db: SqliteDatabase) {
     head: db.prepare('SELECT update_seq AS seq, COALESCE((SELECT MAX(idx) + 1 FROM messages WHERE session_id = s.id), 0) AS n FROM sessions s WHERE s.id = ?'),
     messageRows: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY idx`),
     messageRowsFrom: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND idx >= ? ORDER BY idx`),
+    messageRowsBefore: db.prepare(`SELECT ${MESSAGE_COLUMNS}, mixtape_tokens FROM messages WHERE session_id = ? AND idx < ? ORDER BY idx DESC LIMIT ?`),
+    setTokens: db.prepare(
+      'UPDATE messages SET mixtape_tokens = ? WHERE session_id = ? AND idx = ? AND mixtape_tokens IS NULL AND (SELECT update_seq FROM sessions WHERE id = ?) IS ?',
+    ),
     insertSession: db.prepare(
       `INSERT INTO sessions (id, directory, created_at, updated_at, created_at_ms, updated_at_ms, update_seq, title, forked_from)
        VALUES (?, ?, ?, ?, ?, ?, ${NEXT_SEQ}, ?, ?)`,

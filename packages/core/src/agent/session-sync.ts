@@ -9,10 +9,12 @@ import { fromSessionMessages, repairSessionMessages, seedMessages, toSessionMess
 import type { Message } from '../messages.js';
 import { addUsage, type Model, type Usage } from '../model.js';
 import type { ConversationSummary, Session, SessionMessage, SessionStore } from '../session/types.js';
-import { estimateMessageTokens } from '../tokens.js';
+import { mergedMessageTokens, messageTokens, rememberMessageTokens } from '../token-cache.js';
 
 /** Messages a resume reads first when it loads only the tail (grown until the window is covered). */
 export const INITIAL_TAIL_MESSAGES = 256;
+/** The tail a resume asks for reaches this share of the context window in estimated tokens (stores that keep estimates). */
+export const TAIL_TOKEN_MARGIN = 1.1;
 
 /**
  * Start of the note that answers a prompt the model never answered (see
@@ -57,25 +59,34 @@ function answeredOnly(messages: readonly SessionMessage[]): { m: SessionMessage;
 /**
  * Provider messages of stored messages, and for each the stored count once it is included
  * (its end in the stored session), so windows and summaries can be mapped back to the store.
+ * `tokens` (by stored position from `start`, when the store keeps estimates) are recorded on
+ * the provider messages, so the window does not count them again.
  */
-function toHistory(items: readonly { m: SessionMessage; i: number }[], start: number): { messages: Message[]; ends: number[] } {
+function toHistory(items: readonly { m: SessionMessage; i: number }[], start: number, tokens?: readonly number[]): { messages: Message[]; ends: number[] } {
   const messages: Message[] = [];
   const ends: number[] = [];
+  // Per provider message: the known estimates of its parts (undefined once one part is unknown).
+  const known: (number[] | undefined)[] = [];
   for (const { m, i } of items) {
     // The store gave fresh objects that only this session holds: blocks are shared, not cloned
     // (arrays are copied when messages merge, so the stored messages never change).
     const parts: Message[] = m.blocks && m.blocks.length > 0 ? [{ role: m.role === 'assistant' ? 'assistant' : 'user', content: m.blocks }] : seedMessages(m);
+    const t = parts.length === 1 ? tokens?.[i] : undefined;
     for (const part of parts) {
       const last = messages[messages.length - 1];
       if (last && last.role === part.role) {
         messages[messages.length - 1] = { role: last.role, content: [...last.content, ...part.content] };
         ends[ends.length - 1] = start + i + 1;
+        const k = known[known.length - 1];
+        known[known.length - 1] = k && t !== undefined ? [...k, t] : undefined;
       } else {
         messages.push(part);
         ends.push(start + i + 1);
+        known.push(t !== undefined ? [t] : undefined);
       }
     }
   }
+  if (tokens) known.forEach((k, j) => k && rememberMessageTokens(messages[j]!, k.length === 1 ? k[0]! : mergedMessageTokens(k)));
   return { messages, ends };
 }
 
@@ -153,6 +164,7 @@ export class SessionSync {
     let start = 0;
     let count: number | undefined;
     let converted: { messages: Message[]; ends: number[] } | undefined;
+    let tokens: number[] | undefined;
     let id = this.session?.id ?? this.sessionId;
     // Resuming the directory's newest session: find its id without loading it, then load the tail.
     if (id === undefined && !this.fresh && this.store.getOrCreateSessionId && this.store.loadTail && this.window?.manager.coversWindow) id = await this.store.getOrCreateSessionId();
@@ -162,7 +174,7 @@ export class SessionSync {
     this.summary = undefined;
     if (id !== undefined) {
       const tail = await this.loadTail(id);
-      if (tail) ({ session, start, count, history: converted } = tail);
+      if (tail) ({ session, start, count, history: converted, tokens } = tail);
       else session = await this.store.getSession(id);
       if (!session) {
         if (!this.store.createSession) throw new Error(`Session ${id} does not exist and this store cannot create sessions with a given id.`);
@@ -180,6 +192,7 @@ export class SessionSync {
       session = (await this.store.getSession(session.id)) ?? session;
       start = 0;
       count = undefined;
+      tokens = undefined;
       repair = repairSessionMessages(session.messages);
     }
     let stored = count ?? session.messages.length;
@@ -199,7 +212,9 @@ export class SessionSync {
     this.unanswered = last !== undefined && isPrompt(last);
     // The tail's conversion is reused when nothing changed (its token counts are cached on it).
     const history =
-      converted && !repair.repaired && !this.unanswered ? converted : toHistory(answeredOnly(this.unanswered ? session.messages.slice(0, -1) : session.messages), start);
+      converted && !repair.repaired && !this.unanswered
+        ? converted
+        : toHistory(answeredOnly(this.unanswered ? session.messages.slice(0, -1) : session.messages), start, tokens);
     this.ends = history.ends;
     this.start = start;
     const loaded: LoadedSession = {
@@ -219,22 +234,27 @@ export class SessionSync {
    * The newest messages the window can use, when the store reads tails and the conversation
    * manager can tell when a tail covers its window; else null (the caller loads it whole).
    */
-  private async loadTail(id: string): Promise<{ session: Session; start: number; count: number; history: { messages: Message[]; ends: number[] } } | null> {
+  private async loadTail(
+    id: string,
+  ): Promise<{ session: Session; start: number; count: number; history: { messages: Message[]; ends: number[] }; tokens?: number[] } | null> {
     const manager = this.window?.manager;
     if (!this.store.loadTail || !this.store.appendMessages || !manager?.coversWindow) return null;
     const budget = { maxContextTokens: this.window!.contextWindow, fixedTokens: 0 };
     let limit = INITIAL_TAIL_MESSAGES;
     for (;;) {
-      const tail = await this.store.loadTail(id, { limit });
+      // A store keeping per-message estimates returns the tail that reaches the window's tokens
+      // (plus a margin for the first unit, which the window may drop) in one read.
+      const tail = await this.store.loadTail(id, { limit, maxTokens: Math.ceil(budget.maxContextTokens * TAIL_TOKEN_MARGIN) });
       if (!tail) return null;
       if (tail.summary) this.summary = tail.summary;
-      const history = toHistory(answeredOnly(tail.session.messages), tail.start);
+      const estimates = tail.tokens?.length === tail.session.messages.length ? tail.tokens : undefined;
+      const history = toHistory(answeredOnly(tail.session.messages), tail.start, estimates);
       const { messages } = history;
       if (tail.start === 0 || manager.coversWindow(messages, budget, { start: tail.start, ...(this.summary ? { summary: this.summary } : {}) }))
-        return { session: tail.session, start: tail.start, count: tail.messageCount, history };
+        return { session: tail.session, start: tail.start, count: tail.messageCount, history, ...(estimates ? { tokens: estimates } : {}) };
       // Grow towards what the window holds (estimated from what was read), at least doubling.
       let tokens = 0;
-      for (const m of messages) tokens += estimateMessageTokens(m);
+      for (const m of messages) tokens += messageTokens(m);
       const wanted = Math.ceil((limit * budget.maxContextTokens * 1.25) / Math.max(1, tokens)) + 16;
       limit = Math.min(tail.messageCount, Math.max(limit * 2, wanted));
     }

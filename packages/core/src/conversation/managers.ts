@@ -6,7 +6,8 @@
 import type { Message } from '../messages.js';
 import type { Model, Usage } from '../model.js';
 import type { ConversationSummary } from '../session/types.js';
-import { estimateMessageTokens, upperBoundMessageTokens } from '../tokens.js';
+import { upperBoundMessageTokens } from '../tokens.js';
+import { messageTokens } from '../token-cache.js';
 import { lastPlainUser, unitStarts, validStart } from './units.js';
 
 /** Token budget of one model call. */
@@ -88,7 +89,7 @@ export class SlidingWindowConversationManager implements ConversationManager {
     if (starts.length < 2 || lastPlainUser(tail) >= tail.length) return false;
     const available = this.available(budget);
     let tokens = 0;
-    for (let i = starts[1]!; i < tail.length && tokens <= available; i++) tokens += estimateMessageTokens(tail[i]!);
+    for (let i = starts[1]!; i < tail.length && tokens <= available; i++) tokens += messageTokens(tail[i]!);
     return tokens > available;
   }
 
@@ -104,7 +105,7 @@ export class SlidingWindowConversationManager implements ConversationManager {
     for (let u = starts.length - 1; u >= 0; u--) {
       const from = starts[u]!;
       let cost = 0;
-      for (let i = from; i < chosen; i++) cost += estimateMessageTokens(messages[i]!);
+      for (let i = from; i < chosen; i++) cost += messageTokens(messages[i]!);
       if (used + cost > available && chosen < messages.length) break;
       used += cost;
       chosen = from;

@@ -7,6 +7,7 @@ export * from './convert.js';
 export * from './codec.js';
 export * from './memory-store.js';
 export * from './portable.js';
+export { sessionMessageTokens, providerMessageCount } from './token-estimate.js';
 export {
   DEFAULT_MAX_MESSAGE_BYTES,
   type RoleStyle,

@@ -129,6 +129,12 @@ export interface ConversationSummary {
 export interface LoadTailOptions {
   /** Most messages to return, the newest ones (at least 1). */
   limit: number;
+  /**
+   * Optional: return more than `limit` when needed so the returned messages' estimated tokens
+   * (see `sessionMessageTokens`) reach this many, or the whole session. A store that keeps
+   * per-message estimates picks that tail without reading older rows; others may ignore it.
+   */
+  maxTokens?: number;
 }
 
 /** What {@link SessionStore.loadTail} returns: the newest messages and what a run needs beside them. */
@@ -141,6 +147,11 @@ export interface SessionTail {
   messageCount: number;
   /** The stored summary of older messages, if any. */
   summary?: ConversationSummary;
+  /**
+   * Optional: the estimated tokens of each returned message (`sessionMessageTokens`), parallel
+   * to `session.messages`, when the store keeps them; a run then does not count them again.
+   */
+  tokens?: number[];
 }
 
 /** Options for creating a session. */
