@@ -6,12 +6,23 @@
  */
 import { CliUsageError, EXIT_FAILURE, EXIT_USAGE } from './errors.js';
 
+/** What to do when the process sandbox cannot run. */
+export const SANDBOX_ADVICE =
+  'Install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap; it needs unprivileged user namespaces), ' +
+  'or run without --sandbox (and without "sandbox" in mixtape.config.json) where the commands are trusted.';
+
+/** The error for --sandbox (or the config's "sandbox") where bubblewrap cannot run (exit 2). */
+export function sandboxUnavailable(problem: string): CliUsageError {
+  return new CliUsageError(`mixtape: --sandbox: the process sandbox cannot run here: ${problem}.\n${SANDBOX_ADVICE}`);
+}
+
 /** Errors of other packages that mean the configuration is wrong, and where to fix it. */
 const CONFIG_ERRORS: Record<string, string> = {
   PermissionConfigError: 'Check "permissions" in mixtape.config.json (policy, trustedTools, rules) and the --allow flag.',
   McpConfigError: 'Check "mcpServers" in mixtape.config.json (each server: { "command", "args", "env" } or { "url" }).',
   ToolDefinitionError: 'Check "tools" in mixtape.config.json or the --tools flag.',
   CassetteError: "Pass --replay a cassette file (JSON) or the name of a shipped one: 'tour'.",
+  SandboxUnavailableError: SANDBOX_ADVICE,
 };
 
 /** The exit code for an error that ended mixtape: 2 for usage and configuration, else 1. */
@@ -28,6 +39,7 @@ export function messageFor(error: unknown): string {
   const message = e?.message ?? String(error);
   const configAdvice = CONFIG_ERRORS[e?.name ?? ''];
   if (configAdvice) return `mixtape: ${message}\n${configAdvice}`;
+  if (e?.name === 'BudgetExceededError' || e?.kind === 'budget') return `mixtape: ${budgetMessage(message)}`;
   if (e?.name === 'ProviderError' && e.provider && e.kind) return `mixtape: ${providerMessage(message, e.provider, e.kind)}`;
   return `mixtape: ${message}\n(MIXTAPE_DEBUG=1 prints the stack trace.)`;
 }
@@ -80,8 +92,20 @@ export function providerMessage(message: string, provider: string, kind: string)
   return `${what}.\n${providerAdvice(provider, kind, message)}`;
 }
 
-/** The text of a failed run (a run_failed event): the error with mixtape's advice for provider errors. */
-export function failureText(provider: string, event: { error: string; provider?: { kind: string } }): string {
+/**
+ * A budget stop's message with the flag and config key to raise in place of the library's option
+ * name ("Raise budget.run.maxCostUsd" → "Raise --max-cost, or "budget": { "run": … } in mixtape.config.json").
+ */
+export function budgetMessage(message: string): string {
+  return message.replace(/Raise budget\.(run|session)\.(maxCostUsd|maxTokens)/, (_m, scope: string, key: string) => {
+    const config = `"budget": { "${scope}": { "${key}": … } } in mixtape.config.json`;
+    return scope === 'run' && key === 'maxCostUsd' ? `Raise --max-cost, or ${config}` : `Raise ${config}`;
+  });
+}
+
+/** The text of a failed run (a run_failed event): the error with mixtape's advice for provider errors and budget stops. */
+export function failureText(provider: string, event: { error: string; kind?: string; provider?: { kind: string } }): string {
+  if (event.kind === 'budget') return budgetMessage(event.error);
   if (!event.provider) return event.error;
   return providerMessage(event.error, provider, event.provider.kind).replace('.\n', '. ');
 }

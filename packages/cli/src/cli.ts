@@ -65,6 +65,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--continue', "continue this folder's newest session (the default)")
     .option('--session <id>', 'continue this session (an id prefix is enough)')
     .option('--fork', 'continue in a copy of the session (the newest, or --session <id>)')
+    .option('--sandbox', 'run shell commands in a bubblewrap sandbox (Linux): writes only in the folder, no network')
+    .option('--max-cost <usd>', 'stop a run before a model call that would take it past this cost (US dollars)')
     .option('--plain', 'plain output for screen readers: no colour, no animation, no redrawing (also MIXTAPE_PLAIN=1)')
     .allowExcessArguments(true)
     .addHelpText(

@@ -43,6 +43,8 @@ const contextSource = z.union([
   z.object({ glob: z.string() }),
 ]);
 
+const budgetSchema = z.object({ maxCostUsd: z.number().positive().optional(), maxTokens: z.number().int().positive().optional() }).strict();
+
 const configSchema = z
   .object({
     provider: z.enum(['anthropic', 'bedrock', 'openai']).optional(),
@@ -64,6 +66,12 @@ const configSchema = z
       .optional(),
     maxSteps: z.number().int().positive().optional(),
     maxTokens: z.number().int().positive().optional(),
+    /** Run shell commands (the process tools) in a bubblewrap sandbox: `true`, or `{ "network": true }` to let them use the network. */
+    sandbox: z
+      .union([z.boolean(), z.object({ network: z.boolean().optional(), bwrapPath: z.string().min(1).optional() }).strict()])
+      .optional(),
+    /** Cost (US dollars) and token limits per run and per session. */
+    budget: z.object({ run: budgetSchema.optional(), session: budgetSchema.optional() }).strict().optional(),
   })
   .strict();
 

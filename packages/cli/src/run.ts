@@ -5,6 +5,7 @@
  * @module
  */
 import { failureText, messageFor } from './advice.js';
+import { writeDebugLog } from './debug-log.js';
 import { outputClosed } from './output.js';
 import { createMarkdownRenderer } from './render/markdown.js';
 import { createTheme } from './render/theme.js';
@@ -65,7 +66,15 @@ export async function runOnce(options: RunOnceOptions): Promise<number> {
   const theme = createTheme(stdout, options.env, plain);
   const markdown =
     stdout.isTTY && !json && !plain
-      ? await createMarkdownRenderer({ width: () => stdout.columns, colors: theme.enabled }).catch(() => undefined)
+      ? await createMarkdownRenderer({ width: () => stdout.columns, colors: theme.enabled }).catch((error: unknown) => {
+          // Without the renderer the answer is still readable: plain text, and the reason goes to the debug log.
+          writeDebugLog(
+            `Markdown renderer unavailable, answers shown as plain text: ${String((error as Error)?.stack ?? error)}`,
+            options.env ?? process.env,
+            cli.cwd,
+          );
+          return undefined;
+        })
       : undefined;
   let lastThinking: string | undefined;
   const view = new TurnView({
@@ -111,6 +120,7 @@ export async function runOnce(options: RunOnceOptions): Promise<number> {
             context: cli.agent.contextUsage(),
             usage: outcome.result.usage,
             ...(outcome.result.cost !== undefined && { costUsd: outcome.result.cost }),
+            ...(cli.budget?.run && { budget: cli.budget.run }),
             ...(outcome.result.sessionId !== undefined && { sessionId: outcome.result.sessionId }),
           });
         }

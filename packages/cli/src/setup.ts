@@ -6,6 +6,7 @@
 import path from 'node:path';
 import {
   Agent,
+  type Budgets,
   type ContextSource,
   type GrantStore,
   MemoryGrantStore,
@@ -16,7 +17,8 @@ import {
   type SessionStore,
   type ToolAuthorizer,
 } from '@mixtape/core';
-import { denialAdvice } from './advice.js';
+import type { SandboxSetting } from '@mixtape/tools';
+import { denialAdvice, sandboxUnavailable } from './advice.js';
 import { resolveCassette } from './cassettes.js';
 import {
   DEFAULT_CONTEXT_FILES,
@@ -24,6 +26,7 @@ import {
   DEFAULT_TRUSTED_TOOLS,
   type LoadedConfig,
   loadConfig,
+  type MixtapeConfig,
   toolGroupProblems,
 } from './config.js';
 import { setDebugLogFolder } from './debug-log.js';
@@ -61,6 +64,26 @@ export interface CliFlags {
   system?: string;
   /** Which session to use (--new, --continue, --session, --fork); default: the folder's newest. */
   session?: SessionChoice;
+  /** --sandbox: run the process tools' commands in bubblewrap. */
+  sandbox?: boolean;
+  /** --max-cost: the cost limit of each run (US dollars). */
+  maxCostUsd?: number;
+}
+
+/** The sandbox of the process tools: on with --sandbox or the config's "sandbox" (whose options apply). */
+export function sandboxSetting(flag: boolean | undefined, config: MixtapeConfig['sandbox']): SandboxSetting | undefined {
+  if (config === undefined || config === false) return flag ? true : undefined;
+  return config;
+}
+
+/** The agent's budgets from the config's "budget" and --max-cost (which overrides budget.run.maxCostUsd); undefined when none is set. */
+export function budgetsOf(config: MixtapeConfig['budget'], maxCostUsd: number | undefined): Budgets | undefined {
+  const run = { ...config?.run, ...(maxCostUsd !== undefined && { maxCostUsd }) };
+  const budgets: Budgets = {
+    ...(Object.keys(run).length > 0 && { run }),
+    ...(config?.session && Object.keys(config.session).length > 0 && { session: config.session }),
+  };
+  return budgets.run || budgets.session ? budgets : undefined;
 }
 
 /** Options of {@link createCliAgent}. */
@@ -98,6 +121,8 @@ export interface CliAgent {
   replay?: ReplayInfo;
   /** What the session flags did, for the person (e.g. "Forked session … into …."). */
   sessionNote?: string;
+  /** The cost and token limits in force (--max-cost, the config's "budget"), for the status line. */
+  budget?: Budgets;
   /** Closes MCP servers, the replay server and the stores. */
   close(): Promise<void>;
 }
@@ -153,6 +178,16 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
   }
   const model = lazyModel(choice);
 
+  const groups = flags.tools ?? config.tools ?? [...DEFAULT_TOOL_GROUPS];
+  const sandbox = sandboxSetting(flags.sandbox, config.sandbox);
+  if (sandbox !== undefined && sandbox !== false && (groups.includes('process') || groups.includes('all'))) {
+    // Checked here, not when the tools load in the background: a sandbox that cannot run is a configuration error (exit 2).
+    const { sandboxProblem } = await import('@mixtape/tools');
+    const problem = sandboxProblem(typeof sandbox === 'object' ? sandbox.bwrapPath : undefined);
+    if (problem !== null) throw sandboxUnavailable(problem);
+  }
+  const budget = budgetsOf(config.budget, flags.maxCostUsd);
+
   let store: SessionStore;
   let grants: GrantStore;
   if (replay) {
@@ -193,15 +228,15 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
     cwd,
     ...(config.maxSteps !== undefined && { maxSteps: config.maxSteps }),
     ...(config.maxTokens !== undefined && { maxTokens: config.maxTokens }),
+    ...(budget && { budget }),
   });
 
   if (start.fresh) await agent.switchSession();
 
-  const groups = flags.tools ?? config.tools ?? [...DEFAULT_TOOL_GROUPS];
   let ready: Promise<void> | undefined;
   const loadTools = async () => {
     try {
-      for (const t of await builtinTools(groups, cwd)) agent.addTool(t);
+      for (const t of await builtinTools(groups, cwd, { ...(sandbox !== undefined && { sandbox }) })) agent.addTool(t);
     } catch (error) {
       warnings.push((error as Error).message);
     }
@@ -238,6 +273,7 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
     warnings,
     ...(replay && { replay }),
     ...(start.note !== undefined && { sessionNote: start.note }),
+    ...(budget && { budget }),
     async close() {
       await ready;
       for (const close of closers.reverse()) {

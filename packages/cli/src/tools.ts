@@ -3,6 +3,7 @@
  * @module
  */
 import type { Tool } from '@mixtape/core';
+import type { SandboxSetting } from '@mixtape/tools';
 import { ConfigError } from './errors.js';
 
 /** `read-only-filesystem` → `readOnlyFilesystemTools`. */
@@ -14,11 +15,17 @@ export function groupExportName(group: string): string {
 /**
  * The tools of the named groups, confined to `root`. A group name is any `<name>Tools` factory
  * of @mixtape/tools ("filesystem", "read-only-filesystem", "edit", "search", "process", "fetch",
- * "all"); "none" (alone) means no built-in tools.
+ * "all"); "none" (alone) means no built-in tools. `sandbox` runs the process tools' commands in
+ * bubblewrap (groups "process" and "all").
  * @throws ConfigError naming the unknown group and the known ones.
+ * @throws SandboxUnavailableError (from @mixtape/tools) when the sandbox is on and cannot run here.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function builtinTools(groups: readonly string[], root: string): Promise<Tool<any>[]> {
+export async function builtinTools(
+  groups: readonly string[],
+  root: string,
+  options: { sandbox?: SandboxSetting } = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): Promise<Tool<any>[]> {
   if (groups.length === 0 || (groups.length === 1 && groups[0] === 'none')) return [];
   const mod = (await import('@mixtape/tools')) as Record<string, unknown>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -32,9 +39,11 @@ export async function builtinTools(groups: readonly string[], root: string): Pro
         .map((k) => k.slice(0, -'Tools'.length).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));
       throw new ConfigError(`Unknown tool group '${group}'. Known groups: ${known.join(', ')}, none.`);
     }
-    const options = group === 'process' ? { cwd: root } : { root };
+    const sandbox = options.sandbox !== undefined && { sandbox: options.sandbox };
+    const factoryOptions =
+      group === 'process' ? { cwd: root, ...sandbox } : group === 'all' ? { root, ...(sandbox && { process: sandbox }) } : { root };
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    for (const t of (factory as (o: object) => Tool<any>[])(options)) {
+    for (const t of (factory as (o: object) => Tool<any>[])(factoryOptions)) {
       if (seen.has(t.name)) continue;
       seen.add(t.name);
       tools.push(t);

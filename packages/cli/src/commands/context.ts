@@ -34,6 +34,8 @@ export interface GlobalOptions {
   session?: string;
   fork?: boolean;
   plain?: boolean;
+  sandbox?: boolean;
+  maxCost?: string;
 }
 
 /** What a subcommand gets to do its work. */
@@ -98,6 +100,16 @@ export function checkFolder(dir: string, base: string): string {
   return resolved;
 }
 
+/** Checks `--max-cost <usd>`: a positive number of US dollars. */
+export function parseMaxCost(value: string): number {
+  const usd = Number(value.trim().replace(/^\$/, ''));
+  if (value.trim() === '' || !Number.isFinite(usd) || usd <= 0)
+    throw new CliUsageError(
+      `mixtape: --max-cost ${JSON.stringify(value)}: expected a positive number of US dollars, e.g. --max-cost 0.50 (or "budget": { "run": { "maxCostUsd": 0.5 } } in mixtape.config.json).`,
+    );
+  return usd;
+}
+
 /** Turns commander's options into checked globals. */
 export function resolveGlobals(o: GlobalOptions, io: CliIO): ResolvedGlobals {
   const cwd = o.cwd !== undefined ? checkFolder(o.cwd, io.cwd) : io.cwd;
@@ -110,6 +122,8 @@ export function resolveGlobals(o: GlobalOptions, io: CliIO): ResolvedGlobals {
     ...(o.allow !== undefined && { allow: splitList(o.allow) }),
     ...(o.tools !== undefined && { tools: splitList(o.tools) }),
     ...(o.system !== undefined && { system: o.system }),
+    ...(o.sandbox && { sandbox: true }),
+    ...(o.maxCost !== undefined && { maxCostUsd: parseMaxCost(o.maxCost) }),
     session: sessionChoiceOf(o),
   };
   return { flags, cwd, plain: Boolean(o.plain) || isPlainEnv(io.env) };

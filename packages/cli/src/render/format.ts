@@ -81,9 +81,14 @@ export interface StatusInfo {
   costUsd?: number;
   sessionId?: string;
   messageCount?: number;
+  /** The run's limits (--max-cost, the config's "budget.run"): shown as spent / limit. */
+  budget?: { maxCostUsd?: number; maxTokens?: number };
 }
 
-/** "context 3.2k / 200k (2%) · 1.2k in · 340 out · $0.0041 · session 1a2b3c4d (12 messages)" */
+/**
+ * "context 3.2k / 200k (2%) · 1.2k in · 340 out · $0.0041 · session 1a2b3c4d (12 messages)"; with a
+ * run budget the cost (and tokens) read spent / limit: "$0.0041 / $0.5000 · 1.5k / 20k tokens".
+ */
 export function statusLine(info: StatusInfo, theme?: Theme): string {
   const { context } = info;
   const pct = Math.round(context.usagePercentage * 100);
@@ -95,7 +100,14 @@ export function statusLine(info: StatusInfo, theme?: Theme): string {
   const parts = [ctx];
   const dot = theme?.plain ? ',' : ' ·';
   if (info.usage) parts.push(`${formatTokens(info.usage.inputTokens)} in${dot} ${formatTokens(info.usage.outputTokens)} out`);
-  if (info.costUsd !== undefined) parts.push(formatCost(info.costUsd));
+  const budget = info.budget;
+  if (budget?.maxCostUsd !== undefined) parts.push(`${formatCost(info.costUsd ?? 0)} / ${formatCost(budget.maxCostUsd)}`);
+  else if (info.costUsd !== undefined) parts.push(formatCost(info.costUsd));
+  if (budget?.maxTokens !== undefined) {
+    const u = info.usage;
+    const spent = u ? u.inputTokens + u.outputTokens + (u.cacheReadTokens ?? 0) + (u.cacheWriteTokens ?? 0) : 0;
+    parts.push(`${formatTokens(spent)} / ${formatTokens(budget.maxTokens)} tokens`);
+  }
   if (info.sessionId)
     parts.push(`session ${shortId(info.sessionId)}${info.messageCount !== undefined ? ` (${plural(info.messageCount, 'message')})` : ''}`);
   const line = parts.join(`${dot} `);

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { failureText } from '../advice.js';
+import { writeDebugLog } from '../debug-log.js';
 import { formatTokens, plural, shortId } from '../render/format.js';
 import type { MarkdownRenderer } from '../render/markdown.js';
 import { createTheme } from '../render/theme.js';
@@ -42,12 +43,26 @@ export function quickContextEstimate(cli: CliAgent): { tokens: number; max: numb
   return { tokens: Math.ceil(chars / CHARS_PER_TOKEN_ESTIMATE), max: cli.model.info?.contextWindow ?? 200_000 };
 }
 
-function loadTurnModules(cli: CliAgent, output: NodeJS.WriteStream, colors: boolean, plain: boolean): Promise<TurnModules> {
+function loadTurnModules(
+  cli: CliAgent,
+  output: NodeJS.WriteStream,
+  colors: boolean,
+  plain: boolean,
+  env: NodeJS.ProcessEnv,
+): Promise<TurnModules> {
   const markdown =
     output.isTTY && !plain
       ? import('../render/markdown.js')
           .then((m) => m.createMarkdownRenderer({ width: () => widthOf(output), colors }))
-          .catch(() => undefined)
+          .catch((error: unknown) => {
+            // Without the renderer answers are still readable: plain text, and the reason goes to the debug log.
+            writeDebugLog(
+              `Markdown renderer unavailable, answers shown as plain text: ${String((error as Error)?.stack ?? error)}`,
+              env,
+              cli.cwd,
+            );
+            return undefined;
+          })
       : Promise.resolve(undefined);
   const modelError = cli.model.load().then(
     () => undefined,
@@ -171,7 +186,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     const reading = firstRead ?? editor.read(typed.text, typed.pastes);
     firstRead = undefined;
     // The prompt is on screen: load what the first answer needs while the person types.
-    modules ??= loadTurnModules(cli, output, theme.enabled, plain);
+    modules ??= loadTurnModules(cli, output, theme.enabled, plain, options.env ?? process.env);
     const read = await reading;
     if (read.type === 'exit') break;
     const text = read.text;
@@ -229,6 +244,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
         context: cli.agent.contextUsage(),
         usage: outcome.result.usage,
         ...(outcome.result.cost !== undefined && { costUsd: outcome.result.cost }),
+        ...(cli.budget?.run && { budget: cli.budget.run }),
         ...(cli.agent.sessionInfo() && { sessionId: cli.agent.sessionInfo()!.id, messageCount: cli.agent.sessionInfo()!.messageCount }),
       });
     }
