@@ -99,7 +99,7 @@ export function toAnthropicMessages(messages: readonly Message[], cacheLast = fa
     for (let i = last.length - 1; i >= 0; i--) {
       const b = last[i]!;
       if (b.type !== 'thinking' && b.type !== 'redacted_thinking') {
-        last[i] = { ...b, cache_control: EPHEMERAL } as ContentBlockParam;
+        last[i] = { ...b, cache_control: EPHEMERAL };
         break;
       }
     }
@@ -119,7 +119,7 @@ export function toAnthropicTools(tools: readonly ToolDefinition[], cache: boolea
   return tools.map((t, i) => ({
     name: t.name,
     description: t.description,
-    input_schema: { type: 'object', ...t.inputSchema } as Anthropic.Messages.Tool.InputSchema,
+    input_schema: { type: 'object', ...t.inputSchema },
     ...(cache && i === tools.length - 1 && { cache_control: EPHEMERAL }),
   }));
 }

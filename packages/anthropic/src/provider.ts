@@ -16,7 +16,6 @@ import {
   type ModelResponse,
   type ModelStreamEvent,
   type RetryInfo,
-  type DEFAULT_STREAM_IDLE_TIMEOUT_MS,
   type RetryPolicy,
   type StopReason,
   type StreamAssembler,
@@ -61,7 +60,7 @@ export interface AnthropicOptions {
   headers?: Record<string, string>;
   /** Per-request timeout of the SDK in ms (SDK default: 10 minutes). */
   timeoutMs?: number;
-  /** Longest silence (no headers, no event) before the call counts as stalled; default {@link DEFAULT_STREAM_IDLE_TIMEOUT_MS}. */
+  /** Longest silence (no headers, no event) before the call counts as stalled; default `DEFAULT_STREAM_IDLE_TIMEOUT_MS` of @mixtape/core. */
   idleTimeoutMs?: number;
   /** A ready SDK client to use instead of building one (its own retries should be off). */
   client?: Anthropic;

@@ -3,6 +3,17 @@
  * llama.cpp server, LM Studio) on the official openai SDK.
  * @module
  */
-export * from './provider.js';
+export {
+  ChunkAccumulator,
+  mapFinishReason,
+  openai,
+  OPENAI_COMPATIBLE_PROVIDER,
+  OPENAI_PROVIDER,
+  OpenAIChatModel,
+  openaiCompatible,
+  PLACEHOLDER_API_KEY,
+  type OpenAICompatibleOptions,
+  type OpenAIOptions,
+} from './provider.js';
 export { toOpenAIMessages, toOpenAITools, dataUrl, type OpenAIConvertOptions } from './convert.js';
 export { toOpenAIProviderError, OPENAI_CREDENTIAL_HINT } from './errors.js';

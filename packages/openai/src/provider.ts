@@ -17,7 +17,6 @@ import {
   type ModelResponse,
   type ModelStreamEvent,
   type RetryInfo,
-  type DEFAULT_STREAM_IDLE_TIMEOUT_MS,
   type RetryPolicy,
   type StopReason,
   type StreamAssembler,
@@ -60,7 +59,7 @@ export interface OpenAIOptions {
   headers?: Record<string, string>;
   /** Per-request timeout of the SDK in ms (SDK default: 10 minutes). */
   timeoutMs?: number;
-  /** Longest silence (no headers, no chunk) before the call counts as stalled; default {@link DEFAULT_STREAM_IDLE_TIMEOUT_MS}. */
+  /** Longest silence (no headers, no chunk) before the call counts as stalled; default `DEFAULT_STREAM_IDLE_TIMEOUT_MS` of @mixtape/core. */
   idleTimeoutMs?: number;
   /** Provider name in errors and `Model.provider`. */
   provider?: string;

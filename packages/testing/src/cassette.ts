@@ -13,7 +13,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { ContentBlock, Model, ModelRequest, ModelResponse, ModelStreamEvent } from '@mixtape/core';
+import type { Model, ModelRequest, ModelResponse, ModelStreamEvent } from '@mixtape/core';
 import type { FakeBlock, FakeScript, FakeStopReason, ScriptedResponse } from './script.js';
 
 /** Version written into cassette files. */
@@ -75,7 +75,7 @@ export async function loadCassette(path: string): Promise<ScriptedResponse[]> {
 /** A scripted response that reproduces a model's answer (binary blocks are not replayable and are dropped). */
 export function scriptedFromModelResponse(response: ModelResponse): ScriptedResponse {
   const content: FakeBlock[] = [];
-  for (const b of response.content as ContentBlock[]) {
+  for (const b of response.content) {
     if (b.type === 'text') content.push({ type: 'text', text: b.text });
     else if (b.type === 'thinking') content.push({ type: 'thinking', thinking: b.thinking, signature: b.signature ?? '' });
     else if (b.type === 'redacted_thinking') content.push({ type: 'redacted_thinking', data: b.data });

@@ -3,7 +3,21 @@
  * `ScriptedModel`, with fault injection; and cassettes of scripted responses.
  * @module
  */
-export * from './script.js';
+export {
+  defaultUsage,
+  FakeScript,
+  splitJson,
+  splitText,
+  stopReasonOf,
+  toolInputJson,
+  type ErrorOptions,
+  type FakeBlock,
+  type FakeStopReason,
+  type FakeUsage,
+  type ResponseOptions,
+  type ScriptedResponse,
+  type StreamFault,
+} from './script.js';
 export {
   type FakeServer,
   type FakeServerOptions,
@@ -17,5 +31,25 @@ export {
 } from './server.js';
 export { startFakeAnthropic, anthropicErrorType } from './anthropic.js';
 export { startFakeOpenAI, openaiFinishReason } from './openai.js';
-export * from './cassette.js';
-export * from './bedrock/index.js';
+export {
+  CASSETTE_VERSION,
+  CassetteError,
+  loadCassette,
+  recordCassette,
+  recordingModel,
+  scriptedFromModelResponse,
+  type Cassette,
+} from './cassette.js';
+export {
+  bedrockErrorType,
+  bedrockStopReason,
+  corruptFrame,
+  decodeFrame,
+  eventFrame,
+  exceptionFrame,
+  startFakeBedrock,
+  type BedrockRecordedRequest,
+  type ConverseStreamEventType,
+  type ConverseStreamExceptionType,
+  type FakeBedrockServer,
+} from './bedrock/index.js';

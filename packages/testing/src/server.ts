@@ -17,6 +17,7 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   /** Parsed JSON body (undefined when the body is empty or not JSON). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary fields of recorded JSON bodies
   body: any;
   /** The API key the client sent (x-api-key, or Authorization: Bearer). */
   apiKey?: string;

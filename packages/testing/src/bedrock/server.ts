@@ -86,6 +86,8 @@ const PATH = /^\/model\/([^/]+)\/(converse-stream|converse)$/;
  */
 export async function startFakeBedrock(options: Omit<FakeServerOptions, 'apiKey'> = {}): Promise<FakeBedrockServer> {
   let toolIds = 0;
+  // Assigned once the server exists; the error writer reads it later (a closure, hence let).
+  // eslint-disable-next-line prefer-const
   let fake: FakeServer | undefined;
   const server = await startLoopbackServer({
     ...options,
@@ -100,7 +102,7 @@ export async function startFakeBedrock(options: Omit<FakeServerOptions, 'apiKey'
     },
     route: (method, path) => {
       const match = method === 'POST' ? PATH.exec(path) : null;
-      const recorded = fake?.requests.at(-1) as BedrockRecordedRequest | undefined;
+      const recorded = fake?.requests.at(-1);
       if (recorded) describeRequest(recorded, match);
       if (!match) return undefined;
       return (req, res, next) => {
@@ -115,7 +117,7 @@ export async function startFakeBedrock(options: Omit<FakeServerOptions, 'apiKey'
     },
   });
   fake = server;
-  return server as FakeBedrockServer;
+  return server;
 }
 
 function describeRequest(req: BedrockRecordedRequest, match: RegExpExecArray | null): void {
