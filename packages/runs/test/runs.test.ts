@@ -50,11 +50,8 @@ describePostgres('durable runs', () => {
     });
   };
 
-  beforeAll(async () => {
-    url = await createTestDatabase('runs');
-    store = new PostgresSessionStore({ connectionString: url });
-    runs = createRuns({ connectionString: url, retryDelaySeconds: 0, retryLimit: 2, pollingIntervalSeconds: 0.5 });
-    worker = await startWorker({
+  const startTestWorker = () =>
+    startWorker({
       connectionString: url,
       sessionStore: store,
       concurrency: 3,
@@ -65,6 +62,12 @@ describePostgres('durable runs', () => {
       onError: () => {},
       agentFactory: factory,
     });
+
+  beforeAll(async () => {
+    url = await createTestDatabase('runs');
+    store = new PostgresSessionStore({ connectionString: url });
+    runs = createRuns({ connectionString: url, retryDelaySeconds: 0, retryLimit: 2, pollingIntervalSeconds: 0.5 });
+    worker = await startTestWorker();
   });
 
   afterAll(async () => {
@@ -134,16 +137,7 @@ describePostgres('durable runs', () => {
       [first, 'cancelled'],
     ]);
     // Restart a worker: the queued run is picked up.
-    worker = await startWorker({
-      connectionString: url,
-      sessionStore: store,
-      concurrency: 3,
-      leaseMs: 2000,
-      retryDelaySeconds: 0,
-      retryLimit: 2,
-      onError: () => {},
-      agentFactory: factory,
-    });
+    worker = await startTestWorker();
     expect((await runs.result(next)).status).toBe('completed');
   });
 

@@ -27,6 +27,7 @@ import {
   type ServerOptions,
 } from './options.js';
 import { ClientDisconnectedError, executeRun, ServerShutdownError } from './run.js';
+import { durableRunExecutor } from './durable/executor.js';
 import { parseRunInput, RunInputError } from './run-input.js';
 import { hostAllowed, isJsonContentType, makeAuthenticator, originAllowed, sessionIdOf, threadIdProblem } from './security.js';
 import { type RunningServer, type ServeOptions, serve } from './serve.js';
@@ -122,6 +123,7 @@ export function createServer(options: ServerOptions): MixtapeServer {
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS;
   const ownCoordinator = !options.coordinator;
   const coordinator: RunCoordinator = options.coordinator ?? new MemoryRunCoordinator();
+  const execute = options.durable ? durableRunExecutor(options.durable) : executeRun;
   const logError = options.onError ?? ((e: unknown, context?: object) => console.error('[mixtape/server]', e, context ?? ''));
   const allowedHosts: Set<string> | '*' = options.allowedHosts === '*' ? '*' : new Set((options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS).map((h) => h.toLowerCase()));
   const allowedOrigins: ReadonlySet<string> | '*' = options.allowedOrigins === '*' ? '*' : new Set(options.allowedOrigins ?? []);
@@ -261,7 +263,7 @@ export function createServer(options: ServerOptions): MixtapeServer {
         // The run's spans continue the caller's trace (W3C traceparent), when tracing is on.
         const traceContext = propagation.extract(otelContext.active(), Object.fromEntries(c.req.raw.headers));
         await otelContext.with(traceContext, () =>
-          executeRun(
+          execute(
             { agent, input, parsed, sessionId, principal, sessionStore: options.sessionStore, approvals, reasoning: options.streamReasoning ?? true, controller, coordinator, logError },
             { write: (event) => write(wire.encode(event)) },
           ),

@@ -5,6 +5,7 @@
 import type { RunAgentInput } from '@ag-ui/core';
 import type { Agent, SessionStore } from '@mixtape/core';
 import type { RunCoordinator } from './coordinator.js';
+import type { DurableServerOptions } from './durable/executor.js';
 
 /** Largest request body accepted (bytes): a RunAgentInput or an approval. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
@@ -107,6 +108,12 @@ export interface ServerOptions {
   allowedOrigins?: readonly string[] | '*';
   /** Run lock and approval delivery (default: in-process {@link MemoryRunCoordinator}; use `PostgresRunCoordinator` for several instances). */
   coordinator?: RunCoordinator;
+  /**
+   * Durable mode: runs are queued for `@mixtape/runs` workers instead of running in this process
+   * (`{ runs: createRuns({ connectionString }) }`); a POST starts a job and streams its events from
+   * PostgreSQL, and a POST with an AG-UI run id that exists re-attaches to that run.
+   */
+  durable?: DurableServerOptions;
   /** Path of the AG-UI endpoint (default {@link DEFAULT_AGENT_PATH}). */
   agentPath?: string;
   /** Serve the web chat page at `GET /` (default true). */
