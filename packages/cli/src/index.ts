@@ -11,11 +11,22 @@ export {
   type ResolvedGlobals,
   type Subcommand,
   checkFolder,
+  parseMaxCost,
   resolveGlobals,
   sessionChoiceOf,
 } from './commands/context.js';
 export { SUBCOMMANDS } from './commands/registry.js';
-export { exitCodeFor, messageFor, providerAdvice, providerMessage, failureText, denialAdvice } from './advice.js';
+export {
+  exitCodeFor,
+  messageFor,
+  providerAdvice,
+  providerMessage,
+  failureText,
+  denialAdvice,
+  budgetMessage,
+  SANDBOX_ADVICE,
+  sandboxUnavailable,
+} from './advice.js';
 export { CASSETTES_DIR, CASSETTE_SUFFIX, resolveCassette, shippedCassettes } from './cassettes.js';
 export { DEBUG_LOG_FILE, debugLogPath, routeWarnings, writeDebugLog } from './debug-log.js';
 export { outputClosed, watchOutput } from './output.js';
@@ -55,8 +66,10 @@ export {
 } from './provider.js';
 export { builtinTools, groupExportName, mcpTools, type McpLoaded } from './tools.js';
 export {
+  budgetsOf,
   createCliAgent,
   defaultSystemPrompt,
+  sandboxSetting,
   GRANTS_DB,
   HISTORY_FILE,
   SESSIONS_DB,

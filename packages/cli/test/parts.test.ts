@@ -7,7 +7,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   awsRegion,
+  budgetMessage,
+  budgetsOf,
   checkConfig,
+  exitCodeFor,
+  messageFor,
+  parseMaxCost,
+  sandboxSetting,
   createMarkdownRenderer,
   formatCost,
   KNOWN_TOOL_GROUPS,
@@ -90,7 +96,89 @@ describe('one cost format', () => {
     });
     expect(line).toContain('$0.0000');
   });
+
+  it('shows spent / limit when the run has a budget', () => {
+    const context = { contextTokens: 10, maxContextTokens: 100, usagePercentage: 0.1, totalMessages: 1, contextMessages: 1 };
+    const usage = { inputTokens: 1200, outputTokens: 300 };
+    expect(statusLine({ context, usage, costUsd: 0.0123, budget: { maxCostUsd: 0.5 } })).toContain('$0.0123 / $0.5000');
+    const tokens = statusLine({ context, usage, budget: { maxTokens: 20_000 } });
+    expect(tokens).toContain('1.5k / 20k tokens');
+    expect(tokens).not.toContain('$');
+    // Without a budget: the cost alone.
+    expect(statusLine({ context, usage, costUsd: 0.0123 })).not.toContain(' / $');
+  });
 });
+
+describe('budgets', () => {
+  it('--max-cost overrides budget.run.maxCostUsd and keeps the other limits; nothing set is no budget', () => {
+    expect(budgetsOf(undefined, undefined)).toBeUndefined();
+    expect(budgetsOf({}, undefined)).toBeUndefined();
+    expect(budgetsOf(undefined, 0.5)).toEqual({ run: { maxCostUsd: 0.5 } });
+    expect(budgetsOf({ run: { maxCostUsd: 2, maxTokens: 1000 }, session: { maxCostUsd: 10 } }, 0.5)).toEqual({
+      run: { maxCostUsd: 0.5, maxTokens: 1000 },
+      session: { maxCostUsd: 10 },
+    });
+  });
+
+  it('checks --max-cost and the config values: positive numbers, the bad entry named', () => {
+    expect(parseMaxCost('0.25')).toBe(0.25);
+    expect(parseMaxCost('$1')).toBe(1);
+    for (const bad of ['0', '-1', 'abc', '', 'Infinity']) {
+      expect(() => parseMaxCost(bad), bad).toThrow(/--max-cost .*positive number of US dollars/);
+      expect(exitCodeFor(catchError(() => parseMaxCost(bad)))).toBe(2);
+    }
+    const { config, problems } = checkConfig({
+      budget: { run: { maxCostUsd: -1 }, session: { maxTokens: 1.5 } },
+      maxSteps: 3,
+    });
+    expect(config).toEqual({ maxSteps: 3 });
+    expect(problems).toEqual([expect.stringMatching(/^budget\.run\.maxCostUsd: /), expect.stringMatching(/^budget\.session\.maxTokens: /)]);
+    expect(checkConfig({ budget: { run: { maxCost: 1 } } }).problems[0]).toMatch(/^budget\.run: .*maxCost/);
+    expect(checkConfig({ budget: { run: { maxCostUsd: 0.5, maxTokens: 10_000 }, session: { maxCostUsd: 5 } } }).problems).toEqual([]);
+  });
+
+  it('a budget stop names the flag and the config key to raise, not the library option', () => {
+    const run =
+      'The run budget of $0.0100 would be exceeded: $0.0000 spent and the next model call is estimated at $0.0300. Raise budget.run.maxCostUsd. What the run did so far is saved.';
+    expect(budgetMessage(run)).toContain('Raise --max-cost, or "budget": { "run": { "maxCostUsd": … } } in mixtape.config.json.');
+    const session =
+      'The session budget of 100 tokens would be exceeded: 90 tokens spent and the next model call is estimated at 20 tokens. Raise budget.session.maxTokens, or start a new session.';
+    expect(budgetMessage(session)).toContain(
+      'Raise "budget": { "session": { "maxTokens": … } } in mixtape.config.json, or start a new session',
+    );
+    expect(budgetMessage(session)).not.toContain('--max-cost');
+    const error = Object.assign(new Error(run), { name: 'BudgetExceededError', kind: 'budget' });
+    expect(messageFor(error)).toContain('Raise --max-cost');
+    expect(exitCodeFor(error)).toBe(1);
+  });
+});
+
+describe('sandbox setting', () => {
+  it("--sandbox turns it on; the config's options (network) apply; config values are checked", () => {
+    expect(sandboxSetting(undefined, undefined)).toBeUndefined();
+    expect(sandboxSetting(true, undefined)).toBe(true);
+    expect(sandboxSetting(true, false)).toBe(true);
+    expect(sandboxSetting(undefined, { network: true })).toEqual({ network: true });
+    expect(sandboxSetting(true, { network: true })).toEqual({ network: true });
+    expect(checkConfig({ sandbox: { network: true } }).problems).toEqual([]);
+    expect(checkConfig({ sandbox: 'yes' }).problems).toEqual([expect.stringMatching(/^sandbox: /)]);
+    expect(checkConfig({ sandbox: { netwrk: true } }).problems).toEqual([expect.stringMatching(/^sandbox/)]);
+    // A SandboxUnavailableError thrown by the tools is a configuration error with CLI advice.
+    const error = Object.assign(new Error('The process sandbox is not available: x'), { name: 'SandboxUnavailableError' });
+    expect(exitCodeFor(error)).toBe(2);
+    expect(messageFor(error)).toContain('apt-get install bubblewrap');
+    expect(messageFor(error)).toContain('--sandbox');
+  });
+});
+
+function catchError(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}
 
 describe('config checked entry by entry', () => {
   it('names each bad entry, keeps the rest, and suggests the name meant', () => {

@@ -165,6 +165,61 @@ describe('mixtape run', { timeout: CHILD_TIMEOUT_MS }, () => {
     expect(server.requests.at(-2)!.body.tools.map((t: { name: string }) => t.name)).toContain('everything_echo');
   });
 
+  it('--sandbox runs commands in bubblewrap: writes in the folder only; without bwrap it exits 2 with advice', async () => {
+    const project = tempProject();
+    const outside = tempProject();
+    // The markers are computed by the shell, so the command's own text (echoed in the result) never contains them.
+    const command = `touch inside.txt && echo INSIDE-$((1+1)); touch ${outside}/escaped.txt && echo OUTSIDE-$((1+1))`;
+    server.script.toolUse('start_process', { command, wait_ms: 10_000 }).text('Done.');
+    const r = await runCli(['run', '--sandbox', '--allow', 'start_process', '--', 'touch two files'], { cwd: project, env: withServer() });
+    expect(r.stderr).not.toContain('sandbox cannot run');
+    expect(r.code).toBe(0);
+    expect(existsSync(path.join(project, 'inside.txt'))).toBe(true);
+    expect(existsSync(path.join(outside, 'escaped.txt'))).toBe(false);
+    const toolResult = JSON.stringify(server.requests.at(-1)!.body.messages.at(-1));
+    expect(toolResult).toContain('INSIDE-2');
+    expect(toolResult).not.toContain('OUTSIDE-2');
+
+    // Where bubblewrap cannot run: CLI advice, exit 2, no model call.
+    const broken = tempProject();
+    writeFileSync(path.join(broken, 'mixtape.config.json'), JSON.stringify({ sandbox: { bwrapPath: '/nonexistent/bwrap' } }));
+    const before = server.requests.length;
+    const refused = await runCli(['run', '--sandbox', 'hello'], { cwd: broken, env: withServer() });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('/nonexistent/bwrap does not exist');
+    expect(refused.stderr).toContain('apt-get install bubblewrap');
+    expect(refused.stderr).toContain('without --sandbox');
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('--max-cost stops a run before a model call that would exceed it (exit 1, the flag to raise); bad values exit 2', async () => {
+    const before = server.requests.length;
+    let r = await runCli(['run', '--max-cost', '0.000001', 'hello'], { cwd: tempProject(), env: withServer() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('run budget of $0.0000 would be exceeded');
+    expect(r.stderr).toContain('Raise --max-cost');
+    expect(r.stderr).toContain('"maxCostUsd"');
+    expect(server.requests.length).toBe(before);
+
+    // The config's budget, checked entry by entry: the bad entry is named.
+    const project = tempProject();
+    writeFileSync(path.join(project, 'mixtape.config.json'), JSON.stringify({ budget: { run: { maxTokens: -5 } } }));
+    r = await runCli(['run', 'hello'], { cwd: project, env: withServer() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('budget.run.maxTokens');
+
+    r = await runCli(['run', '--max-cost', 'lots', 'hello'], { cwd: tempProject(), env: withServer() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--max-cost "lots": expected a positive number');
+
+    // A budget that fits lets the run through.
+    server.script.text('Cheap answer.');
+    writeFileSync(path.join(project, 'mixtape.config.json'), JSON.stringify({ budget: { run: { maxCostUsd: 5, maxTokens: 1_000_000 } } }));
+    r = await runCli(['run', 'hello'], { cwd: project, env: withServer() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('Cheap answer.\n');
+  });
+
   it('--help and --version print and exit with 0', async () => {
     let r = await runCli(['--help'], { cwd: tempProject(), env: cleanEnv() });
     expect(r.code).toBe(0);
