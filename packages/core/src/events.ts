@@ -43,6 +43,8 @@ export type AgentEvent = Base &
       }
     | { type: 'tool_requested'; toolUseId: string; name: string; input: unknown }
     | { type: 'tool_executing'; toolUseId: string; name: string }
+    /** Progress reported by a running tool (e.g. an MCP server's progress notifications). */
+    | { type: 'tool_progress'; toolUseId: string; name: string; progress: number; total?: number; message?: string }
     | { type: 'tool_completed'; toolUseId: string; name: string; output: ToolResultContent[]; outputText: string; durationMs: number }
     | { type: 'tool_failed'; toolUseId: string; name: string; error: string; durationMs: number }
     | {

@@ -92,6 +92,7 @@ export {
   type ThreadState,
   type Tool,
   type ToolContext,
+  type ToolProgress,
   type ToolOptions,
   type ToolResult,
 } from './tools/tool.js';

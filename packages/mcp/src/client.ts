@@ -72,6 +72,8 @@ export interface McpCallOptions {
   task?: boolean;
   /** The agent's tool-call id, passed to `onProgress`. */
   toolUseId?: string;
+  /** Progress of this call (besides the client's `onProgress`): McpTool reports it as the agent's `tool_progress` event. */
+  onProgress?: (update: { progress: number; total?: number; message?: string }) => void;
 }
 
 interface Connection {
@@ -263,21 +265,24 @@ export class McpClient {
   async callTool(name: string, args: Record<string, unknown>, options: McpCallOptions = {}): Promise<CallToolResult> {
     const timeoutMs = options.timeoutMs ?? this.config.timeoutMs ?? DEFAULT_MCP_TOOL_TIMEOUT_MS;
     const onProgress = this.#options.onProgress;
+    const onCallProgress = options.onProgress;
     const requestOptions: RequestOptions = {
       ...(options.signal ? { signal: options.signal } : {}),
       timeout: timeoutMs,
-      ...(onProgress
+      ...(onProgress || onCallProgress
         ? {
             resetTimeoutOnProgress: true,
-            onprogress: (p) =>
-              onProgress({
+            onprogress: (p) => {
+              onCallProgress?.({ progress: p.progress, ...(p.total !== undefined ? { total: p.total } : {}), ...(p.message !== undefined ? { message: p.message } : {}) });
+              onProgress?.({
                 server: this.name,
                 tool: name,
                 ...(options.toolUseId !== undefined ? { toolUseId: options.toolUseId } : {}),
                 progress: p.progress,
                 ...(p.total !== undefined ? { total: p.total } : {}),
                 ...(p.message !== undefined ? { message: p.message } : {}),
-              }),
+              });
+            },
           }
         : {}),
     };

@@ -190,6 +190,22 @@ describe('server-everything: every client feature it offers', () => {
     expect(mine[0]).toMatchObject({ server: 'ev', tool: 'trigger-long-running-operation', toolUseId: 'call-p', total: 3 });
   });
 
+  it('inside an agent run: a rule on readOnlyHint allows the call, and its progress arrives as tool_progress events', async () => {
+    const model = new ScriptedModel().toolUse('ev_trigger-long-running-operation', { duration: 0.3, steps: 3 }).text('done');
+    // Non-interactive: without the tool's annotations reaching the rules, the call would be denied.
+    const agent = new Agent({ model, tools, interactive: false, permissionRules: [{ tool: 'ev_*', annotations: { readOnlyHint: true }, effect: 'allow' }] });
+    const seen: { type: string; progress?: number; total?: number; toolUseId?: string }[] = [];
+    agent.addHook((e) => {
+      if (e.type === 'tool_progress' || e.type === 'permission_granted' || e.type === 'permission_denied') seen.push(e);
+    });
+    const result = await agent.run('run the long operation');
+    expect(result.toolCalls[0]).toMatchObject({ name: 'ev_trigger-long-running-operation', success: true });
+    expect(seen[0]?.type).toBe('permission_granted');
+    const progress = seen.filter((e) => e.type === 'tool_progress');
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress[0]).toMatchObject({ toolUseId: result.toolCalls[0]!.toolUseId, progress: 1, total: 3 });
+  });
+
   it('structured output reaches the model once (json), not also as its text copy', async () => {
     const result = (await runTool(byName(tools, 'ev_get-structured-content'), { location: 'Chicago' })) as ToolResultContent[];
     expect(result).toHaveLength(1);

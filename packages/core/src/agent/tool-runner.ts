@@ -13,7 +13,7 @@ import type { PermissionResponse, ToolAuthorizer, ToolCallRequest } from '../per
 import type { StoredInterrupt } from '../session/run-state.js';
 import { limitToolResult } from '../tools/result-limit.js';
 import { describeThrown, unusableResult } from '../tools/thrown.js';
-import { DEFAULT_TOOL_TIMEOUT_MS, normalizeToolResult, type ThreadState, type Tool } from '../tools/tool.js';
+import { DEFAULT_TOOL_TIMEOUT_MS, normalizeToolResult, type ThreadState, type Tool, type ToolProgress } from '../tools/tool.js';
 import type { ToolCallRecord } from './options.js';
 
 /** Emits an event without runId/timestamp (the agent adds them). */
@@ -122,12 +122,14 @@ export async function runToolCalls(calls: readonly ToolUseBlock[], ctx: ToolRunn
 
 async function runOne(call: ToolUseBlock, ctx: ToolRunnerContext, finish: (block: ToolResultBlock, failure?: string) => Promise<CallOutcome>): Promise<CallOutcome> {
   const plan = ctx.plan?.(call) ?? { kind: 'check' };
+  const annotations = ctx.tools.get(call.name)?.annotations;
   const request = (input: unknown): ToolCallRequest => ({
     toolName: call.name,
     toolUseId: call.id,
     input,
     paramsHash: hashParams(input),
     ...(ctx.sessionId !== undefined ? { sessionId: ctx.sessionId } : {}),
+    ...(annotations ? { annotations } : {}),
   });
   if (plan.kind === 'result') {
     if (plan.record && ctx.authorizer) await ctx.authorizer.record(request(call.input), plan.record);
@@ -213,6 +215,7 @@ async function runOne(call: ToolUseBlock, ctx: ToolRunnerContext, finish: (block
         toolUseId: call.id,
         ...(ctx.sessionId !== undefined ? { sessionId: ctx.sessionId } : {}),
         ...(ctx.state ? { state: ctx.state } : {}),
+        progress: (update: ToolProgress) => ctx.emit({ type: 'tool_progress', toolUseId: call.id, name: call.name, ...update }),
       });
     const execution = Promise.resolve().then(() => (ctx.around ? ctx.around(call.id, executeTool) : executeTool()));
     const raw: unknown = await Promise.race([execution, timeout, aborted]);

@@ -7,6 +7,7 @@ export {
   DEFAULT_TOOL_TIMEOUT_MS,
   type Tool,
   type ToolContext,
+  type ToolProgress,
   type ToolOptions,
   type ToolResult,
   type ThreadState,

@@ -2,6 +2,7 @@
  * Tools: definition, input validation and result normalisation.
  * @module
  */
+import type { ToolAnnotations } from '../permissions/annotations.js';
 import { z } from 'zod';
 import type { ToolResultContent } from '../messages.js';
 
@@ -28,6 +29,20 @@ export interface ToolContext {
   sessionId?: string;
   /** The thread state (given by agents; absent when a tool is called directly). */
   state?: ThreadState;
+  /**
+   * Reports progress of a long call (a `tool_progress` agent event; the CLI shows it as status
+   * text). Given by agents; absent when a tool is called directly.
+   */
+  progress?(update: ToolProgress): void;
+}
+
+/** A progress report of a running tool call. */
+export interface ToolProgress {
+  /** Work done so far (grows with each report). */
+  progress: number;
+  /** Total work, when known. */
+  total?: number;
+  message?: string;
 }
 
 /** Default time a tool may run before its call becomes an error result. */
@@ -46,6 +61,8 @@ export interface Tool<Input = unknown> {
    * run is resumed. Other calls cut off by a crash get an "interrupted" error result instead.
    */
   readonly retrySafe?: boolean;
+  /** Hints about the tool's behaviour (MCP tool annotations), seen by permission rules with `annotations`. */
+  readonly annotations?: ToolAnnotations;
   /** Validates raw model input; returns the parsed input or a message naming what is wrong. */
   validate(input: unknown): { ok: true; value: Input } | { ok: false; error: string };
   execute(input: Input, ctx: ToolContext): Promise<ToolResult> | ToolResult;
