@@ -17,7 +17,7 @@
  * Usage: node scripts/pack-smoke.mjs [--keep] [--reuse DIR]
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -125,7 +125,16 @@ try {
           2,
         ),
       );
-      run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: project });
+      // Install scripts off: better-sqlite3 would compile SQLite again (a minute or more on CI),
+      // which tests its build, not our tarballs. Its addon is the one the repository built for
+      // this same Node (same package version, checked below), copied in place.
+      run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', '--ignore-scripts'], { cwd: project });
+      const ours = path.join(root, 'node_modules', 'better-sqlite3');
+      const theirs = path.join(project, 'node_modules', 'better-sqlite3');
+      const version = (dir) => JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
+      if (version(ours) !== version(theirs)) throw new Error(`better-sqlite3 ${version(theirs)} installed, the repository built ${version(ours)}: rebuild instead`);
+      mkdirSync(path.join(theirs, 'build', 'Release'), { recursive: true });
+      cpSync(path.join(ours, 'build', 'Release', 'better_sqlite3.node'), path.join(theirs, 'build', 'Release', 'better_sqlite3.node'));
     });
 
   await step('import every export path with plain node', () => {
@@ -223,7 +232,7 @@ try {
   });
 
   await step(`the lowest zod of the peer range (${ZOD_FLOOR}): the quick start runs and the user file type-checks`, async () => {
-    run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', `zod@${ZOD_FLOOR}`], { cwd: project });
+    run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', '--ignore-scripts', `zod@${ZOD_FLOOR}`], { cwd: project });
     const installed = JSON.parse(readFileSync(path.join(project, 'node_modules', 'zod', 'package.json'), 'utf8')).version;
     if (installed !== ZOD_FLOOR) throw new Error(`zod ${installed} installed, expected ${ZOD_FLOOR}`);
     rmSync(path.join(project, '.mixtape'), { recursive: true, force: true });
