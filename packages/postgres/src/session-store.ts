@@ -117,7 +117,7 @@ export class PostgresSessionStore implements SessionStore {
   readonly maxMessageBytes: number;
   readonly #handle: PoolHandle;
   readonly #t: { sessions: string; messages: string; summaries: string };
-  readonly #tracker = new SaveTracker();
+  readonly #tracker = new SaveTracker({ wrap: true });
   #ready: Promise<void> | undefined;
   #closed = false;
 
@@ -213,7 +213,9 @@ export class PostgresSessionStore implements SessionStore {
       const id = session.id;
       const plan = this.#tracker.plan(session);
       if (plan.tracked === 'partial') throw partialSaveError(id, plan.start);
-      const encodeFrom = (from: number) => session.messages.slice(from).map((m, i) => this.#encode(m, id, from + i));
+      // The store's own reads go to the array behind a tracking view (they are not the caller's).
+      const messages = this.#tracker.messagesOf(session);
+      const encodeFrom = (from: number) => messages.slice(from).map((m, i) => this.#encode(m, id, from + i));
       let written = 0;
       const seq = await inTransaction(this.pool, async (c) => {
         const head = await this.#lock(c, id);
@@ -233,10 +235,10 @@ export class PostgresSessionStore implements SessionStore {
         if (from < head.count) await c.query(`DELETE FROM ${this.#t.messages} WHERE session_id = $1 AND idx >= $2`, [id, from]);
         await this.#insertMessages(c, id, from, encoded);
         written = from;
-        return this.#touch(c, id, session.messages.length, session.title);
+        return this.#touch(c, id, messages.length, session.title);
       });
       if (plan.tracked) this.#tracker.saved(session, seq, Math.min(written, plan.firstChange));
-      else this.#tracker.remember(session, seq);
+      else this.#tracker.rememberSaved(session, seq);
     });
   }
 

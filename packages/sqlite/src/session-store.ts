@@ -199,7 +199,7 @@ export class SqliteSessionStore implements SessionStore {
   readonly #owned: boolean;
   #closed = false;
   readonly #sql: ReturnType<typeof prepare>;
-  readonly #tracker = new SaveTracker();
+  readonly #tracker = new SaveTracker({ wrap: true });
 
   /**
    * Opens (or creates, with its parent folders) the database and brings its schema up to
@@ -285,6 +285,8 @@ export class SqliteSessionStore implements SessionStore {
     return this.#run('saveSession', session.id, () => {
       const id = session.id;
       const plan = this.#tracker.plan(session);
+      // The store's own reads go to the array behind a tracking view (they are not the caller's).
+      const messages = this.#tracker.messagesOf(session);
       if (plan.tracked === 'partial') throw partialSaveError(id, plan.start);
       let from: number;
       let encoded: EncodedMessageRow[];
@@ -292,9 +294,9 @@ export class SqliteSessionStore implements SessionStore {
       let snapshotSeq: number | undefined;
       if (plan.tracked) {
         from = plan.firstChange;
-        encoded = session.messages.slice(from).map((m, i) => this.#encode(m, id, from + i));
+        encoded = messages.slice(from).map((m, i) => this.#encode(m, id, from + i));
       } else {
-        all = session.messages.map((m, i) => this.#encode(m, id, i));
+        all = messages.map((m, i) => this.#encode(m, id, i));
         // Compare with what is stored in a read snapshot, outside the write lock, so other
         // processes are not kept waiting while a long session is compared.
         const snapshot = this.#db.transaction(() => ({ head: this.#head(id), same: this.#commonPrefix(id, all!) }))();
@@ -308,7 +310,7 @@ export class SqliteSessionStore implements SessionStore {
           if (plan.tracked && String(head.seq) !== plan.version) {
             // Changed since it was loaded: fine only when nothing stored would be replaced or
             // removed (e.g. the caller appended through appendMessages, or a title changed).
-            all = session.messages.map((m, i) => this.#encode(m, id, i));
+            all = messages.map((m, i) => this.#encode(m, id, i));
             if (this.#commonPrefix(id, all) < head.count) throw saveConflict(id);
             from = head.count;
             encoded = all.slice(from);
@@ -325,7 +327,7 @@ export class SqliteSessionStore implements SessionStore {
         })
         .immediate();
       if (plan.tracked) this.#tracker.saved(session, String(seq), Math.min(from, plan.firstChange));
-      else this.#tracker.remember(session, String(seq));
+      else this.#tracker.rememberSaved(session, String(seq));
     });
   }
 

@@ -16,6 +16,7 @@ export {
   type EncodedMessageRow,
   type StoredMessageRow,
   type SavePlan,
+  type SaveTrackerOptions,
   SaveTracker,
   encodeMessageRow,
   encodedRowSize,

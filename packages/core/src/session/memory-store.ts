@@ -82,7 +82,8 @@ function sameMessage(a: SessionMessage, b: SessionMessage): boolean {
 /** A deep copy; values that cannot be copied (functions, class instances with private state) are a serialization error. */
 function copy<T>(value: T, sessionId?: string): T {
   try {
-    return structuredClone(value);
+    // A messages array another store returned may be a tracking view (a Proxy), which structuredClone refuses: copy its items.
+    return structuredClone(Array.isArray(value) ? (value.slice() as T) : value);
   } catch (e) {
     throw new SessionError('serialization', `Session${sessionId ? ` ${sessionId}` : ''}: a message holds a value that cannot be stored (${(e as Error).message}); keep messages to JSON data, Dates and Uint8Arrays.`, {
       cause: e,

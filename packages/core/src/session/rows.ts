@@ -214,43 +214,62 @@ export function usageValues(usage: Partial<SessionUsage>): [number, number, numb
 
 // ---- change tracking for saveSession ---------------------------------------------------------
 
-/**
- * What the messages looked like when the store last returned or saved them: each message
- * object and its top-level fields, in parallel arrays (cheap to fill and compare: no encoding).
- */
-interface Snapshot {
-  refs: SessionMessage[];
-  roles: unknown[];
-  contents: unknown[];
-  timestamps: unknown[];
-  calls: unknown[];
-  results: unknown[];
-  blocks: unknown[];
+/** The top-level fields of a message when the store last saw it. */
+interface Fields {
+  role: unknown;
+  content: unknown;
+  timestamp: unknown;
+  calls: unknown;
+  results: unknown;
+  blocks: unknown;
 }
 
-function snapshot(messages: readonly SessionMessage[], reuse?: Snapshot, from = 0): Snapshot {
-  const s: Snapshot = reuse ?? { refs: [], roles: [], contents: [], timestamps: [], calls: [], results: [], blocks: [] };
-  for (const a of Object.values(s) as unknown[][]) a.length = from;
-  for (let i = from; i < messages.length; i++) {
-    const m = messages[i]!;
-    s.refs.push(m);
-    s.roles.push(m.role);
-    s.contents.push(m.content);
-    s.timestamps.push(m.timestamp);
-    s.calls.push(m.toolCalls);
-    s.results.push(m.toolResults);
-    s.blocks.push(m.blocks);
-  }
-  return s;
+function fieldsOf(m: SessionMessage): Fields {
+  return { role: m.role, content: m.content, timestamp: m.timestamp, calls: m.toolCalls, results: m.toolResults, blocks: m.blocks };
+}
+
+function changed(m: SessionMessage, f: Fields | undefined): boolean {
+  return (
+    f === undefined ||
+    m.content !== f.content ||
+    m.role !== f.role ||
+    m.timestamp !== f.timestamp ||
+    m.toolCalls !== f.calls ||
+    m.toolResults !== f.results ||
+    m.blocks !== f.blocks
+  );
+}
+
+/** A non-negative integer property key (an array index), else -1. */
+function indexKey(key: string | symbol): number {
+  if (typeof key !== 'string' || key.length === 0) return -1;
+  const c = key.charCodeAt(0);
+  if (c < 48 || c > 57) return -1;
+  const n = Number(key);
+  return Number.isInteger(n) && String(n) === key ? n : -1;
 }
 
 /** What a store knows about a Session object it returned. */
 interface Tracked {
   /** The store's version of the session when this object was loaded or last saved. */
   version: string;
-  snap: Snapshot;
   /** Absolute index of the first message (0 for a full session). */
   offset: number;
+  /** The stored messages, by position, when last loaded or saved. */
+  refs: SessionMessage[];
+  /**
+   * The tracking view the store put in `session.messages` (wrapped mode), and the array behind it.
+   * Without it (a session whose messages array the caller built), every message is compared.
+   */
+  view?: SessionMessage[];
+  target?: SessionMessage[];
+  /** Lowest position written, deleted or cut through the view since the last save. */
+  dirtyFrom: number;
+  /**
+   * Messages that left the store's hands (read through the view, or given to a save), with their
+   * top-level fields then: only these can have been edited in place.
+   */
+  watched: Map<SessionMessage, Fields>;
 }
 
 /** Result of {@link SaveTracker.plan}. */
@@ -266,39 +285,144 @@ export type SavePlan =
       firstChange: number;
     };
 
+/** Options of {@link SaveTracker}. */
+export interface SaveTrackerOptions {
+  /**
+   * Put a tracking view (a Proxy of the array) in `session.messages` of sessions the store
+   * returns, so `saveSession` finds what changed without comparing every message. Such an array
+   * reads and writes like any other; `structuredClone` refuses proxies, so copy it first
+   * (`[...session.messages]`). Default false (every message is compared by identity).
+   */
+  wrap?: boolean;
+}
+
 /**
  * Remembers, for each {@link Session} object a store returned (or saved), the store's version
- * of it and the shape of its messages. `saveSession` of such an object then compares the
- * messages' top-level fields by identity (no encoding, no read of the stored rows) to find the
- * first change, writes only from there, and refuses with `conflict` when the stored version moved.
- * Objects the store never returned (built by hand, spread copies with a new messages array) fall
- * back to comparing with the stored rows and have no conflict check.
+ * of it and its messages. `saveSession` of such an object then finds the first change without
+ * encoding anything or reading the stored rows, writes only from there, and refuses with
+ * `conflict` when the stored version moved. Objects the store never returned (built by hand,
+ * spread copies with a new messages array) fall back to comparing with the stored rows and have
+ * no conflict check.
  *
  * A message is "changed" when it is replaced, added or removed, or when one of its top-level
  * fields (role, content, timestamp, toolCalls, toolResults, blocks) is reassigned. Editing inside
  * them in place (e.g. `blocks[0].text = …`, `toolCalls.push(…)`, `timestamp.setTime(…)`) is not
  * seen: replace the message (or the field) to change it.
+ *
+ * Cost: with `wrap`, the array of a returned session is a tracking view: writes to it mark the
+ * lowest position changed, and only messages read from it or given to a save are compared field
+ * by field — a save costs what changed and what the caller touched, not the session's length.
+ * A session whose `messages` the caller replaced by another array is compared message by message.
  */
 export class SaveTracker {
   readonly #bySession = new WeakMap<Session, Tracked>();
   readonly #byMessages = new WeakMap<SessionMessage[], Tracked>();
+  readonly #wrap: boolean;
 
-  /** Records a session the store returns or saved, at this stored version. */
-  remember(session: Session, version: string, offset = 0): void {
-    const t: Tracked = { version, snap: snapshot(session.messages), offset };
-    this.#set(session, t);
+  constructor(options: SaveTrackerOptions = {}) {
+    this.#wrap = options.wrap === true;
   }
 
   /**
-   * Records a save of a tracked session that wrote from `firstChange` on: only that part of the
-   * snapshot is refreshed, so a save costs what changed.
+   * Records a session the store returns, at this stored version; with `wrap`, its messages
+   * array (which the store made) becomes a tracking view. `offset` > 0: a tail (`loadTail`).
+   */
+  remember(session: Session, version: string, offset = 0): void {
+    if (offset !== 0) {
+      this.#set(session, { version, offset, refs: [], dirtyFrom: Infinity, watched: new Map() });
+      return;
+    }
+    if (!this.#wrap) return this.rememberSaved(session, version);
+    const target = session.messages;
+    const t: Tracked = { version, offset: 0, refs: target.slice(), target, dirtyFrom: Infinity, watched: new Map() };
+    const mark = (i: number) => {
+      if (i < t.dirtyFrom) t.dirtyFrom = i;
+    };
+    const watch = (v: unknown) => {
+      if (v && typeof v === 'object' && !t.watched.has(v as SessionMessage)) t.watched.set(v as SessionMessage, fieldsOf(v as SessionMessage));
+    };
+    t.view = new Proxy(target, {
+      get(a, key, receiver) {
+        const v = Reflect.get(a, key, receiver);
+        if (indexKey(key) >= 0) watch(v);
+        return v;
+      },
+      getOwnPropertyDescriptor(a, key) {
+        const d = Reflect.getOwnPropertyDescriptor(a, key);
+        if (d && indexKey(key) >= 0) watch(d.value);
+        return d;
+      },
+      set(a, key, value, receiver) {
+        const i = indexKey(key);
+        if (i >= 0) mark(i);
+        else if (key === 'length') mark(Math.min(a.length, Number(value)));
+        return Reflect.set(a, key, value, receiver);
+      },
+      defineProperty(a, key, d) {
+        const i = indexKey(key);
+        if (i >= 0) mark(i);
+        else if (key === 'length' && 'value' in d) mark(Math.min(a.length, Number(d.value)));
+        return Reflect.defineProperty(a, key, d);
+      },
+      deleteProperty(a, key) {
+        const i = indexKey(key);
+        if (i >= 0) mark(i);
+        return Reflect.deleteProperty(a, key);
+      },
+    });
+    session.messages = t.view;
+    this.#set(session, t);
+  }
+
+  /** Records a session the caller built (its messages array is the caller's), just saved at this version. */
+  rememberSaved(session: Session, version: string): void {
+    const watched = new Map<SessionMessage, Fields>();
+    for (const m of session.messages) if (m && typeof m === 'object') watched.set(m, fieldsOf(m));
+    this.#set(session, { version, offset: 0, refs: session.messages.slice(), dirtyFrom: Infinity, watched });
+  }
+
+  /**
+   * The messages of a session as the store should read them when writing: the array behind a
+   * tracking view (so the store's own reads do not count as the caller's).
+   */
+  messagesOf(session: Session): readonly SessionMessage[] {
+    const t = this.#find(session);
+    return t?.view !== undefined && session.messages === t.view ? t.target! : session.messages;
+  }
+
+  /**
+   * Records a save of a tracked session that wrote from `firstChange` on: only that part is
+   * refreshed, so a save costs what changed.
    */
   saved(session: Session, version: string, firstChange: number): void {
-    const t = this.#bySession.get(session) ?? this.#byMessages.get(session.messages);
-    if (!t || t.offset !== 0 || t.snap.refs.length < firstChange) return this.remember(session, version);
+    const t = this.#find(session);
+    if (!t || t.offset !== 0 || t.view === undefined || session.messages !== t.view || t.refs.length < firstChange) {
+      if (t?.view !== undefined && session.messages === t.view) {
+        // Keep the view: compare everything from here on, once.
+        t.version = version;
+        t.refs = t.target!.slice();
+        t.dirtyFrom = Infinity;
+        t.watched = new Map(t.target!.map((m) => [m, fieldsOf(m)]));
+        return;
+      }
+      return this.rememberSaved(session, version);
+    }
+    const target = t.target!;
     t.version = version;
-    snapshot(session.messages, t.snap, firstChange);
+    t.dirtyFrom = Infinity;
+    for (const [m, f] of t.watched) if (changed(m, f)) t.watched.set(m, fieldsOf(m));
+    t.refs.length = firstChange;
+    for (let i = firstChange; i < target.length; i++) {
+      const m = target[i]!;
+      t.refs.push(m);
+      // The caller holds what it gave: watch it for edits in place.
+      t.watched.set(m, fieldsOf(m));
+    }
     this.#set(session, t);
+  }
+
+  #find(session: Session): Tracked | undefined {
+    return this.#bySession.get(session) ?? (Array.isArray(session.messages) ? this.#byMessages.get(session.messages) : undefined);
   }
 
   #set(session: Session, t: Tracked): void {
@@ -308,26 +432,25 @@ export class SaveTracker {
 
   /** How to save this session: the first changed message and the version it was based on. */
   plan(session: Session): SavePlan {
-    const t = this.#bySession.get(session) ?? this.#byMessages.get(session.messages);
+    const t = this.#find(session);
     if (!t) return { tracked: false };
     if (t.offset !== 0) return { tracked: 'partial', start: t.offset };
-    const now = session.messages;
-    const k = t.snap;
-    const limit = Math.min(now.length, k.refs.length);
-    let first = 0;
-    for (; first < limit; first++) {
-      const m = now[first]!;
-      if (
-        m !== k.refs[first] ||
-        m.content !== k.contents[first] ||
-        m.role !== k.roles[first] ||
-        m.timestamp !== k.timestamps[first] ||
-        m.toolCalls !== k.calls[first] ||
-        m.toolResults !== k.results[first] ||
-        m.blocks !== k.blocks[first]
-      )
-        break;
+    const k = t.refs;
+    if (t.view !== undefined && session.messages === t.view) {
+      const now = t.target!;
+      let first = Math.min(now.length, k.length, t.dirtyFrom);
+      for (const [m, f] of t.watched) {
+        if (!changed(m, f)) continue;
+        // Edited in place: find where it is (only when something changed).
+        const i = now.indexOf(m);
+        if (i >= 0 && i < first) first = i;
+      }
+      return { tracked: true, version: t.version, firstChange: first };
     }
+    const now = session.messages;
+    const limit = Math.min(now.length, k.length);
+    let first = 0;
+    while (first < limit && now[first] === k[first] && !changed(now[first]!, t.watched.get(now[first]!))) first++;
     return { tracked: true, version: t.version, firstChange: first };
   }
 }
