@@ -245,15 +245,15 @@ export default async function (): Promise<string> {
     '|---|---|---:|---:|',
     ...rowsOf((r, b, label, p) => `| ${label} | ${p} | ${fmt(r.heapPerAgentBytes)} | ${ratio(r.heapPerAgentBytes, b?.heapPerAgentBytes)} |`),
     '',
-    `### Throughput: ${c1} and ${c2!.toLocaleString('en-US')} concurrent conversations`,
+    `### Throughput: ${c1} and ${c2.toLocaleString('en-US')} concurrent conversations`,
     '',
-    `Conversations per second (wall, the fake server included — on 2 shared cores the client and the server compete) and the client\'s CPU ms per conversation; on the ${THROUGHPUT_PROVIDERS.join(' and ')} server only (all five frameworks run there; 1,000 conversations per framework and server is most of this bench\'s time).`,
+    `Conversations per second (wall, the fake server included — on 2 shared cores the client and the server compete) and the client's CPU ms per conversation; on the ${THROUGHPUT_PROVIDERS.join(' and ')} server only (all five frameworks run there; 1,000 conversations per framework and server is most of this bench's time).`,
     '',
     `| framework | server | conv/s @ ${c1} | ratio | client CPU ms / conv @ ${c1} | conv/s @ ${c2} | ratio | client CPU ms / conv @ ${c2} |`,
     '|---|---|---:|---:|---:|---:|---:|---:|',
     ...rowsOf((r, b, label, p) => {
       const t = (c: number, x: ClientResult | undefined) => x?.throughput?.find((e) => e.concurrency === c);
-      return `| ${label} | ${p} | ${fmt(t(c1!, r)?.conversationsPerSec, 1)} | ${ratio(t(c1!, r)?.conversationsPerSec, t(c1!, b)?.conversationsPerSec)} | ${fmt(t(c1!, r)?.cpuMsPerConversation, 1)} | ${fmt(t(c2!, r)?.conversationsPerSec, 1)} | ${ratio(t(c2!, r)?.conversationsPerSec, t(c2!, b)?.conversationsPerSec)} | ${fmt(t(c2!, r)?.cpuMsPerConversation, 1)} |`;
+      return `| ${label} | ${p} | ${fmt(t(c1, r)?.conversationsPerSec, 1)} | ${ratio(t(c1, r)?.conversationsPerSec, t(c1, b)?.conversationsPerSec)} | ${fmt(t(c1, r)?.cpuMsPerConversation, 1)} | ${fmt(t(c2, r)?.conversationsPerSec, 1)} | ${ratio(t(c2, r)?.conversationsPerSec, t(c2, b)?.conversationsPerSec)} | ${fmt(t(c2, r)?.cpuMsPerConversation, 1)} |`;
     }, THROUGHPUT_PROVIDERS),
   ].join('\n');
 }

@@ -205,7 +205,7 @@ async function inMemorySection(): Promise<string[]> {
   try {
     for (const scenario of scenarios) {
       const events = await captureAnthropic(a, scenario);
-      const r = await inMemory(events, () => new MessageAccumulator() as StreamAssembler<unknown>, (e) => {
+      const r = await inMemory(events, () => new MessageAccumulator(), (e) => {
         const ev = e as { type: string; delta?: { type: string; text?: string } };
         return ev.type === 'content_block_delta' && ev.delta?.type === 'text_delta' ? ev.delta.text! : '';
       });
@@ -213,7 +213,7 @@ async function inMemorySection(): Promise<string[]> {
     }
     for (const scenario of scenarios) {
       const events = await captureOpenAI(o, scenario);
-      const r = await inMemory(events, () => new ChunkAccumulator('bench') as StreamAssembler<unknown>, (e) => (e as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content ?? '');
+      const r = await inMemory(events, () => new ChunkAccumulator('bench'), (e) => (e as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content ?? '');
       lines.push(`| openai-compatible | ${scenario.name} | ${r.bare.toFixed(1)} | ${r.mixtape.toFixed(1)} | ${(r.mixtape - r.bare).toFixed(1)} |`);
     }
   } finally {

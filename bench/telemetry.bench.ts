@@ -55,8 +55,8 @@ async function anthropicChild(turns: number): Promise<{ baseURL: string; stop: (
     process.stdin.resume();
     process.stdin.on('end', () => server.close().then(() => process.exit(0)));`;
   const child = spawn(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  return { baseURL: line.trim(), stop: () => child.stdin!.end() };
+  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+  return { baseURL: line.trim(), stop: () => child.stdin.end() };
 }
 
 async function usPerStepOverHttp(baseURL: string, telemetry: TelemetryOptions | false): Promise<number> {

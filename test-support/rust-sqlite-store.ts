@@ -116,7 +116,7 @@ export class RustStore {
       const toolCalls = serdeToolCalls(rustString(calls, 'tool_calls'));
       const toolResults = serdeToolResults(rustString(results, 'tool_results'));
       return {
-        role: (r === 'Assistant' || r === 'System' ? r : 'User') as RustMessage['role'],
+        role: (r === 'Assistant' || r === 'System' ? r : 'User'),
         rawRole: r,
         content: rustString(content, 'content'),
         tool_calls: toolCalls === 'default' ? [] : toolCalls,
