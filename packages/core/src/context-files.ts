@@ -6,7 +6,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { glob } from 'tinyglobby';
 
 /** A source of context for the system prompt. A plain string is an optional file path. */
 export type ContextSource =
@@ -115,6 +114,8 @@ export async function loadContext(sources: readonly ContextSource[], options: Co
     else if ('paths' in source) for (const p of source.paths) await readOne(expandContextPath(p, cwd), source.required ?? true);
     else {
       const pattern = expandContextPath(source.glob, cwd);
+      // tinyglobby is imported on the first glob source, not with @mixtape/core.
+      const { glob } = await import('tinyglobby');
       const matches = (await glob(pattern, { absolute: true, onlyFiles: true, dot: false, expandDirectories: false })).sort();
       for (const m of matches) await readOne(m, false);
     }

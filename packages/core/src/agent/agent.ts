@@ -6,8 +6,8 @@
 import { consoleLogger, describeError, type Logger } from '../logger.js';
 import { type Budget, checkBudgets, estimateNextCall, usageTokens } from './budget.js';
 import { type OutputOf, type OutputOption, PartialOutputReader, repairPrompt, type ResolvedOutput, resolveOutput, StructuredOutputError } from './structured-output.js';
-import { context as otelContext } from '@opentelemetry/api';
 import { AgentTelemetry } from '../telemetry/agent-telemetry.js';
+import { otelApi } from '../lazy-require.js';
 import { randomUUID } from 'node:crypto';
 import { buildSystemPrompt, type ContextLoadResult, ContextError, loadContext } from '../context-files.js';
 import { type ContextUsage, type ConversationManager, SlidingWindowConversationManager } from '../conversation/managers.js';
@@ -144,7 +144,8 @@ export class Agent {
   private readonly authorizer?: ToolAuthorizer;
   private readonly interactive: boolean;
   private readonly localRunStates = new LocalRunStates();
-  private readonly telemetry?: AgentTelemetry;
+  /** Created on first use (the first run's first event), so that @opentelemetry/api loads only when a run happens. */
+  private telemetryInstance?: AgentTelemetry;
   private readonly logger: Logger;
 
   constructor(options: AgentOptions) {
@@ -154,7 +155,6 @@ export class Agent {
     this.options = options;
     this.model = options.model;
     this.manager = options.conversationManager ?? new SlidingWindowConversationManager();
-    if (options.telemetry !== false) this.telemetry = new AgentTelemetry(options.model, options.telemetry);
     this.logger = options.logger ?? consoleLogger;
     for (const t of options.tools ?? []) this.addTool(t);
     for (const h of options.hooks ?? []) this.hooks.add(h);
@@ -318,6 +318,12 @@ export class Agent {
     let n = system ? estimateTextTokens(system) : 0;
     for (const t of this.toolMap.values()) n += estimateTextTokens(t.name + t.description + JSON.stringify(t.inputSchema)) + 10;
     return n;
+  }
+
+  /** The agent's spans and metrics (undefined with `telemetry: false`). */
+  private get telemetry(): AgentTelemetry | undefined {
+    if (this.options.telemetry === false) return undefined;
+    return (this.telemetryInstance ??= new AgentTelemetry(this.model, this.options.telemetry));
   }
 
   private dispatch(event: AgentEvent, extra?: (e: AgentEvent) => void): void {
@@ -614,7 +620,7 @@ export class Agent {
     const callStarted = performance.now();
     const call = () => this.callModel(window, run.system, run.tools, run.signal, run.emit, (m) => this.persist(run, m), run.output);
     const chatContext = this.telemetry?.chatContext(run.runId);
-    const response = await (chatContext ? otelContext.with(chatContext, call) : call());
+    const response = await (chatContext ? otelApi().context.with(chatContext, call) : call());
     const message: Message = { role: 'assistant', content: response.content };
     const callCost = costOf(response.usage, this.model.info?.pricing);
     addUsage(run.usage, response.usage);
@@ -658,7 +664,7 @@ export class Agent {
       maxResultChars: this.options.maxToolResultChars ?? DEFAULT_MAX_TOOL_RESULT_CHARS,
       ...(this.telemetry ? { around: <T>(toolUseId: string, fn: () => T): T => {
         const ctx = this.telemetry?.toolContext(run.runId, toolUseId);
-        return ctx ? otelContext.with(ctx, fn) : fn();
+        return ctx ? otelApi().context.with(ctx, fn) : fn();
       } } : {}),
       askPermission: (request, display) => this.askPermission(request, display, run.emit, run.signal),
       approvalsInterrupt: run.approvals === 'interrupt',

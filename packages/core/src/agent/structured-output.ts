@@ -5,8 +5,8 @@
  * repair turns tell the model what was wrong, and partial objects stream while it writes.
  * @module
  */
-import { Allow, parse as parsePartialJson } from 'partial-json';
 import { z } from 'zod';
+import { partialJson } from '../lazy-require.js';
 import type { OutputSpec } from '../model.js';
 import { AgentError } from './errors.js';
 
@@ -130,7 +130,8 @@ export class PartialOutputReader {
     if (start < 0) return undefined;
     let value: unknown;
     try {
-      value = parsePartialJson(this.text.slice(start), Allow.ALL);
+      const { Allow, parse } = partialJson();
+      value = parse(this.text.slice(start), Allow.ALL);
     } catch {
       // Not JSON (yet, or at all): nothing to show for this delta.
       return undefined;

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import picomatch from 'picomatch';
 import { z } from 'zod';
+import { picomatch } from '../lazy-require.js';
 import type { GrantScope } from './types.js';
 import type { ArgumentMatcher } from './matchers.js';
 import { MATCHER_CACHE_SIZE, argumentMatcherSchema } from './matchers.js';
@@ -249,7 +249,7 @@ export function toolMatches(pattern: string, toolName: string): boolean {
   if (!isToolPattern(pattern)) return false;
   let matcher = toolMatcherCache.get(pattern);
   if (!matcher) {
-    matcher = picomatch(pattern, { dot: true });
+    matcher = picomatch()(pattern, { dot: true });
     if (toolMatcherCache.size >= MATCHER_CACHE_SIZE) toolMatcherCache.clear();
     toolMatcherCache.set(pattern, matcher);
   }

@@ -6,9 +6,9 @@
 import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import picomatch from 'picomatch';
-import { parse as parseShell } from 'shell-quote';
+import type * as ShellQuote from 'shell-quote';
 import { z } from 'zod';
+import { picomatch, shellQuote } from '../lazy-require.js';
 import { canonicalJson } from './canonical-json.js';
 import { analyseShellCommand } from './shell-command.js';
 
@@ -66,7 +66,7 @@ export interface MatchContext {
 }
 
 /** The parsed token list of shell-quote (words, operators, globs, comments). */
-type ShellToken = ReturnType<typeof parseShell>[number];
+type ShellToken = ReturnType<typeof ShellQuote.parse>[number];
 
 /**
  * True when a quote is left open. shell-quote accepts `git status "; rm -rf /` as two words;
@@ -100,7 +100,7 @@ export function simpleArgv(command: string): string[] | null {
   if (/[\r\n`]|\$\(/.test(command) || hasOpenQuote(command)) return null;
   let tokens: ShellToken[];
   try {
-    tokens = parseShell(command, keepVariables);
+    tokens = shellQuote().parse(command, keepVariables);
   } catch {
     return null;
   }
@@ -169,7 +169,7 @@ function globMatcher(glob: string, dot: boolean): (p: string) => boolean {
   const key = `${dot ? 1 : 0}\0${glob}`;
   let m = globCache.get(key);
   if (!m) {
-    m = picomatch(glob, { dot });
+    m = picomatch()(glob, { dot });
     if (globCache.size >= MATCHER_CACHE_SIZE) globCache.clear();
     globCache.set(key, m);
   }

@@ -4,7 +4,7 @@
  * own retries are disabled (`maxRetries: 0`) so this policy is the only one.
  * @module
  */
-import { trace } from '@opentelemetry/api';
+import { otelApi } from '../lazy-require.js';
 import { ProviderError, providerError } from './errors.js';
 
 /** How backoff delays are randomised. `full`: uniform in [0, d]; `equal`: d/2 + uniform in [0, d/2]; `none`: d. */
@@ -125,7 +125,7 @@ export async function withRetry<T>(
       const delayMs = retryDelayMs(attempt, p, error.retryAfterMs, random);
       onRetry?.({ attempt, delayMs, error });
       // The model call's span (when tracing is on) records each retry as an event.
-      trace.getActiveSpan()?.addEvent('gen_ai.retry', { attempt, 'retry.delay_ms': delayMs, 'error.type': error.kind, ...(error.status !== undefined && { 'http.response.status_code': error.status }) });
+      otelApi().trace.getActiveSpan()?.addEvent('gen_ai.retry', { attempt, 'retry.delay_ms': delayMs, 'error.type': error.kind, ...(error.status !== undefined && { 'http.response.status_code': error.status }) });
       await abortableSleep(delayMs, signal, options.provider);
     }
   }

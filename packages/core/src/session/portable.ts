@@ -90,50 +90,55 @@ export async function exportSession(store: SessionStore, id: string): Promise<Se
 
 // ---- validation of imports ----------------------------------------------------------------
 
-const isoDate = z.iso.datetime({ offset: true });
-const binary = z.union([z.string(), z.object({ $bytes: z.base64() })]);
-const resultContent = z.discriminatedUnion('type', [
-  z.looseObject({ type: z.literal('text'), text: z.string() }),
-  z.looseObject({ type: z.literal('json'), value: z.unknown() }),
-  z.looseObject({ type: z.literal('image'), mediaType: z.string(), data: binary }),
-  z.looseObject({ type: z.literal('document'), mediaType: z.string(), data: binary, name: z.string().optional() }),
-]);
-const block = z.discriminatedUnion('type', [
-  z.looseObject({ type: z.literal('text'), text: z.string() }),
-  z.looseObject({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.unknown() }),
-  z.looseObject({ type: z.literal('tool_result'), toolUseId: z.string(), content: z.array(resultContent), isError: z.boolean() }),
-  z.looseObject({ type: z.literal('thinking'), thinking: z.string(), signature: z.string().optional() }),
-  z.looseObject({ type: z.literal('redacted_thinking'), data: z.string() }),
-  z.looseObject({ type: z.literal('image'), mediaType: z.string(), data: binary }),
-  z.looseObject({ type: z.literal('document'), mediaType: z.string(), data: binary, name: z.string().optional() }),
-]);
-const count = z.number().nonnegative();
-const exportSchema = z.object({
-  format: z.literal(SESSION_EXPORT_FORMAT),
-  version: z.literal(SESSION_EXPORT_VERSION),
-  exportedAt: isoDate.optional(),
-  session: z.object({
-    id: z.string().min(1),
-    directory: z.string(),
-    createdAt: isoDate,
-    updatedAt: isoDate,
-    title: z.string().optional(),
-    forkedFrom: z.string().optional(),
-    usage: z
-      .object({ inputTokens: count, outputTokens: count, cacheReadTokens: count, cacheWriteTokens: count, costUsd: count })
-      .optional(),
-    messages: z.array(
-      z.object({
-        role: z.enum(['user', 'assistant', 'system']),
-        content: z.string(),
-        toolCalls: z.array(z.object({ id: z.string(), name: z.string(), input: z.string() })),
-        toolResults: z.array(z.object({ toolUseId: z.string(), success: z.boolean(), content: z.string() })),
-        timestamp: isoDate,
-        blocks: z.array(block).optional(),
-      }),
-    ),
-  }),
-});
+/** The zod schema of an export, built on the first import (not when @mixtape/core loads). */
+function buildExportSchema() {
+  const isoDate = z.iso.datetime({ offset: true });
+  const binary = z.union([z.string(), z.object({ $bytes: z.base64() })]);
+  const resultContent = z.discriminatedUnion('type', [
+    z.looseObject({ type: z.literal('text'), text: z.string() }),
+    z.looseObject({ type: z.literal('json'), value: z.unknown() }),
+    z.looseObject({ type: z.literal('image'), mediaType: z.string(), data: binary }),
+    z.looseObject({ type: z.literal('document'), mediaType: z.string(), data: binary, name: z.string().optional() }),
+  ]);
+  const block = z.discriminatedUnion('type', [
+    z.looseObject({ type: z.literal('text'), text: z.string() }),
+    z.looseObject({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.unknown() }),
+    z.looseObject({ type: z.literal('tool_result'), toolUseId: z.string(), content: z.array(resultContent), isError: z.boolean() }),
+    z.looseObject({ type: z.literal('thinking'), thinking: z.string(), signature: z.string().optional() }),
+    z.looseObject({ type: z.literal('redacted_thinking'), data: z.string() }),
+    z.looseObject({ type: z.literal('image'), mediaType: z.string(), data: binary }),
+    z.looseObject({ type: z.literal('document'), mediaType: z.string(), data: binary, name: z.string().optional() }),
+  ]);
+  const count = z.number().nonnegative();
+  return z.object({
+    format: z.literal(SESSION_EXPORT_FORMAT),
+    version: z.literal(SESSION_EXPORT_VERSION),
+    exportedAt: isoDate.optional(),
+    session: z.object({
+      id: z.string().min(1),
+      directory: z.string(),
+      createdAt: isoDate,
+      updatedAt: isoDate,
+      title: z.string().optional(),
+      forkedFrom: z.string().optional(),
+      usage: z
+        .object({ inputTokens: count, outputTokens: count, cacheReadTokens: count, cacheWriteTokens: count, costUsd: count })
+        .optional(),
+      messages: z.array(
+        z.object({
+          role: z.enum(['user', 'assistant', 'system']),
+          content: z.string(),
+          toolCalls: z.array(z.object({ id: z.string(), name: z.string(), input: z.string() })),
+          toolResults: z.array(z.object({ toolUseId: z.string(), success: z.boolean(), content: z.string() })),
+          timestamp: isoDate,
+          blocks: z.array(block).optional(),
+        }),
+      ),
+    }),
+  });
+}
+
+let exportSchema: ReturnType<typeof buildExportSchema> | undefined;
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -171,7 +176,7 @@ export function parseSessionExport(input: unknown): Session {
       `Session import: the export is format version ${head.version}, written by a newer Mixtape; this one reads version ${SESSION_EXPORT_VERSION} only. Upgrade @mixtape/core to import it.`,
     );
   }
-  const parsed = exportSchema.safeParse(value);
+  const parsed = (exportSchema ??= buildExportSchema()).safeParse(value);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 5).map((i) => `${formatPath(i.path)}: ${i.message}`);
     const more = parsed.error.issues.length > 5 ? ` (and ${parsed.error.issues.length - 5} more)` : '';

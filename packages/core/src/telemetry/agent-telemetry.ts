@@ -5,22 +5,11 @@
  * `@opentelemetry/api`: without a registered SDK every call is a no-op.
  * @module
  */
-import {
-  type Attributes,
-  type Context,
-  context as otelContext,
-  type Histogram,
-  type Meter,
-  metrics,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Tracer,
-} from '@opentelemetry/api';
+import type { Attributes, Context, Histogram, Meter, Span, Tracer } from '@opentelemetry/api';
 import type { AgentEvent } from '../events.js';
 import type { Usage } from '../model.js';
 import { GenAiAttr, GenAiMetric, GenAiOperation, MixtapeAttr } from './attributes.js';
+import { otelApi } from '../lazy-require.js';
 
 /** The instrumentation scope name of Mixtape's spans and metrics. */
 export const TELEMETRY_SCOPE = '@mixtape/core';
@@ -83,6 +72,7 @@ export class AgentTelemetry {
     private readonly model: TelemetryModel,
     options: TelemetryOptions = {},
   ) {
+    const { metrics, trace } = otelApi();
     this.tracer = options.tracer ?? trace.getTracer(TELEMETRY_SCOPE);
     const meter = options.meter ?? metrics.getMeter(TELEMETRY_SCOPE);
     this.tokenUsage = meter.createHistogram(GenAiMetric.tokenUsage, { unit: '{token}', description: 'Number of input and output tokens used' });
@@ -149,11 +139,11 @@ export class AgentTelemetry {
     const attributes: Attributes = { ...this.base(GenAiOperation.invokeAgent), [GenAiAttr.agentName]: this.agentName, [MixtapeAttr.runId]: runId };
     if (sessionId !== undefined) attributes[GenAiAttr.conversationId] = sessionId;
     if (this.capture) attributes[GenAiAttr.inputMessages] = this.content([{ role: 'user', parts: [{ type: 'text', content: input }] }]);
-    const parent = otelContext.active();
-    const span = this.tracer.startSpan(`${GenAiOperation.invokeAgent} ${this.agentName}`, { kind: SpanKind.INTERNAL, attributes }, parent);
+    const parent = otelApi().context.active();
+    const span = this.tracer.startSpan(`${GenAiOperation.invokeAgent} ${this.agentName}`, { kind: otelApi().SpanKind.INTERNAL, attributes }, parent);
     // A run span that is not recorded (no SDK registered, or sampled out) gets no child spans:
     // they would not be recorded either. Metrics are still recorded.
-    this.runs.set(runId, { span, ctx: trace.setSpan(parent, span), started: performance.now(), tools: new Map(), recording: span.isRecording() });
+    this.runs.set(runId, { span, ctx: otelApi().trace.setSpan(parent, span), started: performance.now(), tools: new Map(), recording: span.isRecording() });
   }
 
   private startChat(runId: string, step: number): void {
@@ -163,8 +153,8 @@ export class AgentTelemetry {
       run.chat = { span: undefined, ctx: undefined, started: performance.now() };
       return;
     }
-    const span = this.tracer.startSpan(`${GenAiOperation.chat} ${this.model.modelId}`, { kind: SpanKind.CLIENT, attributes: { ...this.base(GenAiOperation.chat), [MixtapeAttr.step]: step } }, run.ctx);
-    run.chat = { span, ctx: trace.setSpan(run.ctx, span), started: performance.now() };
+    const span = this.tracer.startSpan(`${GenAiOperation.chat} ${this.model.modelId}`, { kind: otelApi().SpanKind.CLIENT, attributes: { ...this.base(GenAiOperation.chat), [MixtapeAttr.step]: step } }, run.ctx);
+    run.chat = { span, ctx: otelApi().trace.setSpan(run.ctx, span), started: performance.now() };
   }
 
   private endChat(event: Extract<AgentEvent, { type: 'model_call_completed' }>): void {
@@ -211,8 +201,8 @@ export class AgentTelemetry {
       attributes[GenAiAttr.toolArguments] = this.content(this.pendingArgs.get(key));
       this.pendingArgs.delete(key);
     }
-    const span = this.tracer.startSpan(`${GenAiOperation.executeTool} ${name}`, { kind: SpanKind.INTERNAL, attributes }, run.ctx);
-    run.tools.set(toolUseId, { span, ctx: trace.setSpan(run.ctx, span) });
+    const span = this.tracer.startSpan(`${GenAiOperation.executeTool} ${name}`, { kind: otelApi().SpanKind.INTERNAL, attributes }, run.ctx);
+    run.tools.set(toolUseId, { span, ctx: otelApi().trace.setSpan(run.ctx, span) });
   }
 
   private endTool(runId: string, toolUseId: string, error?: string, output?: string): void {
@@ -220,7 +210,7 @@ export class AgentTelemetry {
     const tool = run?.tools.get(toolUseId);
     if (!run || !tool) return;
     if (error !== undefined) {
-      tool.span.setStatus({ code: SpanStatusCode.ERROR, message: error });
+      tool.span.setStatus({ code: otelApi().SpanStatusCode.ERROR, message: error });
       tool.span.setAttribute(GenAiAttr.errorType, 'tool_error');
     } else if (this.capture && output !== undefined) {
       tool.span.setAttribute(GenAiAttr.toolResult, this.content(output));
@@ -237,12 +227,12 @@ export class AgentTelemetry {
     // A model call or tool call still open when the run ends was cut short by the run's end.
     const cut = r.error ?? `run ${r.outcome}`;
     if (run.chat?.span) {
-      run.chat.span.setStatus({ code: SpanStatusCode.ERROR, message: cut });
+      run.chat.span.setStatus({ code: otelApi().SpanStatusCode.ERROR, message: cut });
       run.chat.span.setAttribute(GenAiAttr.errorType, r.errorType ?? r.outcome);
       run.chat.span.end();
     }
     for (const tool of run.tools.values()) {
-      tool.span.setStatus({ code: SpanStatusCode.ERROR, message: cut });
+      tool.span.setStatus({ code: otelApi().SpanStatusCode.ERROR, message: cut });
       tool.span.end();
     }
     const { span } = run;
@@ -252,7 +242,7 @@ export class AgentTelemetry {
     if (r.steps !== undefined) span.setAttribute(MixtapeAttr.steps, r.steps);
     if (this.capture && r.output !== undefined) span.setAttribute(GenAiAttr.outputMessages, this.content([{ role: 'assistant', parts: [{ type: 'text', content: r.output }] }]));
     if (r.error !== undefined) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: r.error });
+      span.setStatus({ code: otelApi().SpanStatusCode.ERROR, message: r.error });
       span.setAttribute(GenAiAttr.errorType, r.errorType ?? 'error');
       span.recordException({ name: r.errorType ?? 'AgentError', message: r.error });
     }

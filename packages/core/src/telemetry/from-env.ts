@@ -5,7 +5,7 @@
  * not trace never loads them.
  * @module
  */
-import { context, propagation, trace } from '@opentelemetry/api';
+import { otelApi } from '../lazy-require.js';
 
 /** What {@link startTelemetryFromEnv} started; `shutdown` flushes and stops the exporter. */
 export interface EnvTelemetry {
@@ -100,6 +100,7 @@ export async function startTelemetryFromEnv(options: { serviceName?: string; env
     resource: resources.resourceFromAttributes({ 'service.name': serviceName }),
     spanProcessors: [new sdk.BatchSpanProcessor(exporter)],
   });
+  const { context, propagation, trace } = otelApi();
   // A program that registered its own SDK keeps it: ours is dropped and nothing is changed.
   if (!trace.setGlobalTracerProvider(provider)) {
     await provider.shutdown();
