@@ -93,7 +93,7 @@ describePostgres('durable runs reliability', () => {
           const busy = slots.map((s, i) => [s, i] as const).filter(([s]) => s.ready && s.tools > 0);
           if (up.length < 2 || !busy.length) continue;
           const [slot, i] = busy[Math.floor(Math.random() * busy.length)]!;
-          const target = slot.tools + 1 + Math.floor(Math.random() * 6);
+          const target = slot.tools + 1 + Math.floor(Math.random() * 4);
           while (!done && slot.tools < target && slot.child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
           if (done || slot.child.exitCode !== null) continue;
           await new Promise((r) => setTimeout(r, Math.random() * 60));
@@ -132,7 +132,7 @@ describePostgres('durable runs reliability', () => {
             for (let r = 0; r < RUNS_PER_THREAD; r++) {
               const tag = `t${t}r${r}`;
               tags.push(tag);
-              const runId = await runs.start(`thread-${t}`, planPrompt({ tag, steps: 2 + (t % 3), fanout: 1 + (r % 2), jitterMs: 6 }), {
+              const runId = await runs.start(`thread-${t}`, planPrompt({ tag, steps: 3 + (t % 3), fanout: 1 + (r % 2), jitterMs: 6 }), {
                 runId: tag,
               });
               if ((t + r) % 10 === 0) reattached.push({ runId, events: reattach(runId) });

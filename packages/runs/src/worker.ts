@@ -85,8 +85,17 @@ type StopReason = 'cancel' | 'handback' | 'lease' | 'timeout';
 interface InFlight {
   abort: AbortController;
   reason?: StopReason;
+  /** Shutdown asked for a hand-back: the run stops at its next model call (before anything streams). */
+  handBackAsked?: boolean;
   done: Promise<void>;
 }
+
+/**
+ * After the shutdown grace, a run is stopped where stopping loses nothing: as its next model call
+ * starts (its last step is persisted, nothing streamed yet). A run still in one step this long
+ * after that is stopped wherever it is.
+ */
+export const HAND_BACK_STEP_WAIT_MS = 30_000;
 
 /** Starts a worker: resolves once it is taking runs. */
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
@@ -225,7 +234,11 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
           attempt: row.attempts,
           ...(row.metadata ? { metadata: row.metadata } : {}),
         });
-        const off = agent.addHook((e) => writer.push(e));
+        const off = agent.addHook((e) => {
+          writer.push(e);
+          // Stopped here, the model call has not streamed anything: the continuation calls it again.
+          if (e.type === 'model_call_started' && f.handBackAsked) stopRun(runId, 'handback');
+        });
         try {
           // Nobody waits at a worker: approvals become interrupts (the run ends interrupted; its resume is a new run).
           result = await driveAgent(agent, entry, { signal: abort.signal, approvals: 'interrupt', ...(row.input.options ?? {}) });
@@ -397,8 +410,13 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([all(), new Promise<void>((r) => (timer = setTimeout(r, grace)))]);
         clearTimeout(timer);
-        for (const runId of inflight.keys()) stopRun(runId, 'handback');
+        // Hand back at a step boundary (see HAND_BACK_STEP_WAIT_MS); runs that finish meanwhile just finish.
+        for (const f of inflight.values()) f.handBackAsked = true;
+        const late = setTimeout(() => {
+          for (const runId of inflight.keys()) stopRun(runId, 'handback');
+        }, HAND_BACK_STEP_WAIT_MS);
         await all();
+        clearTimeout(late);
         clearInterval(reaper);
         clearInterval(sweeper);
         offCancel();

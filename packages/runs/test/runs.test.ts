@@ -221,6 +221,27 @@ describePostgres('durable runs', () => {
     expect((await runs.list('ask:1')).map((r) => r.status)).toEqual(['completed', 'interrupted']);
   });
 
+  it('graceful stop: a run in flight finishes within the grace; past it, the run is handed back at a step boundary and another worker continues it', async () => {
+    const quick = await runs.start('stop:1', planPrompt({ tag: 's1', steps: 2, fanout: 1, jitterMs: 20 }));
+    for await (const e of runs.events(quick)) if (e.event.type === 'model_call_started') break;
+    await worker.stop({ graceMs: 60_000 });
+    expect(await runs.status(quick)).toMatchObject({ status: 'completed', attempts: 1 });
+
+    worker = await startTestWorker();
+    const long = await runs.start('stop:2', planPrompt({ tag: 's2', steps: 6, fanout: 1, jitterMs: 20 }));
+    for await (const e of runs.events(long)) if (e.event.type === 'tool_completed') break;
+    await worker.stop({ graceMs: 0 });
+    expect((await runs.status(long))!.status).toBe('queued');
+    worker = await startTestWorker();
+    expect(await runs.result(long)).toMatchObject({ status: 'completed', attempts: 2, result: { text: 'done s2' } });
+    const session = await store.getSession('stop:2');
+    expect(validateHistory(fromSessionMessages(session!.messages))).toEqual([]);
+    expect(session!.messages.filter((m) => m.role === 'assistant' && m.content === 'done s2')).toHaveLength(1);
+    const ran = executed.filter((id) => id.startsWith('tu_s2_'));
+    expect(new Set(ran).size).toBe(6);
+    expect(ran).toHaveLength(6);
+  });
+
   it('rejects bad input with typed errors', async () => {
     await expect(runs.start('', 'x')).rejects.toMatchObject({ kind: 'invalid_input' });
     await expect(runs.start('t'.repeat(300), 'x')).rejects.toMatchObject({ kind: 'invalid_input' });
