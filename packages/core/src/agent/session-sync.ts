@@ -13,7 +13,7 @@ import { mergedMessageTokens, messageTokens, rememberMessageTokens } from '../to
 
 /** Messages a resume reads first when it loads only the tail (grown until the window is covered). */
 export const INITIAL_TAIL_MESSAGES = 256;
-/** The tail a resume asks for reaches this share of the context window in estimated tokens (stores that keep estimates). */
+/** The tail a resume asks for reaches this multiple of what the window holds (`tailTokens`), in estimated tokens (stores that keep estimates). */
 export const TAIL_TOKEN_MARGIN = 1.1;
 
 /**
@@ -241,10 +241,11 @@ export class SessionSync {
     if (!this.store.loadTail || !this.store.appendMessages || !manager?.coversWindow) return null;
     const budget = { maxContextTokens: this.window!.contextWindow, fixedTokens: 0 };
     let limit = INITIAL_TAIL_MESSAGES;
+    const maxTokens = manager.tailTokens ? Math.ceil(manager.tailTokens(budget) * TAIL_TOKEN_MARGIN) : undefined;
     for (;;) {
       // A store keeping per-message estimates returns the tail that reaches the window's tokens
       // (plus a margin for the first unit, which the window may drop) in one read.
-      const tail = await this.store.loadTail(id, { limit, maxTokens: Math.ceil(budget.maxContextTokens * TAIL_TOKEN_MARGIN) });
+      const tail = await this.store.loadTail(id, { limit, ...(maxTokens !== undefined ? { maxTokens } : {}) });
       if (!tail) return null;
       if (tail.summary) this.summary = tail.summary;
       const estimates = tail.tokens?.length === tail.session.messages.length ? tail.tokens : undefined;

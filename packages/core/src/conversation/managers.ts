@@ -38,6 +38,12 @@ export interface ConversationManager {
    */
   coversWindow?(tail: readonly Message[], budget: ContextBudget, context: TailContext): boolean;
   /**
+   * Optional, with {@link coversWindow}: the estimated tokens of newest messages the window can
+   * hold under this budget. A session whose store keeps per-message estimates then reads a tail
+   * of about that many tokens at once.
+   */
+  tailTokens?(budget: ContextBudget): number;
+  /**
    * Optional async step the agent runs before each model call (e.g. summarizing what the window
    * is about to drop). Returns the usage and cost of any model call it made.
    */
@@ -78,6 +84,11 @@ export class SlidingWindowConversationManager implements ConversationManager {
   /** Tokens available for messages under a budget. */
   available(budget: ContextBudget): number {
     return Math.max(0, budget.maxContextTokens - Math.floor(budget.maxContextTokens * this.responseReserve) - budget.fixedTokens);
+  }
+
+  /** The tokens of newest messages the window holds: {@link available}. */
+  tailTokens(budget: ContextBudget): number {
+    return this.available(budget);
   }
 
   /**
