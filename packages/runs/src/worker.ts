@@ -26,7 +26,7 @@ import {
 import { endRun, type RunRow } from './rows.js';
 import type { RunFailure, RunResult } from './types.js';
 
-/** How often a worker deletes events past their retention (ms). */
+/** How often a worker deletes events past their retention (ms); it also does at start. */
 export const RETENTION_SWEEP_INTERVAL_MS = 60_000;
 
 /** What the agent factory is told about the run it makes an agent for. */
@@ -378,6 +378,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const reaper = setInterval(() => void reap().then(wakeAll, (e) => backend.onError(e)), Math.max(100, Math.floor(leaseMs / 2)));
   const sweeper = setInterval(() => void sweep().catch((e) => backend.onError(e)), RETENTION_SWEEP_INTERVAL_MS);
   sweeper.unref();
+  await sweep().catch((e) => backend.onError(e)); // also once at start: a fleet restarted often still sweeps
 
   for (let i = 0; i < concurrency; i++) {
     let wid = '';

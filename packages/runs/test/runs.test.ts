@@ -242,6 +242,38 @@ describePostgres('durable runs', () => {
     expect(ran).toHaveLength(6);
   });
 
+  it('events past the per-run limit lose only their deltas (marked); events of old runs are deleted by retention, the run stays', async () => {
+    await worker.stop({ graceMs: 60_000 });
+    const limited = await startWorker({
+      connectionString: url,
+      sessionStore: store,
+      maxEventsPerRun: 6,
+      onError: () => {},
+      agentFactory: factory,
+    });
+    const runId = await runs.start('limits:1', planPrompt({ tag: 'l', steps: 4, fanout: 1 }));
+    expect((await runs.result(runId)).status).toBe('completed');
+    const events = await collect(runs.events(runId));
+    const types = events.map((e) => e.event.type);
+    expect(types.filter((t) => t === 'events_truncated')).toHaveLength(1);
+    expect(types.slice(types.indexOf('events_truncated')).filter((t) => t === 'model_call_streaming')).toEqual([]);
+    expect(types.filter((t) => t === 'tool_completed')).toHaveLength(4);
+    expect(types.at(-1)).toBe('run_ended');
+    await limited.stop();
+    // A worker with a retention of 1 ms sweeps at start: the events are gone, the run's outcome is not.
+    const sweeping = await startWorker({
+      connectionString: url,
+      sessionStore: store,
+      eventRetentionMs: 1,
+      onError: () => {},
+      agentFactory: factory,
+    });
+    expect(await collect(runs.events(runId))).toEqual([]);
+    expect(await runs.status(runId)).toMatchObject({ status: 'completed', result: { text: 'done l' } });
+    await sweeping.stop();
+    worker = await startTestWorker();
+  });
+
   it('rejects bad input with typed errors', async () => {
     await expect(runs.start('', 'x')).rejects.toMatchObject({ kind: 'invalid_input' });
     await expect(runs.start('t'.repeat(300), 'x')).rejects.toMatchObject({ kind: 'invalid_input' });
