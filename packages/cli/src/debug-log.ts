@@ -34,6 +34,16 @@ export function writeDebugLog(text: string, env: NodeJS.ProcessEnv, cwd: string)
 }
 
 /**
+ * Records why the Markdown renderer could not be loaded (the answer is then shown as plain text);
+ * returns undefined, the "no renderer" value, so it can end a `.catch()`.
+ */
+export function markdownUnavailable(error: unknown, env: NodeJS.ProcessEnv, cwd: string): undefined {
+  const reason = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  writeDebugLog(`Markdown renderer unavailable, answers are shown as plain text: ${reason}`, env, cwd);
+  return undefined;
+}
+
+/**
  * Replaces Node's printing of process warnings with the debug log for the duration of one
  * invocation; returns a function that puts the previous listeners back.
  */

@@ -28,7 +28,7 @@ export {
   sandboxUnavailable,
 } from './advice.js';
 export { CASSETTES_DIR, CASSETTE_SUFFIX, resolveCassette, shippedCassettes } from './cassettes.js';
-export { DEBUG_LOG_FILE, debugLogPath, routeWarnings, writeDebugLog } from './debug-log.js';
+export { DEBUG_LOG_FILE, debugLogPath, markdownUnavailable, routeWarnings, writeDebugLog } from './debug-log.js';
 export { outputClosed, watchOutput } from './output.js';
 export { findSessionId, startSession, type SessionChoice, type SessionStart } from './sessions.js';
 export { BRACKETED_PASTE_OFF, BRACKETED_PASTE_ON, PasteChips, PasteCollector, normalizePaste } from './repl/paste.js';

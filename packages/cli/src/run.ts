@@ -5,7 +5,7 @@
  * @module
  */
 import { failureText, messageFor } from './advice.js';
-import { writeDebugLog } from './debug-log.js';
+import { markdownUnavailable } from './debug-log.js';
 import { outputClosed } from './output.js';
 import { createMarkdownRenderer } from './render/markdown.js';
 import { createTheme } from './render/theme.js';
@@ -66,15 +66,10 @@ export async function runOnce(options: RunOnceOptions): Promise<number> {
   const theme = createTheme(stdout, options.env, plain);
   const markdown =
     stdout.isTTY && !json && !plain
-      ? await createMarkdownRenderer({ width: () => stdout.columns, colors: theme.enabled }).catch((error: unknown) => {
-          // Without the renderer the answer is still readable: plain text, and the reason goes to the debug log.
-          writeDebugLog(
-            `Markdown renderer unavailable, answers shown as plain text: ${String((error as Error)?.stack ?? error)}`,
-            options.env ?? process.env,
-            cli.cwd,
-          );
-          return undefined;
-        })
+      ? await createMarkdownRenderer({ width: () => stdout.columns, colors: theme.enabled }).catch(
+          // Without the renderer the answer is still readable as plain text; the reason goes to the debug log.
+          (error: unknown) => markdownUnavailable(error, options.env ?? process.env, cli.cwd),
+        )
       : undefined;
   let lastThinking: string | undefined;
   const view = new TurnView({

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { failureText } from '../advice.js';
-import { writeDebugLog } from '../debug-log.js';
+import { markdownUnavailable } from '../debug-log.js';
 import { formatTokens, plural, shortId } from '../render/format.js';
 import type { MarkdownRenderer } from '../render/markdown.js';
 import { createTheme } from '../render/theme.js';
@@ -54,15 +54,10 @@ function loadTurnModules(
     output.isTTY && !plain
       ? import('../render/markdown.js')
           .then((m) => m.createMarkdownRenderer({ width: () => widthOf(output), colors }))
-          .catch((error: unknown) => {
-            // Without the renderer answers are still readable: plain text, and the reason goes to the debug log.
-            writeDebugLog(
-              `Markdown renderer unavailable, answers shown as plain text: ${String((error as Error)?.stack ?? error)}`,
-              env,
-              cli.cwd,
-            );
-            return undefined;
-          })
+          .catch(
+            // Without the renderer answers are still readable as plain text; the reason goes to the debug log.
+            (error: unknown) => markdownUnavailable(error, env, cli.cwd),
+          )
       : Promise.resolve(undefined);
   const modelError = cli.model.load().then(
     () => undefined,
