@@ -97,6 +97,12 @@ interface InFlight {
  */
 export const HAND_BACK_STEP_WAIT_MS = 30_000;
 
+/** Messages stored in a thread (without loading them when the store reads tails). */
+async function messageCount(store: SessionStore, threadId: string): Promise<number> {
+  if (store.loadTail) return (await store.loadTail(threadId, { limit: 1 }))?.messageCount ?? 0;
+  return (await store.getSession(threadId))?.messages.length ?? 0;
+}
+
 /** Starts a worker: resolves once it is taking runs. */
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   if (typeof options?.agentFactory !== 'function')
@@ -179,8 +185,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     const input = row.input;
     // core replays or continues an answer set it already applied, so a retried resume sends it again.
     if (input.kind === 'resume') return { kind: 'resume', answers: input.answers };
-    const session = await store.getSession(row.thread_id);
-    const count = session?.messages.length ?? 0;
+    const count = await messageCount(store, row.thread_id);
     if (row.base_count === null) {
       await backend.pool.query(`UPDATE ${t.runs} SET base_count = $3 WHERE id = $1 AND owner = $2`, [row.id, id, count]);
       return { kind: 'prompt', prompt: input.prompt };
