@@ -13,7 +13,14 @@ let n = 0;
 const newFile = () => join(folder, `db-${++n}.db`);
 
 function msg(role: SessionMessage['role'], content: string): SessionMessage {
-  return { role, content, toolCalls: [], toolResults: [], timestamp: new Date(1_750_000_000_000), blocks: [{ type: 'text', text: content }] };
+  return {
+    role,
+    content,
+    toolCalls: [],
+    toolResults: [],
+    timestamp: new Date(1_750_000_000_000),
+    blocks: [{ type: 'text', text: content }],
+  };
 }
 
 /** Row ids of a session's messages, by position (a rewritten row gets a new id). */
@@ -32,7 +39,9 @@ describe('SqliteSessionStore: saveSession finds what changed without comparing e
   it('sees replaced, removed, reordered and in-place edited messages, and rewrites only from the first change', async () => {
     const file = newFile();
     const store = new SqliteSessionStore(file, { directory: '/p' });
-    const created = await store.createSession({ messages: Array.from({ length: 8 }, (_, i) => msg(i % 2 ? 'assistant' : 'user', `m${i}`)) });
+    const created = await store.createSession({
+      messages: Array.from({ length: 8 }, (_, i) => msg(i % 2 ? 'assistant' : 'user', `m${i}`)),
+    });
     const s = (await store.getSession(created.id))!;
     const ids = rowIds(file, s.id);
 
@@ -103,7 +112,9 @@ describe('SqliteSessionStore: per-message token estimates', () => {
   it('loadTail with maxTokens reads newest rows until the estimate is reached, and keeps the estimates it counted', async () => {
     const file = newFile();
     const store = new SqliteSessionStore(file, { directory: '/p' });
-    const messages = Array.from({ length: 600 }, (_, i) => msg(i % 2 ? 'assistant' : 'user', `message ${i}: ${'lorem ipsum dolor sit amet '.repeat(4)}`));
+    const messages = Array.from({ length: 600 }, (_, i) =>
+      msg(i % 2 ? 'assistant' : 'user', `message ${i}: ${'lorem ipsum dolor sit amet '.repeat(4)}`),
+    );
     const created = await store.createSession({ messages });
     const per = sessionMessageTokens(messages[0]!);
     const maxTokens = per * 300;
@@ -125,9 +136,9 @@ describe('SqliteSessionStore: per-message token estimates', () => {
     const rw = new Database(file);
     const row = rw.prepare('SELECT * FROM messages WHERE session_id = ? AND idx = 599').get(created.id) as Record<string, unknown>;
     rw.prepare('DELETE FROM messages WHERE session_id = ? AND idx = 599').run(created.id);
-    rw.prepare('INSERT INTO messages (session_id, idx, role, content, tool_calls, tool_results, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-      created.id, 599, 'User', 'short', '[]', '[]', row.timestamp,
-    );
+    rw.prepare(
+      'INSERT INTO messages (session_id, idx, role, content, tool_calls, tool_results, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(created.id, 599, 'User', 'short', '[]', '[]', row.timestamp);
     rw.close();
     const third = (await store.loadTail(created.id, { limit: 1, maxTokens }))!;
     expect(third.session.messages.at(-1)!.content).toBe('short');

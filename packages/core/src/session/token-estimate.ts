@@ -15,7 +15,8 @@ import type { SessionMessage } from './types.js';
  * this is exactly what the window counts for it.
  */
 export function sessionMessageTokens(m: SessionMessage): number {
-  if (m.blocks && m.blocks.length > 0) return estimateMessageTokens({ role: m.role === 'assistant' ? 'assistant' : 'user', content: m.blocks });
+  if (m.blocks && m.blocks.length > 0)
+    return estimateMessageTokens({ role: m.role === 'assistant' ? 'assistant' : 'user', content: m.blocks });
   let n = 0;
   for (const part of seedMessages(m)) n += estimateMessageTokens(part);
   return n;
