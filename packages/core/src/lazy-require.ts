@@ -1,7 +1,7 @@
 /**
  * Dependencies loaded on first use instead of at import, so that `import '@mixtape/core'` does
  * not pay for what a program never calls (OpenTelemetry, glob matching, shell parsing, partial
- * JSON). Only CommonJS packages are loaded this way: Node's `import` of a CommonJS package and
+ * JSON, the BPE tokenizer). Only CommonJS packages are loaded this way: Node's `import` of a CommonJS package and
  * `require()` of it return the same module instance, so nothing is loaded twice and global state
  * (such as OpenTelemetry's registered providers) is shared with the user's own imports.
  * @module
@@ -26,5 +26,7 @@ export const otelApi: () => typeof OtelApi = lazy('@opentelemetry/api');
 export const picomatch: () => typeof Picomatch = lazy('picomatch');
 /** `shell-quote` (its `parse`). */
 export const shellQuote: () => typeof ShellQuote = lazy('shell-quote');
+/** gpt-tokenizer's cl100k_base encoding (its data is large: loaded on the first count that needs it). */
+export const cl100kTokenizer: () => { countTokens(text: string): number } = lazy('gpt-tokenizer/cjs/encoding/cl100k_base');
 /** `partial-json` (its `parse` and `Allow`). */
 export const partialJson: () => typeof PartialJson = lazy('partial-json');

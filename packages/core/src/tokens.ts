@@ -5,7 +5,7 @@
  * so importing @mixtape/core stays fast. Images and documents are estimated from their size.
  * @module
  */
-import { createRequire } from 'node:module';
+import { cl100kTokenizer } from './lazy-require.js';
 import { byteLength, type ContentBlock, type Message, type ToolResultContent } from './messages.js';
 
 /** Tokens counted per message for role and framing. */
@@ -18,8 +18,7 @@ let counter: Counter | undefined;
 
 function loadCounter(): Counter {
   if (!counter) {
-    const require = createRequire(import.meta.url);
-    const enc = require('gpt-tokenizer/cjs/encoding/cl100k_base') as { countTokens(text: string): number };
+    const enc = cl100kTokenizer();
     counter = (text) => enc.countTokens(text);
   }
   return counter;
