@@ -2,7 +2,8 @@
  * The REPL on real terminals of different sizes (tmux): word wrapping at 60, 80 and 200 columns
  * with resizes in the middle (screens compared as text with the files in screens/), bracketed
  * paste of 3 and 300 lines, thinking collapsed and expanded, the stall notice, /permissions,
- * --plain, a config typo at start-up, and `mixtape run` cancelled with Ctrl+C (exit 130).
+ * --plain, a config typo at start-up, the status line with a budget, and `mixtape run` cancelled
+ * with Ctrl+C (exit 130).
  * Against the fake Anthropic server of @mixtape/testing on 127.0.0.1.
  */
 import { writeFileSync } from 'node:fs';
@@ -247,6 +248,23 @@ describe.skipIf(!hasTmux())('mixtape on terminals of different sizes', () => {
     await cli.waitFor(/read_file.*runs without asking/);
     cli.keys('C-d');
     expect(await cli.waitForExit()).toBe(0);
+  });
+
+  it('with a budget, the status line shows spent / limit (REPL and `mixtape run`)', { timeout: E2E_TIMEOUT_MS }, async () => {
+    const project = tempProject();
+    writeFileSync(path.join(project, 'mixtape.config.json'), JSON.stringify({ budget: { run: { maxTokens: 50_000 } } }));
+    server.script.text('Within budget.').text('Still within budget.');
+    const repl = start(project, ['--max-cost', '5'], { env: { NO_COLOR: '1' } });
+    await repl.waitFor('❯');
+    repl.line('hello');
+    const screen = await repl.waitFor(/Within budget\.[\s\S]*\$\d+\.\d{4} \/ \$5\.0000/);
+    expect(screen.replace(/\n {2}/g, ' ')).toMatch(/\$\d+\.\d{4} \/ \$5\.0000 · [\d.]+k? \/ 50k tokens/);
+    repl.keys('C-d');
+    expect(await repl.waitForExit()).toBe(0);
+
+    const run = start(project, ['run', '--max-cost', '2', 'again'], { env: { NO_COLOR: '1' } });
+    await run.waitFor(/Still within budget\.[\s\S]*\$\d+\.\d{4} \/ \$2\.0000/);
+    expect(await run.waitForExit()).toBe(0);
   });
 
   it('`mixtape run` cancelled with Ctrl+C exits with 130', { timeout: E2E_TIMEOUT_MS }, async () => {
