@@ -62,8 +62,15 @@ const v2: PostgresMigration = {
   `,
 };
 
+/** Each message's estimated tokens (`sessionMessageTokens`), filled by the first resume that reads it; picks a resume's tail in SQL. */
+const v3: PostgresMigration = {
+  version: 3,
+  name: 'message-token-estimates',
+  sql: (schema) => `ALTER TABLE ${tableName(schema, 'messages')} ADD COLUMN tokens INTEGER;`,
+};
+
 /** The session migrations, oldest first. Append new ones at the end; never change old ones. */
-export const SESSION_MIGRATIONS: readonly PostgresMigration[] = [v1, v2];
+export const SESSION_MIGRATIONS: readonly PostgresMigration[] = [v1, v2, v3];
 
 /** How the PostgreSQL store writes rows (lowercase roles, as its CHECK constraint requires; `toolUseId`). */
 export const POSTGRES_ROW_STYLE = { roleStyle: 'lower', resultKeys: 'camel' } as const;

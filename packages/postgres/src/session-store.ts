@@ -25,6 +25,7 @@ import {
   partialSaveError,
   sameEncodedRow,
   saveConflict,
+  sessionMessageTokens,
   usageFromColumns,
   usageValues,
 } from '@mixtape/core/session';
@@ -72,7 +73,8 @@ interface SessionRow {
 }
 
 /** A message as the load queries aggregate it: [idx, role, content, tool_calls, tool_results, blocks, epoch ms]. */
-type AggregatedMessage = [number, string, string, string, string, string | null, number];
+/** idx, role, content, tool_calls, tool_results, blocks, ms (and the token estimate, when asked). */
+type AggregatedMessage = [number, string, string, string, string, string | null, number, (number | null)?];
 
 /** Encoded columns in the order of the INSERT statements. */
 function columnsOf(e: EncodedMessageRow): [string, string, string, string, string | null, Date] {
@@ -339,25 +341,58 @@ export class PostgresSessionStore implements SessionStore {
   async loadTail(id: string, opts: LoadTailOptions): Promise<SessionTail | null> {
     return this.#run('loadTail', id, async () => {
       const limit = Math.max(1, Math.floor(opts.limit));
+      const byTokens = opts.maxTokens !== undefined && opts.maxTokens > 0;
+      // With maxTokens: the newest rows whose estimates (stored, or a low guess from the text's size
+      // for rows no resume has read yet: rather a few rows too many) reach it, found by a running sum from the newest row that stops there.
+      const start = byTokens
+        ? `LEAST(GREATEST(s.message_count - $2, 0), COALESCE((
+             SELECT t.idx FROM (
+               SELECT m.idx, SUM(COALESCE(m.tokens, octet_length(m.content) / 8 + 4))
+                        OVER (ORDER BY m.idx DESC ROWS UNBOUNDED PRECEDING) AS run
+               FROM ${this.#t.messages} m WHERE m.session_id = s.id ORDER BY m.idx DESC) t
+             WHERE t.run >= $3 LIMIT 1), 0))`
+        : 'GREATEST(s.message_count - $2, 0)';
       const { rows } = await this.pool.query<
         SessionRow & { start: number; messages: AggregatedMessage[]; through_idx: number | null; summary_text: string | null; summary_at: Date | null; summary_model: string | null }
       >(
-        `SELECT s.*, GREATEST(s.message_count - $2, 0) AS start, ${this.#messagesJson('m.idx >= GREATEST(s.message_count - $2, 0)')} AS messages,
+        `SELECT s.*, st.start, ${this.#messagesJson('m.idx >= st.start', byTokens)} AS messages,
                 sm.through_idx, sm.text AS summary_text, sm.created_at AS summary_at, sm.model AS summary_model
-         FROM ${this.#t.sessions} s LEFT JOIN ${this.#t.summaries} sm ON sm.session_id = s.id WHERE s.id = $1`,
-        [id, limit],
+         FROM ${this.#t.sessions} s CROSS JOIN LATERAL (SELECT ${start} AS start) st
+         LEFT JOIN ${this.#t.summaries} sm ON sm.session_id = s.id WHERE s.id = $1`,
+        byTokens ? [id, limit, Math.ceil(opts.maxTokens!)] : [id, limit],
       );
       const row = rows[0];
       if (!row) return null;
-      const session = sessionOf(row, this.#decodeAll(row.messages, id));
+      const messages = this.#decodeAll(row.messages, id);
+      const session = sessionOf(row, messages);
       this.#tracker.remember(session, row.update_seq, row.start);
       const tail: SessionTail = { session, start: row.start, messageCount: row.message_count };
+      if (byTokens) {
+        const missing: { idx: number; tokens: number }[] = [];
+        tail.tokens = messages.map((m, i) => {
+          const [idx, , , , , , , stored] = row.messages[i]!;
+          if (typeof stored === 'number') return stored;
+          const tokens = sessionMessageTokens(m);
+          missing.push({ idx, tokens });
+          return tokens;
+        });
+        if (missing.length > 0) await this.#storeEstimates(id, row.update_seq, missing);
+      }
       if (row.through_idx !== null && row.summary_text !== null && row.through_idx <= row.message_count) {
         tail.summary = { text: row.summary_text, throughIndex: row.through_idx, createdAt: row.summary_at! };
         if (row.summary_model !== null) tail.summary.model = row.summary_model;
       }
       return tail;
     });
+  }
+
+  /** Keeps the token estimates a resume counted, unless the session changed since it read them. */
+  async #storeEstimates(id: string, seq: string, estimated: readonly { idx: number; tokens: number }[]): Promise<void> {
+    await this.pool.query(
+      `UPDATE ${this.#t.messages} m SET tokens = v.tokens FROM unnest($2::int[], $3::int[]) AS v(idx, tokens)
+       WHERE m.session_id = $1 AND m.idx = v.idx AND m.tokens IS NULL AND (SELECT update_seq FROM ${this.#t.sessions} WHERE id = $1) = $4`,
+      [id, estimated.map((e) => e.idx), estimated.map((e) => e.tokens), seq],
+    );
   }
 
   /** Stores (replaces) the summary of the session's oldest messages. Unknown id → `not_found`. */
@@ -458,10 +493,10 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   /** SQL of a JSON array of the session's messages matching a condition on `m`, in order. */
-  #messagesJson(where: string): string {
+  #messagesJson(where: string, tokens = false): string {
     return `COALESCE((
          SELECT json_agg(json_build_array(m.idx, m.role, m.content, m.tool_calls::text, m.tool_results::text, m.blocks::text,
-                                          round(extract(epoch FROM m.timestamp) * 1000)) ORDER BY m.idx)
+                                          round(extract(epoch FROM m.timestamp) * 1000)${tokens ? ', m.tokens' : ''}) ORDER BY m.idx)
          FROM ${this.#t.messages} m WHERE m.session_id = s.id AND ${where}), '[]')`;
   }
 
