@@ -134,6 +134,25 @@ export class TmuxSession {
     execFileSync('tmux', ['-L', this.socket, 'resize-window', '-t', this.name, '-x', String(width), '-y', String(height)]);
   }
 
+  /**
+   * Resizes the window and waits until the program's terminal has the new size (tmux may resize
+   * the pseudo-terminal, and signal the program, a little later), so that keys typed next reach a
+   * program that already knows its width.
+   */
+  async resizeTo(width: number, height = 40, timeoutMs = WAIT_MS): Promise<void> {
+    this.resize(width, height);
+    const tty = execFileSync('tmux', ['-L', this.socket, 'display-message', '-p', '-t', this.name, '#{pane_tty}'], {
+      encoding: 'utf8',
+    }).trim();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const size = spawnSync('stty', ['-F', tty, 'size'], { encoding: 'utf8' }).stdout.trim();
+      if (size === `${height} ${width}`) return;
+      if (Date.now() > deadline) throw new Error(`The terminal ${tty} is ${size}, not ${height} ${width}.`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   /** Pastes text as a terminal does (bracketed paste when the program asked for it). */
   paste(text: string): void {
     execFileSync('tmux', ['-L', this.socket, 'set-buffer', '-b', 'test-paste', '--', text]);

@@ -69,7 +69,7 @@ describe.skipIf(!hasTmux())('mixtape on terminals of different sizes', () => {
         [60, 'then at sixty'],
         [200, 'then at two hundred'],
       ] as const) {
-        if (width !== 80) cli.resize(width);
+        if (width !== 80) await cli.resizeTo(width);
         const mark = cli.mark();
         cli.line(prompt);
         const screen = await cli.waitFor(/The end\.\n+context .*\n/, { after: mark });
