@@ -116,7 +116,9 @@ export class RustStore {
       const toolCalls = serdeToolCalls(rustString(calls, 'tool_calls'));
       const toolResults = serdeToolResults(rustString(results, 'tool_results'));
       return {
-        role: (r === 'Assistant' || r === 'System' ? r : 'User'),
+        // The assertion keeps the literal type through the array's inference (eslint sees it per expression).
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+        role: (r === 'Assistant' || r === 'System' ? r : 'User') as RustMessage['role'],
         rawRole: r,
         content: rustString(content, 'content'),
         tool_calls: toolCalls === 'default' ? [] : toolCalls,
