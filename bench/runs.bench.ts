@@ -96,7 +96,7 @@ async function startWorkerProcesses(n: number, url: string, fakeURL: string, con
         },
       );
       return new Promise<ChildProcess>((resolve, reject) => {
-        child.stdout!.on('data', (d: Buffer) => d.toString().includes('READY') && resolve(child));
+        child.stdout.on('data', (d: Buffer) => d.toString().includes('READY') && resolve(child));
         child.once('exit', (code) => reject(new Error(`bench worker exited (${code}) before it was ready`)));
       });
     }),

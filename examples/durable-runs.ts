@@ -97,7 +97,7 @@ if (process.argv[2] === 'worker') {
   for (let i = 0; i < 2; i++) {
     const child = spawn(process.execPath, [...process.execArgv, self, 'worker'], { stdio: ['ignore', 'pipe', 'inherit'] });
     workers.set(child.pid!, child);
-    await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
+    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
   }
   console.log(`two workers ready (pids ${[...workers.keys()].join(', ')})`);
 

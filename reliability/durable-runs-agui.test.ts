@@ -26,7 +26,7 @@ const TOKEN = 'agui-token';
 
 /** What identifies an AG-UI event in a sequence (timestamps aside). */
 function key(e: BaseEvent): string {
-  const { timestamp: _t, rawEvent: _r, ...rest } = e as BaseEvent & { rawEvent?: unknown };
+  const { timestamp: _t, rawEvent: _r, ...rest } = e;
   if (rest.type === 'RUN_FINISHED') return JSON.stringify({ type: rest.type, result: (rest as { result?: unknown }).result });
   return JSON.stringify(rest);
 }

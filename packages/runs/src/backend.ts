@@ -51,7 +51,7 @@ export type RunsOptions = RunsConnection & {
 
 /** A pg-boss `db` adapter over one transaction's client. */
 export function txDb(client: pg.PoolClient): { executeSql(text: string, values: unknown[]): Promise<{ rows: unknown[] }> } {
-  return { executeSql: (text, values) => client.query(text, values as unknown[]) };
+  return { executeSql: (text, values) => client.query(text, values) };
 }
 
 /** Runs `fn` in a transaction. */
@@ -93,6 +93,8 @@ export class Backend {
         `${who} needs { connectionString } (e.g. "postgres://user:pass@127.0.0.1:5432/db") or { pool } (a pg.Pool).`,
       );
     this.#options = options;
+    // Without an onError, background errors go to standard error: a worker must not lose them.
+    // eslint-disable-next-line no-console
     this.onError = options.onError ?? ((e) => console.error('[mixtape/runs]', e));
     if (options.pool) {
       this.pool = options.pool;

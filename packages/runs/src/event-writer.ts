@@ -97,7 +97,7 @@ export class EventWriter {
       this.#writing = this.#writing.then(() => this.#write(first, batch));
     }
     return this.#writing.then(() => {
-      if (this.#error) throw this.#error;
+      if (this.#error) throw this.#error instanceof Error ? this.#error : new Error(String(this.#error));
     });
   }
 
