@@ -103,7 +103,7 @@ function abortReason(signal: AbortSignal): Error {
  * expired, the server cannot be reached), after which a fresh connection may succeed.
  */
 function isConnectionLost(error: unknown): boolean {
-  if (error instanceof McpError) return error.code === ErrorCode.ConnectionClosed;
+  if (error instanceof McpError) return error.code === (ErrorCode.ConnectionClosed as number);
   if (error instanceof StreamableHTTPError) return error.code === 404;
   if (error instanceof UnauthorizedError) return false;
   if (error instanceof Error) return error.message === 'Not connected' || error.message === 'fetch failed' || /EPIPE|ECONNRESET|ECONNREFUSED/.test(error.message);
@@ -301,7 +301,7 @@ export class McpClient {
       }
     } catch (error) {
       if (error instanceof McpError) {
-        if (error.code === ErrorCode.RequestTimeout) {
+        if (error.code === (ErrorCode.RequestTimeout as number)) {
           throw new McpToolError(this.name, name, `MCP tool '${name}' on server '${this.name}' did not answer within ${timeoutMs} ms.`, 'timeout', { cause: error });
         }
         throw new McpToolError(this.name, name, `MCP server '${this.name}' refused the call of tool '${name}': ${error.message}`, 'protocol', { cause: error });

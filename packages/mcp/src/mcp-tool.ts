@@ -22,7 +22,7 @@ function formatIssues(error: z.ZodError): string {
 function makeValidator(schema: Record<string, unknown>): Validator {
   let zodSchema: z.ZodType | undefined;
   try {
-    zodSchema = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+    zodSchema = z.fromJSONSchema(schema);
   } catch {
     zodSchema = undefined;
   }

@@ -18,7 +18,7 @@ describe('MCP tools in an Agent run', { timeout: 60_000 }, () => {
       const agent = new Agent({ model, tools });
       const result = await agent.run('use the tools');
       expect(result.text).toBe('done');
-      expect(model.requests[0]!.tools!.map((t) => t.name)).toEqual(['srv_echo', 'srv_add', 'srv_fail']);
+      expect(model.requests[0]!.tools.map((t) => t.name)).toEqual(['srv_echo', 'srv_add', 'srv_fail']);
       const toolResults = model.requests[1]!.messages.at(-1)!.content.filter((b) => b.type === 'tool_result');
       expect(toolResults.map((b) => (b.type === 'tool_result' ? b.isError : undefined))).toEqual([false, true, true]);
       const texts = toolResults.map((b) => (b.type === 'tool_result' ? b.content.map((c) => (c.type === 'text' ? c.text : '')).join('') : ''));
