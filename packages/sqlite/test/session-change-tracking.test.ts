@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { SessionMessage } from '@mixtape/core';
+import { Agent, type SessionMessage, tokenEstimatorWork } from '@mixtape/core';
+import { ScriptedModel } from '@mixtape/core/testing';
 import { MemorySessionStore, sessionMessageTokens } from '@mixtape/core/session';
 import { SqliteSessionStore } from '@mixtape/sqlite';
 
@@ -144,6 +145,29 @@ describe('SqliteSessionStore: per-message token estimates', () => {
     expect(third.session.messages.at(-1)!.content).toBe('short');
     expect(third.tokens!.at(-1)).toBe(sessionMessageTokens(third.session.messages.at(-1)!));
     raw.close();
+    await store.close();
+  });
+
+  it('a second resume of a long session counts no tokens: the window uses the stored estimates, and sends what a full load sends', async () => {
+    const store = new SqliteSessionStore(newFile(), { directory: '/p' });
+    const messages = Array.from({ length: 400 }, (_, i) =>
+      msg(i % 2 ? 'assistant' : 'user', `turn ${i}: ${'the quick brown fox jumps over the lazy dog '.repeat(6)}`),
+    );
+    const created = await store.createSession({ messages });
+    const agent = () =>
+      new Agent({
+        model: new ScriptedModel({ info: { name: 'm', contextWindow: 6_000, maxOutputTokens: 1_000 } }),
+        sessionStore: store,
+        sessionId: created.id,
+      });
+    const first = agent();
+    await first.loadSession();
+    expect(first.messages.length).toBeLessThan(400);
+    const before = tokenEstimatorWork().calls;
+    const second = agent();
+    await second.loadSession();
+    expect(tokenEstimatorWork().calls).toBe(before);
+    expect(second.messages).toEqual(first.messages);
     await store.close();
   });
 });
