@@ -22,6 +22,7 @@ function assembler(): StreamAssembler<Raw> {
   };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- 'HANG' documents the marker next to the raw events
 function source(items: (Raw | Error | 'HANG')[], onCancel?: () => void) {
   return async (signal: AbortSignal) => ({
     events: (async function* () {

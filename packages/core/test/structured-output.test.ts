@@ -97,7 +97,7 @@ describe('structured output in the loop', () => {
     expect(JSON.stringify(model.requests[1]!.messages)).toContain('not JSON');
     const stored = await store.getSession(agent.sessionInfo()!.id);
     expect(stored!.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
-    store.close?.();
+    await store.close?.();
   });
 
   it('an answer in a ```json fence is accepted and persisted', async () => {
@@ -146,7 +146,7 @@ describe('budgets', () => {
     expect(error).toBeInstanceOf(BudgetExceededError);
     expect((error as BudgetExceededError).scope).toBe('session');
     expect((error as BudgetExceededError).spent).toBeCloseTo(afterTwo, 9);
-    store.close?.();
+    await store.close?.();
   });
 });
 

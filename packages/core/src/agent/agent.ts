@@ -332,7 +332,7 @@ export class Agent {
     for (const hook of this.hooks) {
       try {
         const r = hook(event);
-        if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch((e: unknown) => this.logger.error(`A hook rejected on the ${event.type} event`, { error: describeError(e) }));
+        if (r && typeof (r).catch === 'function') (r).catch((e: unknown) => this.logger.error(`A hook rejected on the ${event.type} event`, { error: describeError(e) }));
       } catch (e) {
         // A hook that throws must not break the run: reported, not rethrown.
         this.logger.error(`A hook threw on the ${event.type} event`, { error: describeError(e) });
@@ -412,7 +412,7 @@ export class Agent {
     const runId = randomUUID();
     const run: RunContext = {
       runId,
-      emit: (e) => this.dispatch({ ...e, runId, timestamp: Date.now() } as AgentEvent, extra),
+      emit: (e) => this.dispatch({ ...e, runId, timestamp: Date.now() }, extra),
       signal: options.signal ?? new AbortController().signal,
       started: performance.now(),
       usage: emptyUsage(),

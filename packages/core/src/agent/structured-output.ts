@@ -55,17 +55,17 @@ function isZod(value: unknown): value is z.ZodType {
 /** Resolves `RunOptions.output`; a JSON Schema that zod cannot read is an AgentError 'config'. */
 export function resolveOutput(option: OutputOption): ResolvedOutput {
   const wrapped = !isZod(option) && 'schema' in option && !('type' in option) && !('properties' in option);
-  const o = wrapped ? (option as { schema: OutputSchema; name?: string; description?: string; maxRepairs?: number }) : { schema: option as OutputSchema };
+  const o = wrapped ? (option as { schema: OutputSchema; name?: string; description?: string; maxRepairs?: number }) : { schema: option };
   let validator: z.ZodType;
   let schema: Record<string, unknown>;
   if (isZod(o.schema)) {
     validator = o.schema;
-    schema = z.toJSONSchema(o.schema, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
+    schema = z.toJSONSchema(o.schema, { io: 'output', unrepresentable: 'any' });
     delete schema.$schema;
   } else {
     schema = o.schema;
     try {
-      validator = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+      validator = z.fromJSONSchema(schema);
     } catch (error) {
       throw new AgentError('config', `The output JSON Schema cannot be used for validation: ${(error as Error).message}. Pass a zod schema or a plain JSON Schema object.`, { cause: error });
     }

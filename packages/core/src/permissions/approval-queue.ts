@@ -62,7 +62,7 @@ export function parsePermissionResponse(value: unknown): PermissionResponse {
     const issues = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(response)'}: ${i.message}`).join('; ');
     throw new ApprovalError('invalid_response', `Invalid permission response: ${issues}. Expected {action: 'once' | 'exact' | 'tool' | 'deny', scope?, reason?}.`);
   }
-  return parsed.data as PermissionResponse;
+  return parsed.data;
 }
 
 function formatSeconds(ms: number): string {
@@ -117,6 +117,8 @@ export class ApprovalQueue<R extends ApprovalRequest = ApprovalRequest> {
     try {
       timeoutMs = ApprovalQueue.#checkTimeout(options.timeoutMs ?? this.timeoutMs);
     } catch (error) {
+      // The timeout check throws a typed Error; passed through as it is.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       return Promise.reject(error);
     }
     const { signal } = options;

@@ -9,7 +9,7 @@ import { picomatch } from '../lazy-require.js';
 import type { GrantScope } from './types.js';
 import type { ArgumentMatcher } from './matchers.js';
 import { MATCHER_CACHE_SIZE, argumentMatcherSchema } from './matchers.js';
-import { describeAnnotations, toolAnnotationMatchSchema, type ToolAnnotationMatch } from './annotations.js';
+import { toolAnnotationMatchSchema, type ToolAnnotationMatch } from './annotations.js';
 
 /** Whether a grant lets matching calls run or refuses them. Deny wins over allow. */
 export type GrantEffect = 'allow' | 'deny';
@@ -205,8 +205,8 @@ export function normalizeGrant(input: GrantInput | PermissionRule, defaults: { s
     id: g.id ?? randomUUID(),
     tool: g.tool,
     paramsHash: g.paramsHash,
-    match: g.match as ArgumentMatcher | undefined,
-    annotations: g.annotations as ToolAnnotationMatch | undefined,
+    match: g.match,
+    annotations: g.annotations,
     effect: g.effect ?? 'allow',
     scope,
     sessionId: g.sessionId,

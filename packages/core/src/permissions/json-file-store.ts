@@ -148,7 +148,7 @@ export class JsonFileGrantStore implements GrantStore {
       if (typeof version === 'number' && version > GRANT_FILE_VERSION) {
         throw new GrantStoreError('corrupt', `Grant file ${this.path} has version ${version}, newer than this Mixtape understands (${GRANT_FILE_VERSION}). Upgrade Mixtape.`);
       }
-      items = (data as { grants: unknown }).grants;
+      items = (data).grants;
     } else if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
       items = fromRustFormat(data as Record<string, unknown>);
     }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ModelResponse, ModelStreamEvent } from '../model.js';
-import { ProviderError, providerError } from './errors.js';
+import { type ProviderError, providerError } from './errors.js';
 import { abortedError, withRetry, type RetryInfo, type RetryPolicy } from './retry.js';
 
 /** Longest wait for the response headers or the next stream event before the call counts as stalled. */
@@ -145,7 +145,7 @@ export async function* streamModelCall<Raw>(o: StreamModelCallOptions<Raw>): Asy
   );
 
   const { controller, unlink, watchdog, assembler, opened, pending } = attempt;
-  let done = attempt.done;
+  const done = attempt.done;
   let finished = false;
   try {
     yield* pending;

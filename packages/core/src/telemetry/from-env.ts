@@ -5,6 +5,12 @@
  * not trace never loads them.
  * @module
  */
+// Types only (erased): the SDK packages are optional peers, imported below only when asked for.
+import type * as ContextHooks from '@opentelemetry/context-async-hooks';
+import type * as OtelCore from '@opentelemetry/core';
+import type * as OtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
+import type * as OtelResources from '@opentelemetry/resources';
+import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
 import { otelApi } from '../lazy-require.js';
 
 /** What {@link startTelemetryFromEnv} started; `shutdown` flushes and stops the exporter. */
@@ -78,11 +84,11 @@ export async function startTelemetryFromEnv(options: { serviceName?: string; env
   const env = options.env ?? process.env;
   const exporterKind = tracesExporterFromEnv(env);
   if (!exporterKind) return null;
-  let sdk: typeof import('@opentelemetry/sdk-trace-base');
-  let otlp: typeof import('@opentelemetry/exporter-trace-otlp-http');
-  let hooks: typeof import('@opentelemetry/context-async-hooks');
-  let core: typeof import('@opentelemetry/core');
-  let resources: typeof import('@opentelemetry/resources');
+  let sdk: typeof SdkTraceBase;
+  let otlp: typeof OtlpHttp;
+  let hooks: typeof ContextHooks;
+  let core: typeof OtelCore;
+  let resources: typeof OtelResources;
   try {
     [sdk, otlp, hooks, core, resources] = await Promise.all([
       import('@opentelemetry/sdk-trace-base'),

@@ -130,6 +130,8 @@ export class ScriptedModel implements Model {
     if (turn.kind === 'stall') {
       await new Promise<void>((_, reject) => {
         if (!signal) return;
+        // The abort reason is whatever the caller aborted with, as fetch and the SDKs reject.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
         signal.addEventListener('abort', () => reject(signal.reason ?? new Error('aborted')), { once: true });
       });
       return;
@@ -167,6 +169,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {
       clearTimeout(timer);
+      // The abort reason is whatever the caller aborted with, as fetch and the SDKs reject.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       reject(signal.reason ?? new Error('aborted'));
     }, { once: true });
   });

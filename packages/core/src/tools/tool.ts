@@ -131,12 +131,12 @@ export function tool<S extends z.ZodType | Record<string, unknown>>(options: Too
   let inputSchema: Record<string, unknown>;
   if (isZodSchema(options.input)) {
     schema = options.input;
-    inputSchema = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    inputSchema = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
     delete inputSchema.$schema;
   } else {
-    inputSchema = options.input as Record<string, unknown>;
+    inputSchema = options.input;
     try {
-      schema = z.fromJSONSchema(inputSchema as Parameters<typeof z.fromJSONSchema>[0]);
+      schema = z.fromJSONSchema(inputSchema);
     } catch (error) {
       throw new ToolDefinitionError(`Tool "${options.name}" has a JSON Schema that cannot be used for validation: ${(error as Error).message}`);
     }
@@ -159,8 +159,8 @@ export function tool<S extends z.ZodType | Record<string, unknown>>(options: Too
       if (!parsed.success) return { ok: false, error: `Invalid input for tool "${options.name}": ${formatZodError(parsed.error)}` };
       return { ok: true, value: parsed.data as In };
     },
-    execute: options.execute as Tool<In>['execute'],
-    ...(options.formatInput ? { formatInput: options.formatInput as (input: In) => string } : {}),
+    execute: options.execute,
+    ...(options.formatInput ? { formatInput: options.formatInput } : {}),
   };
 }
 
