@@ -246,7 +246,7 @@ export class PostgresRunCoordinator {
       if (!answer) return; // another instance's run
       this.#waiting.delete(key);
       if (typeof response.expiresAt === 'string') response.expiresAt = new Date(response.expiresAt);
-      answer(response as PermissionResponse);
+      answer(response);
     } catch {
       // Not ours, or damaged: nothing waits for it.
     }

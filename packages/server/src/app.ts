@@ -124,6 +124,8 @@ export function createServer(options: ServerOptions): MixtapeServer {
   const ownCoordinator = !options.coordinator;
   const coordinator: RunCoordinator = options.coordinator ?? new MemoryRunCoordinator();
   const execute = options.durable ? durableRunExecutor(options.durable) : executeRun;
+  // Without an onError, failed runs go to standard error: a server must not lose them.
+  // eslint-disable-next-line no-console
   const logError = options.onError ?? ((e: unknown, context?: object) => console.error('[mixtape/server]', e, context ?? ''));
   const allowedHosts: Set<string> | '*' = options.allowedHosts === '*' ? '*' : new Set((options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS).map((h) => h.toLowerCase()));
   const allowedOrigins: ReadonlySet<string> | '*' = options.allowedOrigins === '*' ? '*' : new Set(options.allowedOrigins ?? []);

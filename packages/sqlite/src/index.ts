@@ -14,4 +14,10 @@ export {
   type OpenSqliteOptions,
   type SqliteDatabase,
 } from './database.js';
-export * from './grant-store.js';
+export {
+  DEFAULT_GRANTS_DB_PATH,
+  GRANT_MIGRATIONS,
+  GRANT_SCHEMA_COMPONENT,
+  SqliteGrantStore,
+  type SqliteGrantStoreOptions,
+} from './grant-store.js';

@@ -87,9 +87,9 @@ describe('SqliteSessionStore: database file', () => {
     raw.close();
   });
 
-  it('refuses a database written by a newer schema, saying to upgrade', () => {
+  it('refuses a database written by a newer schema, saying to upgrade', async () => {
     const file = newFile();
-    new SqliteSessionStore(file).close();
+    await new SqliteSessionStore(file).close();
     const raw = new Database(file);
     raw.prepare("INSERT INTO schema_migrations VALUES ('sessions', 99, 'from the future', 0)").run();
     raw.close();

@@ -160,7 +160,7 @@ export class SessionSync {
    * history is returned as stored, unrepaired.
    */
   async load(opts: { keepOpenCalls?: (sessionId: string) => Promise<boolean> } = {}): Promise<LoadedSession> {
-    let session: Session | null = null;
+    let session: Session | null;
     let start = 0;
     let count: number | undefined;
     let converted: { messages: Message[]; ends: number[] } | undefined;

@@ -48,7 +48,7 @@ function transcript(messages: readonly Message[]): string {
       let line: string;
       if (b.type === 'text') line = `${m.role}: ${b.text}`;
       else if (b.type === 'tool_use') line = `assistant called ${b.name}(${JSON.stringify(b.input ?? {})})`;
-      else if (b.type === 'tool_result') line = `tool result${b.isError ? ' (error)' : ''}: ${messageText({ role: 'user', content: b.content.filter((c) => c.type === 'text') as Message['content'] })}`;
+      else if (b.type === 'tool_result') line = `tool result${b.isError ? ' (error)' : ''}: ${messageText({ role: 'user', content: b.content.filter((c) => c.type === 'text') })}`;
       else if (b.type === 'image' || b.type === 'document') line = `${m.role} attached a ${b.type} (${b.mediaType})`;
       else continue;
       lines.push(line.length > DEFAULT_SUMMARY_MESSAGE_CHARS ? `${line.slice(0, DEFAULT_SUMMARY_MESSAGE_CHARS)} […]` : line);

@@ -2,11 +2,65 @@
  * Sessions: the seed's types and store interface, the in-memory store, conversion and repair.
  * @module
  */
-export * from './types.js';
-export * from './convert.js';
-export * from './codec.js';
-export * from './memory-store.js';
-export * from './portable.js';
+export {
+  SessionError,
+  type AppendOptions,
+  type ConversationSummary,
+  type CreateSessionOptions,
+  type LoadTailOptions,
+  type MessageRole,
+  type Session,
+  type SessionErrorKind,
+  type SessionMessage,
+  type SessionStore,
+  type SessionSummary,
+  type SessionTail,
+  type SessionUsage,
+  type ToolCall,
+  type ToolResult,
+} from './types.js';
+export {
+  fromSessionMessages,
+  INTERRUPTED_TOOL_RESULT,
+  repairSessionMessages,
+  seedMessages,
+  toSessionMessage,
+  type RepairOptions,
+  type SessionRepair,
+} from './convert.js';
+export {
+  blocksFromJson,
+  blocksToJson,
+  cloneMessage,
+  jsonType,
+  parseRole,
+  roleFromRow,
+  seedFieldsFromBlocks,
+  toolCallsFromJson,
+  toolResultsFromJson,
+  type EncodedBytes,
+} from './codec.js';
+export {
+  addSessionUsage,
+  emptySessionUsage,
+  MemorySessionStore,
+  type MemorySessionStoreOptions,
+} from './memory-store.js';
+export {
+  exportSession,
+  forkSession,
+  importSession,
+  parseSessionExport,
+  SESSION_EXPORT_FORMAT,
+  SESSION_EXPORT_VERSION,
+  sessionToExport,
+  type CreatingSessionStore,
+  type ExportedMessage,
+  type ExportedSession,
+  type ForkSessionOptions,
+  type ImportSessionOptions,
+  type SessionExport,
+} from './portable.js';
 export { sessionMessageTokens, providerMessageCount } from './token-estimate.js';
 export {
   DEFAULT_MAX_MESSAGE_BYTES,

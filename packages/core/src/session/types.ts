@@ -2,6 +2,7 @@
  * Session types: the seed's module (mixtape-core 0.4.0 `session.rs`) in TypeScript.
  * @module
  */
+import type { RunStateRecord, SaveRunStateOptions } from './run-state.js';
 import type { ContentBlock } from '../messages.js';
 
 /** Role of a message in the conversation. */
@@ -209,9 +210,9 @@ export interface SessionStore {
   /** Stores (replaces) the summary of the session's oldest messages. Unknown id → `not_found`. */
   saveConversationSummary?(id: string, summary: ConversationSummary): Promise<void>;
   /** The session's run state (paused runs, calls in flight, thread state), or null; see `RunStateRecord`. */
-  loadRunState?(sessionId: string): Promise<import('./run-state.js').RunStateRecord | null>;
+  loadRunState?(sessionId: string): Promise<RunStateRecord | null>;
   /** Stores the session's run state; a stale `expectedVersion` → `conflict`, unknown session → `not_found`. */
-  saveRunState?(sessionId: string, record: import('./run-state.js').RunStateRecord, opts?: import('./run-state.js').SaveRunStateOptions): Promise<void>;
+  saveRunState?(sessionId: string, record: RunStateRecord, opts?: SaveRunStateOptions): Promise<void>;
   /** Releases resources (connections, file handles). */
   close?(): Promise<void>;
 }
