@@ -18,7 +18,11 @@ const RUNS = 200;
 const echo = tool({ name: 'echo', description: 'echo', input: z.object({ n: z.number() }), execute: ({ n }) => String(n) });
 
 function script(model: ScriptedModel): ScriptedModel {
-  for (let s = 0; s < STEPS; s++) model.toolUses([{ name: 'echo', input: { n: s } }, { name: 'echo', input: { n: s + 100 } }]);
+  for (let s = 0; s < STEPS; s++)
+    model.toolUses([
+      { name: 'echo', input: { n: s } },
+      { name: 'echo', input: { n: s + 100 } },
+    ]);
   return model.text('done');
 }
 
@@ -31,14 +35,35 @@ async function bare(): Promise<void> {
     messages.push({ role: 'assistant', content });
     const calls = content.filter((b) => b.type === 'tool_use');
     if (!calls.length) return;
-    const results = await Promise.all(calls.map(async (c) => ({ type: 'tool_result' as const, toolUseId: c.id, content: [{ type: 'text' as const, text: String(await echo.execute(echo.validate(c.input).ok ? (c.input as { n: number }) : { n: 0 }, { signal: new AbortController().signal, toolUseId: c.id })) }], isError: false })));
+    const results = await Promise.all(
+      calls.map(async (c) => ({
+        type: 'tool_result' as const,
+        toolUseId: c.id,
+        content: [
+          {
+            type: 'text' as const,
+            text: String(
+              await echo.execute(echo.validate(c.input).ok ? (c.input as { n: number }) : { n: 0 }, {
+                signal: new AbortController().signal,
+                toolUseId: c.id,
+              }),
+            ),
+          },
+        ],
+        isError: false,
+      })),
+    );
     messages.push({ role: 'user', content: results });
   }
 }
 
 async function mixtape(store?: SessionStore): Promise<void> {
   // A new session per run (sessionId is created on first use).
-  const agent = new Agent({ model: script(new ScriptedModel()), tools: [echo], ...(store ? { sessionStore: store, sessionId: randomUUID() } : {}) });
+  const agent = new Agent({
+    model: script(new ScriptedModel()),
+    tools: [echo],
+    ...(store ? { sessionStore: store, sessionId: randomUUID() } : {}),
+  });
   await agent.run('go');
 }
 

@@ -9,11 +9,7 @@
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 
 import { performance } from 'node:perf_hooks';
-import {
-  ConverseStreamCommand,
-  type ContentBlock as BedrockBlock,
-  type Message as BedrockMessage,
-} from '@aws-sdk/client-bedrock-runtime';
+import { ConverseStreamCommand, type ContentBlock as BedrockBlock, type Message as BedrockMessage } from '@aws-sdk/client-bedrock-runtime';
 import { z } from 'zod';
 import { Agent, ClaudeSonnet4_6, tool, type Message, type ToolDefinition } from '@mixtape/core';
 import { bedrock } from '@mixtape/bedrock';
@@ -54,14 +50,32 @@ interface Scenario {
 }
 
 const scenarios: Scenario[] = [
-  { name: 'text answer (20 deltas), 1 message', messages: history(0), tools: [], queue: (s, n) => { for (let i = 0; i < n; i++) s.script.text(ANSWER); } },
-  { name: 'text answer, 41-message history', messages: history(20), tools: [], queue: (s, n) => { for (let i = 0; i < n; i++) s.script.text(ANSWER); } },
+  {
+    name: 'text answer (20 deltas), 1 message',
+    messages: history(0),
+    tools: [],
+    queue: (s, n) => {
+      for (let i = 0; i < n; i++) s.script.text(ANSWER);
+    },
+  },
+  {
+    name: 'text answer, 41-message history',
+    messages: history(20),
+    tools: [],
+    queue: (s, n) => {
+      for (let i = 0; i < n; i++) s.script.text(ANSWER);
+    },
+  },
   {
     name: 'two parallel tool calls',
     messages: history(0),
     tools: [addSpec],
     queue: (s, n) => {
-      for (let i = 0; i < n; i++) s.script.toolUses([{ name: 'add', input: { a: 1, b: 2 } }, { name: 'add', input: { a: 3, b: 4 } }]);
+      for (let i = 0; i < n; i++)
+        s.script.toolUses([
+          { name: 'add', input: { a: 1, b: 2 } },
+          { name: 'add', input: { a: 3, b: 4 } },
+        ]);
     },
   },
 ];
@@ -77,7 +91,11 @@ function bareInput(modelId: string, sc: Scenario) {
     messages,
     inferenceConfig: { maxTokens: 4096 },
     ...(sc.tools.length > 0 && {
-      toolConfig: { tools: sc.tools.map((t) => ({ toolSpec: { name: t.name, description: t.description, inputSchema: { json: t.inputSchema as never } } })) },
+      toolConfig: {
+        tools: sc.tools.map((t) => ({
+          toolSpec: { name: t.name, description: t.description, inputSchema: { json: t.inputSchema as never } },
+        })),
+      },
     }),
   };
 }
@@ -93,7 +111,8 @@ async function bareCall(client: ReturnType<typeof bedrock>['client'], input: Ret
       const t = ev.contentBlockStart.start.toolUse;
       tools.set(ev.contentBlockStart.contentBlockIndex ?? 0, { id: t.toolUseId!, name: t.name!, json: '' });
     } else if (ev.contentBlockDelta?.delta?.text !== undefined) text += ev.contentBlockDelta.delta.text;
-    else if (ev.contentBlockDelta?.delta?.toolUse) tools.get(ev.contentBlockDelta.contentBlockIndex ?? 0)!.json += ev.contentBlockDelta.delta.toolUse.input ?? '';
+    else if (ev.contentBlockDelta?.delta?.toolUse)
+      tools.get(ev.contentBlockDelta.contentBlockIndex ?? 0)!.json += ev.contentBlockDelta.delta.toolUse.input ?? '';
     else if (ev.metadata?.usage) out = ev.metadata.usage.outputTokens ?? 0;
   }
   for (const t of tools.values()) JSON.parse(t.json || '{}');
@@ -144,7 +163,9 @@ function queueAgentRun(server: FakeBedrockServer): void {
 /** A bare agent loop on the SDK: call, run the tools, send results back, until no tool call. */
 async function bareAgentRun(client: ReturnType<typeof bedrock>['client'], modelId: string): Promise<void> {
   const messages: BedrockMessage[] = [{ role: 'user', content: [{ text: 'Add some numbers.' }] }];
-  const toolConfig = { tools: [{ toolSpec: { name: addSpec.name, description: addSpec.description, inputSchema: { json: addSpec.inputSchema as never } } }] };
+  const toolConfig = {
+    tools: [{ toolSpec: { name: addSpec.name, description: addSpec.description, inputSchema: { json: addSpec.inputSchema as never } } }],
+  };
   for (;;) {
     const res = await client.send(new ConverseStreamCommand({ modelId, messages, toolConfig, inferenceConfig: { maxTokens: 4096 } }));
     const blocks = new Map<number, BedrockBlock>();
@@ -152,7 +173,9 @@ async function bareAgentRun(client: ReturnType<typeof bedrock>['client'], modelI
     for await (const ev of res.stream!) {
       const start = ev.contentBlockStart;
       if (start?.start?.toolUse) {
-        blocks.set(start.contentBlockIndex ?? 0, { toolUse: { toolUseId: start.start.toolUse.toolUseId!, name: start.start.toolUse.name!, input: {} } });
+        blocks.set(start.contentBlockIndex ?? 0, {
+          toolUse: { toolUseId: start.start.toolUse.toolUseId!, name: start.start.toolUse.name!, input: {} },
+        });
         json.set(start.contentBlockIndex ?? 0, '');
       }
       const d = ev.contentBlockDelta;
@@ -160,7 +183,8 @@ async function bareAgentRun(client: ReturnType<typeof bedrock>['client'], modelI
         const i = d.contentBlockIndex ?? 0;
         const b = blocks.get(i);
         blocks.set(i, { text: (b && 'text' in b ? b.text : '') + d.delta.text });
-      } else if (d?.delta?.toolUse) json.set(d.contentBlockIndex ?? 0, (json.get(d.contentBlockIndex ?? 0) ?? '') + (d.delta.toolUse.input ?? ''));
+      } else if (d?.delta?.toolUse)
+        json.set(d.contentBlockIndex ?? 0, (json.get(d.contentBlockIndex ?? 0) ?? '') + (d.delta.toolUse.input ?? ''));
     }
     for (const [i, j] of json) (blocks.get(i) as BedrockBlock.ToolUseMember).toolUse.input = JSON.parse(j || '{}');
     const content = [...blocks.values()];
@@ -170,7 +194,9 @@ async function bareAgentRun(client: ReturnType<typeof bedrock>['client'], modelI
     const results = await Promise.all(
       calls.map(async (c) => {
         const input = c.toolUse.input as { a: number; b: number };
-        return { toolResult: { toolUseId: c.toolUse.toolUseId, status: 'success' as const, content: [{ text: String(input.a + input.b) }] } };
+        return {
+          toolResult: { toolUseId: c.toolUse.toolUseId, status: 'success' as const, content: [{ text: String(input.a + input.b) }] },
+        };
       }),
     );
     messages.push({ role: 'user', content: results });
@@ -219,7 +245,14 @@ export default async function (): Promise<string> {
       bareSteps.push(await batch(bareRun, AGENT_BATCH));
       agentSteps.push(await batch(agentRun, AGENT_BATCH));
     }
-    rows.push(row(`agent step: Agent + bedrock() vs bare SDK loop (${TOOL_STEPS} tool steps + answer per run)`, bareSteps, agentSteps, TOOL_STEPS + 1));
+    rows.push(
+      row(
+        `agent step: Agent + bedrock() vs bare SDK loop (${TOOL_STEPS} tool steps + answer per run)`,
+        bareSteps,
+        agentSteps,
+        TOOL_STEPS + 1,
+      ),
+    );
 
     return [
       '## Bedrock provider overhead (fake ConverseStream runtime on 127.0.0.1)',

@@ -25,13 +25,22 @@ const tsx = path.join(root, 'node_modules/tsx/dist/esm/index.mjs');
 function once(specifiers: string[], cwd: string, extraArgs: string[] = []): [number, number] {
   const code = `const t = performance.now(); ${specifiers.map((s) => `await import(${JSON.stringify(s)});`).join(' ')} process.stdout.write(String(performance.now() - t));`;
   const start = performance.now();
-  const r = spawnSync(process.execPath, [...extraArgs, '--input-type=module', '-e', code], { cwd, encoding: 'utf8', timeout: IMPORT_TIMEOUT_MS, env: { PATH: process.env.PATH, HOME: os.tmpdir() } });
+  const r = spawnSync(process.execPath, [...extraArgs, '--input-type=module', '-e', code], {
+    cwd,
+    encoding: 'utf8',
+    timeout: IMPORT_TIMEOUT_MS,
+    env: { PATH: process.env.PATH, HOME: os.tmpdir() },
+  });
   const wall = performance.now() - start;
   if (r.status !== 0) throw new Error(`import ${specifiers.join(', ')} failed: ${r.stderr.slice(0, 300)}`);
   return [Number(r.stdout), wall];
 }
 
-function measure(specifiers: string[], cwd: string, extraArgs: string[] = []): { importMin: number; importMedian: number; wallMedian: number } {
+function measure(
+  specifiers: string[],
+  cwd: string,
+  extraArgs: string[] = [],
+): { importMin: number; importMedian: number; wallMedian: number } {
   once(specifiers, cwd, extraArgs); // warm the disk cache (and tsx's transform cache)
   const runs = Array.from({ length: RUNS }, () => once(specifiers, cwd, extraArgs));
   const imports = runs.map((r) => r[0]).sort((a, b) => a - b);
@@ -44,7 +53,10 @@ async function buildJs(entries: Record<string, string>, outdir: string): Promise
   const esbuild = await import('esbuild');
   const external = new Set<string>();
   for (const dir of readdirSync(path.join(root, 'packages'))) {
-    const pkg = JSON.parse(readFileSync(path.join(root, 'packages', dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(path.join(root, 'packages', dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+    };
     for (const name of Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })) if (!name.startsWith('@mixtape/')) external.add(name);
   }
   for (const name of [...external]) external.add(`${name}/*`);
@@ -69,7 +81,11 @@ export default async function (): Promise<string> {
   const notes: string[] = [];
   try {
     await buildJs(
-      { core: path.join(root, 'packages/core/src/index.ts'), anthropic: path.join(root, 'packages/anthropic/src/index.ts'), openai: path.join(root, 'packages/openai/src/index.ts') },
+      {
+        core: path.join(root, 'packages/core/src/index.ts'),
+        anthropic: path.join(root, 'packages/anthropic/src/index.ts'),
+        openai: path.join(root, 'packages/openai/src/index.ts'),
+      },
       outdir,
     );
     const js = (name: string) => pathToFileURL(path.join(outdir, `${name}.js`)).href;
@@ -79,7 +95,10 @@ export default async function (): Promise<string> {
     rows.push(['@mixtape/core + @mixtape/openai, JS build', measure([js('core'), js('openai')], root)]);
     rows.push(['@mixtape/core, from source (tsx)', measure(['@mixtape/core'], root, ['--conditions=mixtape-source', '--import', tsx])]);
     if (peersInstalled()) {
-      rows.push([`ai ${peerVersion('ai')} + @ai-sdk/anthropic ${peerVersion('@ai-sdk/anthropic')}`, measure(['ai', '@ai-sdk/anthropic'], PEERS_DIR)]);
+      rows.push([
+        `ai ${peerVersion('ai')} + @ai-sdk/anthropic ${peerVersion('@ai-sdk/anthropic')}`,
+        measure(['ai', '@ai-sdk/anthropic'], PEERS_DIR),
+      ]);
       rows.push([`@openai/agents ${peerVersion('@openai/agents')}`, measure(['@openai/agents'], PEERS_DIR)]);
       rows.push([`@mastra/core ${peerVersion('@mastra/core')} (/agent)`, measure(['@mastra/core/agent'], PEERS_DIR)]);
       rows.push([`@langchain/langgraph ${peerVersion('@langchain/langgraph')}`, measure(['@langchain/langgraph'], PEERS_DIR)]);
@@ -89,7 +108,10 @@ export default async function (): Promise<string> {
   }
   const floor = rows[0]![1].wallMedian;
   const core = rows[1]![1].importMedian;
-  const load = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
   return [
     '## Cold start: importing the framework in a fresh process',
     '',
@@ -100,6 +122,9 @@ export default async function (): Promise<string> {
     '',
     '| what | import, median (ms) | import, min (ms) | process, median (ms) | import ÷ @mixtape/core (JS) | process − floor (ms) |',
     '|---|---:|---:|---:|---:|---:|',
-    ...rows.map(([name, s], i) => `| ${name} | ${s.importMedian.toFixed(1)} | ${s.importMin.toFixed(1)} | ${s.wallMedian.toFixed(0)} | ${i === 0 ? '—' : `${(s.importMedian / core).toFixed(2)}×`} | ${i === 0 ? '—' : (s.wallMedian - floor).toFixed(0)} |`),
+    ...rows.map(
+      ([name, s], i) =>
+        `| ${name} | ${s.importMedian.toFixed(1)} | ${s.importMin.toFixed(1)} | ${s.wallMedian.toFixed(0)} | ${i === 0 ? '—' : `${(s.importMedian / core).toFixed(2)}×`} | ${i === 0 ? '—' : (s.wallMedian - floor).toFixed(0)} |`,
+    ),
   ].join('\n');
 }

@@ -81,12 +81,15 @@ async function mixtapeCall(config: McpServerConfig): Promise<{ call: Call; close
  * The bare SDK client: `plain` calls as the SDK's README does; `withSignal` calls the way an
  * agent has to (a per-call AbortSignal so that an aborted run cancels the request, and a timeout).
  */
-async function sdkCall(transport: StdioClientTransport | StreamableHTTPClientTransport): Promise<{ plain: Call; withSignal: Call; close: () => Promise<void> }> {
+async function sdkCall(
+  transport: StdioClientTransport | StreamableHTTPClientTransport,
+): Promise<{ plain: Call; withSignal: Call; close: () => Promise<void> }> {
   const client = new Client({ name: 'bench', version: '1' });
   await client.connect(transport);
   return {
     plain: (i) => client.callTool({ name: 'add', arguments: { a: i, b: 1 } }),
-    withSignal: (i) => client.callTool({ name: 'add', arguments: { a: i, b: 1 } }, undefined, { signal: new AbortController().signal, timeout: 120_000 }),
+    withSignal: (i) =>
+      client.callTool({ name: 'add', arguments: { a: i, b: 1 } }, undefined, { signal: new AbortController().signal, timeout: 120_000 }),
     close: () => client.close(),
   };
 }
@@ -94,7 +97,9 @@ async function sdkCall(transport: StdioClientTransport | StreamableHTTPClientTra
 /** The HTTP test server in a child process; resolves with its URL. */
 async function httpServerChild(): Promise<{ url: string; close(): void }> {
   const code = `const m = await import(${JSON.stringify(HTTP_FIXTURE)}); const s = await m.startHttpTestServer(); process.stdout.write(s.url + '\\n');`;
-  const child = spawn(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', '--input-type=module', '-e', code], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {

@@ -60,11 +60,15 @@ class Worker {
 
   constructor(framework: Framework, provider: Provider, servers: { anthropic: string; openai: string }) {
     this.result = { framework, provider, supported: true };
-    this.child = spawn(process.execPath, ['--expose-gc', '--conditions=mixtape-source', '--import', tsx, clientScript, JSON.stringify({ framework, provider, servers })], {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env, NODE_ENV: 'production', MASTRA_TELEMETRY_DISABLED: '1', OPENAI_AGENTS_DISABLE_TRACING: '1' },
-    });
+    this.child = spawn(
+      process.execPath,
+      ['--expose-gc', '--conditions=mixtape-source', '--import', tsx, clientScript, JSON.stringify({ framework, provider, servers })],
+      {
+        cwd: root,
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        env: { ...process.env, NODE_ENV: 'production', MASTRA_TELEMETRY_DISABLED: '1', OPENAI_AGENTS_DISABLE_TRACING: '1' },
+      },
+    );
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
     this.child.on('message', (reply: Reply) => {
       const p = this.pending;
@@ -74,7 +78,10 @@ class Worker {
     this.child.on('exit', (code) => {
       const p = this.pending;
       this.pending = undefined;
-      p?.({ type: 'error', message: `child exited (${code}): ${this.stderr.split('\n').find((l) => /Error/.test(l)) ?? this.stderr.slice(-200)}` });
+      p?.({
+        type: 'error',
+        message: `child exited (${code}): ${this.stderr.split('\n').find((l) => /Error/.test(l)) ?? this.stderr.slice(-200)}`,
+      });
     });
     this.ready = this.next().then((reply) => {
       if (reply.type === 'ready') this.result.supported = reply.supported;
@@ -170,26 +177,40 @@ async function measure(workers: Worker[]): Promise<void> {
       if (!THROUGHPUT_PROVIDERS.includes(w.result.provider)) continue;
       process.stderr.write(`  peers: ${w.result.framework} on ${w.result.provider}, ${concurrency} conversations at once...\n`);
       const reply = await w.run({ cmd: 'throughput', concurrency });
-      if (reply?.type === 'throughput') (w.result.throughput ??= []).push({ concurrency, wallMs: reply.wallMs, conversationsPerSec: reply.conversationsPerSec, cpuMsPerConversation: reply.cpuMsPerConversation });
+      if (reply?.type === 'throughput')
+        (w.result.throughput ??= []).push({
+          concurrency,
+          wallMs: reply.wallMs,
+          conversationsPerSec: reply.conversationsPerSec,
+          cpuMsPerConversation: reply.cpuMsPerConversation,
+        });
     }
   }
 }
 
-const fmt = (x: number | undefined, digits = 0) => (x === undefined ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const fmt = (x: number | undefined, digits = 0) =>
+  x === undefined ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ratio = (x: number | undefined, base: number | undefined) => (x === undefined || !base ? '—' : `${(x / base).toFixed(2)}×`);
 
 export default async function (): Promise<string> {
   const heading = '## Peers: one agent task against Vercel AI SDK, OpenAI Agents JS and Mastra';
   if (!peersInstalled()) return `${heading}\n\n${PEERS_MISSING_NOTE}`;
   // The servers record every request; keep only the last few thousand.
-  const anthropicServer: FakeServer = await startFakeAnthropic({ keepAliveTimeoutMs: SERVER_KEEP_ALIVE_MS, onRequest: (r) => (respond(r, anthropicServer.script), trim(anthropicServer)) });
-  const openaiServer: FakeServer = await startFakeOpenAI({ keepAliveTimeoutMs: SERVER_KEEP_ALIVE_MS, onRequest: (r) => (respond(r, openaiServer.script), trim(openaiServer)) });
+  const anthropicServer: FakeServer = await startFakeAnthropic({
+    keepAliveTimeoutMs: SERVER_KEEP_ALIVE_MS,
+    onRequest: (r) => (respond(r, anthropicServer.script), trim(anthropicServer)),
+  });
+  const openaiServer: FakeServer = await startFakeOpenAI({
+    keepAliveTimeoutMs: SERVER_KEEP_ALIVE_MS,
+    onRequest: (r) => (respond(r, openaiServer.script), trim(openaiServer)),
+  });
   const servers = { anthropic: anthropicServer.url, openai: openaiServer.baseURL };
   const started = performance.now();
   const load0 = os.loadavg()[0]!;
   const workers: Worker[] = [];
   try {
-    for (const provider of ['anthropic', 'openai'] as const) for (const framework of FRAMEWORKS) workers.push(new Worker(framework, provider, servers));
+    for (const provider of ['anthropic', 'openai'] as const)
+      for (const framework of FRAMEWORKS) workers.push(new Worker(framework, provider, servers));
     process.stderr.write(`  peers: ${workers.length} children warming up...\n`);
     await measure(workers);
   } finally {
@@ -197,9 +218,14 @@ export default async function (): Promise<string> {
     await anthropicServer.close();
     await openaiServer.close();
   }
-  const results = new Map<string, ClientResult | string>(workers.map((w) => [`${w.result.framework}/${w.result.provider}`, w.result.error ? `failed: ${w.result.error}` : w.result]));
+  const results = new Map<string, ClientResult | string>(
+    workers.map((w) => [`${w.result.framework}/${w.result.provider}`, w.result.error ? `failed: ${w.result.error}` : w.result]),
+  );
   const minutes = (performance.now() - started) / 60_000;
-  const rowsOf = (fn: (r: ClientResult, base: ClientResult | undefined, label: string, provider: Provider) => string | undefined, providers: readonly Provider[] = ['anthropic', 'openai']) => {
+  const rowsOf = (
+    fn: (r: ClientResult, base: ClientResult | undefined, label: string, provider: Provider) => string | undefined,
+    providers: readonly Provider[] = ['anthropic', 'openai'],
+  ) => {
     const rows: string[] = [];
     for (const provider of providers) {
       const base = results.get(`bare/${provider}`);
@@ -209,7 +235,10 @@ export default async function (): Promise<string> {
         else if (r?.supported) {
           const row = fn(r, typeof base === 'string' ? undefined : base, LABELS[framework], provider);
           if (row) rows.push(row);
-        } else rows.push(`| ${LABELS[framework]} | ${provider} | not supported without an extra adapter package (only OpenAI models natively) |`);
+        } else
+          rows.push(
+            `| ${LABELS[framework]} | ${provider} | not supported without an extra adapter package (only OpenAI models natively) |`,
+          );
       }
     }
     return rows;
@@ -219,7 +248,7 @@ export default async function (): Promise<string> {
     heading,
     '',
     `The same task in every framework: conversations of 5 model steps with 2 parallel tool calls, then a final text answer, all streamed from the fake servers of @mixtape/testing on 127.0.0.1. ` +
-      'The servers run in the bench process; each framework runs in a child process of its own, so its CPU time is the client\'s own (framework + SDK + HTTP client), with no server time in it. ' +
+      "The servers run in the bench process; each framework runs in a child process of its own, so its CPU time is the client's own (framework + SDK + HTTP client), with no server time in it. " +
       `Measurements go in rounds that visit every framework in turn (${SEQUENTIAL_ROUNDS} rounds of ${CONVERSATIONS_PER_ROUND} sequential conversations, median round; ${TTFT_ROUNDS} × ${TTFT_SAMPLES_PER_ROUND} time-to-first-delta samples), so changes in the machine's load hit all of them alike. ` +
       'Ratios are to the bare loop on the official SDK (@anthropic-ai/sdk / openai) measured in the same run. ' +
       `Peers: ai ${peerVersion('ai')}, @ai-sdk/anthropic ${peerVersion('@ai-sdk/anthropic')}, @ai-sdk/openai ${peerVersion('@ai-sdk/openai')}, @openai/agents ${peerVersion('@openai/agents')}, @mastra/core ${peerVersion('@mastra/core')} (with @ai-sdk/anthropic ${peerVersion('@ai-sdk/anthropic-v5')} / @ai-sdk/openai ${peerVersion('@ai-sdk/openai-v5')}, the AI SDK v5 providers Mastra 0.24 runs). ` +
@@ -229,7 +258,10 @@ export default async function (): Promise<string> {
     '',
     '| framework | server | client CPU µs / step | overhead over bare, µs / step | CPU ratio | wall µs / step | wall ratio |',
     '|---|---|---:|---:|---:|---:|---:|',
-    ...rowsOf((r, b, label, p) => `| ${label} | ${p} | ${fmt(r.cpuPerStepUs)} | ${b?.cpuPerStepUs !== undefined && r.cpuPerStepUs !== undefined ? fmt(r.cpuPerStepUs - b.cpuPerStepUs) : '—'} | ${ratio(r.cpuPerStepUs, b?.cpuPerStepUs)} | ${fmt(r.wallPerStepUs)} | ${ratio(r.wallPerStepUs, b?.wallPerStepUs)} |`),
+    ...rowsOf(
+      (r, b, label, p) =>
+        `| ${label} | ${p} | ${fmt(r.cpuPerStepUs)} | ${b?.cpuPerStepUs !== undefined && r.cpuPerStepUs !== undefined ? fmt(r.cpuPerStepUs - b.cpuPerStepUs) : '—'} | ${ratio(r.cpuPerStepUs, b?.cpuPerStepUs)} | ${fmt(r.wallPerStepUs)} | ${ratio(r.wallPerStepUs, b?.wallPerStepUs)} |`,
+    ),
     '',
     `### Time to first text delta (one-step text answer, median of ${TTFT_ROUNDS * TTFT_SAMPLES_PER_ROUND})`,
     '',
@@ -243,7 +275,9 @@ export default async function (): Promise<string> {
     '',
     '| framework | server | bytes / agent | ratio |',
     '|---|---|---:|---:|',
-    ...rowsOf((r, b, label, p) => `| ${label} | ${p} | ${fmt(r.heapPerAgentBytes)} | ${ratio(r.heapPerAgentBytes, b?.heapPerAgentBytes)} |`),
+    ...rowsOf(
+      (r, b, label, p) => `| ${label} | ${p} | ${fmt(r.heapPerAgentBytes)} | ${ratio(r.heapPerAgentBytes, b?.heapPerAgentBytes)} |`,
+    ),
     '',
     `### Throughput: ${c1} and ${c2.toLocaleString('en-US')} concurrent conversations`,
     '',

@@ -10,7 +10,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type GrantStore, JsonFileGrantStore, MemoryGrantStore, PermissionAuthorizer, type PermissionRule, hashParams } from '@mixtape/core';
+import {
+  type GrantStore,
+  JsonFileGrantStore,
+  MemoryGrantStore,
+  PermissionAuthorizer,
+  type PermissionRule,
+  hashParams,
+} from '@mixtape/core';
 import { SqliteGrantStore } from '@mixtape/sqlite';
 
 /** Numbers of stored grants (for other tools and sessions) the check has to look past. */

@@ -81,7 +81,11 @@ function mixtape(name: string, store: SqliteSessionStore | PostgresSessionStore,
     append: (id, i) => store.appendMessages(id, [benchMessage(i)]),
     load: async (id) => {
       if (resume === 'whole') return (await store.getSession(id))!.messages.length;
-      const agent = new Agent({ model: new ScriptedModel({ info: { name: 'bench', contextWindow: 200_000, maxOutputTokens: 8_192 } }), sessionStore: store, sessionId: id });
+      const agent = new Agent({
+        model: new ScriptedModel({ info: { name: 'bench', contextWindow: 200_000, maxOutputTokens: 8_192 } }),
+        sessionStore: store,
+        sessionId: id,
+      });
       return (await agent.loadSession())!.messageCount;
     },
     close: () => store.close(),
@@ -96,10 +100,21 @@ function mastraMessage(i: number, threadId: string): Record<string, unknown> {
   const parts: unknown[] = [];
   for (const b of m.blocks ?? []) {
     if (b.type === 'text') parts.push({ type: 'text', text: b.text });
-    else if (b.type === 'thinking') parts.push({ type: 'reasoning', reasoning: '', details: [{ type: 'text', text: b.thinking, signature: b.signature }] });
-    else if (b.type === 'tool_use') parts.push({ type: 'tool-invocation', toolInvocation: { state: 'call', toolCallId: b.id, toolName: b.name, args: b.input } });
+    else if (b.type === 'thinking')
+      parts.push({ type: 'reasoning', reasoning: '', details: [{ type: 'text', text: b.thinking, signature: b.signature }] });
+    else if (b.type === 'tool_use')
+      parts.push({ type: 'tool-invocation', toolInvocation: { state: 'call', toolCallId: b.id, toolName: b.name, args: b.input } });
     else if (b.type === 'tool_result')
-      parts.push({ type: 'tool-invocation', toolInvocation: { state: 'result', toolCallId: b.toolUseId, toolName: 'read_file', args: {}, result: b.content.map((c) => (c.type === 'text' ? c.text : '')).join('') } });
+      parts.push({
+        type: 'tool-invocation',
+        toolInvocation: {
+          state: 'result',
+          toolCallId: b.toolUseId,
+          toolName: 'read_file',
+          args: {},
+          result: b.content.map((c) => (c.type === 'text' ? c.text : '')).join(''),
+        },
+      });
   }
   const isToolResult = m.toolResults.length > 0;
   return {
@@ -122,7 +137,9 @@ async function mastra(name: string, storage: any, resume: 'memory' | 'storage' =
     wholeList: false,
     async seed(n) {
       const threadId = randomUUID();
-      await memory.saveThread({ thread: { id: threadId, resourceId: 'bench', title: 'bench', createdAt: new Date(), updatedAt: new Date(), metadata: {} } });
+      await memory.saveThread({
+        thread: { id: threadId, resourceId: 'bench', title: 'bench', createdAt: new Date(), updatedAt: new Date(), metadata: {} },
+      });
       for (let i = 0; i < n; i += SEED_BATCH) {
         const batch = Array.from({ length: Math.min(SEED_BATCH, n - i) }, (_, k) => mastraMessage(i + k, threadId));
         await storage.saveMessages({ messages: batch, format: 'v2' });
@@ -153,7 +170,12 @@ async function langgraph(name: string, saver: any): Promise<Contender> {
     const thinking = m.blocks?.find((b) => b.type === 'thinking');
     return new AIMessage({
       content: m.content,
-      tool_calls: m.toolCalls.map((c) => ({ id: c.id, name: c.name, args: JSON.parse(c.input) as Record<string, unknown>, type: 'tool_call' as const })),
+      tool_calls: m.toolCalls.map((c) => ({
+        id: c.id,
+        name: c.name,
+        args: JSON.parse(c.input) as Record<string, unknown>,
+        type: 'tool_call' as const,
+      })),
       ...(thinking?.type === 'thinking' && { additional_kwargs: { thinking: thinking.thinking, signature: thinking.signature } }),
     });
   }
@@ -163,7 +185,14 @@ async function langgraph(name: string, saver: any): Promise<Contender> {
   async function checkpoint(threadId: string): Promise<void> {
     const t = threads.get(threadId)!;
     t.step++;
-    const cp = { ...emptyCheckpoint(), id: uuid6(t.step), ts: new Date().toISOString(), channel_values: { messages: t.messages }, channel_versions: { messages: t.step }, versions_seen: {} };
+    const cp = {
+      ...emptyCheckpoint(),
+      id: uuid6(t.step),
+      ts: new Date().toISOString(),
+      channel_values: { messages: t.messages },
+      channel_versions: { messages: t.step },
+      versions_seen: {},
+    };
     t.config = await saver.put(t.config, cp, { source: 'loop', step: t.step, parents: {} }, { messages: t.step });
   }
   return {
@@ -171,7 +200,11 @@ async function langgraph(name: string, saver: any): Promise<Contender> {
     wholeList: true,
     async seed(n) {
       const threadId = randomUUID();
-      threads.set(threadId, { messages: Array.from({ length: n }, (_, i) => lcMessage(i)), step: 0, config: { configurable: { thread_id: threadId, checkpoint_ns: '' } } });
+      threads.set(threadId, {
+        messages: Array.from({ length: n }, (_, i) => lcMessage(i)),
+        step: 0,
+        config: { configurable: { thread_id: threadId, checkpoint_ns: '' } },
+      });
       await checkpoint(threadId);
       return threadId;
     },
@@ -179,7 +212,9 @@ async function langgraph(name: string, saver: any): Promise<Contender> {
       threads.get(threadId)!.messages.push(lcMessage(i));
       await checkpoint(threadId);
     },
-    load: async (threadId) => ((await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } })).checkpoint.channel_values.messages as unknown[]).length,
+    load: async (threadId) =>
+      ((await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } })).checkpoint.channel_values.messages as unknown[])
+        .length,
     close: async () => {
       await saver.end?.();
       saver.db?.close?.();
@@ -189,7 +224,8 @@ async function langgraph(name: string, saver: any): Promise<Contender> {
 
 // ---- the run ---------------------------------------------------------------------------------
 
-const ms = (v: number | undefined) => (v === undefined ? '—' : v < 1 ? `${v.toFixed(3)} ms` : v < 100 ? `${v.toFixed(2)} ms` : `${v.toFixed(0)} ms`);
+const ms = (v: number | undefined) =>
+  v === undefined ? '—' : v < 1 ? `${v.toFixed(3)} ms` : v < 100 ? `${v.toFixed(2)} ms` : `${v.toFixed(0)} ms`;
 
 export default async function (): Promise<string> {
   const heading = '## Persistence against the peers: saving one more message, resuming a long conversation';
@@ -209,11 +245,19 @@ export default async function (): Promise<string> {
   const { LibSQLStore } = await peer('@mastra/libsql');
   const { SqliteSaver } = await peer('@langchain/langgraph-checkpoint-sqlite');
   const makers: [string, () => Promise<Contender>][] = [
-    ['Mixtape SqliteSessionStore', async () => mixtape('Mixtape SqliteSessionStore (file, WAL)', new SqliteSessionStore(path.join(folder, 'mixtape.db'), { directory: '/bench' }))],
+    [
+      'Mixtape SqliteSessionStore',
+      async () =>
+        mixtape('Mixtape SqliteSessionStore (file, WAL)', new SqliteSessionStore(path.join(folder, 'mixtape.db'), { directory: '/bench' })),
+    ],
     [
       'Mixtape SqliteSessionStore, agent resume',
       async () =>
-        mixtape('Mixtape SqliteSessionStore, resume as an agent does (tail its window uses)', new SqliteSessionStore(path.join(folder, 'mixtape-agent.db'), { directory: '/bench' }), 'agent'),
+        mixtape(
+          'Mixtape SqliteSessionStore, resume as an agent does (tail its window uses)',
+          new SqliteSessionStore(path.join(folder, 'mixtape-agent.db'), { directory: '/bench' }),
+          'agent',
+        ),
     ],
     [
       'Mastra memory on libsql',
@@ -231,7 +275,14 @@ export default async function (): Promise<string> {
         return mastra(`Mastra memory on @mastra/libsql, resume by \`storage.getMessages\` (rows only, no MessageList)`, storage, 'storage');
       },
     ],
-    ['LangGraph SqliteSaver', async () => langgraph(`LangGraph.js SqliteSaver ${peerVersion('@langchain/langgraph-checkpoint-sqlite')} (file)`, SqliteSaver.fromConnString(path.join(folder, 'langgraph.db')))],
+    [
+      'LangGraph SqliteSaver',
+      async () =>
+        langgraph(
+          `LangGraph.js SqliteSaver ${peerVersion('@langchain/langgraph-checkpoint-sqlite')} (file)`,
+          SqliteSaver.fromConnString(path.join(folder, 'langgraph.db')),
+        ),
+    ],
   ];
   if (cluster) {
     const url = cluster.url;
@@ -292,7 +343,9 @@ export default async function (): Promise<string> {
           process.stderr.write(`    load: ${ms(loads[loads.length - 1])}\n`);
           if (count !== RESUME_MESSAGES) throw new Error(`${c.name} loaded ${count} messages, expected ${RESUME_MESSAGES}`);
         }
-        rows.push(`| ${c.name} | ${appends.map(ms).join(' | ')} | ${(appends[2]! / appends[0]!).toFixed(1)}× | ${ms(median(loads))}${loads.length < LOADS ? ` (${loads.length} load${loads.length > 1 ? 's' : ''}: ${LOAD_BUDGET_MS / 1000} s budget)` : ''} |`);
+        rows.push(
+          `| ${c.name} | ${appends.map(ms).join(' | ')} | ${(appends[2]! / appends[0]!).toFixed(1)}× | ${ms(median(loads))}${loads.length < LOADS ? ` (${loads.length} load${loads.length > 1 ? 's' : ''}: ${LOAD_BUDGET_MS / 1000} s budget)` : ''} |`,
+        );
       } catch (error) {
         rows.push(`| ${label} | failed: ${String(error).replace(/\|/g, '/').replace(/\s+/g, ' ').slice(0, 200)} | | | | |`);
       } finally {
@@ -307,7 +360,9 @@ export default async function (): Promise<string> {
     heading,
     '',
     `Median of ${APPENDS} appends (${APPENDS_WHOLE_LIST} for LangGraph, whose every step rewrites the whole list) at each conversation length, and of ${LOADS} loads of a ${RESUME_MESSAGES.toLocaleString('en-US')}-message conversation; the same messages (question, assistant turn with thinking and a tool call, tool result, answer — as in the session-store bench) in each store's own format. ` +
-      'Mixtape appends one row per message (`appendMessages`; resume = `getSession`). Mastra: `Memory.saveMessages` (one row per message; resume = `Memory.query` with `selectBy.last` above the length — its default recalls only the newest 40 — which builds a MessageList of the whole thread and converts it to AI SDK messages; the row "resume by `storage.getMessages`" reads the stored rows only). Slow loads stop after a ' + String(LOAD_BUDGET_MS / 1000) + ' s budget. ' +
+      'Mixtape appends one row per message (`appendMessages`; resume = `getSession`). Mastra: `Memory.saveMessages` (one row per message; resume = `Memory.query` with `selectBy.last` above the length — its default recalls only the newest 40 — which builds a MessageList of the whole thread and converts it to AI SDK messages; the row "resume by `storage.getMessages`" reads the stored rows only). Slow loads stop after a ' +
+      String(LOAD_BUDGET_MS / 1000) +
+      ' s budget. ' +
       'LangGraph.js: one checkpoint per step (`saver.put`) holding the whole message list of a MessagesAnnotation state, as a graph step writes it (resume = `getTuple` of the latest checkpoint); a real thread also keeps every earlier checkpoint, so its storage grows with the square of the length — not measured here. ' +
       `All stores in one process on this machine, one after the other; the section took ${((performance.now() - started) / 60_000).toFixed(1)} min.`,
     ...(notes.length ? ['', ...notes] : []),

@@ -32,7 +32,11 @@ const scenarios: Scenario[] = [
   { name: 'text answer (21 deltas)', queue: (s) => void s.text(TEXT) },
   {
     name: 'two parallel tool calls',
-    queue: (s) => void s.toolUses([{ name: 'read_file', input: { path: 'src/index.ts', lines: [1, 200] } }, { name: 'grep', input: { pattern: 'TODO', glob: '**/*.ts' } }]),
+    queue: (s) =>
+      void s.toolUses([
+        { name: 'read_file', input: { path: 'src/index.ts', lines: [1, 200] } },
+        { name: 'grep', input: { pattern: 'TODO', glob: '**/*.ts' } },
+      ]),
   },
 ];
 
@@ -69,13 +73,18 @@ function cases(): ProviderCase[] {
             stream: true,
             system: request.system!,
             messages: [{ role: 'user', content: 'Tell me about foxes.' }],
-            tools: request.tools.map((t) => ({ name: t.name, description: t.description, input_schema: { type: 'object' as const, ...t.inputSchema } })),
+            tools: request.tools.map((t) => ({
+              name: t.name,
+              description: t.description,
+              input_schema: { type: 'object' as const, ...t.inputSchema },
+            })),
           });
           let text = '';
           const json: Record<number, string> = {};
           for await (const e of stream) {
             if (e.type === 'content_block_delta' && e.delta.type === 'text_delta') text += e.delta.text;
-            else if (e.type === 'content_block_delta' && e.delta.type === 'input_json_delta') json[e.index] = (json[e.index] ?? '') + e.delta.partial_json;
+            else if (e.type === 'content_block_delta' && e.delta.type === 'input_json_delta')
+              json[e.index] = (json[e.index] ?? '') + e.delta.partial_json;
           }
           return [text, Object.values(json).map((j) => (j ? JSON.parse(j) : {}))];
         };
@@ -92,8 +101,14 @@ function cases(): ProviderCase[] {
             model: 'llama3.2',
             stream: true,
             stream_options: { include_usage: true },
-            messages: [{ role: 'system', content: request.system! }, { role: 'user', content: 'Tell me about foxes.' }],
-            tools: request.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.inputSchema } })),
+            messages: [
+              { role: 'system', content: request.system! },
+              { role: 'user', content: 'Tell me about foxes.' },
+            ],
+            tools: request.tools.map((t) => ({
+              type: 'function' as const,
+              function: { name: t.name, description: t.description, parameters: t.inputSchema },
+            })),
           });
           let text = '';
           const args: Record<number, string> = {};
@@ -112,7 +127,12 @@ function cases(): ProviderCase[] {
 }
 
 /** Wall-clock and CPU (user + system, client and fake server together) µs per call. */
-async function batch(server: FakeServer, scenario: Scenario, call: () => Promise<unknown>, n: number): Promise<{ wall: number; cpu: number }> {
+async function batch(
+  server: FakeServer,
+  scenario: Scenario,
+  call: () => Promise<unknown>,
+  n: number,
+): Promise<{ wall: number; cpu: number }> {
   for (let i = 0; i < n; i++) scenario.queue(server.script);
   const cpu0 = process.cpuUsage();
   const start = performance.now();
@@ -139,7 +159,13 @@ async function captureAnthropic(server: FakeServer, scenario: Scenario): Promise
   scenario.queue(server.script);
   const client = new Anthropic({ apiKey: 'bench', baseURL: server.baseURL, maxRetries: 0 });
   const out: unknown[] = [];
-  for await (const e of await client.messages.create({ model: 'm', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'x' }] })) out.push(e);
+  for await (const e of await client.messages.create({
+    model: 'm',
+    max_tokens: 100,
+    stream: true,
+    messages: [{ role: 'user', content: 'x' }],
+  }))
+    out.push(e);
   return out;
 }
 
@@ -147,7 +173,13 @@ async function captureOpenAI(server: FakeServer, scenario: Scenario): Promise<un
   scenario.queue(server.script);
   const client = new OpenAI({ apiKey: 'bench', baseURL: server.baseURL, maxRetries: 0 });
   const out: unknown[] = [];
-  for await (const c of await client.chat.completions.create({ model: 'm', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'x' }] })) out.push(c);
+  for await (const c of await client.chat.completions.create({
+    model: 'm',
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: [{ role: 'user', content: 'x' }],
+  }))
+    out.push(c);
   return out;
 }
 
@@ -160,7 +192,11 @@ async function* replay(events: unknown[]): AsyncGenerator<unknown> {
  * cancellation) and the provider's assembler over captured events, against a bare loop that
  * concatenates the same events' text. µs per call.
  */
-async function inMemory(events: unknown[], assembler: () => StreamAssembler<unknown>, bareText: (e: unknown) => string): Promise<{ bare: number; mixtape: number }> {
+async function inMemory(
+  events: unknown[],
+  assembler: () => StreamAssembler<unknown>,
+  bareText: (e: unknown) => string,
+): Promise<{ bare: number; mixtape: number }> {
   const runBare = async () => {
     let text = '';
     for await (const e of replay(events)) text += bareText(e);
@@ -205,16 +241,26 @@ async function inMemorySection(): Promise<string[]> {
   try {
     for (const scenario of scenarios) {
       const events = await captureAnthropic(a, scenario);
-      const r = await inMemory(events, () => new MessageAccumulator(), (e) => {
-        const ev = e as { type: string; delta?: { type: string; text?: string } };
-        return ev.type === 'content_block_delta' && ev.delta?.type === 'text_delta' ? ev.delta.text! : '';
-      });
+      const r = await inMemory(
+        events,
+        () => new MessageAccumulator(),
+        (e) => {
+          const ev = e as { type: string; delta?: { type: string; text?: string } };
+          return ev.type === 'content_block_delta' && ev.delta?.type === 'text_delta' ? ev.delta.text! : '';
+        },
+      );
       lines.push(`| anthropic | ${scenario.name} | ${r.bare.toFixed(1)} | ${r.mixtape.toFixed(1)} | ${(r.mixtape - r.bare).toFixed(1)} |`);
     }
     for (const scenario of scenarios) {
       const events = await captureOpenAI(o, scenario);
-      const r = await inMemory(events, () => new ChunkAccumulator('bench'), (e) => (e as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content ?? '');
-      lines.push(`| openai-compatible | ${scenario.name} | ${r.bare.toFixed(1)} | ${r.mixtape.toFixed(1)} | ${(r.mixtape - r.bare).toFixed(1)} |`);
+      const r = await inMemory(
+        events,
+        () => new ChunkAccumulator('bench'),
+        (e) => (e as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content ?? '',
+      );
+      lines.push(
+        `| openai-compatible | ${scenario.name} | ${r.bare.toFixed(1)} | ${r.mixtape.toFixed(1)} | ${(r.mixtape - r.bare).toFixed(1)} |`,
+      );
     }
   } finally {
     await a.close();
@@ -230,7 +276,7 @@ export default async function (): Promise<string> {
     `Streaming calls to the fake servers of @mixtape/testing on 127.0.0.1; ${ROUNDS} alternating rounds of ${CALLS_PER_BATCH} calls, medians. ` +
       'The bare loop calls the official SDK directly and assembles text and tool-input JSON by hand; the Mixtape column goes through the provider (message conversion, retry wrapper, stream assembly into a ModelResponse). Ratio = Mixtape / bare.',
     '',
-    'CPU time is this process\'s user + system time (the fake server runs in the same process, identically for both columns); it is the steadier measure when other work shares the machine. Wall time includes waiting for the CPU.',
+    "CPU time is this process's user + system time (the fake server runs in the same process, identically for both columns); it is the steadier measure when other work shares the machine. Wall time includes waiting for the CPU.",
     '',
     '| provider | scenario | bare SDK loop, CPU µs/call | Mixtape provider, CPU µs/call | overhead CPU µs/call | CPU ratio | wall ratio |',
     '|---|---|---:|---:|---:|---:|---:|',
@@ -253,7 +299,9 @@ export default async function (): Promise<string> {
         const bc = median(b.map((x) => x.cpu));
         const mc = median(m.map((x) => x.cpu));
         const wallRatio = median(m.map((x) => x.wall)) / median(b.map((x) => x.wall));
-        lines.push(`| ${c.provider} | ${scenario.name} | ${bc.toFixed(0)} | ${mc.toFixed(0)} | ${(mc - bc).toFixed(0)} | ${(mc / bc).toFixed(2)}× | ${wallRatio.toFixed(2)}× |`);
+        lines.push(
+          `| ${c.provider} | ${scenario.name} | ${bc.toFixed(0)} | ${mc.toFixed(0)} | ${(mc - bc).toFixed(0)} | ${(mc / bc).toFixed(2)}× | ${wallRatio.toFixed(2)}× |`,
+        );
       }
     } finally {
       await server.close();

@@ -63,7 +63,13 @@ async function httpRun(url: string, threadId: string, i: number): Promise<void> 
   const r = await fetch(`${url}/agent`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify({ threadId, runId: randomUUID(), messages: [{ id: randomUUID(), role: 'user', content: `Question ${i}` }], tools: [], context: [] }),
+    body: JSON.stringify({
+      threadId,
+      runId: randomUUID(),
+      messages: [{ id: randomUUID(), role: 'user', content: `Question ${i}` }],
+      tools: [],
+      context: [],
+    }),
   });
   const body = await r.text();
   if (r.status !== 200 || !body.includes('"RUN_FINISHED"')) throw new Error(`run failed (${r.status}): ${body.slice(-300)}`);
@@ -80,7 +86,12 @@ async function measure(label: string, makeStore: () => SessionStore, makeCoordin
     const direct = await load(async (threadId, i) => {
       await new Agent({ model, sessionStore: store, sessionId: threadId }).run(`Question ${i}`);
     });
-    const server = createServer({ agentFactory: (threadId) => new Agent({ model, sessionStore: store, sessionId: threadId }), sessionStore: store, coordinator, auth: { token: TOKEN } });
+    const server = createServer({
+      agentFactory: (threadId) => new Agent({ model, sessionStore: store, sessionId: threadId }),
+      sessionStore: store,
+      coordinator,
+      auth: { token: TOKEN },
+    });
     const running = await serve(server, { port: 0 });
     try {
       const http = await load((threadId, i) => httpRun(running.url, threadId, i));
@@ -104,7 +115,13 @@ export default async function bench(): Promise<string> {
   const rows: string[] = [];
   const folder = mkdtempSync(join(tmpdir(), 'mixtape-bench-server-'));
   try {
-    rows.push(...(await measure('SQLite (one file)', () => new SqliteSessionStore(join(folder, 'sessions.db')), () => new MemoryRunCoordinator())));
+    rows.push(
+      ...(await measure(
+        'SQLite (one file)',
+        () => new SqliteSessionStore(join(folder, 'sessions.db')),
+        () => new MemoryRunCoordinator(),
+      )),
+    );
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }

@@ -70,7 +70,10 @@ export function benchMessage(i: number): SessionMessage {
       };
     }
     default: {
-      const text = `The parser treats \`>>\` as a shift operator inside generics (turn ${i}). Split the token when the parser expects a closing angle bracket. `.repeat(2);
+      const text =
+        `The parser treats \`>>\` as a shift operator inside generics (turn ${i}). Split the token when the parser expects a closing angle bracket. `.repeat(
+          2,
+        );
       return { role: 'assistant', content: text, toolCalls: [], toolResults: [], timestamp, blocks: [{ type: 'text', text }] };
     }
   }
@@ -118,7 +121,16 @@ class RewriteOnSave {
       touch.run(Date.now(), id);
       wipe.run(id);
       messages.forEach((m, i) =>
-        insert.run(id, i, m.role, m.content, JSON.stringify(m.toolCalls), JSON.stringify(m.toolResults), m.blocks ? JSON.stringify(blocksToJson(m.blocks)) : null, m.timestamp.getTime()),
+        insert.run(
+          id,
+          i,
+          m.role,
+          m.content,
+          JSON.stringify(m.toolCalls),
+          JSON.stringify(m.toolResults),
+          m.blocks ? JSON.stringify(blocksToJson(m.blocks)) : null,
+          m.timestamp.getTime(),
+        ),
       );
     });
   }
@@ -147,7 +159,11 @@ function collect(): void {
  * sliding window at a 200,000-token context loads the tail it needs, plus count, usage and summary.
  */
 async function resume(store: SessionStore, id: string): Promise<Agent> {
-  const agent = new Agent({ model: new ScriptedModel({ info: { name: 'bench', contextWindow: RESUME_CONTEXT_WINDOW, maxOutputTokens: 8_192 } }), sessionStore: store, sessionId: id });
+  const agent = new Agent({
+    model: new ScriptedModel({ info: { name: 'bench', contextWindow: RESUME_CONTEXT_WINDOW, maxOutputTokens: 8_192 } }),
+    sessionStore: store,
+    sessionId: id,
+  });
   await agent.loadSession();
   return agent;
 }
@@ -155,7 +171,11 @@ async function resume(store: SessionStore, id: string): Promise<Agent> {
 /** Seeds a session of n messages in batches (untimed). */
 async function seed(store: SqliteSessionStore | PostgresSessionStore, n: number): Promise<string> {
   const s = await store.createSession();
-  for (let i = 0; i < n; i += 5_000) await store.appendMessages(s.id, Array.from({ length: Math.min(5_000, n - i) }, (_, k) => benchMessage(i + k)));
+  for (let i = 0; i < n; i += 5_000)
+    await store.appendMessages(
+      s.id,
+      Array.from({ length: Math.min(5_000, n - i) }, (_, k) => benchMessage(i + k)),
+    );
   return s.id;
 }
 

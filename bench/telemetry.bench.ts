@@ -26,7 +26,11 @@ const HTTP_ROUNDS = 7;
 const echo = tool({ name: 'echo', description: 'echo', input: z.object({ n: z.number() }), execute: ({ n }) => String(n) });
 
 function script(model: ScriptedModel): ScriptedModel {
-  for (let s = 0; s < STEPS; s++) model.toolUses([{ name: 'echo', input: { n: s } }, { name: 'echo', input: { n: s + 100 } }]);
+  for (let s = 0; s < STEPS; s++)
+    model.toolUses([
+      { name: 'echo', input: { n: s } },
+      { name: 'echo', input: { n: s + 100 } },
+    ]);
   return model.text('done');
 }
 
@@ -54,7 +58,9 @@ async function anthropicChild(turns: number): Promise<{ baseURL: string; stop: (
     console.log(server.baseURL);
     process.stdin.resume();
     process.stdin.on('end', () => server.close().then(() => process.exit(0)));`;
-  const child = spawn(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', '--input-type=module', '-e', code], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   return { baseURL: line.trim(), stop: () => child.stdin.end() };
 }
@@ -73,7 +79,8 @@ async function usPerStep(telemetry: TelemetryOptions | false | undefined): Promi
   // CPU time of this process (user + system), not wall time: other processes on the machine
   // change wall time far more than they change the work done here.
   const start = process.cpuUsage();
-  for (let i = 0; i < RUNS_PER_ROUND; i++) await new Agent({ model: script(new ScriptedModel()), tools: [echo], ...(telemetry !== undefined ? { telemetry } : {}) }).run('go');
+  for (let i = 0; i < RUNS_PER_ROUND; i++)
+    await new Agent({ model: script(new ScriptedModel()), tools: [echo], ...(telemetry !== undefined ? { telemetry } : {}) }).run('go');
   const used = process.cpuUsage(start);
   return (used.user + used.system) / RUNS_PER_ROUND / (STEPS + 1);
 }

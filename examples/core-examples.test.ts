@@ -35,7 +35,9 @@ describe('core examples', () => {
     const out = run('typed-answers-budgets-tracing.ts');
     expect(out).toContain('typed answer: Bergen, 4 °C, umbrella: true');
     expect(out).toContain('model calls: 3 (one repair turn)');
-    expect(out).toMatch(/invoke_agent weather \(\d+ output tokens\)\n {2}chat scripted-model \(\d+ output tokens\)\n {2}execute_tool forecast\n {2}chat scripted-model/);
+    expect(out).toMatch(
+      /invoke_agent weather \(\d+ output tokens\)\n {2}chat scripted-model \(\d+ output tokens\)\n {2}execute_tool forecast\n {2}chat scripted-model/,
+    );
     expect(out).toMatch(/budget: stopped before the call \(cost, estimate \$0\.0\d+ > \$0\.01\)/);
   });
 });

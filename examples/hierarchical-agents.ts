@@ -6,8 +6,14 @@
 import { Agent } from '@mixtape/core';
 import { ScriptedModel } from '@mixtape/core/testing';
 
-const rust = new Agent({ model: new ScriptedModel().text('Use Arc<Mutex<T>> to share state across threads.'), systemPrompt: 'You are a Rust expert.' });
-const python = new Agent({ model: new ScriptedModel().text('Use asyncio.Lock to guard shared state in coroutines.'), systemPrompt: 'You are a Python expert.' });
+const rust = new Agent({
+  model: new ScriptedModel().text('Use Arc<Mutex<T>> to share state across threads.'),
+  systemPrompt: 'You are a Rust expert.',
+});
+const python = new Agent({
+  model: new ScriptedModel().text('Use asyncio.Lock to guard shared state in coroutines.'),
+  systemPrompt: 'You are a Python expert.',
+});
 const orchestrator = new Agent({
   model: new ScriptedModel()
     .toolUses([

@@ -30,7 +30,9 @@ const toolset = new McpToolset([{ name: 'ev', transport: { type: 'stdio', comman
   onElicitation: async (request) => {
     // A person would answer here (the CLI asks in the terminal; the HTTP server makes it an interrupt).
     console.log(`  [person] asked (${request.mode ?? 'form'}): ${request.message}`);
-    return request.mode === 'url' ? { action: 'accept' } : { action: 'accept', content: { name: 'Ada', check: true, email: 'ada@example.org' } };
+    return request.mode === 'url'
+      ? { action: 'accept' }
+      : { action: 'accept', content: { name: 'Ada', check: true, email: 'ada@example.org' } };
   },
   onProgress: (p) => console.log(`  [progress] ${p.tool} ${p.progress}/${p.total ?? '?'}`),
 });
@@ -45,16 +47,29 @@ try {
   const tools = await toolset.tools();
   console.log(`${tools.length} tools offered to the model (the server shows roots/sampling/elicitation tools because we declared them).`);
   console.log('roots →', (await call(tools, 'ev_get-roots-list', {})).split('\n')[2]);
-  console.log('sampling →', (await call(tools, 'ev_trigger-sampling-request', { prompt: 'Capital of France?', maxTokens: 50 })).includes('Paris.') ? 'the model answered Paris.' : 'no answer');
-  console.log(`sampling usage: ${sampling.usage.inputTokens} in / ${sampling.usage.outputTokens} out tokens, ${sampling.counts.answered} answered`);
+  console.log(
+    'sampling →',
+    (await call(tools, 'ev_trigger-sampling-request', { prompt: 'Capital of France?', maxTokens: 50 })).includes('Paris.')
+      ? 'the model answered Paris.'
+      : 'no answer',
+  );
+  console.log(
+    `sampling usage: ${sampling.usage.inputTokens} in / ${sampling.usage.outputTokens} out tokens, ${sampling.counts.answered} answered`,
+  );
   console.log('elicitation (form) →', (await call(tools, 'ev_trigger-elicitation-request', {})).split('\n')[0]);
-  console.log('elicitation (url) →', (await call(tools, 'ev_trigger-url-elicitation', { url: 'https://example.org/consent' })).split('\n')[0]);
+  console.log(
+    'elicitation (url) →',
+    (await call(tools, 'ev_trigger-url-elicitation', { url: 'https://example.org/consent' })).split('\n')[0],
+  );
   await call(tools, 'ev_trigger-long-running-operation', { duration: 0.2, steps: 2 });
   const client = toolset.clients[0]!;
   console.log(`resources: ${(await client.listResources()).length}, templates: ${(await client.listResourceTemplates()).length}`);
   const prompts = await mcpPromptCommands(toolset.clients);
   console.log(`prompts as commands: ${prompts.map((p) => p.usage).join(' | ')}`);
-  console.log('/ev:args-prompt city=Lyon →', (await prompts.find((p) => p.command === '/ev:args-prompt')!.run({ city: 'Lyon' })).slice(0, 60));
+  console.log(
+    '/ev:args-prompt city=Lyon →',
+    (await prompts.find((p) => p.command === '/ev:args-prompt')!.run({ city: 'Lyon' })).slice(0, 60),
+  );
 } finally {
   await toolset.close();
   console.log('Server stopped.');

@@ -13,22 +13,40 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { z } from 'zod';
 
-const add = tool({ name: 'add', description: 'Adds two numbers', input: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => String(a + b) });
-const remove = tool({ name: 'remove_file', description: 'Removes a file', input: z.object({ path: z.string() }), execute: () => 'removed' });
+const add = tool({
+  name: 'add',
+  description: 'Adds two numbers',
+  input: z.object({ a: z.number(), b: z.number() }),
+  execute: ({ a, b }) => String(a + b),
+});
+const remove = tool({
+  name: 'remove_file',
+  description: 'Removes a file',
+  input: z.object({ path: z.string() }),
+  execute: () => 'removed',
+});
 const model = new ScriptedModel().toolUse('add', { a: 2, b: 40 }).text('The answer is 42.').text('You asked me to add 2 and 40.');
 const sessions = new MemorySessionStore();
 
 const served = await serveMcpHttp({
   tools: [add, remove],
   // The same permission rules as in an agent run (the agent's own tool calls follow the agent's rules).
-  authorizer: new PermissionAuthorizer({ policy: 'deny', rules: [{ tool: 'add', effect: 'allow' }, { tool: 'run_agent', effect: 'allow' }] }),
+  authorizer: new PermissionAuthorizer({
+    policy: 'deny',
+    rules: [
+      { tool: 'add', effect: 'allow' },
+      { tool: 'run_agent', effect: 'allow' },
+    ],
+  }),
   agent: { create: (sessionId) => new Agent({ model, tools: [add], sessionStore: sessions, ...(sessionId ? { sessionId } : {}) }) },
   token: 'example-token',
 });
 console.log(`Serving ${served.url}`);
 
 const client = new Client({ name: 'example-client', version: '1.0.0' });
-await client.connect(new StreamableHTTPClientTransport(new URL(served.url), { requestInit: { headers: { authorization: 'Bearer example-token' } } }));
+await client.connect(
+  new StreamableHTTPClientTransport(new URL(served.url), { requestInit: { headers: { authorization: 'Bearer example-token' } } }),
+);
 try {
   console.log('tools:', (await client.listTools()).tools.map((t) => t.name).join(', '));
   const sum = await client.callTool({ name: 'add', arguments: { a: 1, b: 2 } });

@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { expect, it } from 'vitest';
 
 it('the MCP example lists and calls the test server tools, then stops the server', { timeout: 60_000 }, () => {
-  const out = execFileSync(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', 'examples/mcp-tools.ts'], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', 'examples/mcp-tools.ts'], {
+    encoding: 'utf8',
+  });
   const pid = /\(pid (\d+)\) over stdio/.exec(out)?.[1];
   expect(pid).toBeDefined();
   expect(out).toContain('Connected to mixtape-test-server 1.0.0');

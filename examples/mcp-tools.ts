@@ -28,7 +28,10 @@ async function call(tool: Tool, input: Record<string, unknown>): Promise<void> {
     return;
   }
   try {
-    const output = (await tool.execute(checked.value, { signal: AbortSignal.timeout(30_000), toolUseId: tool.name })) as ToolResultContent[];
+    const output = (await tool.execute(checked.value, {
+      signal: AbortSignal.timeout(30_000),
+      toolUseId: tool.name,
+    })) as ToolResultContent[];
     console.log(`✓ ${tool.name}(${JSON.stringify(input)}) → ${toolResultContentText(output)}`);
   } catch (error) {
     console.log(`✗ ${tool.name}(${JSON.stringify(input)}) failed: ${(error as Error).message}`);

@@ -21,7 +21,10 @@ import {
 import { SqliteGrantStore } from '@mixtape/sqlite';
 
 const dirFlag = process.argv.indexOf('--dir');
-const dir = dirFlag > 0 && process.argv[dirFlag + 1] ? path.resolve(process.argv[dirFlag + 1]!) : mkdtempSync(path.join(os.tmpdir(), 'mixtape-permissions-'));
+const dir =
+  dirFlag > 0 && process.argv[dirFlag + 1]
+    ? path.resolve(process.argv[dirFlag + 1]!)
+    : mkdtempSync(path.join(os.tmpdir(), 'mixtape-permissions-'));
 const project = path.join(dir, 'project');
 
 let id = 0;
@@ -31,7 +34,8 @@ function call(toolName: string, input: Record<string, unknown>, sessionId?: stri
 
 function show(request: ToolCallRequest, check: AuthorizationCheck): void {
   const mark = check.decision === 'granted' ? '✓' : check.decision === 'denied' ? '✗' : '?';
-  const detail = check.decision === 'granted' ? `granted (${check.scope})` : check.decision === 'denied' ? `denied: ${check.reason}` : 'ask a person';
+  const detail =
+    check.decision === 'granted' ? `granted (${check.scope})` : check.decision === 'denied' ? `denied: ${check.reason}` : 'ask a person';
   console.log(`  ${mark} ${request.toolName}(${JSON.stringify(request.input)}) → ${detail}`);
 }
 
@@ -71,7 +75,12 @@ async function personAllows(store: GrantStore, sessionId: string, scope: 'sessio
 const jsonStore = new JsonFileGrantStore(path.join(dir, 'grants.json'));
 console.log(`2. JSON file store (${path.basename(jsonStore.path)}): project grant`);
 await personAllows(jsonStore, 'session-1', 'project');
-const laterRun = new PermissionAuthorizer({ store: new JsonFileGrantStore(jsonStore.path), project, sessionId: 'session-2', interactive: true });
+const laterRun = new PermissionAuthorizer({
+  store: new JsonFileGrantStore(jsonStore.path),
+  project,
+  sessionId: 'session-2',
+  interactive: true,
+});
 await checkAll(laterRun, [call('fetch', { url: 'https://example.org' }, 'session-2')]);
 const elsewhere = new PermissionAuthorizer({ store: jsonStore, project: path.join(dir, 'other-project'), interactive: true });
 await checkAll(elsewhere, [call('fetch', { url: 'https://example.org' })]);
@@ -80,14 +89,23 @@ await checkAll(elsewhere, [call('fetch', { url: 'https://example.org' })]);
 const sqliteStore = new SqliteGrantStore(path.join(dir, 'grants.db'));
 console.log('3. SQLite store (grants.db): session grant');
 await personAllows(sqliteStore, 'session-A', 'session');
-await checkAll(new PermissionAuthorizer({ store: sqliteStore, project, sessionId: 'session-A', interactive: true }), [call('fetch', { url: 'https://a.example' }, 'session-A')]);
-await checkAll(new PermissionAuthorizer({ store: sqliteStore, project, sessionId: 'session-B', interactive: true }), [call('fetch', { url: 'https://b.example' }, 'session-B')]);
+await checkAll(new PermissionAuthorizer({ store: sqliteStore, project, sessionId: 'session-A', interactive: true }), [
+  call('fetch', { url: 'https://a.example' }, 'session-A'),
+]);
+await checkAll(new PermissionAuthorizer({ store: sqliteStore, project, sessionId: 'session-B', interactive: true }), [
+  call('fetch', { url: 'https://b.example' }, 'session-B'),
+]);
 
 // 4. Waiting for a person: answered, or denied when nobody answers in time.
 console.log('4. Approval queue');
 const queue = new ApprovalQueue({ timeoutMs: 50 });
 const answered = queue.request({ proposalId: 'call_a', toolName: 'bash' });
-console.log(`  waiting: ${queue.pending().map((p) => p.proposalId).join(', ')}`);
+console.log(
+  `  waiting: ${queue
+    .pending()
+    .map((p) => p.proposalId)
+    .join(', ')}`,
+);
 queue.respond('call_a', { action: 'exact', scope: 'session' });
 console.log(`  call_a → ${JSON.stringify(await answered)}`);
 console.log(`  call_b → ${JSON.stringify(await queue.request({ proposalId: 'call_b', toolName: 'bash' }))}`);
@@ -96,7 +114,9 @@ console.log(`  unknown id answered: ${queue.respond('nope', { action: 'once' })}
 // 5. Every decision is in the audit log.
 console.log('5. Audit log of the SQLite store');
 for (const entry of await sqliteStore.auditLog()) {
-  console.log(`  ${entry.toolUseId} ${entry.tool} ${entry.decision}${entry.scope ? ` (${entry.scope})` : ''} by ${entry.by}, session ${entry.sessionId}`);
+  console.log(
+    `  ${entry.toolUseId} ${entry.tool} ${entry.decision}${entry.scope ? ` (${entry.scope})` : ''} by ${entry.by}, session ${entry.sessionId}`,
+  );
 }
 await sqliteStore.close();
 console.log(`Files in ${dir}: grants.json, grants.audit.jsonl, grants.db`);

@@ -4,16 +4,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 
-const noCredentials = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !/^(ANTHROPIC_|AWS_|OPENAI_)/.test(k)),
-);
+const noCredentials = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(ANTHROPIC_|AWS_|OPENAI_)/.test(k)));
 
 it('the main example resumes the conversation in a second process', () => {
   const db = path.join(mkdtempSync(path.join(os.tmpdir(), 'mixtape-main-')), 'sessions.db');
-  const out = execFileSync(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', 'examples/persistent-session.ts', '--db', db], {
-    env: noCredentials,
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    process.execPath,
+    ['--conditions=mixtape-source', '--import', 'tsx', 'examples/persistent-session.ts', '--db', db],
+    {
+      env: noCredentials,
+      encoding: 'utf8',
+    },
+  );
   expect(out).toContain('ScriptedModel (canned answers, no real model)');
   expect(out).toContain('🛠  calculator({"a":1234,"b":5678,"op":"*"})');
   expect(out).toContain('→ 7006652');

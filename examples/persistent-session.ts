@@ -51,7 +51,9 @@ async function turn(index: number, db: string): Promise<void> {
   const result = await agent.run(prompts[index]!);
   console.log(result.text);
   const info = agent.sessionInfo()!;
-  console.log(`session ${info.id.slice(0, 8)}: ${info.messageCount} messages, ${result.usage.inputTokens + result.usage.outputTokens} tokens${result.cost !== undefined ? `, $${result.cost.toFixed(5)}` : ''}`);
+  console.log(
+    `session ${info.id.slice(0, 8)}: ${info.messageCount} messages, ${result.usage.inputTokens + result.usage.outputTokens} tokens${result.cost !== undefined ? `, $${result.cost.toFixed(5)}` : ''}`,
+  );
 }
 
 if (values.turn !== undefined) {
@@ -61,7 +63,9 @@ if (values.turn !== undefined) {
   console.log(`Sessions database: ${db}\n`);
   for (const index of [0, 1]) {
     // Each turn runs in its own process: the conversation survives through SQLite.
-    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--turn', String(index), '--db', db], { stdio: 'inherit' });
+    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--turn', String(index), '--db', db], {
+      stdio: 'inherit',
+    });
     if (child.status !== 0) process.exit(child.status ?? 1);
     console.log();
   }

@@ -23,7 +23,11 @@ export async function pickModel(script: (m: ScriptedModel) => ScriptedModel): Pr
     const { openaiCompatible } = await import('@mixtape/openai');
     const model = env.OPENAI_MODEL ?? 'gpt-4o-mini';
     return {
-      model: openaiCompatible({ baseURL: env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1', model, ...(env.OPENAI_API_KEY ? { apiKey: env.OPENAI_API_KEY } : {}) }),
+      model: openaiCompatible({
+        baseURL: env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1',
+        model,
+        ...(env.OPENAI_API_KEY ? { apiKey: env.OPENAI_API_KEY } : {}),
+      }),
       label: `OpenAI-compatible ${model}`,
     };
   }

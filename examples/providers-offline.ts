@@ -22,7 +22,12 @@ const weather = tool({
 
 const setups: [string, () => Promise<FakeServer>, (s: FakeServer) => Model][] = [
   ['anthropic', startFakeAnthropic, (s) => anthropic(DEFAULT_MODEL, { apiKey: 'offline-demo', baseURL: s.baseURL })],
-  ['bedrock', startFakeBedrock, (s) => bedrock(DEFAULT_MODEL, { endpoint: s.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDDEMO', secretAccessKey: 'demo' } })],
+  [
+    'bedrock',
+    startFakeBedrock,
+    (s) =>
+      bedrock(DEFAULT_MODEL, { endpoint: s.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDDEMO', secretAccessKey: 'demo' } }),
+  ],
   ['openai-compatible', startFakeOpenAI, (s) => openaiCompatible({ baseURL: s.baseURL, model: 'llama3.1' })],
 ];
 
@@ -33,6 +38,8 @@ for (const [name, start, makeModel] of setups) {
   let deltas = 0;
   agent.addHook((e) => void (e.type === 'model_call_streaming' && deltas++));
   const result = await agent.run('Weather in Lisbon?');
-  console.log(`${name}: "${result.text}" — ${deltas} streamed deltas, ${server.requests.length} HTTP requests (one 429 retried), ${result.usage.inputTokens}+${result.usage.outputTokens} tokens, ${result.cost !== undefined ? `$${result.cost.toFixed(6)}` : 'cost unknown (no prices for this model)'}`);
+  console.log(
+    `${name}: "${result.text}" — ${deltas} streamed deltas, ${server.requests.length} HTTP requests (one 429 retried), ${result.usage.inputTokens}+${result.usage.outputTokens} tokens, ${result.cost !== undefined ? `$${result.cost.toFixed(6)}` : 'cost unknown (no prices for this model)'}`,
+  );
   await server.close();
 }

@@ -8,7 +8,11 @@ const folder = mkdtempSync(join(tmpdir(), 'mixtape-example-rust-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 it('the shared-sessions example resumes a Rust-written file, closes a failed prompt, and summarizes a long conversation', () => {
-  const out = execFileSync(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', 'examples/rust-shared-sessions.ts', join(folder, 'sessions.db')], { encoding: 'utf8' });
+  const out = execFileSync(
+    process.execPath,
+    ['--conditions=mixtape-source', '--import', 'tsx', 'examples/rust-shared-sessions.ts', join(folder, 'sessions.db')],
+    { encoding: 'utf8' },
+  );
   expect(out).toContain('Sent to the model: user(text) → assistant(tool_use) → user(tool_result "8") → assistant(text) → user(text)');
   expect(out).toMatch(/What the Rust binary reads: roles User, Assistant, User, Assistant; newest timestamp \d{10} s \(20\d\d\)/);
   expect(out).toContain('Run failed: Internal server error');

@@ -45,9 +45,19 @@ const model: Model = {
     const content: ContentBlock[] =
       result?.type === 'tool_result'
         ? [{ type: 'text', text: `Done: ${result.content.map((c) => (c.type === 'text' ? c.text : '')).join('')}` }]
-        : [{ type: 'tool_use', id: `toolu_${randomUUID()}`, name: 'save_note', input: { text: last.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join(' ') } }];
+        : [
+            {
+              type: 'tool_use',
+              id: `toolu_${randomUUID()}`,
+              name: 'save_note',
+              input: { text: last.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join(' ') },
+            },
+          ];
     for (const b of content) if (b.type === 'text') yield { type: 'text_delta', text: b.text };
-    yield { type: 'response', response: { content, stopReason: result ? 'end_turn' : 'tool_use', usage: { inputTokens: 0, outputTokens: 0 } } };
+    yield {
+      type: 'response',
+      response: { content, stopReason: result ? 'end_turn' : 'tool_use', usage: { inputTokens: 0, outputTokens: 0 } },
+    };
   },
 };
 
@@ -55,13 +65,17 @@ const sessionStore = new SqliteSessionStore(dbPath);
 const token = randomUUID();
 const server = createServer({
   // save_note is not trusted: with a grant store and interactive: true, the server asks through an interrupt.
-  agentFactory: (sessionId) => new Agent({ model, tools: [saveNote], sessionStore, sessionId, grantStore: new MemoryGrantStore(), interactive: true }),
+  agentFactory: (sessionId) =>
+    new Agent({ model, tools: [saveNote], sessionStore, sessionId, grantStore: new MemoryGrantStore(), interactive: true }),
   sessionStore,
   auth: { token },
 });
 const running = await serve(server, { port: 0 });
 
-async function runOnce(agent: HttpAgent, resume?: Array<{ interruptId: string; status: 'resolved'; payload: unknown }>): Promise<{ result: unknown; interrupts: Interrupt[] }> {
+async function runOnce(
+  agent: HttpAgent,
+  resume?: Array<{ interruptId: string; status: 'resolved'; payload: unknown }>,
+): Promise<{ result: unknown; interrupts: Interrupt[] }> {
   let interrupts: Interrupt[] = [];
   const { result } = await agent.runAgent(resume ? { resume } : {}, {
     onEvent: ({ event }: { event: BaseEvent }) => {
@@ -84,7 +98,9 @@ try {
   } else if (command === 'answer') {
     const [threadId, interruptId, decision] = args as [string, string, string];
     const agent = new HttpAgent({ url: `${running.url}/agent`, threadId, headers: { Authorization: `Bearer ${token}` } });
-    const { result } = await runOnce(agent, [{ interruptId, status: 'resolved', payload: decision === 'deny' ? { approved: false, reason: 'Not now.' } : { approved: true } }]);
+    const { result } = await runOnce(agent, [
+      { interruptId, status: 'resolved', payload: decision === 'deny' ? { approved: false, reason: 'Not now.' } : { approved: true } },
+    ]);
     console.log(`Result: ${String(result)}`);
   } else {
     console.error('Usage: server-approve-later.ts ask <text> | answer <threadId> <interruptId> approve|deny');

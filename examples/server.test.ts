@@ -37,12 +37,18 @@ async function conversation(url: string): Promise<void> {
   expect((await chat(agent, 'add 2 40')).result).toBe('Done: 42'); // trusted tool: no approval
   // save_note asks first: the run ends with an AG-UI interrupt, the next run answers it.
   const asked = await chat(agent, 'note buy milk');
-  const finished = asked.events.find((e) => e.type === 'RUN_FINISHED') as BaseEvent & { outcome: { type: string; interrupts: Array<{ id: string; message: string }> } };
+  const finished = asked.events.find((e) => e.type === 'RUN_FINISHED') as BaseEvent & {
+    outcome: { type: string; interrupts: Array<{ id: string; message: string }> };
+  };
   expect(finished.outcome.type).toBe('interrupt');
   expect(finished.outcome.interrupts[0]!.message).toContain('save_note');
-  const saved = await chat(agent, null, [{ interruptId: finished.outcome.interrupts[0]!.id, status: 'resolved', payload: { approved: true } }]);
+  const saved = await chat(agent, null, [
+    { interruptId: finished.outcome.interrupts[0]!.id, status: 'resolved', payload: { approved: true } },
+  ]);
   expect(saved.result).toBe('Done: Saved note #1');
-  const history = (await (await fetch(`${url}/threads/${agent.threadId}/messages`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { messages: unknown[] };
+  const history = (await (
+    await fetch(`${url}/threads/${agent.threadId}/messages`, { headers: { authorization: `Bearer ${TOKEN}` } })
+  ).json()) as { messages: unknown[] };
   expect(history.messages.length).toBeGreaterThanOrEqual(8);
 }
 

@@ -24,7 +24,12 @@ import { SqliteSessionStore } from '@mixtape/sqlite';
 
 const notes: string[] = [];
 const tools = [
-  tool({ name: 'add', description: 'Adds two numbers', input: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => String(a + b) }),
+  tool({
+    name: 'add',
+    description: 'Adds two numbers',
+    input: z.object({ a: z.number(), b: z.number() }),
+    execute: ({ a, b }) => String(a + b),
+  }),
   tool({
     name: 'save_note',
     description: 'Saves a note for the user',
@@ -46,12 +51,22 @@ const demoModel: Model = {
     const said = last.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join(' ');
     let content: ContentBlock[];
     let m: RegExpMatchArray | null;
-    if (result?.type === 'tool_result') content = [{ type: 'text', text: `Done: ${result.content.map((c) => (c.type === 'text' ? c.text : '')).join('')}` }];
-    else if ((m = said.match(/^add (-?\d+(?:\.\d+)?) (-?\d+(?:\.\d+)?)$/))) content = [{ type: 'tool_use', id: `toolu_${randomUUID()}`, name: 'add', input: { a: Number(m[1]), b: Number(m[2]) } }];
-    else if ((m = said.match(/^note (.+)$/))) content = [{ type: 'tool_use', id: `toolu_${randomUUID()}`, name: 'save_note', input: { text: m[1] } }];
+    if (result?.type === 'tool_result')
+      content = [{ type: 'text', text: `Done: ${result.content.map((c) => (c.type === 'text' ? c.text : '')).join('')}` }];
+    else if ((m = said.match(/^add (-?\d+(?:\.\d+)?) (-?\d+(?:\.\d+)?)$/)))
+      content = [{ type: 'tool_use', id: `toolu_${randomUUID()}`, name: 'add', input: { a: Number(m[1]), b: Number(m[2]) } }];
+    else if ((m = said.match(/^note (.+)$/)))
+      content = [{ type: 'tool_use', id: `toolu_${randomUUID()}`, name: 'save_note', input: { text: m[1] } }];
     else content = [{ type: 'text', text: `You said: ${said}` }];
     for (const b of content) if (b.type === 'text') yield { type: 'text_delta', text: b.text };
-    yield { type: 'response', response: { content, stopReason: content[0]!.type === 'tool_use' ? 'tool_use' : 'end_turn', usage: { inputTokens: 0, outputTokens: 0 } } };
+    yield {
+      type: 'response',
+      response: {
+        content,
+        stopReason: content[0]!.type === 'tool_use' ? 'tool_use' : 'end_turn',
+        usage: { inputTokens: 0, outputTokens: 0 },
+      },
+    };
   },
 };
 
@@ -91,7 +106,9 @@ const server = createServer({
 });
 
 const running = await serve(server, { port: Number(process.env.PORT ?? 8787) });
-console.log(`Mixtape server listening on ${running.url} (model ${model.provider}/${model.modelId}, sessions in ${process.env.DATABASE_URL ? 'PostgreSQL' : 'SQLite'})`);
+console.log(
+  `Mixtape server listening on ${running.url} (model ${model.provider}/${model.modelId}, sessions in ${process.env.DATABASE_URL ? 'PostgreSQL' : 'SQLite'})`,
+);
 console.log(`Chat page: ${running.url}/#token=${token}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -7,7 +7,10 @@ import { afterAll, expect, it } from 'vitest';
 const folder = mkdtempSync(join(tmpdir(), 'mixtape-example-sessions-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 const db = join(folder, 'nested', 'sessions.db');
-const run = () => execFileSync(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', 'examples/sqlite-sessions.ts', db], { encoding: 'utf8' });
+const run = () =>
+  execFileSync(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', 'examples/sqlite-sessions.ts', db], {
+    encoding: 'utf8',
+  });
 
 it('the SQLite sessions example stores, forks, exports and imports a session, and resumes it on the next run', () => {
   const first = run();

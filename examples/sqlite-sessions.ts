@@ -21,13 +21,24 @@ const png = Uint8Array.from(
 const store = new SqliteSessionStore(file, { directory: '/projects/demo' });
 const session = await store.getOrCreateSession();
 console.log(`Database: ${file}`);
-console.log(session.messages.length ? `Resumed session ${session.id.slice(0, 8)} ("${session.title}") with ${session.messages.length} messages` : `New session ${session.id.slice(0, 8)}`);
+console.log(
+  session.messages.length
+    ? `Resumed session ${session.id.slice(0, 8)} ("${session.title}") with ${session.messages.length} messages`
+    : `New session ${session.id.slice(0, 8)}`,
+);
 
 // One exchange: question, assistant turn with thinking and a tool call, tool result with an image, answer.
 const turn = session.messages.length / 4 + 1;
 const now = () => new Date();
 const exchange: SessionMessage[] = [
-  { role: 'user', content: `Take screenshot #${turn}`, toolCalls: [], toolResults: [], timestamp: now(), blocks: [{ type: 'text', text: `Take screenshot #${turn}` }] },
+  {
+    role: 'user',
+    content: `Take screenshot #${turn}`,
+    toolCalls: [],
+    toolResults: [],
+    timestamp: now(),
+    blocks: [{ type: 'text', text: `Take screenshot #${turn}` }],
+  },
   {
     role: 'assistant',
     content: '',
@@ -45,9 +56,18 @@ const exchange: SessionMessage[] = [
     toolCalls: [],
     toolResults: [{ toolUseId: `toolu_${turn}`, success: true, content: '[Image: image/png, 70 bytes]' }],
     timestamp: now(),
-    blocks: [{ type: 'tool_result', toolUseId: `toolu_${turn}`, isError: false, content: [{ type: 'image', mediaType: 'image/png', data: png }] }],
+    blocks: [
+      { type: 'tool_result', toolUseId: `toolu_${turn}`, isError: false, content: [{ type: 'image', mediaType: 'image/png', data: png }] },
+    ],
   },
-  { role: 'assistant', content: 'Here it is: a single white pixel.', toolCalls: [], toolResults: [], timestamp: now(), blocks: [{ type: 'text', text: 'Here it is: a single white pixel.' }] },
+  {
+    role: 'assistant',
+    content: 'Here it is: a single white pixel.',
+    toolCalls: [],
+    toolResults: [],
+    timestamp: now(),
+    blocks: [{ type: 'text', text: 'Here it is: a single white pixel.' }],
+  },
 ];
 await store.appendMessages(session.id, exchange, { expectedCount: session.messages.length });
 await store.renameSession(session.id, 'Screenshots');
@@ -64,13 +84,21 @@ try {
 
 console.log('Sessions, newest first:');
 for (const s of await store.listSessions()) {
-  console.log(`  ${s.id.slice(0, 8)}  ${String(s.messageCount).padStart(3)} message${s.messageCount === 1 ? ' ' : 's'}  ${s.title ?? '(untitled)'}  $${s.usage?.costUsd.toFixed(4) ?? '0'}`);
+  console.log(
+    `  ${s.id.slice(0, 8)}  ${String(s.messageCount).padStart(3)} message${s.messageCount === 1 ? ' ' : 's'}  ${s.title ?? '(untitled)'}  $${s.usage?.costUsd.toFixed(4) ?? '0'}`,
+  );
 }
 
 // Fork: try another direction from after the first question, in a directory of its own so
 // that this directory keeps resuming the original.
-const fork = await forkSession(store, session.id, { atMessage: 1, title: 'Screenshots, another way', directory: '/projects/demo-experiment' });
-console.log(`Forked ${fork.id.slice(0, 8)} from ${fork.forkedFrom?.slice(0, 8)} at message 1: ${fork.messages.length} message, "${fork.title}"`);
+const fork = await forkSession(store, session.id, {
+  atMessage: 1,
+  title: 'Screenshots, another way',
+  directory: '/projects/demo-experiment',
+});
+console.log(
+  `Forked ${fork.id.slice(0, 8)} from ${fork.forkedFrom?.slice(0, 8)} at message 1: ${fork.messages.length} message, "${fork.title}"`,
+);
 
 // Export to versioned JSON and import it into another database, as on another machine.
 const exported = await exportSession(store, session.id);
@@ -84,9 +112,13 @@ const copy = (await elsewhere.getSession(imported.id))!;
 const image = copy.messages.at(-2)!.blocks![0]!; // the tool result of the last exchange
 const bytes = image.type === 'tool_result' && image.content[0]!.type === 'image' ? image.content[0]!.data : undefined;
 const identical = bytes instanceof Uint8Array && Buffer.from(bytes).equals(Buffer.from(png));
-console.log(`Imported as ${imported.id.slice(0, 8)} in ${copy.directory}: ${copy.messages.length} messages, title "${copy.title}", $${copy.usage?.costUsd.toFixed(6)}`);
+console.log(
+  `Imported as ${imported.id.slice(0, 8)} in ${copy.directory}: ${copy.messages.length} messages, title "${copy.title}", $${copy.usage?.costUsd.toFixed(6)}`,
+);
 console.log(`Image bytes identical after export and import: ${identical ? 'yes' : 'NO'}`);
-console.log(`Timestamps keep milliseconds: ${copy.messages.at(-1)!.timestamp.getTime() === exchange.at(-1)!.timestamp.getTime() ? 'yes' : 'NO'}`);
+console.log(
+  `Timestamps keep milliseconds: ${copy.messages.at(-1)!.timestamp.getTime() === exchange.at(-1)!.timestamp.getTime() ? 'yes' : 'NO'}`,
+);
 
 await elsewhere.close();
 await store.close();

@@ -27,7 +27,10 @@ const lookup = tool({
 
 // 1. Streaming: text deltas arrive as the model produces them; the two tool calls run in parallel.
 const model = new ScriptedModel()
-  .toolUses([{ name: 'lookup_city', input: { city: 'Paris' } }, { name: 'lookup_city', input: { city: 'Berlin' } }])
+  .toolUses([
+    { name: 'lookup_city', input: { city: 'Paris' } },
+    { name: 'lookup_city', input: { city: 'Berlin' } },
+  ])
   .text('Berlin (3.6 M) is larger than Paris (2.1 M).');
 const store = new MemorySessionStore();
 const agent = new Agent({ model, tools: [lookup], sessionStore: store });
@@ -39,7 +42,12 @@ for await (const event of agent.stream('Which is larger, Paris or Berlin?')) {
 }
 
 // 2. Cancellation: abort while a tool runs; the tool gets the signal and the session stays valid.
-const slow = new Agent({ model: new ScriptedModel().toolUse('lookup_city', { city: 'Atlantis' }).text('never'), tools: [lookup], sessionStore: store, sessionId: 'cancel-demo' });
+const slow = new Agent({
+  model: new ScriptedModel().toolUse('lookup_city', { city: 'Atlantis' }).text('never'),
+  tools: [lookup],
+  sessionStore: store,
+  sessionId: 'cancel-demo',
+});
 const controller = new AbortController();
 setTimeout(() => controller.abort(), 100);
 try {
@@ -48,4 +56,6 @@ try {
   console.log(`cancelled: ${(error as Error).message}`);
 }
 const session = (await store.getSession('cancel-demo'))!;
-console.log(`stored after cancel: ${session.messages.map((m) => `${m.role}${m.toolResults.length ? `(result: ${m.toolResults[0]!.success ? 'ok' : 'error'})` : m.toolCalls.length ? '(tool call)' : ''}`).join(', ')}`);
+console.log(
+  `stored after cancel: ${session.messages.map((m) => `${m.role}${m.toolResults.length ? `(result: ${m.toolResults[0]!.success ? 'ok' : 'error'})` : m.toolCalls.length ? '(tool call)' : ''}`).join(', ')}`,
+);

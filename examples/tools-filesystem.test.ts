@@ -7,7 +7,9 @@ import { expect, it } from 'vitest';
 it('the tools example writes, lists, reads, edits and searches inside its root and refuses escapes', () => {
   const parent = mkdtempSync(path.join(os.tmpdir(), 'mixtape-tools-ex-'));
   const root = path.join(parent, 'work');
-  const out = execFileSync(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', 'examples/tools-filesystem.ts', root], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', 'examples/tools-filesystem.ts', root], {
+    encoding: 'utf8',
+  });
   expect(out).toContain('Wrote 38 bytes (4 lines) to notes/todo.md');
   expect(out).toContain('[DIR]  notes/\n  [FILE] todo.md (38 B)');
   expect(out).toContain('     3\t- write the report\n     4\t- call Ada');

@@ -39,7 +39,11 @@ await callTool('write_file', { path: 'notes/todo.md', content: '# Todo\n\n- writ
 await callTool('write_file', { path: 'src/greet.ts', content: 'export function greet(name: string) {\n  return "Hello, " + name;\n}\n' });
 await callTool('list_directory', { path: '.' });
 await callTool('read_file', { path: 'notes/todo.md', offset: 2, length: 2, line_numbers: true });
-await callTool('edit_block', { file_path: 'src/greet.ts', old_string: 'return "Hello, " + name;', new_string: 'return `Hello, ${name}!`;' });
+await callTool('edit_block', {
+  file_path: 'src/greet.ts',
+  old_string: 'return "Hello, " + name;',
+  new_string: 'return `Hello, ${name}!`;',
+});
 await callTool('search', { pattern: 'Hello', context_lines: 1 });
 await callTool('search', { pattern: '*.md', mode: 'files' });
 await callTool('file_info', { path: 'src/greet.ts' });

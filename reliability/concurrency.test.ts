@@ -20,7 +20,17 @@ const PER_WRITER = 8;
 async function hammer(db: string, sessionIds: string[]) {
   const outputs = await Promise.all(
     Array.from({ length: PROCESSES }, (_, p) =>
-      run(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', fixture, db, `p${p}`, String(WRITERS), String(PER_WRITER), ...sessionIds]),
+      run(process.execPath, [
+        '--conditions=mixtape-source',
+        '--import',
+        'tsx',
+        fixture,
+        db,
+        `p${p}`,
+        String(WRITERS),
+        String(PER_WRITER),
+        ...sessionIds,
+      ]),
     ),
   );
   for (const { stdout, stderr } of outputs) {
@@ -51,7 +61,10 @@ it(`${PROCESSES} processes × ${WRITERS} async writers on one session and on man
   expect(new Set(session.messages.map((m) => m.content)).size).toBe(PROCESSES * WRITERS * PER_WRITER);
   checkOrder(session.messages.map((m) => m.content));
 
-  await hammer(db, many.map((s) => s.id));
+  await hammer(
+    db,
+    many.map((s) => s.id),
+  );
   let total = 0;
   for (const s of many) {
     const loaded = (await store.getSession(s.id))!;
@@ -59,6 +72,8 @@ it(`${PROCESSES} processes × ${WRITERS} async writers on one session and on man
     checkOrder(loaded.messages.map((m) => m.content));
   }
   expect(total).toBe(PROCESSES * WRITERS * PER_WRITER);
-  console.log(`concurrency: processes=${PROCESSES} writers=${PROCESSES * WRITERS} appends=${2 * PROCESSES * WRITERS * PER_WRITER} sessions checked=11 losses=0`);
+  console.log(
+    `concurrency: processes=${PROCESSES} writers=${PROCESSES * WRITERS} appends=${2 * PROCESSES * WRITERS * PER_WRITER} sessions checked=11 losses=0`,
+  );
   await store.close();
 });

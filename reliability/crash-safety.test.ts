@@ -24,9 +24,15 @@ const fixture = path.join(import.meta.dirname, 'fixtures', 'crash-agent.ts');
  * Runs a fixture as a child process, calling `onLine` for each stdout line with a function that
  * starts the kill clock (SIGKILL after `ms`; the first call wins). Resolves once it has exited.
  */
-function runChild(file: string, args: string[], onLine: (line: string, killAfter: (ms: number) => void) => void): Promise<{ killed: boolean }> {
+function runChild(
+  file: string,
+  args: string[],
+  onLine: (line: string, killAfter: (ms: number) => void) => void,
+): Promise<{ killed: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', file, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let timer: NodeJS.Timeout | undefined;
@@ -93,7 +99,9 @@ it(`every session survives ${KILLS} SIGKILLs with every completed step`, { timeo
     await store.close();
   };
   await Promise.all(sessions.map(worker));
-  console.log(`crash safety: runs=${kills + completedRuns} kills=${kills} completed=${completedRuns} sessions checked=${checked} losses=${lost}`);
+  console.log(
+    `crash safety: runs=${kills + completedRuns} kills=${kills} completed=${completedRuns} sessions checked=${checked} losses=${lost}`,
+  );
   expect(lost).toBe(0);
   expect(kills).toBeGreaterThanOrEqual(KILLS);
 });
@@ -102,7 +110,13 @@ it(`every session survives ${KILLS} SIGKILLs with every completed step`, { timeo
 const INTERRUPT_KILLS = Number(process.env.MIXTAPE_INTERRUPT_KILLS ?? 30);
 const interruptFixture = path.join(import.meta.dirname, 'fixtures', 'interrupt-agent.ts');
 
-async function runInterruptChild(db: string, sessionId: string, ledger: string, mode: 'wait' | 'interrupt', killAfterMs: number | undefined): Promise<{ killed: boolean; action?: string; result?: string }> {
+async function runInterruptChild(
+  db: string,
+  sessionId: string,
+  ledger: string,
+  mode: 'wait' | 'interrupt',
+  killAfterMs: number | undefined,
+): Promise<{ killed: boolean; action?: string; result?: string }> {
   let action: string | undefined;
   let result: string | undefined;
   const { killed } = await runChild(interruptFixture, [db, sessionId, ledger, mode], (line, killAfter) => {
@@ -113,47 +127,57 @@ async function runInterruptChild(db: string, sessionId: string, ledger: string, 
   return { killed, ...(action ? { action } : {}), ...(result ? { result } : {}) };
 }
 
-it(`runs killed ${INTERRUPT_KILLS} times while waiting for approval, mid-tool and mid-resume all resume to a valid final answer; no call runs twice`, { timeout: 600_000 }, async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mixtape-interrupt-crash-'));
-  const db = path.join(dir, 'sessions.db');
-  const sessions = Array.from({ length: PARALLEL }, () => randomUUID());
-  let kills = 0;
-  let exits = 0;
-  const actions = new Map<string, number>();
-  const worker = async (sessionId: string) => {
-    const ledger = path.join(dir, `${sessionId}.ledger`);
-    writeFileSync(ledger, '');
-    while (kills < INTERRUPT_KILLS) {
-      const mode = Math.random() < 0.5 ? 'wait' : 'interrupt';
-      // One start in five runs to its end; the others are killed 0-80 ms after startup.
-      const r = await runInterruptChild(db, sessionId, ledger, mode, Math.random() < 0.2 ? undefined : Math.floor(Math.random() * 80));
-      if (r.killed) kills++;
-      else exits++;
-      if (r.action) actions.set(r.action, (actions.get(r.action) ?? 0) + 1);
-    }
-    // Settle: start processes (no kills) until the run ends with its final answer.
-    let settled: string | undefined;
-    for (let i = 0; i < 4 && !settled?.startsWith('completed'); i++) settled = (await runInterruptChild(db, sessionId, ledger, 'interrupt', undefined)).result;
-    expect(settled).toBe('completed "final answer"');
-    const store = new SqliteSessionStore(db);
-    const session = (await store.getSession(sessionId))!;
-    const messages = fromSessionMessages(session.messages);
-    expect(validateHistory(messages)).toEqual([]);
-    expect(messages.at(-1)).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'final answer' }] });
-    expect((await store.loadRunState(sessionId))!.status).toBe('idle');
-    // No call of the tool that is not retry-safe ran twice; every success it reported ran once.
-    const started = readFileSync(ledger, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' '));
-    const writes = started.filter(([, name]) => name === 'write_record').map(([id]) => id!);
-    expect(new Set(writes).size).toBe(writes.length);
-    const succeeded = messages.flatMap((m) => m.content).filter((b) => b.type === 'tool_result' && b.toolUseId.startsWith('w_') && !b.isError);
-    for (const b of succeeded) expect(writes).toContain((b as { toolUseId: string }).toolUseId);
-    await store.close();
-    return { writes: writes.length, reads: started.length - writes.length, succeeded: succeeded.length };
-  };
-  const totals = await Promise.all(sessions.map(worker));
-  console.log(
-    `interrupt crash safety: kills=${kills} clean exits=${exits} actions=${JSON.stringify(Object.fromEntries(actions))} ` +
-      `write calls started=${totals.reduce((n, t) => n + t.writes, 0)} (each once) writes succeeded=${totals.reduce((n, t) => n + t.succeeded, 0)} read calls started=${totals.reduce((n, t) => n + t.reads, 0)}`,
-  );
-  expect(kills).toBeGreaterThanOrEqual(INTERRUPT_KILLS);
-});
+it(
+  `runs killed ${INTERRUPT_KILLS} times while waiting for approval, mid-tool and mid-resume all resume to a valid final answer; no call runs twice`,
+  { timeout: 600_000 },
+  async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mixtape-interrupt-crash-'));
+    const db = path.join(dir, 'sessions.db');
+    const sessions = Array.from({ length: PARALLEL }, () => randomUUID());
+    let kills = 0;
+    let exits = 0;
+    const actions = new Map<string, number>();
+    const worker = async (sessionId: string) => {
+      const ledger = path.join(dir, `${sessionId}.ledger`);
+      writeFileSync(ledger, '');
+      while (kills < INTERRUPT_KILLS) {
+        const mode = Math.random() < 0.5 ? 'wait' : 'interrupt';
+        // One start in five runs to its end; the others are killed 0-80 ms after startup.
+        const r = await runInterruptChild(db, sessionId, ledger, mode, Math.random() < 0.2 ? undefined : Math.floor(Math.random() * 80));
+        if (r.killed) kills++;
+        else exits++;
+        if (r.action) actions.set(r.action, (actions.get(r.action) ?? 0) + 1);
+      }
+      // Settle: start processes (no kills) until the run ends with its final answer.
+      let settled: string | undefined;
+      for (let i = 0; i < 4 && !settled?.startsWith('completed'); i++)
+        settled = (await runInterruptChild(db, sessionId, ledger, 'interrupt', undefined)).result;
+      expect(settled).toBe('completed "final answer"');
+      const store = new SqliteSessionStore(db);
+      const session = (await store.getSession(sessionId))!;
+      const messages = fromSessionMessages(session.messages);
+      expect(validateHistory(messages)).toEqual([]);
+      expect(messages.at(-1)).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'final answer' }] });
+      expect((await store.loadRunState(sessionId))!.status).toBe('idle');
+      // No call of the tool that is not retry-safe ran twice; every success it reported ran once.
+      const started = readFileSync(ledger, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' '));
+      const writes = started.filter(([, name]) => name === 'write_record').map(([id]) => id!);
+      expect(new Set(writes).size).toBe(writes.length);
+      const succeeded = messages
+        .flatMap((m) => m.content)
+        .filter((b) => b.type === 'tool_result' && b.toolUseId.startsWith('w_') && !b.isError);
+      for (const b of succeeded) expect(writes).toContain((b as { toolUseId: string }).toolUseId);
+      await store.close();
+      return { writes: writes.length, reads: started.length - writes.length, succeeded: succeeded.length };
+    };
+    const totals = await Promise.all(sessions.map(worker));
+    console.log(
+      `interrupt crash safety: kills=${kills} clean exits=${exits} actions=${JSON.stringify(Object.fromEntries(actions))} ` +
+        `write calls started=${totals.reduce((n, t) => n + t.writes, 0)} (each once) writes succeeded=${totals.reduce((n, t) => n + t.succeeded, 0)} read calls started=${totals.reduce((n, t) => n + t.reads, 0)}`,
+    );
+    expect(kills).toBeGreaterThanOrEqual(INTERRUPT_KILLS);
+  },
+);

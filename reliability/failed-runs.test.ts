@@ -32,13 +32,19 @@ afterEach(async () => {
 it('no key, 401 and 500: every prompt is stored once, closed by a note, and never sent again', async () => {
   const store = new SqliteSessionStore(join(folder, 'sessions.db'), { directory: '/quick-start' });
   const run = (apiKey: string | undefined, prompt: string) =>
-    new Agent({ model: anthropic(ClaudeSonnet4_6, { ...(apiKey ? { apiKey } : {}), baseURL: server.baseURL, retry: { maxAttempts: 1 } }), sessionStore: store }).run(prompt);
+    new Agent({
+      model: anthropic(ClaudeSonnet4_6, { ...(apiKey ? { apiKey } : {}), baseURL: server.baseURL, retry: { maxAttempts: 1 } }),
+      sessionStore: store,
+    }).run(prompt);
 
   // The README quick start, three times without a key.
   for (let i = 0; i < 3; i++) await expect(run(undefined, 'What is 2 + 2?')).rejects.toMatchObject({ kind: 'provider' });
   await expect(run('wrong-key', 'What is 2 + 2? (wrong key)')).rejects.toMatchObject({ kind: 'provider' });
   // One agent (one process) that sees its run fail with 500, then succeeds.
-  const agent = new Agent({ model: anthropic(ClaudeSonnet4_6, { apiKey: 'good-key', baseURL: server.baseURL, retry: { maxAttempts: 1 } }), sessionStore: store });
+  const agent = new Agent({
+    model: anthropic(ClaudeSonnet4_6, { apiKey: 'good-key', baseURL: server.baseURL, retry: { maxAttempts: 1 } }),
+    sessionStore: store,
+  });
   server.script.error(500);
   await expect(agent.run('What is 2 + 2? (server error)')).rejects.toMatchObject({ kind: 'provider' });
   server.script.text('4');
@@ -61,7 +67,8 @@ it('no key, 401 and 500: every prompt is stored once, closed by a note, and neve
   // A later process only knows the run ended unanswered; the process that saw the error says which.
   expect(stored[1]).toMatch(/the run ended before the model answered/);
   expect(stored.at(-3)).toMatch(/^note: .*the run failed before the model answered .*(500|server)/i);
-  for (let i = 1; i < session.messages.length; i++) expect(session.messages[i]!.role === 'user' && session.messages[i - 1]!.role === 'user').toBe(false);
+  for (let i = 1; i < session.messages.length; i++)
+    expect(session.messages[i]!.role === 'user' && session.messages[i - 1]!.role === 'user').toBe(false);
   const { fromSessionMessages } = await import('@mixtape/core');
   expect(validateHistory(fromSessionMessages(session.messages))).toEqual([]);
   await store.close();

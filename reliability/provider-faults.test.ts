@@ -10,7 +10,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Agent, AgentError, ClaudeSonnet4_6, fromSessionMessages, type Model, ProviderError, repairSessionMessages, tool } from '@mixtape/core';
+import {
+  Agent,
+  AgentError,
+  ClaudeSonnet4_6,
+  fromSessionMessages,
+  type Model,
+  ProviderError,
+  repairSessionMessages,
+  tool,
+} from '@mixtape/core';
 import { validateHistory } from '@mixtape/core/testing';
 import { anthropic } from '@mixtape/anthropic';
 import { bedrock } from '@mixtape/bedrock';
@@ -25,12 +34,26 @@ const RUN_TIMEOUT_MS = 1_500;
 const retry = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 20 };
 
 const providers: { name: string; start: () => Promise<FakeServer>; model: (s: FakeServer) => Model }[] = [
-  { name: 'anthropic', start: () => startFakeAnthropic(), model: (s) => anthropic(ClaudeSonnet4_6, { apiKey: 'test-key', baseURL: s.baseURL, retry }) },
-  { name: 'openai', start: () => startFakeOpenAI(), model: (s) => openaiCompatible({ baseURL: s.baseURL, model: 'gpt-test', apiKey: 'test-key', retry }) },
+  {
+    name: 'anthropic',
+    start: () => startFakeAnthropic(),
+    model: (s) => anthropic(ClaudeSonnet4_6, { apiKey: 'test-key', baseURL: s.baseURL, retry }),
+  },
+  {
+    name: 'openai',
+    start: () => startFakeOpenAI(),
+    model: (s) => openaiCompatible({ baseURL: s.baseURL, model: 'gpt-test', apiKey: 'test-key', retry }),
+  },
   {
     name: 'bedrock',
     start: () => startFakeBedrock(),
-    model: (s) => bedrock(ClaudeSonnet4_6, { endpoint: s.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' }, retry }),
+    model: (s) =>
+      bedrock(ClaudeSonnet4_6, {
+        endpoint: s.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' },
+        retry,
+      }),
   },
 ];
 
@@ -79,46 +102,58 @@ afterAll(() => void process.off('unhandledRejection', onUnhandled));
 
 describe('provider faults', () => {
   for (const provider of providers) {
-    it(`${provider.name}: ${RUNS_PER_PROVIDER} runs under injected faults end with a result or a typed error`, { timeout: 120_000 }, async () => {
-      const server = await provider.start();
-      const store = new SqliteSessionStore(path.join(mkdtempSync(path.join(os.tmpdir(), 'mixtape-faults-')), 'sessions.db'));
-      const outcomes = new Map<string, number>();
-      let faults = 0;
-      try {
-        for (let i = 0; i < RUNS_PER_PROVIDER; i++) {
-          server.script.clear();
-          const scenario = queueScenario(server.script, i % 10);
-          if (scenario !== 'clean') faults++;
-          const agent = new Agent({ model: provider.model(server), tools: [echo], sessionStore: store, sessionId: `faults-${provider.name}-${i % 4}` });
-          const started = Date.now();
-          let outcome: string;
-          try {
-            const result = await agent.run(`run ${i}`, { signal: AbortSignal.timeout(RUN_TIMEOUT_MS) });
-            outcome = `ok`;
-            expect(typeof result.text).toBe('string');
-          } catch (error) {
-            expect(error).toBeInstanceOf(AgentError);
-            const cause = (error as AgentError).cause;
-            if ((error as AgentError).kind === 'provider') expect(cause, `${scenario}: ${(error as Error).message}`).toBeInstanceOf(ProviderError);
-            outcome = (error as AgentError).kind;
+    it(
+      `${provider.name}: ${RUNS_PER_PROVIDER} runs under injected faults end with a result or a typed error`,
+      { timeout: 120_000 },
+      async () => {
+        const server = await provider.start();
+        const store = new SqliteSessionStore(path.join(mkdtempSync(path.join(os.tmpdir(), 'mixtape-faults-')), 'sessions.db'));
+        const outcomes = new Map<string, number>();
+        let faults = 0;
+        try {
+          for (let i = 0; i < RUNS_PER_PROVIDER; i++) {
+            server.script.clear();
+            const scenario = queueScenario(server.script, i % 10);
+            if (scenario !== 'clean') faults++;
+            const agent = new Agent({
+              model: provider.model(server),
+              tools: [echo],
+              sessionStore: store,
+              sessionId: `faults-${provider.name}-${i % 4}`,
+            });
+            const started = Date.now();
+            let outcome: string;
+            try {
+              const result = await agent.run(`run ${i}`, { signal: AbortSignal.timeout(RUN_TIMEOUT_MS) });
+              outcome = `ok`;
+              expect(typeof result.text).toBe('string');
+            } catch (error) {
+              expect(error).toBeInstanceOf(AgentError);
+              const cause = (error as AgentError).cause;
+              if ((error as AgentError).kind === 'provider')
+                expect(cause, `${scenario}: ${(error as Error).message}`).toBeInstanceOf(ProviderError);
+              outcome = (error as AgentError).kind;
+            }
+            // Ends within its timeout (plus a margin for the cancellation to settle).
+            expect(Date.now() - started).toBeLessThan(RUN_TIMEOUT_MS + 2_000);
+            const key = `${scenario} → ${outcome}`;
+            outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
           }
-          // Ends within its timeout (plus a margin for the cancellation to settle).
-          expect(Date.now() - started).toBeLessThan(RUN_TIMEOUT_MS + 2_000);
-          const key = `${scenario} → ${outcome}`;
-          outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+          let checked = 0;
+          for (const summary of await store.listSessions()) {
+            const session = (await store.getSession(summary.id))!;
+            expect(validateHistory(fromSessionMessages(repairSessionMessages(session.messages).messages))).toEqual([]);
+            checked++;
+          }
+          expect(unhandled).toEqual([]);
+          console.log(
+            `provider faults (${provider.name}): runs=${RUNS_PER_PROVIDER} faults injected=${faults} sessions checked=${checked} losses=0\n  ${[...outcomes].map(([k, n]) => `${k}: ${n}`).join('\n  ')}`,
+          );
+        } finally {
+          await store.close();
+          await server.close();
         }
-        let checked = 0;
-        for (const summary of await store.listSessions()) {
-          const session = (await store.getSession(summary.id))!;
-          expect(validateHistory(fromSessionMessages(repairSessionMessages(session.messages).messages))).toEqual([]);
-          checked++;
-        }
-        expect(unhandled).toEqual([]);
-        console.log(`provider faults (${provider.name}): runs=${RUNS_PER_PROVIDER} faults injected=${faults} sessions checked=${checked} losses=0\n  ${[...outcomes].map(([k, n]) => `${k}: ${n}`).join('\n  ')}`);
-      } finally {
-        await store.close();
-        await server.close();
-      }
-    });
+      },
+    );
   }
 });

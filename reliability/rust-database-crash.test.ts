@@ -26,7 +26,9 @@ const SESSION = 'e5555555-5555-4555-8555-555555555555';
 
 function runAndKill(db: string, mode: string, killAfterMs: number): Promise<{ stored: number; done: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', fixture, db, SESSION, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=mixtape-source', '--import', 'tsx', fixture, db, SESSION, mode], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stored = -1;
     let done = false;
     let out = '';
@@ -59,7 +61,13 @@ function runAndKill(db: string, mode: string, killAfterMs: number): Promise<{ st
 function rustRun(rust: RustStore, run: number): void {
   const now = Math.floor(Date.now() / 1000);
   const view = rust.get(SESSION)!;
-  const messages: RustMessage[] = view.messages.map((m) => ({ role: m.role, content: m.content, tool_calls: m.tool_calls, tool_results: m.tool_results, timestamp: Math.floor(m.timestamp.getTime() / 1000) }));
+  const messages: RustMessage[] = view.messages.map((m) => ({
+    role: m.role,
+    content: m.content,
+    tool_calls: m.tool_calls,
+    tool_results: m.tool_results,
+    timestamp: Math.floor(m.timestamp.getTime() / 1000),
+  }));
   messages.push(
     { role: 'User', content: `rust run ${run}`, tool_calls: [], tool_results: [], timestamp: now },
     {
@@ -73,76 +81,84 @@ function rustRun(rust: RustStore, run: number): void {
   rust.save(SESSION, messages, now);
 }
 
-it(`a Rust-written session survives ${KILLS} SIGKILLs of a resuming agent, and the Rust original keeps reading and writing it`, { timeout: 600_000 }, async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mixtape-rust-crash-'));
-  const db = path.join(dir, 'sessions.db');
-  const rust = new RustStore(db);
-  rust.create(SESSION, DIR, Math.floor(Date.now() / 1000));
-  rustRun(rust, 0);
-  rust.close();
+it(
+  `a Rust-written session survives ${KILLS} SIGKILLs of a resuming agent, and the Rust original keeps reading and writing it`,
+  { timeout: 600_000 },
+  async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mixtape-rust-crash-'));
+    const db = path.join(dir, 'sessions.db');
+    const rust = new RustStore(db);
+    rust.create(SESSION, DIR, Math.floor(Date.now() / 1000));
+    rustRun(rust, 0);
+    rust.close();
 
-  const store = new SqliteSessionStore(db, { directory: DIR });
-  let kills = 0;
-  let completed = 0;
-  let lost = 0;
-  let highWater = 0;
-  for (let round = 1; kills < KILLS; round++) {
-    const { stored, done } = await runAndKill(db, '12', Math.floor(Math.random() * 60));
-    if (done) completed++;
-    else kills++;
-    const session = (await store.getSession(SESSION))!;
-    const count = session.messages.length;
-    if (stored > count) lost += stored - count;
-    expect(count).toBeGreaterThanOrEqual(Math.max(stored, highWater));
-    const repaired = repairSessionMessages(session.messages);
-    expect(validateHistory(fromSessionMessages(repaired.messages))).toEqual([]);
+    const store = new SqliteSessionStore(db, { directory: DIR });
+    let kills = 0;
+    let completed = 0;
+    let lost = 0;
+    let highWater = 0;
+    for (let round = 1; kills < KILLS; round++) {
+      const { stored, done } = await runAndKill(db, '12', Math.floor(Math.random() * 60));
+      if (done) completed++;
+      else kills++;
+      const session = (await store.getSession(SESSION))!;
+      const count = session.messages.length;
+      if (stored > count) lost += stored - count;
+      expect(count).toBeGreaterThanOrEqual(Math.max(stored, highWater));
+      const repaired = repairSessionMessages(session.messages);
+      expect(validateHistory(fromSessionMessages(repaired.messages))).toEqual([]);
 
-    // The Rust original: every row in its format; it saves its view back and runs once more.
+      // The Rust original: every row in its format; it saves its view back and runs once more.
+      const r = new RustStore(db);
+      const view = r.get(SESSION)!;
+      expect(view.messages.flatMap((m) => m.defaulted)).toEqual([]);
+      expect(view.messages).toHaveLength(count);
+      expect(r.list().find((s) => s.id === SESSION)!.messageCount).toBe(count);
+      if (round % 3 === 0) rustRun(r, round);
+      r.close();
+      highWater = (await store.getSession(SESSION))!.messages.length;
+    }
+    // Rust runs read back here as call → result → text, with their real results.
+    const final = (await store.getSession(SESSION))!;
+    const history = fromSessionMessages(repairSessionMessages(final.messages).messages);
+    expect(validateHistory(history)).toEqual([]);
+    expect(JSON.stringify(history)).toContain('"toolUseId":"rust_0","content":[{"type":"text","text":"1"}],"isError":false');
+    await store.close();
+    console.log(`rust database crash safety: kills=${kills} completed=${completed} rows=${final.messages.length} losses=${lost}`);
+    expect(lost).toBe(0);
+  },
+);
+
+it(
+  'a kill before the first byte leaves the prompt unanswered; the next run closes it with a note and never sends it again',
+  { timeout: 120_000 },
+  async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mixtape-rust-crash-'));
+    const db = path.join(dir, 'sessions.db');
+    const rust = new RustStore(db);
+    rust.create(SESSION, DIR, Math.floor(Date.now() / 1000));
+    rustRun(rust, 0);
+    rust.close();
+    const { stored, done } = await runAndKill(db, 'stall', 20);
+    expect(done).toBe(false);
+    expect(stored).toBe(3);
+
+    const store = new SqliteSessionStore(db, { directory: DIR });
+    const crashed = (await store.getSession(SESSION))!.messages;
+    expect(crashed.at(-1)!.content).toMatch(/^round at /);
+    const model = new ScriptedModel().text('Here I am.');
+    const agent = new Agent({ model, sessionStore: store, sessionId: SESSION });
+    await agent.run('Are you there?');
+    const sent = model.requests[0]!.messages;
+    expect(validateHistory(sent)).toEqual([]);
+    expect(JSON.stringify(sent)).not.toContain('round at ');
+    const after = (await store.getSession(SESSION))!.messages;
+    expect(after.slice(3).map((m) => (isUnansweredPromptNote(m) ? 'note' : m.content))).toEqual(['note', 'Are you there?', 'Here I am.']);
+    expect(after[2]!.content).toMatch(/^round at /);
+    await store.close();
+    // The Rust original reads the note as an ordinary Assistant row.
     const r = new RustStore(db);
-    const view = r.get(SESSION)!;
-    expect(view.messages.flatMap((m) => m.defaulted)).toEqual([]);
-    expect(view.messages).toHaveLength(count);
-    expect(r.list().find((s) => s.id === SESSION)!.messageCount).toBe(count);
-    if (round % 3 === 0) rustRun(r, round);
+    expect(r.get(SESSION)!.messages.map((m) => m.role)).toEqual(['User', 'Assistant', 'User', 'Assistant', 'User', 'Assistant']);
     r.close();
-    highWater = (await store.getSession(SESSION))!.messages.length;
-  }
-  // Rust runs read back here as call → result → text, with their real results.
-  const final = (await store.getSession(SESSION))!;
-  const history = fromSessionMessages(repairSessionMessages(final.messages).messages);
-  expect(validateHistory(history)).toEqual([]);
-  expect(JSON.stringify(history)).toContain('"toolUseId":"rust_0","content":[{"type":"text","text":"1"}],"isError":false');
-  await store.close();
-  console.log(`rust database crash safety: kills=${kills} completed=${completed} rows=${final.messages.length} losses=${lost}`);
-  expect(lost).toBe(0);
-});
-
-it('a kill before the first byte leaves the prompt unanswered; the next run closes it with a note and never sends it again', { timeout: 120_000 }, async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mixtape-rust-crash-'));
-  const db = path.join(dir, 'sessions.db');
-  const rust = new RustStore(db);
-  rust.create(SESSION, DIR, Math.floor(Date.now() / 1000));
-  rustRun(rust, 0);
-  rust.close();
-  const { stored, done } = await runAndKill(db, 'stall', 20);
-  expect(done).toBe(false);
-  expect(stored).toBe(3);
-
-  const store = new SqliteSessionStore(db, { directory: DIR });
-  const crashed = (await store.getSession(SESSION))!.messages;
-  expect(crashed.at(-1)!.content).toMatch(/^round at /);
-  const model = new ScriptedModel().text('Here I am.');
-  const agent = new Agent({ model, sessionStore: store, sessionId: SESSION });
-  await agent.run('Are you there?');
-  const sent = model.requests[0]!.messages;
-  expect(validateHistory(sent)).toEqual([]);
-  expect(JSON.stringify(sent)).not.toContain('round at ');
-  const after = (await store.getSession(SESSION))!.messages;
-  expect(after.slice(3).map((m) => (isUnansweredPromptNote(m) ? 'note' : m.content))).toEqual(['note', 'Are you there?', 'Here I am.']);
-  expect(after[2]!.content).toMatch(/^round at /);
-  await store.close();
-  // The Rust original reads the note as an ordinary Assistant row.
-  const r = new RustStore(db);
-  expect(r.get(SESSION)!.messages.map((m) => m.role)).toEqual(['User', 'Assistant', 'User', 'Assistant', 'User', 'Assistant']);
-  r.close();
-});
+  },
+);

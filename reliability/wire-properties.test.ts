@@ -16,25 +16,53 @@ process.env.AWS_EC2_METADATA_DISABLED = 'true';
 const RUNS = 25;
 
 const providers: { name: string; start: () => Promise<FakeServer>; model: (s: FakeServer) => Model }[] = [
-  { name: 'anthropic', start: () => startFakeAnthropic(), model: (s) => anthropic(ClaudeSonnet4_6, { apiKey: 'k', baseURL: s.baseURL, retry: { maxAttempts: 1 } }) },
-  { name: 'openai', start: () => startFakeOpenAI(), model: (s) => openaiCompatible({ baseURL: s.baseURL, model: 'm', apiKey: 'k', retry: { maxAttempts: 1 } }) },
+  {
+    name: 'anthropic',
+    start: () => startFakeAnthropic(),
+    model: (s) => anthropic(ClaudeSonnet4_6, { apiKey: 'k', baseURL: s.baseURL, retry: { maxAttempts: 1 } }),
+  },
+  {
+    name: 'openai',
+    start: () => startFakeOpenAI(),
+    model: (s) => openaiCompatible({ baseURL: s.baseURL, model: 'm', apiKey: 'k', retry: { maxAttempts: 1 } }),
+  },
   {
     name: 'bedrock',
     start: () => startFakeBedrock(),
-    model: (s) => bedrock(ClaudeSonnet4_6, { endpoint: s.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'x' }, retry: { maxAttempts: 1 } }),
+    model: (s) =>
+      bedrock(ClaudeSonnet4_6, {
+        endpoint: s.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'x' },
+        retry: { maxAttempts: 1 },
+      }),
   },
 ];
 
-const text = fc.oneof(
-  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 200 }),
-  fc.array(fc.constantFrom('data: x', '\n', '\r\n', 'event: ping', '\n\n', ':', '{"a":1}', ' ', '🎵', 'é', '\u2028', '[DONE]'), { minLength: 1, maxLength: 20 }).map((a) => a.join('')),
-).filter((s) => s.trim().length > 0);
-const input = fc.dictionary(fc.string({ minLength: 1, maxLength: 10 }).filter((k) => k !== '__proto__'), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 });
+const text = fc
+  .oneof(
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 200 }),
+    fc
+      .array(fc.constantFrom('data: x', '\n', '\r\n', 'event: ping', '\n\n', ':', '{"a":1}', ' ', '🎵', 'é', '\u2028', '[DONE]'), {
+        minLength: 1,
+        maxLength: 20,
+      })
+      .map((a) => a.join('')),
+  )
+  .filter((s) => s.trim().length > 0);
+const input = fc.dictionary(
+  fc.string({ minLength: 1, maxLength: 10 }).filter((k) => k !== '__proto__'),
+  fc.jsonValue({ maxDepth: 3 }),
+  { maxKeys: 5 },
+);
 
 async function collect(model: Model): Promise<{ deltas: string; response: ModelResponse }> {
   let deltas = '';
   let response: ModelResponse | undefined;
-  for await (const e of model.stream({ messages: [{ role: 'user', content: [{ type: 'text', text: 'go' }] }], tools: [{ name: 'tool', description: 'd', inputSchema: { type: 'object' } }] })) {
+  for await (const e of model.stream({
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'go' }] }],
+    tools: [{ name: 'tool', description: 'd', inputSchema: { type: 'object' } }],
+  })) {
     if (e.type === 'text_delta') deltas += e.text;
     if (e.type === 'response') response = e.response;
   }

@@ -132,7 +132,8 @@ try {
       const ours = path.join(root, 'node_modules', 'better-sqlite3');
       const theirs = path.join(project, 'node_modules', 'better-sqlite3');
       const version = (dir) => JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
-      if (version(ours) !== version(theirs)) throw new Error(`better-sqlite3 ${version(theirs)} installed, the repository built ${version(ours)}: rebuild instead`);
+      if (version(ours) !== version(theirs))
+        throw new Error(`better-sqlite3 ${version(theirs)} installed, the repository built ${version(ours)}: rebuild instead`);
       mkdirSync(path.join(theirs, 'build', 'Release'), { recursive: true });
       cpSync(path.join(ours, 'build', 'Release', 'better_sqlite3.node'), path.join(theirs, 'build', 'Release', 'better_sqlite3.node'));
     });
@@ -232,7 +233,9 @@ try {
   });
 
   await step(`the lowest zod of the peer range (${ZOD_FLOOR}): the quick start runs and the user file type-checks`, async () => {
-    run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', '--ignore-scripts', `zod@${ZOD_FLOOR}`], { cwd: project });
+    run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', '--ignore-scripts', `zod@${ZOD_FLOOR}`], {
+      cwd: project,
+    });
     const installed = JSON.parse(readFileSync(path.join(project, 'node_modules', 'zod', 'package.json'), 'utf8')).version;
     if (installed !== ZOD_FLOOR) throw new Error(`zod ${installed} installed, expected ${ZOD_FLOOR}`);
     rmSync(path.join(project, '.mixtape'), { recursive: true, force: true });

@@ -36,13 +36,16 @@ export interface PostgresCluster {
 
 /** Why PostgreSQL cannot be started here, or null when its binaries were found. */
 export function postgresUnavailableReason(): string | null {
-  return findBinDir() ? null : 'PostgreSQL is not installed (no initdb/pg_ctl in $PG_BIN, /usr/lib/postgresql/*/bin or PATH). Install it, e.g. `apt-get install -y postgresql`.';
+  return findBinDir()
+    ? null
+    : 'PostgreSQL is not installed (no initdb/pg_ctl in $PG_BIN, /usr/lib/postgresql/*/bin or PATH). Install it, e.g. `apt-get install -y postgresql`.';
 }
 
 function findBinDir(): string | null {
   // PG_BIN, when set, is the only place looked at (also a way to run the suite as if
   // PostgreSQL were missing: PG_BIN=/nonexistent).
-  if (process.env.PG_BIN) return existsSync(join(process.env.PG_BIN, 'initdb')) && existsSync(join(process.env.PG_BIN, 'pg_ctl')) ? process.env.PG_BIN : null;
+  if (process.env.PG_BIN)
+    return existsSync(join(process.env.PG_BIN, 'initdb')) && existsSync(join(process.env.PG_BIN, 'pg_ctl')) ? process.env.PG_BIN : null;
   const candidates: string[] = [];
   const debian = '/usr/lib/postgresql';
   if (existsSync(debian)) {
@@ -74,7 +77,9 @@ function postgresUser(): { uid: number; gid: number } | null {
   try {
     return { uid: id('-u'), gid: id('-g') };
   } catch {
-    throw new Error('Running as root, but there is no `postgres` user to run initdb as (initdb refuses root). Create one, or run the tests as a normal user.');
+    throw new Error(
+      'Running as root, but there is no `postgres` user to run initdb as (initdb refuses root). Create one, or run the tests as a normal user.',
+    );
   }
 }
 
@@ -82,7 +87,8 @@ function postgresUser(): { uid: number; gid: number } | null {
 function runPg(bin: string, args: string[], asPostgres: boolean): void {
   const [cmd, argv] = asPostgres ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
   const r = spawnSync(cmd, argv, { encoding: 'utf8', cwd: tmpdir() });
-  if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.stdout || r.error?.message}`);
+  if (r.status !== 0)
+    throw new Error(`${bin} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.stdout || r.error?.message}`);
 }
 
 /**
@@ -111,7 +117,11 @@ export async function startPostgresCluster(options: { maxConnections?: number } 
   ].join(' ');
   try {
     runPg(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-locale', '--no-sync'], owner !== null);
-    runPg(join(bin, 'pg_ctl'), ['-D', data, '-l', join(folder, 'server.log'), '-o', opts, '-w', '-t', String(CLUSTER_START_TIMEOUT_S), 'start'], owner !== null);
+    runPg(
+      join(bin, 'pg_ctl'),
+      ['-D', data, '-l', join(folder, 'server.log'), '-o', opts, '-w', '-t', String(CLUSTER_START_TIMEOUT_S), 'start'],
+      owner !== null,
+    );
   } catch (e) {
     rmSync(folder, { recursive: true, force: true });
     throw e;
@@ -122,7 +132,10 @@ export async function startPostgresCluster(options: { maxConnections?: number } 
   const pgCtlStop = [...(owner ? ['runuser', '-u', 'postgres', '--'] : []), join(bin, 'pg_ctl'), ...stopArgs].map(shellQuote).join(' ');
   const watchdog = spawn(
     'sh',
-    ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep ${WATCHDOG_POLL_S}; done; ${pgCtlStop} >/dev/null 2>&1; rm -rf ${shellQuote(folder)}`],
+    [
+      '-c',
+      `while kill -0 ${process.pid} 2>/dev/null; do sleep ${WATCHDOG_POLL_S}; done; ${pgCtlStop} >/dev/null 2>&1; rm -rf ${shellQuote(folder)}`,
+    ],
     { detached: true, stdio: 'ignore' },
   );
   watchdog.unref();

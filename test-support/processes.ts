@@ -51,7 +51,11 @@ export async function waitForLine(child: ChildProcess, line: string): Promise<vo
 }
 
 /** Runs a child to completion and returns its exit code and output. */
-export function runTs(file: string, args: string[] = [], options: { cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runTs(
+  file: string,
+  args: string[] = [],
+  options: { cwd?: string } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawnTs(file, args, options);
   child.stdin!.end();
   let stdout = '';

@@ -75,7 +75,8 @@ export function serdeToolResults(text: string): RustToolResult[] | 'default' {
   try {
     const v = JSON.parse(text) as unknown;
     if (!Array.isArray(v)) return 'default';
-    for (const r of v) if (typeof r?.tool_use_id !== 'string' || typeof r?.success !== 'boolean' || typeof r?.content !== 'string') return 'default';
+    for (const r of v)
+      if (typeof r?.tool_use_id !== 'string' || typeof r?.success !== 'boolean' || typeof r?.content !== 'string') return 'default';
     return v as RustToolResult[];
   } catch {
     return 'default';
@@ -105,12 +106,23 @@ export class RustStore {
     this.db.prepare('INSERT INTO sessions (id, directory, created_at, updated_at) VALUES (?, ?, ?, ?)').run(id, directory, now, now);
   }
   newest(directory: string): string | undefined {
-    return this.db.prepare('SELECT id FROM sessions WHERE directory = ? ORDER BY updated_at DESC LIMIT 1').pluck().get(directory) as string | undefined;
+    return this.db.prepare('SELECT id FROM sessions WHERE directory = ? ORDER BY updated_at DESC LIMIT 1').pluck().get(directory) as
+      string | undefined;
   }
-  get(id: string): { id: string; directory: string; createdAt: Date; updatedAt: Date; messages: (Omit<RustMessage, 'timestamp'> & { timestamp: Date; defaulted: string[] })[] } | null {
-    const row = this.db.prepare('SELECT id, directory, created_at, updated_at FROM sessions WHERE id = ?').raw().get(id) as unknown[] | undefined;
+  get(id: string): {
+    id: string;
+    directory: string;
+    createdAt: Date;
+    updatedAt: Date;
+    messages: (Omit<RustMessage, 'timestamp'> & { timestamp: Date; defaulted: string[] })[];
+  } | null {
+    const row = this.db.prepare('SELECT id, directory, created_at, updated_at FROM sessions WHERE id = ?').raw().get(id) as
+      unknown[] | undefined;
     if (!row) return null;
-    const rows = this.db.prepare('SELECT role, content, tool_calls, tool_results, timestamp FROM messages WHERE session_id = ? ORDER BY idx').raw().all(id) as unknown[][];
+    const rows = this.db
+      .prepare('SELECT role, content, tool_calls, tool_results, timestamp FROM messages WHERE session_id = ? ORDER BY idx')
+      .raw()
+      .all(id) as unknown[][];
     const messages = rows.map(([role, content, calls, results, ts]) => {
       const r = rustString(role, 'role');
       const toolCalls = serdeToolCalls(rustString(calls, 'tool_calls'));
@@ -124,18 +136,32 @@ export class RustStore {
         tool_calls: toolCalls === 'default' ? [] : toolCalls,
         tool_results: toolResults === 'default' ? [] : toolResults,
         timestamp: rustDate(ts),
-        defaulted: [...(toolCalls === 'default' ? ['tool_calls'] : []), ...(toolResults === 'default' ? ['tool_results'] : []), ...(['User', 'Assistant', 'System'].includes(r) ? [] : ['role'])],
+        defaulted: [
+          ...(toolCalls === 'default' ? ['tool_calls'] : []),
+          ...(toolResults === 'default' ? ['tool_results'] : []),
+          ...(['User', 'Assistant', 'System'].includes(r) ? [] : ['role']),
+        ],
       };
     });
-    return { id: rustString(row[0], 'id'), directory: rustString(row[1], 'directory'), createdAt: rustDate(row[2]), updatedAt: rustDate(row[3]), messages };
+    return {
+      id: rustString(row[0], 'id'),
+      directory: rustString(row[1], 'directory'),
+      createdAt: rustDate(row[2]),
+      updatedAt: rustDate(row[3]),
+      messages,
+    };
   }
   save(id: string, messages: RustMessage[], now: number): void {
     this.db.transaction(() => {
       const changed = this.db.prepare('UPDATE sessions SET updated_at = ? WHERE id = ?').run(now, id).changes;
       if (changed === 0) throw new Error('NotFound');
       this.db.prepare('DELETE FROM messages WHERE session_id = ?').run(id);
-      const insert = this.db.prepare('INSERT INTO messages (session_id, idx, role, content, tool_calls, tool_results, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)');
-      messages.forEach((m, idx) => insert.run(id, idx, m.role, m.content, JSON.stringify(m.tool_calls), JSON.stringify(m.tool_results), m.timestamp));
+      const insert = this.db.prepare(
+        'INSERT INTO messages (session_id, idx, role, content, tool_calls, tool_results, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
+      messages.forEach((m, idx) =>
+        insert.run(id, idx, m.role, m.content, JSON.stringify(m.tool_calls), JSON.stringify(m.tool_results), m.timestamp),
+      );
     })();
   }
   list(): { id: string; messageCount: number; updatedAt: Date }[] {
@@ -158,4 +184,3 @@ export class RustStore {
     this.db.close();
   }
 }
-

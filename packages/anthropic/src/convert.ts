@@ -65,7 +65,12 @@ export function toAnthropicBlock(block: ContentBlock): ContentBlockParam | undef
       return block.text === '' ? undefined : { type: 'text', text: block.text };
     case 'tool_use':
       // The API takes only objects; an input that was not one (cut-off JSON) goes back as {}.
-      return { type: 'tool_use', id: block.id, name: block.name, input: (isPlainObject(block.input) ? block.input : {}) as Record<string, unknown> };
+      return {
+        type: 'tool_use',
+        id: block.id,
+        name: block.name,
+        input: (isPlainObject(block.input) ? block.input : {}) as Record<string, unknown>,
+      };
     case 'tool_result':
       return {
         type: 'tool_result',

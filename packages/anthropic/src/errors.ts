@@ -3,7 +3,15 @@
  * @module
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { ProviderError, abortedError, providerError, retryAfterMs, serverAllowsRetry, isRetryableStatus, type ProviderErrorKind } from '@mixtape/core';
+import {
+  ProviderError,
+  abortedError,
+  providerError,
+  retryAfterMs,
+  serverAllowsRetry,
+  isRetryableStatus,
+  type ProviderErrorKind,
+} from '@mixtape/core';
 
 /** What to set when the key is missing or rejected. */
 export const ANTHROPIC_CREDENTIAL_HINT = 'set ANTHROPIC_API_KEY (or pass apiKey to anthropic())';
@@ -91,9 +99,7 @@ export function toProviderError(error: unknown, signal: AbortSignal | undefined,
   return providerError({
     provider: PROVIDER,
     kind: 'stream',
-    detail: beforeOutput
-      ? `the response stream broke before any output (${text})`
-      : `the response stream broke off mid-way (${text})`,
+    detail: beforeOutput ? `the response stream broke before any output (${text})` : `the response stream broke off mid-way (${text})`,
     retryable: beforeOutput,
     cause: error,
   });

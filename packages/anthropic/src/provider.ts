@@ -115,7 +115,12 @@ export class AnthropicModel implements Model {
   ) {
     const info = typeof model === 'string' ? findModel(model) : model;
     if (info) this.info = info;
-    const id = typeof model === 'string' ? (info?.anthropicId && info.anthropicId.toLowerCase() === model.toLowerCase() ? info.anthropicId : model) : model.anthropicId;
+    const id =
+      typeof model === 'string'
+        ? info?.anthropicId && info.anthropicId.toLowerCase() === model.toLowerCase()
+          ? info.anthropicId
+          : model
+        : model.anthropicId;
     if (!id) {
       throw new TypeError(`${(model as ModelInfo).name} has no Anthropic model id; use bedrock() or pass an Anthropic model id string`);
     }
@@ -233,7 +238,8 @@ export class MessageAccumulator implements StreamAssembler<Anthropic.Messages.Ra
       case 'content_block_start': {
         const b = event.content_block;
         if (b.type === 'text') this.blocks.set(event.index, { block: { type: 'text', text: b.text ?? '' } });
-        else if (b.type === 'thinking') this.blocks.set(event.index, { block: { type: 'thinking', thinking: b.thinking ?? '', signature: b.signature ?? '' } });
+        else if (b.type === 'thinking')
+          this.blocks.set(event.index, { block: { type: 'thinking', thinking: b.thinking ?? '', signature: b.signature ?? '' } });
         else if (b.type === 'redacted_thinking') this.blocks.set(event.index, { block: { type: 'redacted_thinking', data: b.data } });
         else if (b.type === 'tool_use') {
           this.blocks.set(event.index, { block: { type: 'tool_use', id: b.id, name: b.name, input: {} }, json: '' });

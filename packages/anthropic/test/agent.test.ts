@@ -21,7 +21,9 @@ const add = tool({
 
 describe('Agent on the anthropic provider (fake server)', () => {
   it('streams deltas to agent.stream(), runs tools, keeps thinking, sums usage and cost', async () => {
-    server.script.thinking('I should add.', 'sig-xyz').toolUse('add', { a: 2, b: 2 }, { usage: { inputTokens: 100, outputTokens: 20, cacheWriteTokens: 50 } });
+    server.script
+      .thinking('I should add.', 'sig-xyz')
+      .toolUse('add', { a: 2, b: 2 }, { usage: { inputTokens: 100, outputTokens: 20, cacheWriteTokens: 50 } });
     server.script.text('The answer is 4.', { usage: { inputTokens: 120, outputTokens: 10, cacheReadTokens: 50 } });
     const agent = new Agent({
       model: anthropic(ClaudeSonnet4_6, { apiKey: 'k', baseURL: server.baseURL }),

@@ -1,5 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ClaudeSonnet4_6, ProviderError, costOf, type Model, type ModelRequest, type ModelResponse, type ModelStreamEvent } from '@mixtape/core';
+import {
+  ClaudeSonnet4_6,
+  ProviderError,
+  costOf,
+  type Model,
+  type ModelRequest,
+  type ModelResponse,
+  type ModelStreamEvent,
+} from '@mixtape/core';
 import { startFakeAnthropic, type FakeServer } from '@mixtape/testing';
 import { anthropic } from '@mixtape/anthropic';
 
@@ -60,12 +68,15 @@ describe('anthropic provider against the fake Messages API', () => {
 
   it('assembles parallel tool calls, with an empty input as {}', async () => {
     server.script.toolUse('get_weather', { city: 'Paris', days: [1, 2, 3] }).toolUse('now', {});
-    const { events, response } = await collect(model(), ask('weather?', {
-      tools: [
-        { name: 'get_weather', description: 'weather', inputSchema: { type: 'object', properties: { city: { type: 'string' } } } },
-        { name: 'now', description: 'time', inputSchema: { type: 'object', properties: {} } },
-      ],
-    }));
+    const { events, response } = await collect(
+      model(),
+      ask('weather?', {
+        tools: [
+          { name: 'get_weather', description: 'weather', inputSchema: { type: 'object', properties: { city: { type: 'string' } } } },
+          { name: 'now', description: 'time', inputSchema: { type: 'object', properties: {} } },
+        ],
+      }),
+    );
     expect(response.stopReason).toBe('tool_use');
     expect(response.content).toEqual([
       { type: 'tool_use', id: expect.any(String), name: 'get_weather', input: { city: 'Paris', days: [1, 2, 3] } },
@@ -111,18 +122,26 @@ describe('anthropic provider against the fake Messages API', () => {
     expect(server.requests[0]!.body.max_tokens).toBeGreaterThan(2048);
     const sent = server.requests[1]!.body.messages;
     expect(sent[1].content[0]).toEqual({ type: 'thinking', thinking: 'Let me add 2 and 2.', signature: 'sig-abc' });
-    expect(sent[2].content[0]).toEqual({ type: 'tool_result', tool_use_id: toolUse.id, is_error: false, content: [{ type: 'text', text: '4' }] });
+    expect(sent[2].content[0]).toEqual({
+      type: 'tool_result',
+      tool_use_id: toolUse.id,
+      is_error: false,
+      content: [{ type: 'text', text: '4' }],
+    });
   });
 
   it('marks the system prompt and the last tool for caching and reports cache tokens in usage and cost', async () => {
     server.script.text('cached', { usage: { inputTokens: 10, outputTokens: 5, cacheReadTokens: 1000, cacheWriteTokens: 200 } });
-    const { response } = await collect(model(), ask('hi', {
-      system: 'You are terse.',
-      tools: [
-        { name: 'a', description: 'a', inputSchema: { type: 'object' } },
-        { name: 'b', description: 'b', inputSchema: { type: 'object' } },
-      ],
-    }));
+    const { response } = await collect(
+      model(),
+      ask('hi', {
+        system: 'You are terse.',
+        tools: [
+          { name: 'a', description: 'a', inputSchema: { type: 'object' } },
+          { name: 'b', description: 'b', inputSchema: { type: 'object' } },
+        ],
+      }),
+    );
     const body = server.requests[0]!.body;
     expect(body.system).toEqual([{ type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } }]);
     expect(body.tools[0].cache_control).toBeUndefined();
@@ -135,7 +154,10 @@ describe('anthropic provider against the fake Messages API', () => {
 
   it('sends no cache marks when prompt caching is off', async () => {
     server.script.text('ok');
-    await collect(model({ promptCaching: false }), ask('hi', { system: 'S', tools: [{ name: 'a', description: 'a', inputSchema: { type: 'object' } }] }));
+    await collect(
+      model({ promptCaching: false }),
+      ask('hi', { system: 'S', tools: [{ name: 'a', description: 'a', inputSchema: { type: 'object' } }] }),
+    );
     expect(JSON.stringify(server.requests[0]!.body)).not.toContain('cache_control');
   });
 
@@ -144,20 +166,42 @@ describe('anthropic provider against the fake Messages API', () => {
     const png = new Uint8Array([137, 80, 78, 71]);
     await collect(model(), {
       messages: [
-        { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image', mediaType: 'image/png', data: png }, { type: 'document', mediaType: 'application/pdf', data: 'JVBERg==', name: 'a.pdf' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look' },
+            { type: 'image', mediaType: 'image/png', data: png },
+            { type: 'document', mediaType: 'application/pdf', data: 'JVBERg==', name: 'a.pdf' },
+          ],
+        },
         { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'shot', input: {} }] },
-        { role: 'user', content: [{ type: 'tool_result', toolUseId: 't1', isError: false, content: [{ type: 'image', mediaType: 'image/png', data: png }] }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', toolUseId: 't1', isError: false, content: [{ type: 'image', mediaType: 'image/png', data: png }] },
+          ],
+        },
       ],
       tools: [],
     });
     const msgs = server.requests[0]!.body.messages;
-    expect(msgs[0].content[1]).toEqual({ type: 'image', source: { type: 'base64', media_type: 'image/png', data: Buffer.from(png).toString('base64') } });
-    expect(msgs[0].content[2]).toEqual({ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERg==' }, title: 'a.pdf' });
+    expect(msgs[0].content[1]).toEqual({
+      type: 'image',
+      source: { type: 'base64', media_type: 'image/png', data: Buffer.from(png).toString('base64') },
+    });
+    expect(msgs[0].content[2]).toEqual({
+      type: 'document',
+      source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERg==' },
+      title: 'a.pdf',
+    });
     expect(msgs[2].content[0].content[0].type).toBe('image');
   });
 
   it('rejects an unsupported image type with an invalid_request error before sending', async () => {
-    const { error } = await failure(model(), { messages: [{ role: 'user', content: [{ type: 'image', mediaType: 'image/tiff', data: 'AAAA' }] }], tools: [] });
+    const { error } = await failure(model(), {
+      messages: [{ role: 'user', content: [{ type: 'image', mediaType: 'image/tiff', data: 'AAAA' }] }],
+      tools: [],
+    });
     expect(error.kind).toBe('invalid_request');
     expect(error.message).toMatch(/image\/tiff/);
     expect(server.requests).toHaveLength(0);
@@ -173,7 +217,10 @@ describe('anthropic provider against the fake Messages API', () => {
   });
 
   it('retries a connection reset before any output', async () => {
-    server.script.reset().text('ok', { fault: { kind: 'reset', afterEvents: 1 } }).text('third time');
+    server.script
+      .reset()
+      .text('ok', { fault: { kind: 'reset', afterEvents: 1 } })
+      .text('third time');
     const { response } = await collect(model(), ask('x'));
     expect(response.content).toEqual([{ type: 'text', text: 'third time' }]);
     expect(server.requests).toHaveLength(3);
@@ -212,7 +259,13 @@ describe('anthropic provider against the fake Messages API', () => {
   });
 
   it('drops a tool call cut off by max_tokens and reports max_tokens', async () => {
-    server.script.respond([{ type: 'text', text: 'Calling' }, { type: 'tool_use', name: 'search', input: { q: 'abcdefghijklmnop' } }], { truncateToolInput: true, stopReason: 'max_tokens' });
+    server.script.respond(
+      [
+        { type: 'text', text: 'Calling' },
+        { type: 'tool_use', name: 'search', input: { q: 'abcdefghijklmnop' } },
+      ],
+      { truncateToolInput: true, stopReason: 'max_tokens' },
+    );
     const { response } = await collect(model(), ask('x'));
     expect(response.stopReason).toBe('max_tokens');
     expect(response.content).toEqual([{ type: 'text', text: 'Calling' }]);

@@ -17,5 +17,7 @@ const tracing =
     : null;
 const code = await main(process.argv.slice(2));
 // Spans still buffered are sent before the process exits.
-await tracing?.shutdown().catch((error: unknown) => process.stderr.write(`mixtape: could not send the last traces: ${(error as Error).message}\n`));
+await tracing
+  ?.shutdown()
+  .catch((error: unknown) => process.stderr.write(`mixtape: could not send the last traces: ${(error as Error).message}\n`));
 process.exit(code);

@@ -17,7 +17,11 @@ describe('mixtape and OTEL_* variables', () => {
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     try {
       const { port } = receiver.address() as AddressInfo;
-      const env = cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'cli-tracing-test' });
+      const env = cleanEnv({
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_SERVICE_NAME: 'cli-tracing-test',
+      });
       const r = await runCli(['--replay', 'tour', 'run', 'Show me around'], { cwd: tempProject(), env });
       expect(r.code).toBe(0);
       const all = bodies.join('\n');

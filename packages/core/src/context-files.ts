@@ -66,7 +66,10 @@ export function expandContextPath(p: string, cwd: string = process.cwd(), home: 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Loads context sources in declaration order. */
-export async function loadContext(sources: readonly ContextSource[], options: ContextLimits & { cwd?: string } = {}): Promise<ContextLoadResult> {
+export async function loadContext(
+  sources: readonly ContextSource[],
+  options: ContextLimits & { cwd?: string } = {},
+): Promise<ContextLoadResult> {
   const maxFile = options.maxFileBytes ?? DEFAULT_MAX_CONTEXT_FILE_BYTES;
   const maxTotal = options.maxTotalBytes ?? DEFAULT_MAX_CONTEXT_TOTAL_BYTES;
   const cwd = options.cwd ?? process.cwd();
@@ -75,7 +78,10 @@ export async function loadContext(sources: readonly ContextSource[], options: Co
   const add = (item: ResolvedContext) => {
     result.totalBytes += item.bytes;
     if (result.totalBytes > maxTotal) {
-      throw new ContextError('total_too_large', `Total context size exceeds the limit (${result.totalBytes} bytes > ${maxTotal} bytes). Remove context files or raise contextLimits.maxTotalBytes.`);
+      throw new ContextError(
+        'total_too_large',
+        `Total context size exceeds the limit (${result.totalBytes} bytes > ${maxTotal} bytes). Remove context files or raise contextLimits.maxTotalBytes.`,
+      );
     }
     result.files.push(item);
   };
@@ -95,7 +101,11 @@ export async function loadContext(sources: readonly ContextSource[], options: Co
       throw new ContextError('read_failed', `Failed to read context file ${file}: ${(error as Error).message}`, file);
     }
     if (size > maxFile) {
-      throw new ContextError('too_large', `Context file exceeds the size limit (${size} bytes > ${maxFile} bytes): ${file}. Shorten it or raise contextLimits.maxFileBytes.`, file);
+      throw new ContextError(
+        'too_large',
+        `Context file exceeds the size limit (${size} bytes > ${maxFile} bytes): ${file}. Shorten it or raise contextLimits.maxFileBytes.`,
+        file,
+      );
     }
     let content: string;
     try {
@@ -109,7 +119,8 @@ export async function loadContext(sources: readonly ContextSource[], options: Co
 
   for (const source of sources) {
     if (typeof source === 'string') await readOne(expandContextPath(source, cwd), false);
-    else if ('content' in source) add({ label: source.label ?? 'inline', content: source.content, bytes: Buffer.byteLength(source.content) });
+    else if ('content' in source)
+      add({ label: source.label ?? 'inline', content: source.content, bytes: Buffer.byteLength(source.content) });
     else if ('path' in source) await readOne(expandContextPath(source.path, cwd), source.required ?? true);
     else if ('paths' in source) for (const p of source.paths) await readOne(expandContextPath(p, cwd), source.required ?? true);
     else {
@@ -126,7 +137,9 @@ export async function loadContext(sources: readonly ContextSource[], options: Co
 /** Builds the effective system prompt: the base prompt followed by one part per context item. */
 export function buildSystemPrompt(base: string | undefined, context: ContextLoadResult): string | undefined {
   const parts = context.files.map((f) =>
-    f.path ? `\n---\n<!-- Context from: ${f.path} -->\n${f.content}` : `\n---\n<!-- Inline context${f.label !== 'inline' ? `: ${f.label}` : ''} -->\n${f.content}`,
+    f.path
+      ? `\n---\n<!-- Context from: ${f.path} -->\n${f.content}`
+      : `\n---\n<!-- Inline context${f.label !== 'inline' ? `: ${f.label}` : ''} -->\n${f.content}`,
   );
   if (!parts.length) return base;
   return (base ?? '') + parts.join('\n');

@@ -32,19 +32,8 @@ export {
   type ToolDefinition,
   type Usage,
 } from './model.js';
-export {
-  type AgentEvent,
-  type AgentEventOf,
-  type AgentEventType,
-  type AgentHook,
-} from './events.js';
-export {
-  Agent,
-  alternateRoles,
-  closeDanglingToolCalls,
-  DEFAULT_CONTEXT_WINDOW,
-  type SessionInfo,
-} from './agent/agent.js';
+export { type AgentEvent, type AgentEventOf, type AgentEventType, type AgentHook } from './events.js';
+export { Agent, alternateRoles, closeDanglingToolCalls, DEFAULT_CONTEXT_WINDOW, type SessionInfo } from './agent/agent.js';
 export {
   DEFAULT_APPROVAL_TIMEOUT_MS,
   DEFAULT_MAX_CONCURRENT_TOOLS,
@@ -58,12 +47,7 @@ export {
   type RunOptions,
   type ToolCallRecord,
 } from './agent/options.js';
-export {
-  AgentAbortedError,
-  AgentError,
-  MaxStepsError,
-  type AgentErrorKind,
-} from './agent/errors.js';
+export { AgentAbortedError, AgentError, MaxStepsError, type AgentErrorKind } from './agent/errors.js';
 export {
   APPROVAL_RESPONSE_SCHEMA,
   CLIENT_TOOL_RESPONSE_SCHEMA,
@@ -72,16 +56,9 @@ export {
   MAX_RESUME_ANSWERS,
   type InterruptErrorCode,
 } from './agent/interrupts.js';
-export {
-  decideAfterModel,
-  type LoopDecision,
-} from './agent/decision.js';
-export {
-  EventStream,
-} from './agent/event-stream.js';
-export {
-  mapBounded,
-} from './agent/tool-runner.js';
+export { decideAfterModel, type LoopDecision } from './agent/decision.js';
+export { EventStream } from './agent/event-stream.js';
+export { mapBounded } from './agent/tool-runner.js';
 export {
   DEFAULT_TOOL_TIMEOUT_MS,
   jsonTypeName,
@@ -96,14 +73,8 @@ export {
   type ToolOptions,
   type ToolResult,
 } from './tools/tool.js';
-export {
-  DEFAULT_MAX_TOOL_RESULT_CHARS,
-  limitToolResult,
-} from './tools/result-limit.js';
-export {
-  describeThrown,
-  MAX_THROWN_DESCRIPTION_CHARS,
-} from './tools/thrown.js';
+export { DEFAULT_MAX_TOOL_RESULT_CHARS, limitToolResult } from './tools/result-limit.js';
+export { describeThrown, MAX_THROWN_DESCRIPTION_CHARS } from './tools/thrown.js';
 export {
   buildSystemPrompt,
   ContextError,
@@ -135,7 +106,12 @@ export {
   SummarizingConversationManager,
   type SummarizingConversationManagerOptions,
 } from './conversation/summarizing.js';
-export { INITIAL_TAIL_MESSAGES, isUnansweredPromptNote, UNANSWERED_PROMPT_NOTE_PREFIX, unansweredPromptNote } from './agent/session-sync.js';
+export {
+  INITIAL_TAIL_MESSAGES,
+  isUnansweredPromptNote,
+  UNANSWERED_PROMPT_NOTE_PREFIX,
+  unansweredPromptNote,
+} from './agent/session-sync.js';
 export {
   Claude3_7Sonnet,
   CLAUDE_MODELS,
@@ -220,14 +196,7 @@ export {
   type ModelPricing,
   type ModelVendor,
 } from './models/catalogue.js';
-export {
-  ALL_MODELS,
-  baseBedrockId,
-  DEFAULT_MODEL,
-  findModel,
-  INFERENCE_PROFILES,
-  modelExportName,
-} from './models/lookup.js';
+export { ALL_MODELS, baseBedrockId, DEFAULT_MODEL, findModel, INFERENCE_PROFILES, modelExportName } from './models/lookup.js';
 export {
   describeAnnotations,
   matchesAnnotations,
@@ -253,11 +222,7 @@ export {
   type AuthorizationPolicy,
   type PermissionAuthorizerOptions,
 } from './permissions/authorizer.js';
-export {
-  canonicalJson,
-  CanonicalJsonError,
-  hashParams,
-} from './permissions/canonical-json.js';
+export { canonicalJson, CanonicalJsonError, hashParams } from './permissions/canonical-json.js';
 export {
   AUDIT_COLUMNS,
   auditEntryFromRow,
@@ -296,11 +261,7 @@ export {
   type GrantStoreErrorKind,
   type PermissionRule,
 } from './permissions/grant.js';
-export {
-  auditLogPathFor,
-  GRANT_FILE_VERSION,
-  JsonFileGrantStore,
-} from './permissions/json-file-store.js';
+export { auditLogPathFor, GRANT_FILE_VERSION, JsonFileGrantStore } from './permissions/json-file-store.js';
 export {
   argumentMatcherSchema,
   commandSegments,
@@ -310,11 +271,14 @@ export {
   type ArgumentMatcher,
   type MatchContext,
 } from './permissions/matchers.js';
-export { analyseShellCommand, COMMAND_EQUIVALENTS, MAX_SHELL_NESTING, MAX_WRAPPER_CHAIN, type ShellAnalysis } from './permissions/shell-command.js';
 export {
-  DEFAULT_MEMORY_AUDIT_LIMIT,
-  MemoryGrantStore,
-} from './permissions/memory-store.js';
+  analyseShellCommand,
+  COMMAND_EQUIVALENTS,
+  MAX_SHELL_NESTING,
+  MAX_WRAPPER_CHAIN,
+  type ShellAnalysis,
+} from './permissions/shell-command.js';
+export { DEFAULT_MEMORY_AUDIT_LIMIT, MemoryGrantStore } from './permissions/memory-store.js';
 export {
   type AuthorizationCheck,
   type GrantScope,
@@ -368,9 +332,7 @@ export {
   type SessionRepair,
 } from './session/convert.js';
 export { DEFAULT_MAX_MESSAGE_BYTES } from './session/rows.js';
-export {
-  MemorySessionStore,
-} from './session/memory-store.js';
+export { MemorySessionStore } from './session/memory-store.js';
 export {
   exportSession,
   forkSession,

@@ -6,14 +6,7 @@ import type { ContentBlock, Message } from './messages.js';
 import type { ModelInfo } from './models/catalogue.js';
 
 /** Why the model stopped. */
-export type StopReason =
-  | 'end_turn'
-  | 'tool_use'
-  | 'max_tokens'
-  | 'stop_sequence'
-  | 'content_filtered'
-  | 'pause_turn'
-  | 'unknown';
+export type StopReason = 'end_turn' | 'tool_use' | 'max_tokens' | 'stop_sequence' | 'content_filtered' | 'pause_turn' | 'unknown';
 
 /** Token usage of one model call (or a sum of calls). */
 export interface Usage {

@@ -58,9 +58,7 @@ describe('Agent run loop', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]!.content).toEqual([{ type: 'text', text: '5' }]);
     expect(sent[0]!.isError).toBe(false);
-    expect(events.types()).toEqual(
-      expect.arrayContaining(['tool_requested', 'tool_executing', 'tool_completed']),
-    );
+    expect(events.types()).toEqual(expect.arrayContaining(['tool_requested', 'tool_executing', 'tool_completed']));
     expect(events.ofType('tool_requested')[0]!.input).toEqual({ a: 2, b: 3 });
     expect(result.toolCalls).toMatchObject([{ name: 'add', success: true }]);
     expect(model.requests[0]!.tools.map((t) => t.name)).toEqual(['add']);
@@ -133,8 +131,21 @@ describe('Agent run loop', () => {
   });
 
   it('turns unknown tools, invalid input, thrown errors and timeouts into error results and goes on', async () => {
-    const boom = tool({ name: 'boom', description: 'throws', input: z.object({}), execute: () => { throw new Error('kaboom'); } });
-    const hang = tool({ name: 'hang', description: 'never ends', input: z.object({}), timeoutMs: 30, execute: (_, ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted'))) ) });
+    const boom = tool({
+      name: 'boom',
+      description: 'throws',
+      input: z.object({}),
+      execute: () => {
+        throw new Error('kaboom');
+      },
+    });
+    const hang = tool({
+      name: 'hang',
+      description: 'never ends',
+      input: z.object({}),
+      timeoutMs: 30,
+      execute: (_, ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted')))),
+    });
     const model = new ScriptedModel()
       .toolUse('missing_tool', {})
       .toolUse('add', { a: 1 })
@@ -158,7 +169,12 @@ describe('Agent run loop', () => {
   });
 
   it('returns image and JSON results to the model', async () => {
-    const pic = tool({ name: 'pic', description: 'image', input: z.object({}), execute: () => [toolResult.image('image/png', new Uint8Array([1, 2, 3])), toolResult.json({ w: 1 })] });
+    const pic = tool({
+      name: 'pic',
+      description: 'image',
+      input: z.object({}),
+      execute: () => [toolResult.image('image/png', new Uint8Array([1, 2, 3])), toolResult.json({ w: 1 })],
+    });
     const model = new ScriptedModel().toolUse('pic').text('A picture.');
     await new Agent({ model, tools: [pic] }).run('show');
     const sent = resultsOf(model.requests[1]!.messages.at(-1))[0]!;
@@ -190,8 +206,12 @@ describe('Agent run loop', () => {
     const a: string[] = [];
     const b: string[] = [];
     agent.addHook((e) => void a.push(e.type));
-    agent.addHook(() => { throw new Error('bad hook'); });
-    agent.addHook(async () => { throw new Error('bad async hook'); });
+    agent.addHook(() => {
+      throw new Error('bad hook');
+    });
+    agent.addHook(async () => {
+      throw new Error('bad async hook');
+    });
     agent.addHook((e) => void b.push(e.type));
     const result = await agent.run('1+1');
     expect(result.text).toBe('2');
@@ -217,7 +237,18 @@ describe('Agent run loop', () => {
 
   it('breaking out of stream() cancels the run and leaves the conversation valid', async () => {
     let toolAborted = false;
-    const wait = tool({ name: 'wait', description: 'waits', input: z.object({}), execute: (_, ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => { toolAborted = true; reject(new Error('stopped')); })) });
+    const wait = tool({
+      name: 'wait',
+      description: 'waits',
+      input: z.object({}),
+      execute: (_, ctx) =>
+        new Promise((_, reject) =>
+          ctx.signal.addEventListener('abort', () => {
+            toolAborted = true;
+            reject(new Error('stopped'));
+          }),
+        ),
+    });
     const model = new ScriptedModel().toolUse('wait').text('never').text('fresh answer');
     const agent = new Agent({ model, tools: [wait] });
     const stream = agent.stream('go');
@@ -386,7 +417,8 @@ describe('Agent permissions', () => {
     const recorded: PermissionResponse[] = [];
     return {
       recorded,
-      check: async () => (decision === 'ask' ? { decision } : decision === 'denied' ? { decision, reason: 'rule says no' } : { decision, scope: 'session' }),
+      check: async () =>
+        decision === 'ask' ? { decision } : decision === 'denied' ? { decision, reason: 'rule says no' } : { decision, scope: 'session' },
       record: async (_call, response) => void recorded.push(response),
     };
   }
@@ -413,7 +445,8 @@ describe('Agent permissions', () => {
     const model = new ScriptedModel().toolUse('add', { a: 1, b: 1 }).text('ok');
     const agent = new Agent({ model, tools: [add], authorizer: authorizer('ask') });
     agent.addHook((e) => {
-      if (e.type === 'permission_required') setImmediate(() => agent.respondToPermission(e.proposalId, { action: 'deny', reason: 'not today' }));
+      if (e.type === 'permission_required')
+        setImmediate(() => agent.respondToPermission(e.proposalId, { action: 'deny', reason: 'not today' }));
     });
     await agent.run('1+1');
     const sent = resultsOf(model.requests[1]!.messages.at(-1))[0]!;
@@ -423,7 +456,13 @@ describe('Agent permissions', () => {
 
   it('builds a PermissionAuthorizer from grantStore, trustedTools and rules; grants persist in the store', async () => {
     const store = new MemoryGrantStore();
-    const model = new ScriptedModel().toolUse('add', { a: 1, b: 1 }).text('denied').toolUse('add', { a: 1, b: 1 }).text('ok').toolUse('add', { a: 5, b: 5 }).text('ok');
+    const model = new ScriptedModel()
+      .toolUse('add', { a: 1, b: 1 })
+      .text('denied')
+      .toolUse('add', { a: 1, b: 1 })
+      .text('ok')
+      .toolUse('add', { a: 5, b: 5 })
+      .text('ok');
     const headless = new Agent({ model, tools: [add], grantStore: store, interactive: false });
     const denied = collectEvents(headless);
     await headless.run('x');
@@ -442,7 +481,12 @@ describe('Agent permissions', () => {
     await asking.run('z');
     expect(asked).toBe(1);
     expect((await store.list()).some((g) => g.tool === 'add' && g.scope === 'project')).toBe(true);
-    const trusted = new Agent({ model: new ScriptedModel().toolUse('add', { a: 1, b: 2 }).text('3'), tools: [add], trustedTools: ['add'], interactive: false });
+    const trusted = new Agent({
+      model: new ScriptedModel().toolUse('add', { a: 1, b: 2 }).text('3'),
+      tools: [add],
+      trustedTools: ['add'],
+      interactive: false,
+    });
     expect((await trusted.run('1+2')).toolCalls[0]!.success).toBe(true);
   });
 

@@ -23,7 +23,10 @@ describe('context files', () => {
     await mkdir(path.join(dir, 'rules'));
     await writeFile(path.join(dir, 'rules', 'b.md'), 'rule b');
     await writeFile(path.join(dir, 'rules', 'a.md'), 'rule a');
-    const result = await loadContext(['AGENTS.md', 'CLAUDE.md', { content: 'Inline note' }, { glob: 'rules/*.md' }, { glob: 'none/*.md' }], { cwd: dir });
+    const result = await loadContext(
+      ['AGENTS.md', 'CLAUDE.md', { content: 'Inline note' }, { glob: 'rules/*.md' }, { glob: 'none/*.md' }],
+      { cwd: dir },
+    );
     expect(result.files.map((f) => f.content)).toEqual(['Use tabs.', 'Inline note', 'rule a', 'rule b']);
     expect(result.skipped).toEqual([path.join(dir, 'CLAUDE.md')]);
     expect(result.totalBytes).toBe(9 + 11 + 6 + 6);
@@ -37,7 +40,9 @@ describe('context files', () => {
     await writeFile(path.join(dir, 'big.md'), 'x'.repeat(2000));
     await writeFile(path.join(dir, 'bin.md'), Buffer.from([0xff, 0xfe, 0x00, 0xc3]));
     await expect(loadContext([{ path: 'gone.md' }], { cwd: dir })).rejects.toMatchObject({ kind: 'not_found' });
-    await expect(loadContext([{ path: 'big.md' }], { cwd: dir, maxFileBytes: 1000 })).rejects.toThrow(/exceeds the size limit \(2000 bytes > 1000 bytes\)/);
+    await expect(loadContext([{ path: 'big.md' }], { cwd: dir, maxFileBytes: 1000 })).rejects.toThrow(
+      /exceeds the size limit \(2000 bytes > 1000 bytes\)/,
+    );
     await expect(loadContext(['big.md', 'big.md'], { cwd: dir, maxTotalBytes: 3000 })).rejects.toMatchObject({ kind: 'total_too_large' });
     await expect(loadContext(['bin.md'], { cwd: dir })).rejects.toBeInstanceOf(ContextError);
   });

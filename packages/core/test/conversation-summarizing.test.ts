@@ -32,7 +32,9 @@ describe('SummarizingConversationManager', () => {
     const agent = new Agent({ model, tools: [lookup], sessionStore: store, conversationManager: manager });
     const results = [];
     for (let i = 0; i < 6; i++) {
-      model.toolUse('lookup', { q: `topic ${i}` }).text(`Topic ${i} is ${'interesting '.repeat(20)}`, { usage: { inputTokens: 100, outputTokens: 20 } });
+      model
+        .toolUse('lookup', { q: `topic ${i}` })
+        .text(`Topic ${i} is ${'interesting '.repeat(20)}`, { usage: { inputTokens: 100, outputTokens: 20 } });
       results.push(await agent.run(`Tell me about topic ${i} ${'please '.repeat(20)}`));
     }
     // Summaries were made when the window started dropping messages, and sent in their place.
@@ -56,7 +58,12 @@ describe('SummarizingConversationManager', () => {
     expect(tail.summary!.throughIndex).toBeGreaterThan(0);
     expect(tail.summary!.model).toBe('cheap');
     const model2 = new ScriptedModel({ modelId: 'main', info: info(1_200) }).text('ok');
-    const resumed = new Agent({ model: model2, sessionStore: store, sessionId: session.id, conversationManager: new SummarizingConversationManager({ model: summarizer }) });
+    const resumed = new Agent({
+      model: model2,
+      sessionStore: store,
+      sessionId: session.id,
+      conversationManager: new SummarizingConversationManager({ model: summarizer }),
+    });
     await resumed.run('And now?');
     const sent = model2.requests[0]!.messages;
     expect(textOf(sent[0]!)).toContain(tail.summary!.text);

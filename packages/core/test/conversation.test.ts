@@ -15,7 +15,10 @@ import { ScriptedModel } from '@mixtape/core/testing';
 const user = (text: string): Message => ({ role: 'user', content: [{ type: 'text', text }] });
 const assistant = (text: string): Message => ({ role: 'assistant', content: [{ type: 'text', text }] });
 const call = (id: string): Message => ({ role: 'assistant', content: [{ type: 'tool_use', id, name: 't', input: { q: 'x'.repeat(50) } }] });
-const result = (id: string): Message => ({ role: 'user', content: [{ type: 'tool_result', toolUseId: id, content: [{ type: 'text', text: 'y'.repeat(200) }], isError: false }] });
+const result = (id: string): Message => ({
+  role: 'user',
+  content: [{ type: 'tool_result', toolUseId: id, content: [{ type: 'text', text: 'y'.repeat(200) }], isError: false }],
+});
 
 /** Checks the invariants every window must hold. */
 function assertValidWindow(all: Message[], window: Message[]) {
@@ -41,7 +44,10 @@ describe('token estimation', () => {
     expect(estimateMessageTokens(huge)).toBe(4 + 1600);
     const pdf: Message = { role: 'user', content: [{ type: 'document', mediaType: 'application/pdf', data: new Uint8Array(5000) }] };
     expect(estimateMessageTokens(pdf)).toBe(4 + 10 + 50);
-    const text: Message = { role: 'user', content: [{ type: 'document', mediaType: 'text/plain', data: Buffer.from('Hello, world!').toString('base64') }] };
+    const text: Message = {
+      role: 'user',
+      content: [{ type: 'document', mediaType: 'text/plain', data: Buffer.from('Hello, world!').toString('base64') }],
+    };
     expect(estimateMessageTokens(text)).toBe(4 + 4 + 10);
   });
 });
@@ -81,21 +87,37 @@ describe('conversation managers', () => {
       fc.record({ kind: fc.constant('tools' as const), calls: fc.integer({ min: 1, max: 3 }) }),
     );
     fc.assert(
-      fc.property(fc.array(turn, { maxLength: 30 }), fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 0, max: 50 }), (turns, max, keep) => {
-        const msgs: Message[] = [];
-        let n = 0;
-        for (const t of turns) {
-          msgs.push(user('x '.repeat(t.kind === 'text' ? t.size : 5)));
-          if (t.kind === 'tools') {
-            const ids = Array.from({ length: t.calls }, () => `id${n++}`);
-            msgs.push({ role: 'assistant', content: ids.map((id) => ({ type: 'tool_use' as const, id, name: 't', input: {} })) });
-            msgs.push({ role: 'user', content: ids.map((id) => ({ type: 'tool_result' as const, toolUseId: id, content: [{ type: 'text' as const, text: 'r' }], isError: false })) });
+      fc.property(
+        fc.array(turn, { maxLength: 30 }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 0, max: 50 }),
+        (turns, max, keep) => {
+          const msgs: Message[] = [];
+          let n = 0;
+          for (const t of turns) {
+            msgs.push(user('x '.repeat(t.kind === 'text' ? t.size : 5)));
+            if (t.kind === 'tools') {
+              const ids = Array.from({ length: t.calls }, () => `id${n++}`);
+              msgs.push({ role: 'assistant', content: ids.map((id) => ({ type: 'tool_use' as const, id, name: 't', input: {} })) });
+              msgs.push({
+                role: 'user',
+                content: ids.map((id) => ({
+                  type: 'tool_result' as const,
+                  toolUseId: id,
+                  content: [{ type: 'text' as const, text: 'r' }],
+                  isError: false,
+                })),
+              });
+            }
+            msgs.push(assistant('y '.repeat(t.kind === 'text' ? t.size : 3)));
           }
-          msgs.push(assistant('y '.repeat(t.kind === 'text' ? t.size : 3)));
-        }
-        assertValidWindow(msgs, new SlidingWindowConversationManager({ responseReserve: 0.1 }).select(msgs, { maxContextTokens: max, fixedTokens: 0 }));
-        assertValidWindow(msgs, new SimpleConversationManager(Math.max(1, keep)).select(msgs));
-      }),
+          assertValidWindow(
+            msgs,
+            new SlidingWindowConversationManager({ responseReserve: 0.1 }).select(msgs, { maxContextTokens: max, fixedTokens: 0 }),
+          );
+          assertValidWindow(msgs, new SimpleConversationManager(Math.max(1, keep)).select(msgs));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -108,7 +130,10 @@ describe('conversation managers', () => {
   });
 
   it('agent.contextUsage reports tokens, limit and percentage', async () => {
-    const agent = new Agent({ model: new ScriptedModel({ info: ClaudeHaiku4_5 }).text('hello '.repeat(50)), systemPrompt: 'You are terse.' });
+    const agent = new Agent({
+      model: new ScriptedModel({ info: ClaudeHaiku4_5 }).text('hello '.repeat(50)),
+      systemPrompt: 'You are terse.',
+    });
     const before = agent.contextUsage();
     expect(before.maxContextTokens).toBe(200_000);
     await agent.run('hi');

@@ -27,22 +27,84 @@ const TODAY = new Date('2026-11-25T12:00:00Z');
 
 /** The 52 models of the Rust original, by the names it exports. */
 const RUST_NAMES = [
-  'Claude3_7Sonnet', 'ClaudeOpus4', 'ClaudeOpus4_1', 'ClaudeOpus4_5', 'ClaudeOpus4_6', 'ClaudeSonnet4',
-  'ClaudeSonnet4_5', 'ClaudeSonnet4_6', 'ClaudeHaiku4_5', 'NovaMicro', 'NovaLite', 'Nova2Lite', 'NovaPro',
-  'NovaPremier', 'Nova2Sonic', 'CohereCommandRPlus', 'DeepSeekR1', 'DeepSeekV3_1', 'DeepSeekV3_2', 'GLM4_7',
-  'GLM4_7Flash', 'Gemma3_27B', 'Gemma3_12B', 'Gemma3_4B', 'KimiK2Thinking', 'KimiK2_5', 'Llama4Scout17B',
-  'Llama4Maverick17B', 'Llama3_3_70B', 'Llama3_2_90B', 'Llama3_2_11B', 'Llama3_2_3B', 'Llama3_2_1B',
-  'Llama3_1_405B', 'Llama3_1_70B', 'Llama3_1_8B', 'MiniMaxM2_1', 'MistralLarge3', 'MagistralSmall', 'Ministral3B',
-  'Ministral8B', 'Ministral14B', 'PixtralLarge', 'VoxtralMini3B', 'VoxtralSmall24B', 'Qwen3_235B', 'Qwen3Coder480B',
-  'Qwen3_32B', 'Qwen3Coder30B', 'Qwen3Next80B', 'Qwen3VL235B', 'Qwen3CoderNext',
+  'Claude3_7Sonnet',
+  'ClaudeOpus4',
+  'ClaudeOpus4_1',
+  'ClaudeOpus4_5',
+  'ClaudeOpus4_6',
+  'ClaudeSonnet4',
+  'ClaudeSonnet4_5',
+  'ClaudeSonnet4_6',
+  'ClaudeHaiku4_5',
+  'NovaMicro',
+  'NovaLite',
+  'Nova2Lite',
+  'NovaPro',
+  'NovaPremier',
+  'Nova2Sonic',
+  'CohereCommandRPlus',
+  'DeepSeekR1',
+  'DeepSeekV3_1',
+  'DeepSeekV3_2',
+  'GLM4_7',
+  'GLM4_7Flash',
+  'Gemma3_27B',
+  'Gemma3_12B',
+  'Gemma3_4B',
+  'KimiK2Thinking',
+  'KimiK2_5',
+  'Llama4Scout17B',
+  'Llama4Maverick17B',
+  'Llama3_3_70B',
+  'Llama3_2_90B',
+  'Llama3_2_11B',
+  'Llama3_2_3B',
+  'Llama3_2_1B',
+  'Llama3_1_405B',
+  'Llama3_1_70B',
+  'Llama3_1_8B',
+  'MiniMaxM2_1',
+  'MistralLarge3',
+  'MagistralSmall',
+  'Ministral3B',
+  'Ministral8B',
+  'Ministral14B',
+  'PixtralLarge',
+  'VoxtralMini3B',
+  'VoxtralSmall24B',
+  'Qwen3_235B',
+  'Qwen3Coder480B',
+  'Qwen3_32B',
+  'Qwen3Coder30B',
+  'Qwen3Next80B',
+  'Qwen3VL235B',
+  'Qwen3CoderNext',
 ];
 
 /** Models named in @anthropic-ai/sdk 1.14.0's `Model` type. */
 const SDK_MODEL_IDS = [
-  'claude-fable-5-2', 'claude-mythos-5-2', 'claude-haiku-5-5', 'claude-sonnet-5-5', 'claude-fable-5-1', 'claude-opus-5-5',
-  'claude-mythos-5-1', 'claude-sonnet-5', 'claude-fable-5', 'claude-mythos-5', 'claude-opus-5', 'claude-opus-4-8',
-  'claude-opus-4-7', 'claude-mythos-preview', 'claude-opus-4-6', 'claude-sonnet-4-6', 'claude-haiku-4-5',
-  'claude-haiku-4-5-20251001', 'claude-opus-4-5', 'claude-opus-4-5-20251101', 'claude-sonnet-4-5', 'claude-sonnet-4-5-20250929',
+  'claude-fable-5-2',
+  'claude-mythos-5-2',
+  'claude-haiku-5-5',
+  'claude-sonnet-5-5',
+  'claude-fable-5-1',
+  'claude-opus-5-5',
+  'claude-mythos-5-1',
+  'claude-sonnet-5',
+  'claude-fable-5',
+  'claude-mythos-5',
+  'claude-opus-5',
+  'claude-opus-4-8',
+  'claude-opus-4-7',
+  'claude-mythos-preview',
+  'claude-opus-4-6',
+  'claude-sonnet-4-6',
+  'claude-haiku-4-5',
+  'claude-haiku-4-5-20251001',
+  'claude-opus-4-5',
+  'claude-opus-4-5-20251101',
+  'claude-sonnet-4-5',
+  'claude-sonnet-4-5-20250929',
 ];
 
 describe('models catalogue', () => {
@@ -135,7 +197,9 @@ describe('models catalogue', () => {
   });
 
   it('marks the models without tool use that the Rust original marks', () => {
-    const noTools = ALL_MODELS.filter((m) => m.supportsTools === false).map((m) => modelExportName(m)).sort();
+    const noTools = ALL_MODELS.filter((m) => m.supportsTools === false)
+      .map((m) => modelExportName(m))
+      .sort();
     expect(noTools).toEqual(['DeepSeekR1', 'Gemma3_12B', 'Gemma3_27B', 'Gemma3_4B', 'Llama3_2_1B', 'Llama3_2_3B']);
     expect(Gemma3_4B.supportsTools).toBe(false);
     expect(Llama3_2_1B.supportsTools).toBe(false);

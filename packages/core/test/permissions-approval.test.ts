@@ -26,7 +26,11 @@ describe('ApprovalQueue', () => {
 
   it('denies a request nobody answers in time', async () => {
     const queue = new ApprovalQueue({ timeoutMs: 20 });
-    await expect(queue.request(event('p1'))).resolves.toEqual({ action: 'deny', reason: 'Approval timed out after 0.02 s', origin: 'timeout' });
+    await expect(queue.request(event('p1'))).resolves.toEqual({
+      action: 'deny',
+      reason: 'Approval timed out after 0.02 s',
+      origin: 'timeout',
+    });
     expect(queue.pending()).toEqual([]);
     expect(queue.respond('p1', { action: 'once' })).toBe(false);
     // A per-request timeout overrides the queue's.

@@ -38,7 +38,9 @@ describe('default policy', () => {
 
   it('rejects an unknown policy and invalid rules with errors naming the problem', () => {
     expect(() => new PermissionAuthorizer({ policy: 'sometimes' as never })).toThrow(PermissionConfigError);
-    expect(() => new PermissionAuthorizer({ rules: [{ tool: 'bash', effect: 'allow', match: { kind: 'command', prefix: 'a; b' } }] })).toThrow(/rule 0: .*prefix/);
+    expect(
+      () => new PermissionAuthorizer({ rules: [{ tool: 'bash', effect: 'allow', match: { kind: 'command', prefix: 'a; b' } }] }),
+    ).toThrow(/rule 0: .*prefix/);
     expect(() => new PermissionAuthorizer({ rules: [{ tool: 'x', scope: 'forever' as never }] })).toThrow(/rule 0: .*scope/);
     expect(() => new PermissionAuthorizer({ trustedTools: [''] })).toThrow(/trustedTools/);
   });
@@ -58,7 +60,9 @@ describe('rules and grants', () => {
     await authorizer.grant({ tool: 'bash', scope: 'user' });
     const denied = await authorizer.check(call('bash', { command: 'ls && rm -rf /' }));
     expect(denied).toMatchObject({ decision: 'denied', grantId: 'no-rm' });
-    expect(denied.decision === 'denied' && denied.reason).toMatch(/Deleting files is not allowed — denied by rule no-rm \(deny tool 'bash' where command starts with "rm"\)/);
+    expect(denied.decision === 'denied' && denied.reason).toMatch(
+      /Deleting files is not allowed — denied by rule no-rm \(deny tool 'bash' where command starts with "rm"\)/,
+    );
     expect(decision(await authorizer.check(call('bash', { command: 'ls' })))).toBe('granted');
   });
 
@@ -94,14 +98,22 @@ describe('rules and grants', () => {
 
   it('applies path rules relative to the project folder', async () => {
     const project = path.join(root, 'proj');
-    const authorizer = new PermissionAuthorizer({ project, rules: [{ tool: 'write_file', match: { kind: 'path', argument: 'path', glob: 'src/**' } }] });
+    const authorizer = new PermissionAuthorizer({
+      project,
+      rules: [{ tool: 'write_file', match: { kind: 'path', argument: 'path', glob: 'src/**' } }],
+    });
     expect(decision(await authorizer.check(call('write_file', { path: 'src/a.ts' })))).toBe('granted');
     expect(decision(await authorizer.check(call('write_file', { path: path.join(project, 'src', 'b.ts') })))).toBe('granted');
     expect(decision(await authorizer.check(call('write_file', { path: 'src/../../x' })))).toBe('denied');
   });
 
   it('matches tool globs, so the same rules cover MCP tools', async () => {
-    const authorizer = new PermissionAuthorizer({ rules: [{ tool: 'github_*', effect: 'allow' }, { tool: 'github_delete_*', effect: 'deny' }] });
+    const authorizer = new PermissionAuthorizer({
+      rules: [
+        { tool: 'github_*', effect: 'allow' },
+        { tool: 'github_delete_*', effect: 'deny' },
+      ],
+    });
     expect(decision(await authorizer.check(call('github_list_issues')))).toBe('granted');
     expect(decision(await authorizer.check(call('github_delete_repo')))).toBe('denied');
     expect(decision(await authorizer.check(call('gitlab_list')))).toBe('denied');
@@ -144,8 +156,13 @@ describe('scopes', () => {
     const store = new JsonFileGrantStore(path.join(root, 'project-scope', 'grants.json'));
     const projectA = path.join(root, 'a');
     await new PermissionAuthorizer({ store, project: projectA }).record(call('write_file'), { action: 'tool', scope: 'project' });
-    expect(await new PermissionAuthorizer({ store, project: projectA }).check(call('write_file'))).toMatchObject({ decision: 'granted', scope: 'project' });
-    expect(decision(await new PermissionAuthorizer({ store, project: path.join(projectA, 'sub') }).check(call('write_file')))).toBe('granted');
+    expect(await new PermissionAuthorizer({ store, project: projectA }).check(call('write_file'))).toMatchObject({
+      decision: 'granted',
+      scope: 'project',
+    });
+    expect(decision(await new PermissionAuthorizer({ store, project: path.join(projectA, 'sub') }).check(call('write_file')))).toBe(
+      'granted',
+    );
     expect(decision(await new PermissionAuthorizer({ store, project: path.join(root, 'b') }).check(call('write_file')))).toBe('denied');
     expect(decision(await new PermissionAuthorizer({ store, project: `${projectA}-other` }).check(call('write_file')))).toBe('denied');
   });
@@ -196,7 +213,11 @@ describe('recording answers', () => {
     const authorizer = new PermissionAuthorizer({ interactive: true });
     await authorizer.record(call('a'), { action: 'deny', reason: 'Approval timed out after 300 s', origin: 'timeout', scope: 'user' });
     expect(decision(await authorizer.check(call('a')))).toBe('ask');
-    expect((await authorizer.auditLog({ tool: 'a' }))[0]).toMatchObject({ decision: 'denied', by: 'system', reason: 'Approval timed out after 300 s' });
+    expect((await authorizer.auditLog({ tool: 'a' }))[0]).toMatchObject({
+      decision: 'denied',
+      by: 'system',
+      reason: 'Approval timed out after 300 s',
+    });
   });
 
   it('revokes a grant', async () => {
@@ -248,7 +269,13 @@ describe('audit log', () => {
       [c3.toolUseId, 'granted', 'user', 'project'],
       [c4.toolUseId, 'granted', 'grant', 'project'],
     ]);
-    expect(log[1]).toMatchObject({ tool: 'read_file', paramsHash: c2.paramsHash, grantId: 'no-env', sessionId: 's1', project: path.resolve('/work/p') });
+    expect(log[1]).toMatchObject({
+      tool: 'read_file',
+      paramsHash: c2.paramsHash,
+      grantId: 'no-env',
+      sessionId: 's1',
+      project: path.resolve('/work/p'),
+    });
     expect(log[1]?.reason).toMatch(/no-env/);
     expect(log[3]?.grantId).toBe(log[4]?.grantId);
     for (const e of log) expect(e.at.getTime()).toBeGreaterThanOrEqual(before);

@@ -8,7 +8,9 @@ describe('canonicalJson', () => {
   });
 
   it('writes scalars as JSON does, leaving out undefined properties', () => {
-    expect(canonicalJson({ s: 'a"b\n\u0001', n: -1.5, t: true, f: false, z: null, u: undefined })).toBe('{"f":false,"n":-1.5,"s":"a\\"b\\n\\u0001","t":true,"z":null}');
+    expect(canonicalJson({ s: 'a"b\n\u0001', n: -1.5, t: true, f: false, z: null, u: undefined })).toBe(
+      '{"f":false,"n":-1.5,"s":"a\\"b\\n\\u0001","t":true,"z":null}',
+    );
     expect(canonicalJson([undefined, NaN, Infinity])).toBe('[null,null,null]');
     expect(canonicalJson(12345678901234567890n)).toBe('12345678901234567890');
     expect(canonicalJson({ at: new Date('2026-01-02T03:04:05.006Z') })).toBe('{"at":"2026-01-02T03:04:05.006Z"}');

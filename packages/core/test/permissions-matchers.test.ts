@@ -11,7 +11,8 @@ describe('command prefix matcher', () => {
   const cmd = (command: unknown) => ({ command });
 
   it('allows the command and longer commands with the same leading words', () => {
-    for (const c of ['git status', 'git status -s', '  git   status  --short ', "'git' \"status\"", 'git status *.c']) expect(matchesArguments(gitStatus, cmd(c), allow), c).toBe(true);
+    for (const c of ['git status', 'git status -s', '  git   status  --short ', '\'git\' "status"', 'git status *.c'])
+      expect(matchesArguments(gitStatus, cmd(c), allow), c).toBe(true);
   });
 
   it('does not allow other words, or more than one simple command', () => {

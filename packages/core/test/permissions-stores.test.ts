@@ -22,13 +22,23 @@ describe('JsonFileGrantStore', () => {
     const grant = await store.save({ tool: 'bash', scope: 'user', match: { kind: 'command', prefix: 'git status' } });
     const data = JSON.parse(readFileSync(file, 'utf8'));
     expect(data.version).toBe(1);
-    expect(data.grants[0]).toMatchObject({ id: grant.id, tool: 'bash', effect: 'allow', scope: 'user', match: { kind: 'command', prefix: 'git status' } });
+    expect(data.grants[0]).toMatchObject({
+      id: grant.id,
+      tool: 'bash',
+      effect: 'allow',
+      scope: 'user',
+      match: { kind: 'command', prefix: 'git status' },
+    });
     expect(readdirSync(path.dirname(file))).toEqual(['grants.json']);
   });
 
   it('persists across store instances (another process reading the same file)', async () => {
     const file = freshFile();
-    const a = await new JsonFileGrantStore(file).save({ tool: 'read_file', scope: 'user', expiresAt: new Date('2030-01-01T00:00:00.000Z') });
+    const a = await new JsonFileGrantStore(file).save({
+      tool: 'read_file',
+      scope: 'user',
+      expiresAt: new Date('2030-01-01T00:00:00.000Z'),
+    });
     const [loaded] = await new JsonFileGrantStore(file).list();
     expect(loaded).toEqual(a);
     expect(loaded?.expiresAt).toBeInstanceOf(Date);
@@ -55,10 +65,17 @@ describe('JsonFileGrantStore', () => {
     const file = freshFile();
     const store = new JsonFileGrantStore(file);
     const other = new JsonFileGrantStore(file);
-    const saved = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? store : other).save({ tool: `tool_${i}`, scope: 'user' })));
+    const saved = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? store : other).save({ tool: `tool_${i}`, scope: 'user' })),
+    );
     expect((await store.list()).length).toBe(20);
     await Promise.all(saved.slice(0, 5).map((g) => other.delete(g.id)));
-    expect((await store.list()).map((g) => g.tool).sort()).toEqual(saved.slice(5).map((g) => g.tool).sort());
+    expect((await store.list()).map((g) => g.tool).sort()).toEqual(
+      saved
+        .slice(5)
+        .map((g) => g.tool)
+        .sort(),
+    );
   });
 
   it('never shows a half-written file to a reader, even while a writer process is killed with SIGKILL', async () => {
@@ -97,7 +114,9 @@ describe('JsonFileGrantStore', () => {
       expect(versions.size).toBeGreaterThan(1); // the reads really raced the writer
     } finally {
       writer.kill('SIGKILL');
-      await new Promise((resolve) => (writer.exitCode !== null || writer.signalCode !== null ? resolve(undefined) : writer.once('exit', resolve)));
+      await new Promise((resolve) =>
+        writer.exitCode !== null || writer.signalCode !== null ? resolve(undefined) : writer.once('exit', resolve),
+      );
     }
     // Killed mid-write: the grant file is still whole, and a new store reads it.
     expect(() => JSON.parse(readFileSync(file, 'utf8'))).not.toThrow();

@@ -10,7 +10,13 @@ import {
 } from '@mixtape/core';
 
 const fail = (status: number, retryAfter?: number) =>
-  providerError({ provider: 'p', kind: status === 429 ? 'rate_limited' : 'server', status, detail: 'x', ...(retryAfter !== undefined && { retryAfterMs: retryAfter }) });
+  providerError({
+    provider: 'p',
+    kind: status === 429 ? 'rate_limited' : 'server',
+    status,
+    detail: 'x',
+    ...(retryAfter !== undefined && { retryAfterMs: retryAfter }),
+  });
 
 describe('withRetry', () => {
   it('has named defaults: 4 attempts, 500 ms base, 30 s cap', () => {
@@ -69,7 +75,11 @@ describe('withRetry', () => {
 
   it('abort stops the wait at once with an aborted error', async () => {
     const controller = new AbortController();
-    const p = withRetry(async () => Promise.reject(fail(429, 50_000)), {}, { signal: controller.signal, provider: 'p', onRetry: () => queueMicrotask(() => controller.abort()) });
+    const p = withRetry(
+      async () => Promise.reject(fail(429, 50_000)),
+      {},
+      { signal: controller.signal, provider: 'p', onRetry: () => queueMicrotask(() => controller.abort()) },
+    );
     const error = await p.catch((e) => e);
     expect(error).toBeInstanceOf(ProviderError);
     expect(error.kind).toBe('aborted');

@@ -28,7 +28,8 @@ function source(items: (Raw | Error | 'HANG')[], onCancel?: () => void) {
     events: (async function* () {
       for (const item of items) {
         if (item instanceof Error) throw item;
-        if (item === 'HANG') await new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+        if (item === 'HANG')
+          await new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
         else yield item;
       }
     })(),
@@ -39,11 +40,22 @@ function source(items: (Raw | Error | 'HANG')[], onCancel?: () => void) {
 const toError = (e: unknown, before: boolean) =>
   e instanceof ProviderError ? e : providerError({ provider: 'fake', kind: 'stream', retryable: before, detail: String(e) });
 
-async function run(opens: ((s: AbortSignal) => Promise<{ events: AsyncIterator<Raw>; cancel(): void }>)[], extra: { signal?: AbortSignal; idleTimeoutMs?: number } = {}) {
+async function run(
+  opens: ((s: AbortSignal) => Promise<{ events: AsyncIterator<Raw>; cancel(): void }>)[],
+  extra: { signal?: AbortSignal; idleTimeoutMs?: number } = {},
+) {
   let n = 0;
   const events: ModelStreamEvent[] = [];
   try {
-    for await (const e of streamModelCall<Raw>({ provider: 'fake', retry: { baseDelayMs: 0 }, open: (s) => opens[n++]!(s), assembler, toError, ...extra })) events.push(e);
+    for await (const e of streamModelCall<Raw>({
+      provider: 'fake',
+      retry: { baseDelayMs: 0 },
+      open: (s) => opens[n++]!(s),
+      assembler,
+      toError,
+      ...extra,
+    }))
+      events.push(e);
     return { events, attempts: n };
   } catch (error) {
     return { events, attempts: n, error: error as ProviderError };
@@ -77,7 +89,12 @@ describe('streamModelCall', () => {
 
   it('cancels the request when the caller stops early', async () => {
     let cancelled = false;
-    for await (const e of streamModelCall<Raw>({ provider: 'fake', open: source(['a', 'b', 'END'], () => (cancelled = true)), assembler, toError })) {
+    for await (const e of streamModelCall<Raw>({
+      provider: 'fake',
+      open: source(['a', 'b', 'END'], () => (cancelled = true)),
+      assembler,
+      toError,
+    })) {
       if (e.type === 'text_delta') break;
     }
     expect(cancelled).toBe(true);

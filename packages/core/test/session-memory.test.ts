@@ -23,7 +23,14 @@ describe('MemorySessionStore', () => {
   it('a message holding a value that cannot be stored is a serialization error and changes nothing', async () => {
     const store = new MemorySessionStore();
     const s = await store.getOrCreateSession();
-    const bad = { role: 'assistant' as const, content: '', toolCalls: [], toolResults: [], timestamp: new Date(), blocks: [{ type: 'tool_use' as const, id: 't', name: 'n', input: { callback: () => 1 } }] };
+    const bad = {
+      role: 'assistant' as const,
+      content: '',
+      toolCalls: [],
+      toolResults: [],
+      timestamp: new Date(),
+      blocks: [{ type: 'tool_use' as const, id: 't', name: 'n', input: { callback: () => 1 } }],
+    };
     const e = await store.appendMessages(s.id, [bad]).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(SessionError);
     expect((e as SessionError).kind).toBe('serialization');

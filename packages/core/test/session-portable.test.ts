@@ -1,13 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { type SessionMessage, MemorySessionStore, SessionError } from '@mixtape/core';
-import { SESSION_EXPORT_FORMAT, SESSION_EXPORT_VERSION, exportSession, forkSession, importSession, parseSessionExport } from '@mixtape/core/session';
+import {
+  SESSION_EXPORT_FORMAT,
+  SESSION_EXPORT_VERSION,
+  exportSession,
+  forkSession,
+  importSession,
+  parseSessionExport,
+} from '@mixtape/core/session';
 
 const at = new Date(Date.UTC(2026, 10, 25, 9, 30, 15, 42));
 
 function fixture(): SessionMessage[] {
   return [
-    { role: 'user', content: 'look', toolCalls: [], toolResults: [], timestamp: at, blocks: [{ type: 'image', mediaType: 'image/png', data: Uint8Array.from([0, 1, 254, 255]) }] },
-    { role: 'assistant', content: 'a cat', toolCalls: [], toolResults: [], timestamp: at, blocks: [{ type: 'image', mediaType: 'image/gif', data: 'R0lG' }] },
+    {
+      role: 'user',
+      content: 'look',
+      toolCalls: [],
+      toolResults: [],
+      timestamp: at,
+      blocks: [{ type: 'image', mediaType: 'image/png', data: Uint8Array.from([0, 1, 254, 255]) }],
+    },
+    {
+      role: 'assistant',
+      content: 'a cat',
+      toolCalls: [],
+      toolResults: [],
+      timestamp: at,
+      blocks: [{ type: 'image', mediaType: 'image/gif', data: 'R0lG' }],
+    },
   ];
 }
 
@@ -84,7 +105,15 @@ describe('importSession', () => {
   });
 
   it('a store without createSession is told what it lacks', async () => {
-    const bare = { getOrCreateSession: async () => { throw new Error('x'); }, getSession: async () => null, saveSession: async () => {}, listSessions: async () => [], deleteSession: async () => {} };
+    const bare = {
+      getOrCreateSession: async () => {
+        throw new Error('x');
+      },
+      getSession: async () => null,
+      saveSession: async () => {},
+      listSessions: async () => [],
+      deleteSession: async () => {},
+    };
     await expect(importSession(bare, await exported())).rejects.toThrow(/createSession/);
     await expect(forkSession(bare, 'id')).rejects.toThrow(/createSession/);
   });

@@ -15,7 +15,12 @@ import { ScriptedModel } from '../src/testing/index.js';
 
 const Weather = z.object({ city: z.string(), tempC: z.number(), conditions: z.array(z.string()) });
 const answer = { city: 'Oslo', tempC: -3, conditions: ['snow', 'wind'] };
-const lookup = tool({ name: 'lookup', description: 'Weather of a city', input: z.object({ city: z.string() }), execute: ({ city }) => `${city}: -3 C, snow, wind` });
+const lookup = tool({
+  name: 'lookup',
+  description: 'Weather of a city',
+  input: z.object({ city: z.string() }),
+  execute: ({ city }) => `${city}: -3 C, snow, wind`,
+});
 const FAST = { baseDelayMs: 1, maxDelayMs: 2 };
 
 describe('structured output on the providers (fake servers speaking the official wire formats)', () => {
@@ -23,11 +28,17 @@ describe('structured output on the providers (fake servers speaking the official
     const server = await startFakeAnthropic();
     try {
       server.script.toolUse('lookup', { city: 'Oslo' }).text(JSON.stringify(answer));
-      const agent = new Agent({ model: anthropic(ClaudeSonnet4_6, { apiKey: 'k', baseURL: server.baseURL, retry: FAST }), tools: [lookup] });
+      const agent = new Agent({
+        model: anthropic(ClaudeSonnet4_6, { apiKey: 'k', baseURL: server.baseURL, retry: FAST }),
+        tools: [lookup],
+      });
       const result = await agent.run('Weather in Oslo?', { output: Weather });
       expectTypeOf(result.output).toEqualTypeOf<z.output<typeof Weather>>();
       expect(result.output).toEqual(answer);
-      const body = server.requests[0]!.body as { output_config?: { format?: { type: string; schema: { properties: Record<string, unknown> } } }; tools: unknown[] };
+      const body = server.requests[0]!.body as {
+        output_config?: { format?: { type: string; schema: { properties: Record<string, unknown> } } };
+        tools: unknown[];
+      };
       expect(body.output_config?.format?.type).toBe('json_schema');
       expect(Object.keys(body.output_config!.format!.schema.properties)).toEqual(['city', 'tempC', 'conditions']);
       expect(body.tools).toHaveLength(1);
@@ -61,7 +72,12 @@ describe('structured output on the providers (fake servers speaking the official
     const server = await startFakeBedrock();
     try {
       server.script.toolUses([{ name: 'lookup', input: { city: 'Oslo' } }]).toolUses([{ name: 'final_answer', input: answer }]);
-      const model = bedrock(ClaudeSonnet4_6, { endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'x' }, retry: FAST });
+      const model = bedrock(ClaudeSonnet4_6, {
+        endpoint: server.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'x' },
+        retry: FAST,
+      });
       const agent = new Agent({ model, tools: [lookup] });
       const partials: unknown[] = [];
       agent.addHook((e: AgentEvent) => {
@@ -88,7 +104,9 @@ describe('structured output in the loop', () => {
     const store = new SqliteSessionStore(path.join(dir, 's.db'));
     const model = new ScriptedModel().text('not json at all').text('{"n": "three"}');
     const agent = new Agent({ model, sessionStore: store });
-    const error = await agent.run('count', { output: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } }).catch((e: unknown) => e);
+    const error = await agent
+      .run('count', { output: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StructuredOutputError);
     expect((error as StructuredOutputError).kind).toBe('output');
     expect((error as StructuredOutputError).issues.join(' ')).toMatch(/^n: /);
@@ -112,7 +130,9 @@ describe('budgets', () => {
 
   it('a run stops with a BudgetExceededError before the call that would exceed maxTokens; nothing is sent', async () => {
     // The estimate of the first call, read from the error a budget of 1 token gives.
-    const probe = await new Agent({ model: priced().text('x'), tools: [lookup], budget: { run: { maxTokens: 1 } } }).run('Weather?').catch((e: unknown) => e);
+    const probe = await new Agent({ model: priced().text('x'), tools: [lookup], budget: { run: { maxTokens: 1 } } })
+      .run('Weather?')
+      .catch((e: unknown) => e);
     expect(probe).toBeInstanceOf(BudgetExceededError);
     const firstEstimate = (probe as BudgetExceededError).estimate;
     expect(firstEstimate).toBeGreaterThan(1_024); // the output allowance plus the prompt
@@ -142,7 +162,14 @@ describe('budgets', () => {
     await agent.run('second');
     const afterTwo = (await store.getSession(agent.sessionInfo()!.id))!.usage!.costUsd;
     expect(afterTwo).toBeGreaterThan(first);
-    const error = await new Agent({ model, sessionStore: store, sessionId: agent.sessionInfo()!.id, budget: { session: { maxCostUsd: afterTwo + 0.0001 } } }).run('third').catch((e: unknown) => e);
+    const error = await new Agent({
+      model,
+      sessionStore: store,
+      sessionId: agent.sessionInfo()!.id,
+      budget: { session: { maxCostUsd: afterTwo + 0.0001 } },
+    })
+      .run('third')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BudgetExceededError);
     expect((error as BudgetExceededError).scope).toBe('session');
     expect((error as BudgetExceededError).spent).toBeCloseTo(afterTwo, 9);

@@ -48,11 +48,13 @@ const broken = tool({
 
 describe('OpenTelemetry GenAI spans', () => {
   it('a run with parallel tools and a failing tool: invoke_agent → chat ×2 and execute_tool ×3 with gen_ai attributes', async () => {
-    const model = new ScriptedModel().toolUses([
-      { name: 'echo', input: { text: 'a' } },
-      { name: 'echo', input: { text: 'b' } },
-      { name: 'broken', input: {} },
-    ]).text('done');
+    const model = new ScriptedModel()
+      .toolUses([
+        { name: 'echo', input: { text: 'a' } },
+        { name: 'echo', input: { text: 'b' } },
+        { name: 'broken', input: {} },
+      ])
+      .text('done');
     const agent = new Agent({ model, tools: [slowEcho, broken], telemetry: { tracer } });
     await agent.run('go');
     const spans = exporter.getFinishedSpans();
@@ -108,7 +110,11 @@ describe('OpenTelemetry GenAI spans', () => {
     const meterProvider = new MeterProvider({ readers: [reader] });
     try {
       server.script.error(529).text('after retry').error(400, { message: 'bad request' });
-      const model = anthropic(ClaudeSonnet4_6, { apiKey: 'k', baseURL: server.baseURL, retry: { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 3 } });
+      const model = anthropic(ClaudeSonnet4_6, {
+        apiKey: 'k',
+        baseURL: server.baseURL,
+        retry: { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 3 },
+      });
       const agent = new Agent({ model, telemetry: { tracer, meter: meterProvider.getMeter('test') } });
       await agent.run('hello');
       const [chat] = byName(exporter.getFinishedSpans(), 'chat');
@@ -187,7 +193,10 @@ describe('tracing from OTEL_* environment variables', () => {
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     const { port } = receiver.address() as AddressInfo;
     context.disable();
-    const started = await startTelemetryFromEnv({ serviceName: 'telemetry-test', env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' } });
+    const started = await startTelemetryFromEnv({
+      serviceName: 'telemetry-test',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+    });
     try {
       expect(started?.exporter).toBe('otlp');
       await new Agent({ model: new ScriptedModel().text('ok') }).run('hi');

@@ -143,7 +143,12 @@ async function currentRoots(source: McpRootsSource): Promise<McpRoot[]> {
  * `roots` is read through `getRoots` so that {@link McpClient.setRoots} changes what later
  * `roots/list` requests see.
  */
-export function registerClientFeatures(client: Client, server: string, features: McpClientFeatures, getRoots: () => McpRootsSource | undefined): void {
+export function registerClientFeatures(
+  client: Client,
+  server: string,
+  features: McpClientFeatures,
+  getRoots: () => McpRootsSource | undefined,
+): void {
   const notice = features.onNotice ?? ((message: string) => process.emitWarning(message, { code: 'MIXTAPE_MCP' }));
   if (features.roots !== undefined) {
     client.setRequestHandler(ListRootsRequestSchema, async () => {
@@ -165,7 +170,9 @@ export function registerClientFeatures(client: Client, server: string, features:
   }
   const onElicitation = features.onElicitation;
   if (onElicitation) {
-    client.setRequestHandler(ElicitRequestSchema, async (request, extra) => onElicitation(request.params, { server, signal: extra.signal }));
+    client.setRequestHandler(ElicitRequestSchema, async (request, extra) =>
+      onElicitation(request.params, { server, signal: extra.signal }),
+    );
     client.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => {
       features.onElicitationComplete?.(n.params.elicitationId, server);
     });
@@ -174,7 +181,12 @@ export function registerClientFeatures(client: Client, server: string, features:
   if (onLog) {
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
       try {
-        onLog({ server, level: n.params.level, ...(n.params.logger !== undefined ? { logger: n.params.logger } : {}), data: n.params.data });
+        onLog({
+          server,
+          level: n.params.level,
+          ...(n.params.logger !== undefined ? { logger: n.params.logger } : {}),
+          data: n.params.data,
+        });
       } catch (error) {
         notice(`The onLog callback of MCP server '${server}' threw: ${(error as Error).message}`);
       }

@@ -106,7 +106,8 @@ function isConnectionLost(error: unknown): boolean {
   if (error instanceof McpError) return error.code === (ErrorCode.ConnectionClosed as number);
   if (error instanceof StreamableHTTPError) return error.code === 404;
   if (error instanceof UnauthorizedError) return false;
-  if (error instanceof Error) return error.message === 'Not connected' || error.message === 'fetch failed' || /EPIPE|ECONNRESET|ECONNREFUSED/.test(error.message);
+  if (error instanceof Error)
+    return error.message === 'Not connected' || error.message === 'fetch failed' || /EPIPE|ECONNRESET|ECONNREFUSED/.test(error.message);
   return false;
 }
 
@@ -117,7 +118,7 @@ function isConnectionLost(error: unknown): boolean {
 function neverDelivered(error: unknown): boolean {
   if (error instanceof StreamableHTTPError) return error.code === 404;
   if (!(error instanceof Error)) return false;
-  const code = (error as NodeJS.ErrnoException).code ?? ((error.cause as NodeJS.ErrnoException | undefined)?.code);
+  const code = (error as NodeJS.ErrnoException).code ?? (error.cause as NodeJS.ErrnoException | undefined)?.code;
   return error.message === 'Not connected' || code === 'ECONNREFUSED' || code === 'EPIPE' || /ECONNREFUSED|EPIPE/.test(error.message);
 }
 
@@ -125,7 +126,14 @@ function neverDelivered(error: unknown): boolean {
 function shouldFallBackToSse(error: unknown): boolean {
   // The MCP spec's backwards-compatibility rule: a 4xx answer to the initialize POST means an
   // old server. 401/403 are authentication failures that SSE would hit as well.
-  return error instanceof StreamableHTTPError && error.code !== undefined && error.code >= 400 && error.code < 500 && error.code !== 401 && error.code !== 403;
+  return (
+    error instanceof StreamableHTTPError &&
+    error.code !== undefined &&
+    error.code >= 400 &&
+    error.code < 500 &&
+    error.code !== 401 &&
+    error.code !== 403
+  );
 }
 
 /**
@@ -216,7 +224,10 @@ export class McpClient {
    */
   async setRoots(roots: McpRootsSource): Promise<void> {
     if (this.#options.roots === undefined) {
-      throw new McpConnectionError(this.name, `MCP client '${this.name}' was created without 'roots', so it did not offer roots to the server; pass roots in the options.`);
+      throw new McpConnectionError(
+        this.name,
+        `MCP client '${this.name}' was created without 'roots', so it did not offer roots to the server; pass roots in the options.`,
+      );
     }
     this.#roots = roots;
     const connection = this.#connection;
@@ -238,19 +249,20 @@ export class McpClient {
     return this.#withReconnect(
       options.signal,
       async (client) => {
-      const tools: McpToolInfo[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await client.listTools(cursor !== undefined ? { cursor } : undefined, {
-          ...(options.signal ? { signal: options.signal } : {}),
-          timeout: this.config.connectTimeoutMs ?? DEFAULT_MCP_CONNECT_TIMEOUT_MS,
-        });
-        tools.push(...page.tools);
-        cursor = page.nextCursor;
-      } while (cursor !== undefined);
-      this.#retrySafeTools.clear();
-      for (const t of tools) if (t.annotations?.idempotentHint === true || t.annotations?.readOnlyHint === true) this.#retrySafeTools.add(t.name);
-      return tools;
+        const tools: McpToolInfo[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await client.listTools(cursor !== undefined ? { cursor } : undefined, {
+            ...(options.signal ? { signal: options.signal } : {}),
+            timeout: this.config.connectTimeoutMs ?? DEFAULT_MCP_CONNECT_TIMEOUT_MS,
+          });
+          tools.push(...page.tools);
+          cursor = page.nextCursor;
+        } while (cursor !== undefined);
+        this.#retrySafeTools.clear();
+        for (const t of tools)
+          if (t.annotations?.idempotentHint === true || t.annotations?.readOnlyHint === true) this.#retrySafeTools.add(t.name);
+        return tools;
       },
       { retrySafe: true },
     );
@@ -273,7 +285,11 @@ export class McpClient {
         ? {
             resetTimeoutOnProgress: true,
             onprogress: (p) => {
-              onCallProgress?.({ progress: p.progress, ...(p.total !== undefined ? { total: p.total } : {}), ...(p.message !== undefined ? { message: p.message } : {}) });
+              onCallProgress?.({
+                progress: p.progress,
+                ...(p.total !== undefined ? { total: p.total } : {}),
+                ...(p.message !== undefined ? { message: p.message } : {}),
+              });
               onProgress?.({
                 server: this.name,
                 tool: name,
@@ -289,7 +305,8 @@ export class McpClient {
     const once = () =>
       this.#withReconnect(
         options.signal,
-        (client) => (options.task ? this.#callAsTask(client, name, args, requestOptions) : this.#callPlain(client, name, args, requestOptions)),
+        (client) =>
+          options.task ? this.#callAsTask(client, name, args, requestOptions) : this.#callPlain(client, name, args, requestOptions),
         { retrySafe: options.retrySafe ?? this.#retrySafeTools.has(name), tool: name },
       );
     try {
@@ -302,9 +319,21 @@ export class McpClient {
     } catch (error) {
       if (error instanceof McpError) {
         if (error.code === (ErrorCode.RequestTimeout as number)) {
-          throw new McpToolError(this.name, name, `MCP tool '${name}' on server '${this.name}' did not answer within ${timeoutMs} ms.`, 'timeout', { cause: error });
+          throw new McpToolError(
+            this.name,
+            name,
+            `MCP tool '${name}' on server '${this.name}' did not answer within ${timeoutMs} ms.`,
+            'timeout',
+            { cause: error },
+          );
         }
-        throw new McpToolError(this.name, name, `MCP server '${this.name}' refused the call of tool '${name}': ${error.message}`, 'protocol', { cause: error });
+        throw new McpToolError(
+          this.name,
+          name,
+          `MCP server '${this.name}' refused the call of tool '${name}': ${error.message}`,
+          'protocol',
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -331,7 +360,10 @@ export class McpClient {
     };
     signal?.addEventListener('abort', cancel, { once: true });
     try {
-      for await (const message of client.experimental.tasks.callToolStream({ name, arguments: args }, CallToolResultSchema, { ...options, task: {} })) {
+      for await (const message of client.experimental.tasks.callToolStream({ name, arguments: args }, CallToolResultSchema, {
+        ...options,
+        task: {},
+      })) {
         if (message.type === 'taskCreated') taskId = message.task.taskId;
         else if (message.type === 'result') return message.result;
         else if (message.type === 'error') throw message.error;
@@ -371,7 +403,9 @@ export class McpClient {
 
   /** Reads one resource (or a URI made from a template). */
   async readResource(uri: string, options: { signal?: AbortSignal } = {}): Promise<ReadResourceResult> {
-    return this.#withReconnect(options.signal, (client) => client.readResource({ uri }, this.#listOptions(options.signal)), { retrySafe: true });
+    return this.#withReconnect(options.signal, (client) => client.readResource({ uri }, this.#listOptions(options.signal)), {
+      retrySafe: true,
+    });
   }
 
   /**
@@ -413,14 +447,19 @@ export class McpClient {
 
   /** Gets a prompt's messages for the given arguments. */
   async getPrompt(name: string, args: Record<string, string> = {}, options: { signal?: AbortSignal } = {}): Promise<GetPromptResult> {
-    return this.#withReconnect(options.signal, (client) => client.getPrompt({ name, arguments: args }, this.#listOptions(options.signal)), { retrySafe: true });
+    return this.#withReconnect(options.signal, (client) => client.getPrompt({ name, arguments: args }, this.#listOptions(options.signal)), {
+      retrySafe: true,
+    });
   }
 
   #listOptions(signal?: AbortSignal): RequestOptions {
     return { ...(signal ? { signal } : {}), timeout: this.config.connectTimeoutMs ?? DEFAULT_MCP_CONNECT_TIMEOUT_MS };
   }
 
-  async #paged<T>(signal: AbortSignal | undefined, page: (client: Client, cursor: string | undefined) => Promise<{ items: T[]; next: string | undefined }>): Promise<T[]> {
+  async #paged<T>(
+    signal: AbortSignal | undefined,
+    page: (client: Client, cursor: string | undefined) => Promise<{ items: T[]; next: string | undefined }>,
+  ): Promise<T[]> {
     return this.#withReconnect(
       signal,
       async (client) => {
@@ -449,7 +488,11 @@ export class McpClient {
     }
   }
 
-  async #withReconnect<T>(signal: AbortSignal | undefined, op: (client: Client) => Promise<T>, policy: { retrySafe: boolean; tool?: string }): Promise<T> {
+  async #withReconnect<T>(
+    signal: AbortSignal | undefined,
+    op: (client: Client) => Promise<T>,
+    policy: { retrySafe: boolean; tool?: string },
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw abortReason(signal);
       // The open connection without an extra await (this is on every call's path).
@@ -463,11 +506,17 @@ export class McpClient {
       } catch (error) {
         if (signal?.aborted) throw abortReason(signal);
         if (connection.closing && isConnectionLost(error)) {
-          throw new McpConnectionError(this.name, `The connection to MCP server '${this.name}' was closed while a request was in flight.`, { cause: error });
+          throw new McpConnectionError(this.name, `The connection to MCP server '${this.name}' was closed while a request was in flight.`, {
+            cause: error,
+          });
         }
         if (attempt > 0 || !isConnectionLost(error)) {
           if (isConnectionLost(error)) {
-            throw new McpConnectionError(this.name, `MCP server '${this.name}' closed the connection again right after reconnecting.${this.#stderrHint()}`, { cause: error });
+            throw new McpConnectionError(
+              this.name,
+              `MCP server '${this.name}' closed the connection again right after reconnecting.${this.#stderrHint()}`,
+              { cause: error },
+            );
           }
           throw error;
         }
@@ -536,7 +585,10 @@ export class McpClient {
             const authorizationUrl = provider.pendingAuthorization;
             provider.pendingAuthorization = undefined;
             try {
-              const code = await oauth.authorize(authorizationUrl, { server: this.name, state: authorizationUrl.searchParams.get('state') ?? undefined });
+              const code = await oauth.authorize(authorizationUrl, {
+                server: this.name,
+                state: authorizationUrl.searchParams.get('state') ?? undefined,
+              });
               await streamable().finishAuth(code);
               connection = await this.#openWith('streamable-http', streamable, { raw: true });
             } catch (authError) {
@@ -576,7 +628,12 @@ export class McpClient {
       connection.isClosed = true;
       markClosed();
     };
-    registerClientFeatures(client, this.name, { ...this.#options, onResourceUpdated: (uri) => this.#resourceUpdated(uri) }, () => this.#roots);
+    registerClientFeatures(
+      client,
+      this.name,
+      { ...this.#options, onResourceUpdated: (uri) => this.#resourceUpdated(uri) },
+      () => this.#roots,
+    );
     client.onclose = () => {
       // The server went away (or we closed it): the next call connects anew.
       if (this.#connection === connection) this.#connection = undefined;
@@ -599,10 +656,18 @@ export class McpClient {
     const { client } = connection;
     const level = this.#options.logLevel;
     if (level !== undefined && client.getServerCapabilities()?.logging) {
-      await client.setLoggingLevel(level).catch((error: unknown) => this.#notice(`MCP server '${this.name}' refused logging/setLevel ${level}: ${(error as Error).message}`));
+      await client
+        .setLoggingLevel(level)
+        .catch((error: unknown) =>
+          this.#notice(`MCP server '${this.name}' refused logging/setLevel ${level}: ${(error as Error).message}`),
+        );
     }
     for (const uri of this.#subscriptions.keys()) {
-      await client.subscribeResource({ uri }).catch((error: unknown) => this.#notice(`Could not subscribe again to ${uri} on MCP server '${this.name}': ${(error as Error).message}`));
+      await client
+        .subscribeResource({ uri })
+        .catch((error: unknown) =>
+          this.#notice(`Could not subscribe again to ${uri} on MCP server '${this.name}': ${(error as Error).message}`),
+        );
     }
   }
 
@@ -656,6 +721,10 @@ export class McpClient {
       reason = `command '${t.command}' not found (check the path or PATH)`;
     }
     const firstReason = first instanceof Error ? ` (Streamable HTTP first failed: ${first.message})` : '';
-    return new McpConnectionError(this.name, `Could not ${what} for MCP server '${this.name}': ${reason}${firstReason}${this.#stderrHint()}`, { cause: error });
+    return new McpConnectionError(
+      this.name,
+      `Could not ${what} for MCP server '${this.name}': ${reason}${firstReason}${this.#stderrHint()}`,
+      { cause: error },
+    );
   }
 }

@@ -30,7 +30,11 @@ const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
  * default when the variable is unset or empty (as in POSIX shells). A `${VAR}` that is unset
  * throws {@link McpConfigError} kind `missing_variable`; `where` says where it was used.
  */
-export function expandEnvVars(text: string, env: Record<string, string | undefined>, where: { server?: string; field: string; source?: string }): string {
+export function expandEnvVars(
+  text: string,
+  env: Record<string, string | undefined>,
+  where: { server?: string; field: string; source?: string },
+): string {
   return text.replace(VARIABLE, (_match, name: string, fallback: string | undefined) => {
     const value = env[name];
     if (fallback !== undefined) return value === undefined || value === '' ? fallback : value;
@@ -47,7 +51,12 @@ export function expandEnvVars(text: string, env: Record<string, string | undefin
   });
 }
 
-function expandDeep(value: unknown, env: Record<string, string | undefined>, where: { server: string; source?: string }, field: string): unknown {
+function expandDeep(
+  value: unknown,
+  env: Record<string, string | undefined>,
+  where: { server: string; source?: string },
+  field: string,
+): unknown {
   if (typeof value === 'string') return expandEnvVars(value, env, { ...where, field });
   if (Array.isArray(value)) return value.map((v, i) => expandDeep(v, env, where, `${field}[${i}]`));
   if (typeof value === 'object' && value !== null) {
@@ -91,7 +100,8 @@ function entryToTransport(name: string, entry: Record<string, unknown>, where: s
 
 function serversOf(value: unknown, label: string): Array<[string, unknown]> {
   if (value === undefined) return [];
-  if (!isObject(value)) throw new McpConfigError('invalid_entry', `MCP config${label}: 'mcpServers' must be an object mapping server names to settings.`);
+  if (!isObject(value))
+    throw new McpConfigError('invalid_entry', `MCP config${label}: 'mcpServers' must be an object mapping server names to settings.`);
   return Object.entries(value);
 }
 
@@ -108,15 +118,20 @@ export function parseMcpConfig(config: unknown, options: LoadMcpConfigOptions & 
     const projects = isObject(config.projects) ? config.projects : {};
     const key = [options.project, resolve(options.project)].find((k) => isObject(projects[k]));
     if (key !== undefined) {
-      for (const [name, entry] of serversOf((projects[key] as Record<string, unknown>).mcpServers, `${label} project ${key}`)) entries.set(name, entry);
+      for (const [name, entry] of serversOf((projects[key] as Record<string, unknown>).mcpServers, `${label} project ${key}`))
+        entries.set(name, entry);
     }
   }
   const env = options.env ?? process.env;
   const servers: McpServerConfig[] = [];
   for (const [name, raw] of entries) {
-    if (!isObject(raw)) throw new McpConfigError('invalid_entry', `MCP server '${name}'${label}: expected an object with 'command' or 'url'.`, name);
+    if (!isObject(raw))
+      throw new McpConfigError('invalid_entry', `MCP server '${name}'${label}: expected an object with 'command' or 'url'.`, name);
     if (raw.disabled === true) continue;
-    const entry = expandDeep(raw, env, { server: name, ...(options.source !== undefined ? { source: options.source } : {}) }, '') as Record<string, unknown>;
+    const entry = expandDeep(raw, env, { server: name, ...(options.source !== undefined ? { source: options.source } : {}) }, '') as Record<
+      string,
+      unknown
+    >;
     const server: McpServerConfig = { name, transport: entryToTransport(name, entry, label), ...options.defaults };
     validateServerConfig(server);
     servers.push(server);
@@ -154,7 +169,10 @@ export async function loadMcpConfigFile(path: string, options: LoadMcpConfigOpti
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new McpConfigError('not_found', `Cannot read MCP config file ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}.`);
+    throw new McpConfigError(
+      'not_found',
+      `Cannot read MCP config file ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}.`,
+    );
   }
   let parsed: unknown;
   try {

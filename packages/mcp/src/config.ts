@@ -91,26 +91,39 @@ export function validateServerConfig(config: McpServerConfig): McpServerConfig {
   const where = `MCP server '${name}'`;
   const t = config.transport as unknown as Record<string, unknown> | undefined;
   if (typeof t !== 'object' || t === null) {
-    throw new McpConfigError('invalid_entry', `${where}: "transport" is missing; use { type: 'stdio', command } or { type: 'http', url }.`, name);
+    throw new McpConfigError(
+      'invalid_entry',
+      `${where}: "transport" is missing; use { type: 'stdio', command } or { type: 'http', url }.`,
+      name,
+    );
   }
   if (t.type === 'stdio') {
-    if (typeof t.command !== 'string' || t.command.length === 0) throw new McpConfigError('invalid_entry', `${where}: missing 'command' for a stdio server.`, name);
+    if (typeof t.command !== 'string' || t.command.length === 0)
+      throw new McpConfigError('invalid_entry', `${where}: missing 'command' for a stdio server.`, name);
     if (t.args !== undefined && (!Array.isArray(t.args) || !t.args.every((a) => typeof a === 'string'))) {
       throw new McpConfigError('invalid_entry', `${where}: 'args' must be an array of strings.`, name);
     }
-    if (t.env !== undefined && !isStringRecord(t.env)) throw new McpConfigError('invalid_entry', `${where}: 'env' must map names to strings.`, name);
-    if (t.cwd !== undefined && typeof t.cwd !== 'string') throw new McpConfigError('invalid_entry', `${where}: 'cwd' must be a string.`, name);
+    if (t.env !== undefined && !isStringRecord(t.env))
+      throw new McpConfigError('invalid_entry', `${where}: 'env' must map names to strings.`, name);
+    if (t.cwd !== undefined && typeof t.cwd !== 'string')
+      throw new McpConfigError('invalid_entry', `${where}: 'cwd' must be a string.`, name);
   } else if (t.type === 'http' || t.type === 'sse') {
-    if (typeof t.url !== 'string' || t.url.length === 0) throw new McpConfigError('invalid_entry', `${where}: missing 'url' for a ${t.type} server.`, name);
+    if (typeof t.url !== 'string' || t.url.length === 0)
+      throw new McpConfigError('invalid_entry', `${where}: missing 'url' for a ${t.type} server.`, name);
     try {
       const url = new URL(t.url);
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
     } catch {
       throw new McpConfigError('invalid_entry', `${where}: 'url' is not an http(s) URL: ${JSON.stringify(t.url)}.`, name);
     }
-    if (t.headers !== undefined && !isStringRecord(t.headers)) throw new McpConfigError('invalid_entry', `${where}: 'headers' must map names to strings.`, name);
+    if (t.headers !== undefined && !isStringRecord(t.headers))
+      throw new McpConfigError('invalid_entry', `${where}: 'headers' must map names to strings.`, name);
   } else {
-    throw new McpConfigError('invalid_entry', `${where}: unknown transport type ${JSON.stringify(t.type)}; use 'stdio', 'http' or 'sse'.`, name);
+    throw new McpConfigError(
+      'invalid_entry',
+      `${where}: unknown transport type ${JSON.stringify(t.type)}; use 'stdio', 'http' or 'sse'.`,
+      name,
+    );
   }
   for (const key of ['include', 'exclude'] as const) {
     const list = config[key] as unknown;

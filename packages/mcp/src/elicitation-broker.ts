@@ -45,7 +45,13 @@ export function elicitationBroker(options: { onRequest?: (pending: PendingElicit
   const handler: McpElicitationHandler = (request, ctx) =>
     new Promise<McpElicitationResult>((resolve) => {
       const now = Date.now();
-      const pending: PendingElicitation = { id: randomUUID(), server: ctx.server, request, createdAt: new Date(now).toISOString(), expiresAt: new Date(now + waitMs).toISOString() };
+      const pending: PendingElicitation = {
+        id: randomUUID(),
+        server: ctx.server,
+        request,
+        createdAt: new Date(now).toISOString(),
+        expiresAt: new Date(now + waitMs).toISOString(),
+      };
       const finish = (result: McpElicitationResult) => {
         clearTimeout(timer);
         ctx.signal.removeEventListener('abort', onAbort);

@@ -14,7 +14,14 @@ export interface TerminalElicitationOptions {
   openUrl?(url: string): void | Promise<void>;
 }
 
-type FieldSchema = { type?: string; title?: string; description?: string; enum?: unknown[]; oneOf?: Array<{ const: unknown; title?: string }>; default?: unknown };
+type FieldSchema = {
+  type?: string;
+  title?: string;
+  description?: string;
+  enum?: unknown[];
+  oneOf?: Array<{ const: unknown; title?: string }>;
+  default?: unknown;
+};
 
 function parseValue(raw: string, schema: FieldSchema): { ok: true; value: unknown } | { ok: false; error: string } {
   const choices = schema.enum ?? schema.oneOf?.map((o) => o.const);
@@ -31,7 +38,8 @@ function parseValue(raw: string, schema: FieldSchema): { ok: true; value: unknow
     case 'number':
     case 'integer': {
       const n = Number(raw);
-      if (raw === '' || !Number.isFinite(n) || (schema.type === 'integer' && !Number.isInteger(n))) return { ok: false, error: `enter ${schema.type === 'integer' ? 'a whole number' : 'a number'}` };
+      if (raw === '' || !Number.isFinite(n) || (schema.type === 'integer' && !Number.isInteger(n)))
+        return { ok: false, error: `enter ${schema.type === 'integer' ? 'a whole number' : 'a number'}` };
       return { ok: true, value: n };
     }
     default:

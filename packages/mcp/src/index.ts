@@ -17,7 +17,14 @@ export {
   type McpStdioTransportConfig,
   type McpTransportConfig,
 } from './config.js';
-export { DEFAULT_MCP_EXIT_WAIT_MS, McpClient, type McpCallOptions, type McpClientOptions, type McpToolInfo, type McpTransportKind } from './client.js';
+export {
+  DEFAULT_MCP_EXIT_WAIT_MS,
+  McpClient,
+  type McpCallOptions,
+  type McpClientOptions,
+  type McpToolInfo,
+  type McpTransportKind,
+} from './client.js';
 export {
   clientCapabilities,
   rootUri,
@@ -47,8 +54,22 @@ export {
   type ModelSamplingOptions,
 } from './sampling.js';
 export { terminalElicitation, type TerminalElicitationOptions } from './elicitation-prompt.js';
-export { DEFAULT_MCP_ELICITATION_WAIT_MS, ElicitationAnswerError, elicitationBroker, type ElicitationBroker, type PendingElicitation } from './elicitation-broker.js';
-export { DEFAULT_MCP_RESOURCE_MAX_CHARS, attachResource, resourceContent, resourceContext, resourceTools, watchResources, type McpContextItem } from './resources.js';
+export {
+  DEFAULT_MCP_ELICITATION_WAIT_MS,
+  ElicitationAnswerError,
+  elicitationBroker,
+  type ElicitationBroker,
+  type PendingElicitation,
+} from './elicitation-broker.js';
+export {
+  DEFAULT_MCP_RESOURCE_MAX_CHARS,
+  attachResource,
+  resourceContent,
+  resourceContext,
+  resourceTools,
+  watchResources,
+  type McpContextItem,
+} from './resources.js';
 export { McpPromptArgumentError, mcpPromptCommands, parsePromptArguments, promptText, type McpPromptCommand } from './prompts.js';
 export {
   FileOAuthTokenStore,
@@ -59,11 +80,34 @@ export {
   type OAuthRecord,
   type OAuthTokenStore,
 } from './oauth/token-store.js';
-export { OAUTH_TOKEN_TABLE, PostgresOAuthTokenStore, SqliteOAuthTokenStore, type PostgresLike, type SqliteLike } from './oauth/sql-token-stores.js';
+export {
+  OAUTH_TOKEN_TABLE,
+  PostgresOAuthTokenStore,
+  SqliteOAuthTokenStore,
+  type PostgresLike,
+  type SqliteLike,
+} from './oauth/sql-token-stores.js';
 export { StoredOAuthProvider, type McpAuthorizeCallback, type McpOAuthOptions } from './oauth/provider.js';
-export { DEFAULT_MCP_OAUTH_CALLBACK_PORT, DEFAULT_MCP_OAUTH_WAIT_MS, McpAuthorizationError, loopbackAuthorization, type LoopbackAuthorizationOptions } from './oauth/loopback.js';
-export { DEFAULT_MCP_AGENT_TOOL_NAME, createMixtapeMcpServer, type McpAgentOption, type MixtapeMcpServerOptions } from './server/mixtape-server.js';
-export { DEFAULT_MCP_HTTP_MAX_BODY_BYTES, DEFAULT_MCP_HTTP_MAX_SESSIONS, serveMcpHttp, serveMcpStdio, type ServeMcpHttpOptions } from './server/serve.js';
+export {
+  DEFAULT_MCP_OAUTH_CALLBACK_PORT,
+  DEFAULT_MCP_OAUTH_WAIT_MS,
+  McpAuthorizationError,
+  loopbackAuthorization,
+  type LoopbackAuthorizationOptions,
+} from './oauth/loopback.js';
+export {
+  DEFAULT_MCP_AGENT_TOOL_NAME,
+  createMixtapeMcpServer,
+  type McpAgentOption,
+  type MixtapeMcpServerOptions,
+} from './server/mixtape-server.js';
+export {
+  DEFAULT_MCP_HTTP_MAX_BODY_BYTES,
+  DEFAULT_MCP_HTTP_MAX_SESSIONS,
+  serveMcpHttp,
+  serveMcpStdio,
+  type ServeMcpHttpOptions,
+} from './server/serve.js';
 export { expandEnvVars, expandHome, loadMcpConfigFile, parseMcpConfig, type LoadMcpConfigOptions } from './config-file.js';
 export { mapCallToolResult } from './result.js';
 export { MAX_TOOL_NAME_LENGTH, namespacePrefix, sanitizeToolName } from './names.js';

@@ -2,7 +2,14 @@
  * `McpTool`: one tool of an MCP server as a Mixtape {@link Tool}.
  * @module
  */
-import { describeAnnotations, jsonTypeName, type Tool, type ToolAnnotations, type ToolContext, type ToolResultContent } from '@mixtape/core';
+import {
+  describeAnnotations,
+  jsonTypeName,
+  type Tool,
+  type ToolAnnotations,
+  type ToolContext,
+  type ToolResultContent,
+} from '@mixtape/core';
 import { z } from 'zod';
 import type { McpClient, McpToolInfo } from './client.js';
 import { DEFAULT_MCP_TOOL_TIMEOUT_MS } from './config.js';

@@ -55,14 +55,22 @@ export function parsePromptArguments(words: readonly string[]): Record<string, s
 
 /** Every prompt of the given clients as slash commands (servers that fail are left out). */
 export async function mcpPromptCommands(clients: readonly McpClient[]): Promise<McpPromptCommand[]> {
-  const lists = await Promise.allSettled(clients.map(async (client) => ({ client, prompts: client.serverCapabilities?.prompts || !client.connected ? await client.listPrompts() : [] })));
+  const lists = await Promise.allSettled(
+    clients.map(async (client) => ({
+      client,
+      prompts: client.serverCapabilities?.prompts || !client.connected ? await client.listPrompts() : [],
+    })),
+  );
   const commands: McpPromptCommand[] = [];
   for (const outcome of lists) {
     if (outcome.status !== 'fulfilled') continue;
     const { client, prompts } = outcome.value;
     for (const prompt of prompts) {
       const args = prompt.arguments ?? [];
-      const usage = [`/${client.name}:${prompt.name}`, ...args.map((a) => (a.required ? `${a.name}=<${a.name}>` : `[${a.name}=<${a.name}>]`))].join(' ');
+      const usage = [
+        `/${client.name}:${prompt.name}`,
+        ...args.map((a) => (a.required ? `${a.name}=<${a.name}>` : `[${a.name}=<${a.name}>]`)),
+      ].join(' ');
       commands.push({
         command: `/${client.name}:${prompt.name}`,
         server: client.name,

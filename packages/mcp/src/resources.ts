@@ -34,7 +34,12 @@ export function resourceContent(result: ReadResourceResult, maxChars: number = D
 }
 
 /** A read resource as run context (text only; binary parts are named, not inlined). */
-export function resourceContext(server: string, uri: string, result: ReadResourceResult, maxChars: number = DEFAULT_MCP_RESOURCE_MAX_CHARS): McpContextItem {
+export function resourceContext(
+  server: string,
+  uri: string,
+  result: ReadResourceResult,
+  maxChars: number = DEFAULT_MCP_RESOURCE_MAX_CHARS,
+): McpContextItem {
   const value = result.contents
     .map((c) => ('text' in c && typeof c.text === 'string' ? c.text : `[binary ${c.mimeType ?? 'data'}: ${c.uri}]`))
     .join('\n');
@@ -60,10 +65,22 @@ export function resourceTools(client: McpClient, options: { prefix?: string; max
     description: `Lists the resources and resource templates of MCP server '${client.name}'.`,
     input: z.object({}),
     execute: async (_input, ctx) => {
-      const [resources, templates] = await Promise.all([client.listResources({ signal: ctx.signal }), client.listResourceTemplates({ signal: ctx.signal })]);
+      const [resources, templates] = await Promise.all([
+        client.listResources({ signal: ctx.signal }),
+        client.listResourceTemplates({ signal: ctx.signal }),
+      ]);
       return {
-        resources: resources.map((r) => ({ uri: r.uri, name: r.name, ...(r.description ? { description: r.description } : {}), ...(r.mimeType ? { mimeType: r.mimeType } : {}) })),
-        templates: templates.map((t) => ({ uriTemplate: t.uriTemplate, name: t.name, ...(t.description ? { description: t.description } : {}) })),
+        resources: resources.map((r) => ({
+          uri: r.uri,
+          name: r.name,
+          ...(r.description ? { description: r.description } : {}),
+          ...(r.mimeType ? { mimeType: r.mimeType } : {}),
+        })),
+        templates: templates.map((t) => ({
+          uriTemplate: t.uriTemplate,
+          name: t.name,
+          ...(t.description ? { description: t.description } : {}),
+        })),
       };
     },
   });
@@ -99,7 +116,10 @@ export async function watchResources(
         versions[uri] = (versions[uri] ?? 0) + 1;
         options.onChange?.(uri);
       } catch (error) {
-        (options.onError ?? ((u, e) => process.emitWarning(`Could not refresh MCP resource ${u}: ${e.message}`, { code: 'MIXTAPE_MCP' })))(uri, error as Error);
+        (options.onError ?? ((u, e) => process.emitWarning(`Could not refresh MCP resource ${u}: ${e.message}`, { code: 'MIXTAPE_MCP' })))(
+          uri,
+          error as Error,
+        );
       }
     });
     refreshing.set(uri, run);

@@ -20,7 +20,12 @@ function mapBlock(block: ContentBlock): ToolResultContent {
       const r = block.resource;
       if ('text' in r && typeof r.text === 'string') return { type: 'text', text: r.text };
       const blob = (r as { blob?: unknown }).blob;
-      return { type: 'document', mediaType: r.mimeType ?? 'application/octet-stream', data: typeof blob === 'string' ? blob : '', name: r.uri };
+      return {
+        type: 'document',
+        mediaType: r.mimeType ?? 'application/octet-stream',
+        data: typeof blob === 'string' ? blob : '',
+        name: r.uri,
+      };
     }
     case 'resource_link':
       return { type: 'text', text: `[Resource: ${block.name} <${block.uri}>${block.description ? ` ${block.description}` : ''}]` };
@@ -51,8 +56,16 @@ function duplicatesStructured(content: ToolResultContent, structured: unknown): 
 export function mapCallToolResult(result: CallToolResult, serverName: string, toolName: string): ToolResultContent[] {
   let content = (result.content ?? []).map(mapBlock);
   if (result.isError) {
-    const text = content.map((c) => (c.type === 'text' ? c.text : c.type === 'json' ? JSON.stringify(c.value) : `[${c.type}]`)).join('\n').trim();
-    throw new McpToolError(serverName, toolName, text || `MCP tool '${toolName}' on server '${serverName}' reported an error without a message.`, 'is_error');
+    const text = content
+      .map((c) => (c.type === 'text' ? c.text : c.type === 'json' ? JSON.stringify(c.value) : `[${c.type}]`))
+      .join('\n')
+      .trim();
+    throw new McpToolError(
+      serverName,
+      toolName,
+      text || `MCP tool '${toolName}' on server '${serverName}' reported an error without a message.`,
+      'is_error',
+    );
   }
   if (result.structuredContent !== undefined) {
     const structured = result.structuredContent;

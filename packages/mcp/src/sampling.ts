@@ -69,7 +69,10 @@ function toBlocks(content: SamplingMessage['content']): ContentBlock[] {
       case 'image':
         return { type: 'image', mediaType: item.mimeType, data: item.data };
       default:
-        throw new McpSamplingError('unsupported', `Sampling content of type '${item.type}' is not supported by Mixtape (text and images are).`);
+        throw new McpSamplingError(
+          'unsupported',
+          `Sampling content of type '${item.type}' is not supported by Mixtape (text and images are).`,
+        );
     }
   });
 }
@@ -96,7 +99,10 @@ export function modelSamplingHandler(options: ModelSamplingOptions): ModelSampli
   const handler = async (request: McpSamplingRequest, ctx: McpRequestContext): Promise<CreateMessageResult> => {
     if (request.messages.length === 0 || request.messages.length > DEFAULT_MCP_SAMPLING_MAX_MESSAGES) {
       totals.counts.refused++;
-      throw new McpSamplingError('invalid', `A sampling request must carry 1 to ${DEFAULT_MCP_SAMPLING_MAX_MESSAGES} messages (got ${request.messages.length}).`);
+      throw new McpSamplingError(
+        'invalid',
+        `A sampling request must carry 1 to ${DEFAULT_MCP_SAMPLING_MAX_MESSAGES} messages (got ${request.messages.length}).`,
+      );
     }
     if (request.tools !== undefined && request.tools.length > 0) {
       totals.counts.refused++;
@@ -127,7 +133,12 @@ export function modelSamplingHandler(options: ModelSamplingOptions): ModelSampli
     totals.counts.answered++;
     options.onUsage?.({ server: ctx.server, usage: response.usage, ...(costUsd !== undefined ? { costUsd } : {}) });
     const text = response.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('');
-    return { role: 'assistant', content: { type: 'text', text }, model: options.model.modelId, stopReason: stopReasonOf(response.stopReason) };
+    return {
+      role: 'assistant',
+      content: { type: 'text', text },
+      model: options.model.modelId,
+      stopReason: stopReasonOf(response.stopReason),
+    };
   };
   return Object.defineProperties(handler, {
     usage: { get: () => totals.usage, enumerable: true },

@@ -59,7 +59,8 @@ export class McpToolset {
     this.clients = servers.map((s) => (s instanceof McpClient ? s : new McpClient(s, options)));
     const names = new Set<string>();
     for (const client of this.clients) {
-      if (names.has(client.name)) throw new McpConfigError('invalid_entry', `Two MCP servers are named '${client.name}'; give each a distinct name.`, client.name);
+      if (names.has(client.name))
+        throw new McpConfigError('invalid_entry', `Two MCP servers are named '${client.name}'; give each a distinct name.`, client.name);
       names.add(client.name);
     }
     this.#onServerError = options.onServerError ?? 'throw';
@@ -114,8 +115,14 @@ export class McpToolset {
         if (!toolSelected(client.config, info.name)) continue;
         if (info.execution?.taskSupport === 'required' && !serverRunsTasks) {
           // Offering it would fail every call (-32600): the server wants a task it cannot create.
-          this.hidden.push({ server: client.name, tool: info.name, reason: 'it requires task-based execution but the server does not declare tasks for tools/call' });
-          this.#notice(`MCP tool '${info.name}' of server '${client.name}' is hidden from the model: it requires task-based execution but the server does not declare tasks for tools/call.`);
+          this.hidden.push({
+            server: client.name,
+            tool: info.name,
+            reason: 'it requires task-based execution but the server does not declare tasks for tools/call',
+          });
+          this.#notice(
+            `MCP tool '${info.name}' of server '${client.name}' is hidden from the model: it requires task-based execution but the server does not declare tasks for tools/call.`,
+          );
           continue;
         }
         const name = sanitizeToolName(prefix + info.name);
@@ -132,7 +139,8 @@ export class McpToolset {
       }
     });
     if (errors.length === 1) throw errors[0]!;
-    if (errors.length > 1) throw new AggregateError(errors, `${errors.length} MCP servers failed: ${errors.map((e) => e.message).join(' | ')}`);
+    if (errors.length > 1)
+      throw new AggregateError(errors, `${errors.length} MCP servers failed: ${errors.map((e) => e.message).join(' | ')}`);
     return tools;
   }
 }

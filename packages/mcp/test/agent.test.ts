@@ -21,7 +21,9 @@ describe('MCP tools in an Agent run', { timeout: 60_000 }, () => {
       expect(model.requests[0]!.tools.map((t) => t.name)).toEqual(['srv_echo', 'srv_add', 'srv_fail']);
       const toolResults = model.requests[1]!.messages.at(-1)!.content.filter((b) => b.type === 'tool_result');
       expect(toolResults.map((b) => (b.type === 'tool_result' ? b.isError : undefined))).toEqual([false, true, true]);
-      const texts = toolResults.map((b) => (b.type === 'tool_result' ? b.content.map((c) => (c.type === 'text' ? c.text : '')).join('') : ''));
+      const texts = toolResults.map((b) =>
+        b.type === 'tool_result' ? b.content.map((c) => (c.type === 'text' ? c.text : '')).join('') : '',
+      );
       expect(texts[0]).toBe('ping');
       expect(texts[1]).toContain('the tool failed on purpose');
       expect(texts[2]).toContain('Invalid input for tool "srv_add"');

@@ -6,7 +6,13 @@
 import { GrantStoreError, PermissionAuthorizer, grantRowValues, hashParams, matchesAnnotations, normalizeGrant } from '@mixtape/core';
 import { describe, expect, it } from 'vitest';
 
-const call = (toolName: string, annotations?: object) => ({ toolName, toolUseId: 't', input: {}, paramsHash: hashParams({}), ...(annotations ? { annotations } : {}) });
+const call = (toolName: string, annotations?: object) => ({
+  toolName,
+  toolUseId: 't',
+  input: {},
+  paramsHash: hashParams({}),
+  ...(annotations ? { annotations } : {}),
+});
 
 describe('annotation rules', () => {
   it('allow needs the stated hint; deny applies the cautious defaults to what a tool does not say', () => {
@@ -28,7 +34,10 @@ describe('annotation rules', () => {
     expect((await authorizer.check(call('github_list_issues', { readOnlyHint: true }))).decision).toBe('granted');
     expect((await authorizer.check(call('jira_list_issues', { readOnlyHint: true }))).decision).toBe('denied');
     const destructive = await authorizer.check(call('github_delete_repo', { readOnlyHint: false, destructiveHint: true }));
-    expect(destructive).toMatchObject({ decision: 'denied', reason: expect.stringContaining('when the tool declares destructiveHint=true') as string });
+    expect(destructive).toMatchObject({
+      decision: 'denied',
+      reason: expect.stringContaining('when the tool declares destructiveHint=true') as string,
+    });
     // A tool that states nothing is read as destructive by the deny rule.
     expect((await authorizer.check(call('github_mystery'))).decision).toBe('denied');
   });

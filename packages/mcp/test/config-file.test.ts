@@ -22,7 +22,9 @@ async function writeConfig(name: string, config: unknown): Promise<string> {
 describe('expandEnvVars', () => {
   const env = { HOME: '/home/ada', EMPTY: '' };
   it('expands ${VAR} and ${VAR:-default} (default also when empty)', () => {
-    expect(expandEnvVars('${HOME}/x ${MISSING:-fallback} ${EMPTY:-dflt} ${HOME:-unused}', env, { field: 'args[0]' })).toBe('/home/ada/x fallback dflt /home/ada');
+    expect(expandEnvVars('${HOME}/x ${MISSING:-fallback} ${EMPTY:-dflt} ${HOME:-unused}', env, { field: 'args[0]' })).toBe(
+      '/home/ada/x fallback dflt /home/ada',
+    );
     expect(expandEnvVars('no variables, $HOME stays', env, { field: 'x' })).toBe('no variables, $HOME stays');
   });
   it('an unset ${VAR} without default names the variable, the server and the field', () => {
@@ -52,14 +54,19 @@ describe('loadMcpConfigFile', () => {
     });
     const servers = await loadMcpConfigFile(path, { env: { NODE_BIN: '/usr/bin/node', HOME_DIR: '/home/ada', TOKEN: 't0k' } });
     expect(servers).toEqual([
-      { name: 'files', transport: { type: 'stdio', command: '/usr/bin/node', args: ['/srv/fs.js', '--root', '/home/ada'], env: { TOKEN: 't0k' } } },
+      {
+        name: 'files',
+        transport: { type: 'stdio', command: '/usr/bin/node', args: ['/srv/fs.js', '--root', '/home/ada'], env: { TOKEN: 't0k' } },
+      },
       { name: 'remote', transport: { type: 'http', url: 'http://127.0.0.1:8080/mcp', headers: { Authorization: 'Bearer t0k' } } },
       { name: 'legacy', transport: { type: 'sse', url: 'http://127.0.0.1:9/sse' } },
     ]);
   });
 
   it('a missing variable is an error naming the variable and the server', async () => {
-    const path = await writeConfig('missing.json', { mcpServers: { github: { command: 'gh-mcp', env: { GITHUB_TOKEN: '${GITHUB_TOKEN}' } } } });
+    const path = await writeConfig('missing.json', {
+      mcpServers: { github: { command: 'gh-mcp', env: { GITHUB_TOKEN: '${GITHUB_TOKEN}' } } },
+    });
     const error = await loadMcpConfigFile(path, { env: {} }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'McpConfigError', kind: 'missing_variable', serverName: 'github' });
     expect((error as Error).message).toContain('GITHUB_TOKEN is not set');
@@ -84,13 +91,18 @@ describe('loadMcpConfigFile', () => {
   });
 
   it('bad files and entries are McpConfigErrors that say what to fix', async () => {
-    await expect(loadMcpConfigFile(join(dir, 'nope.json'))).rejects.toMatchObject({ kind: 'not_found', message: expect.stringContaining('no such file') });
+    await expect(loadMcpConfigFile(join(dir, 'nope.json'))).rejects.toMatchObject({
+      kind: 'not_found',
+      message: expect.stringContaining('no such file'),
+    });
     const broken = join(dir, 'broken.json');
     await writeFile(broken, '{ "mcpServers": ');
     await expect(loadMcpConfigFile(broken)).rejects.toMatchObject({ kind: 'invalid_json' });
     expect(() => parseMcpConfig({ mcpServers: { a: { args: [] } } })).toThrow("MCP server 'a': missing 'command'");
     expect(() => parseMcpConfig({ mcpServers: { b: { type: 'http' } } })).toThrow("MCP server 'b': missing 'url'");
-    expect(() => parseMcpConfig({ mcpServers: { c: { type: 'websocket', url: 'ws://x' } } })).toThrow(`MCP server 'c': unknown transport type "websocket"`);
+    expect(() => parseMcpConfig({ mcpServers: { c: { type: 'websocket', url: 'ws://x' } } })).toThrow(
+      `MCP server 'c': unknown transport type "websocket"`,
+    );
     expect(() => parseMcpConfig({ mcpServers: { d: { command: 'x', args: 'not-a-list' } } })).toThrow("'args' must be an array of strings");
     expect(() => parseMcpConfig({ mcpServers: [] })).toThrow("'mcpServers' must be an object");
   });
@@ -109,7 +121,9 @@ describe('loadMcpConfigFile', () => {
     const { tools, close } = await mcpTools(servers);
     try {
       expect(tools.map((t) => t.name)).toEqual(['local_echo', 'local_env']);
-      expect(await runTool(byName(tools, 'local_env'), { name: 'GREETING' })).toEqual([{ type: 'text', text: 'hello from the config file' }]);
+      expect(await runTool(byName(tools, 'local_env'), { name: 'GREETING' })).toEqual([
+        { type: 'text', text: 'hello from the config file' },
+      ]);
     } finally {
       await close();
     }

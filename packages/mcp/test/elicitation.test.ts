@@ -31,7 +31,13 @@ describe('terminalElicitation', () => {
     message: 'Who are you?',
     requestedSchema: {
       type: 'object',
-      properties: { name: { type: 'string', title: 'Name' }, age: { type: 'integer' }, ok: { type: 'boolean' }, color: { type: 'string', enum: ['red', 'blue'] }, note: { type: 'string', default: 'none' } },
+      properties: {
+        name: { type: 'string', title: 'Name' },
+        age: { type: 'integer' },
+        ok: { type: 'boolean' },
+        color: { type: 'string', enum: ['red', 'blue'] },
+        note: { type: 'string', default: 'none' },
+      },
       required: ['name', 'age'],
     },
   };
@@ -50,7 +56,12 @@ describe('terminalElicitation', () => {
   });
 
   it('URL mode shows the host and the URL, and accepts only on yes', async () => {
-    const url: McpElicitationRequest = { mode: 'url', message: 'Sign the consent', url: 'https://consent.example.org/x', elicitationId: 'e' };
+    const url: McpElicitationRequest = {
+      mode: 'url',
+      message: 'Sign the consent',
+      url: 'https://consent.example.org/x',
+      elicitationId: 'e',
+    };
     const opened: string[] = [];
     const yes = scriptedTerminal(['y']);
     expect(await terminalElicitation({ ...yes, openUrl: (u) => void opened.push(u) })(url, ctx)).toEqual({ action: 'accept' });
@@ -65,10 +76,14 @@ describe('elicitationBroker', () => {
     const broker = elicitationBroker({
       onRequest: (pending) => {
         // The host would end the run with an interrupt here; the answer comes back later.
-        setImmediate(() => broker.answer(pending.id, { action: 'accept', content: { name: 'Grace', check: true, email: 'grace@example.org' } }));
+        setImmediate(() =>
+          broker.answer(pending.id, { action: 'accept', content: { name: 'Grace', check: true, email: 'grace@example.org' } }),
+        );
       },
     });
-    const toolset = new McpToolset([{ name: 'ev', transport: { type: 'stdio', command: BIN, args: ['stdio'] } }], { onElicitation: broker.handler });
+    const toolset = new McpToolset([{ name: 'ev', transport: { type: 'stdio', command: BIN, args: ['stdio'] } }], {
+      onElicitation: broker.handler,
+    });
     try {
       const out = JSON.stringify(await runTool(byName(await toolset.tools(), 'ev_trigger-elicitation-request'), {}));
       expect(out).toContain('Grace');
@@ -82,7 +97,10 @@ describe('elicitationBroker', () => {
     const broker = elicitationBroker();
     expect(() => broker.answer('nope', { action: 'decline' })).toThrow(ElicitationAnswerError);
     const controller = new AbortController();
-    const waiting = broker.handler({ mode: 'url', message: 'm', url: 'https://x.example', elicitationId: 'e' }, { server: 's', signal: controller.signal });
+    const waiting = broker.handler(
+      { mode: 'url', message: 'm', url: 'https://x.example', elicitationId: 'e' },
+      { server: 's', signal: controller.signal },
+    );
     expect(broker.pending()).toHaveLength(1);
     expect(broker.pending()[0]).toMatchObject({ server: 's', request: { url: 'https://x.example' } });
     controller.abort();

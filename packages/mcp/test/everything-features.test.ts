@@ -27,7 +27,9 @@ import { byName, runTool } from './helpers.js';
 const BIN = fileURLToPath(new URL('../../../node_modules/.bin/mcp-server-everything', import.meta.url));
 
 function texts(content: unknown): string {
-  return (content as ToolResultContent[]).map((c) => (c.type === 'text' ? c.text : c.type === 'json' ? JSON.stringify(c.value) : `[${c.type}]`)).join('\n');
+  return (content as ToolResultContent[])
+    .map((c) => (c.type === 'text' ? c.text : c.type === 'json' ? JSON.stringify(c.value) : `[${c.type}]`))
+    .join('\n');
 }
 
 describe('server-everything: every client feature it offers', () => {
@@ -76,7 +78,15 @@ describe('server-everything: every client feature it offers', () => {
 
   it('declaring roots, sampling and elicitation makes the server offer the tools that use them', () => {
     const names = tools.map((t) => t.name);
-    expect(names).toEqual(expect.arrayContaining(['ev_get-roots-list', 'ev_trigger-sampling-request', 'ev_trigger-elicitation-request', 'ev_trigger-url-elicitation', 'ev_simulate-research-query']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'ev_get-roots-list',
+        'ev_trigger-sampling-request',
+        'ev_trigger-elicitation-request',
+        'ev_trigger-url-elicitation',
+        'ev_simulate-research-query',
+      ]),
+    );
   });
 
   it('roots: the server lists ours, and sees the new ones after setRoots', async () => {
@@ -116,16 +126,24 @@ describe('server-everything: every client feature it offers', () => {
     const out = texts(await runTool(byName(tools, 'ev_trigger-elicitation-request'), {}));
     const asked = elicitations.at(-1)!;
     expect(asked.mode ?? 'form').toBe('form');
-    expect(Object.keys((asked as { requestedSchema: { properties: object } }).requestedSchema.properties)).toEqual(expect.arrayContaining(['name', 'email']));
+    expect(Object.keys((asked as { requestedSchema: { properties: object } }).requestedSchema.properties)).toEqual(
+      expect.arrayContaining(['name', 'email']),
+    );
     expect(out).toContain('Ada Lovelace');
   });
 
   it('elicitation, URL mode: by request, and by the URL-required error (asked, then the call is sent again)', async () => {
     const n = elicitations.length;
-    const byRequest = texts(await runTool(byName(tools, 'ev_trigger-url-elicitation'), { url: 'https://example.org/consent', elicitationId: 'e-1' }));
+    const byRequest = texts(
+      await runTool(byName(tools, 'ev_trigger-url-elicitation'), { url: 'https://example.org/consent', elicitationId: 'e-1' }),
+    );
     expect(elicitations[n]).toMatchObject({ mode: 'url', url: 'https://example.org/consent', elicitationId: 'e-1' });
     expect(byRequest.toLowerCase()).toContain('accept');
-    const byError = await runTool(byName(tools, 'ev_trigger-url-elicitation'), { url: 'https://example.org/pay', elicitationId: 'e-2', errorPath: true });
+    const byError = await runTool(byName(tools, 'ev_trigger-url-elicitation'), {
+      url: 'https://example.org/pay',
+      elicitationId: 'e-2',
+      errorPath: true,
+    });
     // First the prerequisite the error named, then (on the call sent again) the page itself.
     expect(elicitations[n + 1]).toMatchObject({ mode: 'url', url: 'https://modelcontextprotocol.io' });
     expect(elicitations[n + 2]).toMatchObject({ mode: 'url', url: 'https://example.org/pay' });
@@ -137,7 +155,9 @@ describe('server-everything: every client feature it offers', () => {
     const resources = await client.listResources();
     expect(resources.length).toBeGreaterThanOrEqual(7);
     const templates = await client.listResourceTemplates();
-    expect(templates.map((t) => t.uriTemplate)).toEqual(expect.arrayContaining(['demo://resource/dynamic/text/{resourceId}', 'demo://resource/dynamic/blob/{resourceId}']));
+    expect(templates.map((t) => t.uriTemplate)).toEqual(
+      expect.arrayContaining(['demo://resource/dynamic/text/{resourceId}', 'demo://resource/dynamic/blob/{resourceId}']),
+    );
     const [list, read] = resourceTools(client);
     expect(list!.name).toBe('ev_list_resources');
     const listed = (await runTool(list!, {})) as { resources: Array<{ uri: string }> };
@@ -149,25 +169,29 @@ describe('server-everything: every client feature it offers', () => {
     expect((read as unknown as { annotations: object }).annotations).toMatchObject({ readOnlyHint: true });
   });
 
-  it('subscriptions: a watched resource is read again when the server says it changed; logging messages arrive at the level asked', { timeout: 30_000 }, async () => {
-    const client = toolset.clients[0]!;
-    const uri = 'demo://resource/dynamic/text/2';
-    let changed!: () => void;
-    const updated = new Promise<void>((resolve) => (changed = resolve));
-    let changes = 0;
-    const watched = await watchResources(client, [uri], { onChange: () => ++changes > 1 && changed() });
-    expect(watched.context()[0]).toMatchObject({ description: expect.stringContaining(uri) as string });
-    expect(watched.versions()[uri]).toBe(1);
-    await runTool(byName(tools, 'ev_toggle-subscriber-updates'), {});
-    await runTool(byName(tools, 'ev_toggle-simulated-logging'), {});
-    await updated; // the server's own 5 s interval sends the update
-    expect(watched.versions()[uri]).toBeGreaterThanOrEqual(2);
-    expect(logs.length).toBeGreaterThan(0);
-    expect(logs[0]).toMatchObject({ server: 'ev' });
-    await runTool(byName(tools, 'ev_toggle-subscriber-updates'), {});
-    await runTool(byName(tools, 'ev_toggle-simulated-logging'), {});
-    await watched.close();
-  });
+  it(
+    'subscriptions: a watched resource is read again when the server says it changed; logging messages arrive at the level asked',
+    { timeout: 30_000 },
+    async () => {
+      const client = toolset.clients[0]!;
+      const uri = 'demo://resource/dynamic/text/2';
+      let changed!: () => void;
+      const updated = new Promise<void>((resolve) => (changed = resolve));
+      let changes = 0;
+      const watched = await watchResources(client, [uri], { onChange: () => ++changes > 1 && changed() });
+      expect(watched.context()[0]).toMatchObject({ description: expect.stringContaining(uri) as string });
+      expect(watched.versions()[uri]).toBe(1);
+      await runTool(byName(tools, 'ev_toggle-subscriber-updates'), {});
+      await runTool(byName(tools, 'ev_toggle-simulated-logging'), {});
+      await updated; // the server's own 5 s interval sends the update
+      expect(watched.versions()[uri]).toBeGreaterThanOrEqual(2);
+      expect(logs.length).toBeGreaterThan(0);
+      expect(logs[0]).toMatchObject({ server: 'ev' });
+      await runTool(byName(tools, 'ev_toggle-subscriber-updates'), {});
+      await runTool(byName(tools, 'ev_toggle-simulated-logging'), {});
+      await watched.close();
+    },
+  );
 
   it('prompts: listed and usable as slash commands with arguments', async () => {
     const commands = await mcpPromptCommands(toolset.clients);
@@ -180,7 +204,10 @@ describe('server-everything: every client feature it offers', () => {
 
   it('progress: notifications of a long call arrive with the tool and the agent call id', async () => {
     const before = progress.length;
-    await byName(tools, 'ev_trigger-long-running-operation').execute({ duration: 0.3, steps: 3 }, { signal: new AbortController().signal, toolUseId: 'call-p' });
+    await byName(tools, 'ev_trigger-long-running-operation').execute(
+      { duration: 0.3, steps: 3 },
+      { signal: new AbortController().signal, toolUseId: 'call-p' },
+    );
     const mine = progress.slice(before);
     // The SDK runs notification handlers a microtask late and settles responses at once, so a
     // progress notification sent right before the result can arrive after the call is over
@@ -193,7 +220,12 @@ describe('server-everything: every client feature it offers', () => {
   it('inside an agent run: a rule on readOnlyHint allows the call, and its progress arrives as tool_progress events', async () => {
     const model = new ScriptedModel().toolUse('ev_trigger-long-running-operation', { duration: 0.3, steps: 3 }).text('done');
     // Non-interactive: without the tool's annotations reaching the rules, the call would be denied.
-    const agent = new Agent({ model, tools, interactive: false, permissionRules: [{ tool: 'ev_*', annotations: { readOnlyHint: true }, effect: 'allow' }] });
+    const agent = new Agent({
+      model,
+      tools,
+      interactive: false,
+      permissionRules: [{ tool: 'ev_*', annotations: { readOnlyHint: true }, effect: 'allow' }],
+    });
     const seen: { type: string; progress?: number; total?: number; toolUseId?: string }[] = [];
     agent.addHook((e) => {
       if (e.type === 'tool_progress' || e.type === 'permission_granted' || e.type === 'permission_denied') seen.push(e);

@@ -25,7 +25,9 @@ describe('server-filesystem: no duplicated content', () => {
     expect(existsSync(BIN)).toBe(true);
     writeFileSync(path.join(dir, 'notes.md'), '# Notes\nline two\n');
     writeFileSync(path.join(dir, 'pixel.png'), png);
-    toolset = new McpToolset([{ name: 'fs', transport: { type: 'stdio', command: BIN, args: [dir] } }], { roots: [{ uri: dir, name: 'work' }] });
+    toolset = new McpToolset([{ name: 'fs', transport: { type: 'stdio', command: BIN, args: [dir] } }], {
+      roots: [{ uri: dir, name: 'work' }],
+    });
     tools = await toolset.tools();
   }, 60_000);
   afterAll(() => toolset.close());
@@ -36,7 +38,10 @@ describe('server-filesystem: no duplicated content', () => {
   });
 
   it('a 100 KB image is one image item; no base64 travels as text', async () => {
-    const result = (await runTool(byName(tools, 'fs_read_media_file'), { path: path.join(dir, 'pixel.png') })) as Array<{ type: string; data?: string }>;
+    const result = (await runTool(byName(tools, 'fs_read_media_file'), { path: path.join(dir, 'pixel.png') })) as Array<{
+      type: string;
+      data?: string;
+    }>;
     expect(result.map((c) => c.type)).toEqual(['image']);
     expect(Buffer.from(result[0]!.data!, 'base64').equals(png)).toBe(true);
   });
@@ -45,9 +50,15 @@ describe('server-filesystem: no duplicated content', () => {
     const model = new ScriptedModel().toolUse('fs_read_media_file', { path: path.join(dir, 'pixel.png') }).text('a picture');
     const agent = new Agent({ model, tools });
     await agent.run('show me');
-    const toolResult = model.requests[1]!.messages.flatMap((m) => m.content).find((b): b is Extract<ContentBlock, { type: 'tool_result' }> => b.type === 'tool_result')!;
+    const toolResult = model.requests[1]!.messages.flatMap((m) => m.content).find(
+      (b): b is Extract<ContentBlock, { type: 'tool_result' }> => b.type === 'tool_result',
+    )!;
     expect(toolResult.content.map((c) => c.type)).toEqual(['image']);
-    const sentText = JSON.stringify(model.requests[1]!.messages.flatMap((m) => m.content).filter((b) => b.type === 'text' || b.type === 'tool_result').map((b) => (b.type === 'tool_result' ? b.content.filter((c) => c.type !== 'image') : b)));
+    const sentText = JSON.stringify(
+      model.requests[1]!.messages.flatMap((m) => m.content)
+        .filter((b) => b.type === 'text' || b.type === 'tool_result')
+        .map((b) => (b.type === 'tool_result' ? b.content.filter((c) => c.type !== 'image') : b)),
+    );
     expect(sentText.length).toBeLessThan(1_000);
   });
 

@@ -19,7 +19,11 @@ describe('MCP over HTTP on 127.0.0.1', () => {
       expect(toolset.clients[0]!.transportKind).toBe('streamable-http');
       expect(tools.map((t) => t.name)).toContain('remote_add');
       expect(await runTool(byName(tools, 'remote_add'), { a: 20, b: 22 })).toEqual([{ type: 'text', text: '42' }]);
-      expect(await runTool(byName(tools, 'remote_image'), {})).toContainEqual({ type: 'image', mediaType: 'image/png', data: TINY_PNG_BASE64 });
+      expect(await runTool(byName(tools, 'remote_image'), {})).toContainEqual({
+        type: 'image',
+        mediaType: 'image/png',
+        data: TINY_PNG_BASE64,
+      });
       await expect(runTool(byName(tools, 'remote_fail'), {})).rejects.toBeInstanceOf(McpToolError);
       expect(server.sessions.size).toBe(1);
     } finally {
@@ -31,7 +35,9 @@ describe('MCP over HTTP on 127.0.0.1', () => {
   });
 
   it('cancels a request over HTTP when the signal aborts', async () => {
-    const { tools, close } = await mcpTools([{ name: 'remote', transport: { type: 'http', url: `${server.url}/mcp` }, include: ['slow', 'slow_running'] }]);
+    const { tools, close } = await mcpTools([
+      { name: 'remote', transport: { type: 'http', url: `${server.url}/mcp` }, include: ['slow', 'slow_running'] },
+    ]);
     try {
       const before = server.state.cancelled;
       const controller = new AbortController();
@@ -51,7 +57,10 @@ describe('MCP over HTTP on 127.0.0.1', () => {
     const error = await denied.connect().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(McpConnectionError);
     expect((error as Error).message).toContain("MCP server 'locked'");
-    const allowed = new McpClient({ name: 'locked', transport: { type: 'http', url: `${server.url}/auth/mcp`, headers: { Authorization: 'Bearer secret' } } });
+    const allowed = new McpClient({
+      name: 'locked',
+      transport: { type: 'http', url: `${server.url}/auth/mcp`, headers: { Authorization: 'Bearer secret' } },
+    });
     try {
       expect((await allowed.callTool('echo', { message: 'let in' })).content).toEqual([{ type: 'text', text: 'let in' }]);
     } finally {

@@ -48,32 +48,56 @@ describe('mapCallToolResult', () => {
   });
   it('structured content and its text form are never both sent; empty content is an empty text', () => {
     // The server wrote a text for the model: that is what the model gets (no JSON copy besides).
-    expect(mapCallToolResult({ content: [{ type: 'text', text: 'summary' }], structuredContent: { n: 1 } }, 's', 't')).toEqual([{ type: 'text', text: 'summary' }]);
+    expect(mapCallToolResult({ content: [{ type: 'text', text: 'summary' }], structuredContent: { n: 1 } }, 's', 't')).toEqual([
+      { type: 'text', text: 'summary' },
+    ]);
     // The text is the JSON of the structured content: one json item.
-    expect(mapCallToolResult({ content: [{ type: 'text', text: '{"n":1}' }], structuredContent: { n: 1 } }, 's', 't')).toEqual([{ type: 'json', value: { n: 1 } }]);
+    expect(mapCallToolResult({ content: [{ type: 'text', text: '{"n":1}' }], structuredContent: { n: 1 } }, 's', 't')).toEqual([
+      { type: 'json', value: { n: 1 } },
+    ]);
     // Structured content alone: json.
     expect(mapCallToolResult({ content: [], structuredContent: { n: 1 } }, 's', 't')).toEqual([{ type: 'json', value: { n: 1 } }]);
     // An image with a structured copy of itself goes as the image only (no base64 inside JSON).
     const image = { type: 'image' as const, data: 'iVBORw0KGgo=', mimeType: 'image/png' };
-    expect(mapCallToolResult({ content: [image], structuredContent: { content: [image] } }, 's', 't')).toEqual([{ type: 'image', mediaType: 'image/png', data: 'iVBORw0KGgo=' }]);
+    expect(mapCallToolResult({ content: [image], structuredContent: { content: [image] } }, 's', 't')).toEqual([
+      { type: 'image', mediaType: 'image/png', data: 'iVBORw0KGgo=' },
+    ]);
     expect(mapCallToolResult({ content: [] }, 's', 't')).toEqual([{ type: 'text', text: '' }]);
   });
   it('isError throws with the server text, or a message naming tool and server', () => {
-    expect(() => mapCallToolResult({ content: [{ type: 'text', text: 'disk full' }], isError: true }, 's', 't')).toThrow(new McpToolError('s', 't', 'disk full'));
-    expect(() => mapCallToolResult({ content: [], isError: true }, 'srv', 'tool')).toThrow("MCP tool 'tool' on server 'srv' reported an error without a message.");
+    expect(() => mapCallToolResult({ content: [{ type: 'text', text: 'disk full' }], isError: true }, 's', 't')).toThrow(
+      new McpToolError('s', 't', 'disk full'),
+    );
+    expect(() => mapCallToolResult({ content: [], isError: true }, 'srv', 'tool')).toThrow(
+      "MCP tool 'tool' on server 'srv' reported an error without a message.",
+    );
   });
 });
 
 describe('McpTool validation', () => {
   const client = new McpClient({ name: 'x', transport: { type: 'stdio', command: 'never-started' } });
   it('validates with the server schema and sends the input unchanged (no defaults filled in)', () => {
-    const tool = new McpTool(client, { name: 't', inputSchema: { type: 'object', properties: { n: { type: 'number' }, mode: { type: 'string', default: 'fast' } }, required: ['n'] } }, 'x_t');
+    const tool = new McpTool(
+      client,
+      {
+        name: 't',
+        inputSchema: { type: 'object', properties: { n: { type: 'number' }, mode: { type: 'string', default: 'fast' } }, required: ['n'] },
+      },
+      'x_t',
+    );
     expect(tool.validate({ n: 1 })).toEqual({ ok: true, value: { n: 1 } });
     expect(tool.validate({})).toMatchObject({ ok: false, error: expect.stringContaining('n:') });
     expect(client.connected).toBe(false);
   });
   it('a schema zod cannot convert falls back to an object check', () => {
-    const tool = new McpTool(client, { name: 't', inputSchema: { type: 'object', properties: { r: { $ref: '#/definitions/R' } }, definitions: { R: { type: 'string' } } } as never }, 'x_t');
+    const tool = new McpTool(
+      client,
+      {
+        name: 't',
+        inputSchema: { type: 'object', properties: { r: { $ref: '#/definitions/R' } }, definitions: { R: { type: 'string' } } } as never,
+      },
+      'x_t',
+    );
     expect(tool.validate({ r: 'anything' })).toEqual({ ok: true, value: { r: 'anything' } });
     expect(tool.validate('text')).toEqual({ ok: false, error: 'Tool input must be a JSON object, got: string' });
   });
@@ -83,6 +107,8 @@ describe('config validation', () => {
   it('bad programmatic configs throw McpConfigError at construction', () => {
     expect(() => new McpClient({ name: '', transport: { type: 'stdio', command: 'x' } })).toThrow(McpConfigError);
     expect(() => new McpClient({ name: 'h', transport: { type: 'http', url: 'ftp://x' } })).toThrow("'url' is not an http(s) URL");
-    expect(() => new McpClient({ name: 'h', transport: { type: 'stdio', command: 'x' }, timeoutMs: -1 })).toThrow("'timeoutMs' must be a positive number");
+    expect(() => new McpClient({ name: 'h', transport: { type: 'stdio', command: 'x' }, timeoutMs: -1 })).toThrow(
+      "'timeoutMs' must be a positive number",
+    );
   });
 });

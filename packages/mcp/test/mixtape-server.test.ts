@@ -16,7 +16,12 @@ import { z } from 'zod';
 import { McpToolset, serveMcpHttp } from '../src/index.js';
 
 const SERVER = fileURLToPath(new URL('./fixtures/mixtape-stdio-server.ts', import.meta.url));
-const stdioTransport = () => new StdioClientTransport({ command: process.execPath, args: ['--conditions=mixtape-source', '--import', 'tsx', SERVER], stderr: 'ignore' });
+const stdioTransport = () =>
+  new StdioClientTransport({
+    command: process.execPath,
+    args: ['--conditions=mixtape-source', '--import', 'tsx', SERVER],
+    stderr: 'ignore',
+  });
 
 describe('Mixtape over stdio, through the SDK Client', () => {
   it('lists the tools with their annotations; rules allow, deny, and ask a person through elicitation', async () => {
@@ -63,7 +68,12 @@ describe('Mixtape over stdio, through the SDK Client', () => {
 describe('Mixtape over Streamable HTTP, through the SDK Client', () => {
   const store = new MemorySessionStore();
   const model = new ScriptedModel().toolUse('add', { a: 1, b: 2 }).text('It is 3.').text('You asked about 1 + 2.');
-  const add = tool({ name: 'add', description: 'Adds', input: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => String(a + b) });
+  const add = tool({
+    name: 'add',
+    description: 'Adds',
+    input: z.object({ a: z.number(), b: z.number() }),
+    execute: ({ a, b }) => String(a + b),
+  });
   let served: { url: string; close(): Promise<void> };
   beforeAll(async () => {
     served = await serveMcpHttp({
@@ -76,7 +86,9 @@ describe('Mixtape over Streamable HTTP, through the SDK Client', () => {
 
   const connect = async () => {
     const client = new Client({ name: 'sdk', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(served.url), { requestInit: { headers: { authorization: 'Bearer let-me-in' } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(served.url), { requestInit: { headers: { authorization: 'Bearer let-me-in' } } }),
+    );
     return client;
   };
 
@@ -84,7 +96,9 @@ describe('Mixtape over Streamable HTTP, through the SDK Client', () => {
     const client = await connect();
     try {
       const progress: number[] = [];
-      const first = await client.callTool({ name: 'run_agent', arguments: { prompt: 'What is 1 + 2?' } }, undefined, { onprogress: (p) => progress.push(p.progress) });
+      const first = await client.callTool({ name: 'run_agent', arguments: { prompt: 'What is 1 + 2?' } }, undefined, {
+        onprogress: (p) => progress.push(p.progress),
+      });
       expect(first.content).toEqual([{ type: 'text', text: 'It is 3.' }]);
       const sessionId = (first.structuredContent as { session_id: string }).session_id;
       expect(sessionId).toBeTruthy();
@@ -103,10 +117,19 @@ describe('Mixtape over Streamable HTTP, through the SDK Client', () => {
     // fetch cannot set Host; a DNS-rebinding page's request carries its own name.
     const url = new URL(served.url);
     const status = await new Promise<number | undefined>((resolve, reject) => {
-      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { host: `evil.example:${url.port}`, authorization: 'Bearer let-me-in', 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode);
-      });
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { host: `evil.example:${url.port}`, authorization: 'Bearer let-me-in', 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        },
+      );
       req.on('error', reject);
       req.end('{}');
     });
@@ -114,11 +137,15 @@ describe('Mixtape over Streamable HTTP, through the SDK Client', () => {
   });
 
   it("Mixtape's own McpToolset uses the served tools (a Mixtape agent calling a Mixtape server)", async () => {
-    const toolset = new McpToolset([{ name: 'served', transport: { type: 'http', url: served.url, headers: { authorization: 'Bearer let-me-in' } } }]);
+    const toolset = new McpToolset([
+      { name: 'served', transport: { type: 'http', url: served.url, headers: { authorization: 'Bearer let-me-in' } } },
+    ]);
     try {
       const tools = await toolset.tools();
       expect(tools.map((t) => t.name)).toEqual(['served_add', 'served_run_agent']);
-      expect(await tools[0]!.execute({ a: 20, b: 22 }, { signal: new AbortController().signal, toolUseId: 't' })).toEqual([{ type: 'text', text: '42' }]);
+      expect(await tools[0]!.execute({ a: 20, b: 22 }, { signal: new AbortController().signal, toolUseId: 't' })).toEqual([
+        { type: 'text', text: '42' },
+      ]);
     } finally {
       await toolset.close();
     }

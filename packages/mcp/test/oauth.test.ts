@@ -49,7 +49,10 @@ describe('OAuth for a remote MCP server (full flow)', () => {
 
   it('discovers, registers, signs in with PKCE through the loopback receiver, calls tools, then refreshes an expired token', async () => {
     const store = new FileOAuthTokenStore(path.join(dir, 'config', 'mcp-oauth.json'));
-    const client = new McpClient({ name: 'remote', transport: { type: 'http', url: server.mcpUrl } }, { oauth: { store, ...loopbackAuthorization({ open: browser.open, port }) } });
+    const client = new McpClient(
+      { name: 'remote', transport: { type: 'http', url: server.mcpUrl } },
+      { oauth: { store, ...loopbackAuthorization({ open: browser.open, port }) } },
+    );
     try {
       const result = await client.callTool('echo', { message: 'signed in' });
       expect(result.content).toEqual([{ type: 'text', text: 'signed in' }]);
@@ -82,7 +85,9 @@ describe('OAuth for a remote MCP server (full flow)', () => {
     let asked = 0;
     const client = new McpClient(
       { name: 'remote', transport: { type: 'http', url: server.mcpUrl } },
-      { oauth: { store, redirectUrl: `http://127.0.0.1:${port}/callback`, authorize: () => Promise.reject(new Error(`asked ${++asked}`)) } },
+      {
+        oauth: { store, redirectUrl: `http://127.0.0.1:${port}/callback`, authorize: () => Promise.reject(new Error(`asked ${++asked}`)) },
+      },
     );
     try {
       expect((await client.callTool('add', { a: 2, b: 3 })).content).toEqual([{ type: 'text', text: '5' }]);
@@ -96,7 +101,13 @@ describe('OAuth for a remote MCP server (full flow)', () => {
     const store = new MemoryOAuthTokenStore();
     const refused = new McpClient(
       { name: 'remote', transport: { type: 'http', url: server.mcpUrl } },
-      { oauth: { store, redirectUrl: 'http://127.0.0.1:1/callback', authorize: () => Promise.reject(new Error('the person closed the window')) } },
+      {
+        oauth: {
+          store,
+          redirectUrl: 'http://127.0.0.1:1/callback',
+          authorize: () => Promise.reject(new Error('the person closed the window')),
+        },
+      },
     );
     const error = await refused.connect().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(McpConnectionError);
@@ -108,7 +119,10 @@ describe('OAuth for a remote MCP server (full flow)', () => {
   it('the SQLite store keeps the credentials of a signed-in server across store instances', async () => {
     const file = path.join(dir, 'tokens.db');
     const store = new SqliteOAuthTokenStore(new Database(file));
-    const client = new McpClient({ name: 'remote', transport: { type: 'http', url: server.mcpUrl } }, { oauth: { store, ...loopbackAuthorization({ open: browser.open, port }) } });
+    const client = new McpClient(
+      { name: 'remote', transport: { type: 'http', url: server.mcpUrl } },
+      { oauth: { store, ...loopbackAuthorization({ open: browser.open, port }) } },
+    );
     try {
       await client.connect();
     } finally {

@@ -27,11 +27,17 @@ describe('a published MCP server from npm (@modelcontextprotocol/server-everythi
 
   it('calls echo and get-sum', async () => {
     expect(await runTool(byName(tools, 'everything_echo'), { message: 'hi' })).toEqual([{ type: 'text', text: 'Echo: hi' }]);
-    expect(await runTool(byName(tools, 'everything_get-sum'), { a: 2, b: 3 })).toEqual([{ type: 'text', text: 'The sum of 2 and 3 is 5.' }]);
+    expect(await runTool(byName(tools, 'everything_get-sum'), { a: 2, b: 3 })).toEqual([
+      { type: 'text', text: 'The sum of 2 and 3 is 5.' },
+    ]);
   });
 
   it('maps its image result to image content', async () => {
-    const result = (await runTool(byName(tools, 'everything_get-tiny-image'), {})) as Array<{ type: string; mediaType?: string; data?: string }>;
+    const result = (await runTool(byName(tools, 'everything_get-tiny-image'), {})) as Array<{
+      type: string;
+      mediaType?: string;
+      data?: string;
+    }>;
     expect(result.map((c) => c.type)).toEqual(['text', 'image', 'text']);
     expect(result[1]).toMatchObject({ type: 'image', mediaType: 'image/png' });
     expect(Buffer.from(result[1]!.data!, 'base64').subarray(1, 4).toString('latin1')).toBe('PNG');

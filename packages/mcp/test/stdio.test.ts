@@ -3,7 +3,21 @@ import { McpClient, McpConnectionError, McpToolError, McpToolset, mcpTools } fro
 import { TINY_PNG_BASE64 } from './fixtures/test-server.js';
 import { byName, processExists, runTool, testServerConfig } from './helpers.js';
 
-const ALL = ['echo', 'add', 'fail', 'slow', 'slow_running', 'stats', 'image', 'env', 'structured', 'resource', 'write_then_crash', 'idempotent_write_then_crash', 'pid'];
+const ALL = [
+  'echo',
+  'add',
+  'fail',
+  'slow',
+  'slow_running',
+  'stats',
+  'image',
+  'env',
+  'structured',
+  'resource',
+  'write_then_crash',
+  'idempotent_write_then_crash',
+  'pid',
+];
 
 describe('MCP over stdio with the project test server', { timeout: 60_000 }, () => {
   let toolset: McpToolset;
@@ -19,7 +33,11 @@ describe('MCP over stdio with the project test server', { timeout: 60_000 }, () 
     expect(tools.map((t) => t.name)).toEqual(ALL.map((n) => `test_${n}`));
     const add = byName(tools, 'test_add');
     expect(add.description).toBe('Adds two numbers');
-    expect(add.inputSchema).toMatchObject({ type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] });
+    expect(add.inputSchema).toMatchObject({
+      type: 'object',
+      properties: { a: { type: 'number' }, b: { type: 'number' } },
+      required: ['a', 'b'],
+    });
     expect(add.inputSchema).not.toHaveProperty('$schema');
   });
 
@@ -92,7 +110,11 @@ describe('McpClient lifecycle', { timeout: 60_000 }, () => {
     try {
       expect(client.connected).toBe(false);
       expect(client.pid).toBeUndefined();
-      const [a, b] = await Promise.all([client.callTool('echo', { message: 'a' }), client.callTool('echo', { message: 'b' }), client.connect()]);
+      const [a, b] = await Promise.all([
+        client.callTool('echo', { message: 'a' }),
+        client.callTool('echo', { message: 'b' }),
+        client.connect(),
+      ]);
       expect(a.content).toEqual([{ type: 'text', text: 'a' }]);
       expect(b.content).toEqual([{ type: 'text', text: 'b' }]);
       expect(client.connected).toBe(true);

@@ -5,7 +5,21 @@ import { byName, runTool } from './helpers.js';
 
 // Naming and filtering do not depend on the transport: these use the in-process HTTP server
 // (no child process to start for each of the many servers).
-const ALL = ['echo', 'add', 'fail', 'slow', 'slow_running', 'stats', 'image', 'env', 'structured', 'resource', 'write_then_crash', 'idempotent_write_then_crash', 'pid'];
+const ALL = [
+  'echo',
+  'add',
+  'fail',
+  'slow',
+  'slow_running',
+  'stats',
+  'image',
+  'env',
+  'structured',
+  'resource',
+  'write_then_crash',
+  'idempotent_write_then_crash',
+  'pid',
+];
 let server: HttpTestServer;
 beforeAll(async () => {
   server = await startHttpTestServer();
@@ -54,7 +68,10 @@ describe('names and filters', () => {
   });
 
   it('two tools with the same final name are a clear error', async () => {
-    const error = await mcpTools([remote('one', { namespace: false, include: ['echo'] }), remote('two', { namespace: false, include: ['echo'] })]).catch((e: unknown) => e);
+    const error = await mcpTools([
+      remote('one', { namespace: false, include: ['echo'] }),
+      remote('two', { namespace: false, include: ['echo'] }),
+    ]).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'McpConfigError', kind: 'duplicate_tool' });
     expect((error as Error).message).toContain("servers 'one' and 'two'");
   });

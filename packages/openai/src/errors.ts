@@ -3,7 +3,16 @@
  * @module
  */
 import OpenAI from 'openai';
-import { ProviderError, abortedError, kindForStatus, providerError, retryAfterMs, serverAllowsRetry, isRetryableStatus, type ProviderErrorKind } from '@mixtape/core';
+import {
+  ProviderError,
+  abortedError,
+  kindForStatus,
+  providerError,
+  retryAfterMs,
+  serverAllowsRetry,
+  isRetryableStatus,
+  type ProviderErrorKind,
+} from '@mixtape/core';
 
 /** What to set when the key is missing or rejected. */
 export const OPENAI_CREDENTIAL_HINT = 'set OPENAI_API_KEY (or pass apiKey)';

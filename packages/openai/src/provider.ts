@@ -188,7 +188,11 @@ export class OpenAIChatModel implements Model {
       ...(request.output && {
         response_format: {
           type: 'json_schema' as const,
-          json_schema: { name: request.output.name, schema: request.output.schema, ...(request.output.description !== undefined && { description: request.output.description }) },
+          json_schema: {
+            name: request.output.name,
+            schema: request.output.schema,
+            ...(request.output.description !== undefined && { description: request.output.description }),
+          },
         },
       }),
     };
@@ -279,7 +283,12 @@ export class ChunkAccumulator implements StreamAssembler<Chunk> {
   /** The assembled response; a 'stream' ProviderError when no finish_reason came or a tool input is broken. */
   finish(): ModelResponse {
     if (!this.finishReason) {
-      throw providerError({ provider: this.provider, kind: 'stream', retryable: false, detail: 'the response stream ended without a finish_reason' });
+      throw providerError({
+        provider: this.provider,
+        kind: 'stream',
+        retryable: false,
+        detail: 'the response stream ended without a finish_reason',
+      });
     }
     let stopReason = mapFinishReason(this.finishReason);
     if (this.refusal) stopReason = 'content_filtered';

@@ -24,7 +24,11 @@ describe('Agent on an OpenAI-compatible server (fake)', () => {
     server.script.error(429, { retryAfterMs: 1 });
     server.script.toolUse('add', { a: 1, b: 2 }).toolUse('add', { a: 3, b: 4 });
     server.script.text('3 and 7.', { usage: { inputTokens: 5, outputTokens: 3 } });
-    const agent = new Agent({ model: openaiCompatible({ baseURL: server.baseURL, model: 'llama3.2' }), tools: [add], trustedTools: ['add'] });
+    const agent = new Agent({
+      model: openaiCompatible({ baseURL: server.baseURL, model: 'llama3.2' }),
+      tools: [add],
+      trustedTools: ['add'],
+    });
     const events: AgentEvent[] = [];
     const stream = agent.stream('sums?');
     for await (const e of stream) events.push(e);

@@ -48,21 +48,31 @@ describe('OpenAI-compatible provider against the fake chat completions API', () 
     const deltas = events.filter((e) => e.type === 'text_delta').map((e) => (e as { text: string }).text);
     expect(deltas.length).toBeGreaterThan(1);
     expect(deltas.join('')).toBe('Hello there, how are you?');
-    expect(response).toEqual({ content: [{ type: 'text', text: 'Hello there, how are you?' }], stopReason: 'end_turn', usage: { inputTokens: 12, outputTokens: 7 } });
+    expect(response).toEqual({
+      content: [{ type: 'text', text: 'Hello there, how are you?' }],
+      stopReason: 'end_turn',
+      usage: { inputTokens: 12, outputTokens: 7 },
+    });
     const body = server.requests[0]!.body;
     expect(server.requests[0]!.path).toBe('/v1/chat/completions');
     expect(body.stream).toBe(true);
     expect(body.stream_options).toEqual({ include_usage: true });
     expect(body.max_tokens).toBe(100);
-    expect(body.messages).toEqual([{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'hi' }]);
+    expect(body.messages).toEqual([
+      { role: 'system', content: 'Be kind.' },
+      { role: 'user', content: 'hi' },
+    ]);
     expect(server.requests[0]!.apiKey).toBeDefined();
   });
 
   it('assembles parallel tool calls by index, with empty arguments as {}', async () => {
     server.script.toolUse('get_weather', { city: 'Paris' }).toolUse('now', {});
-    const { events, response } = await collect(model(), ask('weather?', {
-      tools: [{ name: 'get_weather', description: 'weather', inputSchema: { type: 'object', properties: { city: { type: 'string' } } } }],
-    }));
+    const { events, response } = await collect(
+      model(),
+      ask('weather?', {
+        tools: [{ name: 'get_weather', description: 'weather', inputSchema: { type: 'object', properties: { city: { type: 'string' } } } }],
+      }),
+    );
     expect(response.stopReason).toBe('tool_use');
     expect(response.content).toEqual([
       { type: 'tool_use', id: 'call_fake_1', name: 'get_weather', input: { city: 'Paris' } },
@@ -80,18 +90,40 @@ describe('OpenAI-compatible provider against the fake chat completions API', () 
     const png = new Uint8Array([137, 80, 78, 71]);
     await collect(model(), {
       messages: [
-        { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image', mediaType: 'image/png', data: png }] },
-        { role: 'assistant', content: [{ type: 'text', text: 'calling' }, { type: 'tool_use', id: 'c1', name: 'shot', input: { x: 1 } }, { type: 'tool_use', id: 'c2', name: 'calc', input: {} }] },
-        { role: 'user', content: [
-          { type: 'tool_result', toolUseId: 'c1', isError: false, content: [{ type: 'image', mediaType: 'image/png', data: png }] },
-          { type: 'tool_result', toolUseId: 'c2', isError: false, content: [{ type: 'json', value: { sum: 3 } }] },
-        ] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look' },
+            { type: 'image', mediaType: 'image/png', data: png },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'calling' },
+            { type: 'tool_use', id: 'c1', name: 'shot', input: { x: 1 } },
+            { type: 'tool_use', id: 'c2', name: 'calc', input: {} },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', toolUseId: 'c1', isError: false, content: [{ type: 'image', mediaType: 'image/png', data: png }] },
+            { type: 'tool_result', toolUseId: 'c2', isError: false, content: [{ type: 'json', value: { sum: 3 } }] },
+          ],
+        },
       ],
       tools: [],
     });
     const msgs = server.requests[0]!.body.messages;
     const url = `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
-    expect(msgs[0]).toEqual({ role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url } }] });
+    expect(msgs[0]).toEqual({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'look' },
+        { type: 'image_url', image_url: { url } },
+      ],
+    });
     expect(msgs[1]).toEqual({
       role: 'assistant',
       content: 'calling',
@@ -119,7 +151,10 @@ describe('OpenAI-compatible provider against the fake chat completions API', () 
     server.script.thinking('Two plus two is four.', '').text('4');
     const { events, response } = await collect(model(), ask('2+2'));
     expect(events.some((e) => e.type === 'thinking_delta')).toBe(true);
-    expect(response.content).toEqual([{ type: 'thinking', thinking: 'Two plus two is four.' }, { type: 'text', text: '4' }]);
+    expect(response.content).toEqual([
+      { type: 'thinking', thinking: 'Two plus two is four.' },
+      { type: 'text', text: '4' },
+    ]);
   });
 
   it('reports cached prompt tokens as cache reads', async () => {

@@ -104,9 +104,15 @@ export class SchemaTooNewError extends Error {
  * others wait, then see the result. DDL is transactional in PostgreSQL, so a failed migration
  * leaves nothing behind. Returns the versions applied now.
  */
-export async function runMigrations(pool: pg.Pool, schema: string, component: string, migrations: readonly PostgresMigration[]): Promise<number[]> {
+export async function runMigrations(
+  pool: pg.Pool,
+  schema: string,
+  component: string,
+  migrations: readonly PostgresMigration[],
+): Promise<number[]> {
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`Migrations of ${component} must be numbered 1, 2, 3… in order; found ${m.version} at position ${i + 1}.`);
+    if (m.version !== i + 1)
+      throw new Error(`Migrations of ${component} must be numbered 1, 2, 3… in order; found ${m.version} at position ${i + 1}.`);
   });
   const latest = migrations.length;
   const table = tableName(schema, 'schema_migrations');
@@ -139,9 +145,11 @@ export function postgresAdvice(e: unknown): string {
   if (!code) return '';
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT')
     return 'PostgreSQL cannot be reached: check that the server is running and that the connection string names the right host and port.';
-  if (code === '28P01' || code === '28000') return 'PostgreSQL refused the credentials: check the user and password in the connection string.';
+  if (code === '28P01' || code === '28000')
+    return 'PostgreSQL refused the credentials: check the user and password in the connection string.';
   if (code === '3D000') return 'The database does not exist: create it (createdb) or fix the connection string.';
-  if (code === '42501') return 'The database user lacks a privilege the store needs (CREATE on the schema, or access to its tables); grant it or use another schema.';
+  if (code === '42501')
+    return 'The database user lacks a privilege the store needs (CREATE on the schema, or access to its tables); grant it or use another schema.';
   if (code === '53300') return 'PostgreSQL has no free connections: lower poolSize, or raise max_connections.';
   if (code === '40001' || code === '40P01') return 'A concurrent transaction conflicted with this one; retry.';
   if (code === '22021' || code === '22P05' || code === '54000')

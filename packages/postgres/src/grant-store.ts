@@ -23,7 +23,17 @@ import {
   auditEntryFromRow,
   grantFromRow,
 } from '@mixtape/core';
-import { DEFAULT_SCHEMA, type PoolHandle, type PostgresMigration, type PostgresStoreOptions, SchemaTooNewError, describePgError, openPool, runMigrations, tableName } from './database.js';
+import {
+  DEFAULT_SCHEMA,
+  type PoolHandle,
+  type PostgresMigration,
+  type PostgresStoreOptions,
+  SchemaTooNewError,
+  describePgError,
+  openPool,
+  runMigrations,
+  tableName,
+} from './database.js';
 
 /** Component name of the grant tables in `mixtape_schema_migrations`. */
 export const GRANT_SCHEMA_COMPONENT = 'grants';
@@ -133,7 +143,8 @@ export class PostgresGrantStore implements GrantStore {
 
   async #run<T>(action: string, work: () => Promise<T>): Promise<T> {
     try {
-      if (this.#closed) throw new GrantStoreError('io', `PostgresGrantStore: ${action} failed: the store is closed. Create a new PostgresGrantStore.`);
+      if (this.#closed)
+        throw new GrantStoreError('io', `PostgresGrantStore: ${action} failed: the store is closed. Create a new PostgresGrantStore.`);
       await this.migrate();
       return await work();
     } catch (e) {
@@ -174,13 +185,19 @@ export class PostgresGrantStore implements GrantStore {
       if (filter.scope !== undefined) add((p) => `scope = ${p}`, filter.scope);
       if (filter.sessionId !== undefined) add((p) => `session_id = ${p}`, filter.sessionId);
       if (filter.activeAt !== undefined) add((p) => `(expires_at IS NULL OR expires_at > ${p})`, filter.activeAt);
-      const { rows } = await this.pool.query<GrantRow>(`SELECT * FROM ${this.#grants}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`, params);
+      const { rows } = await this.pool.query<GrantRow>(
+        `SELECT * FROM ${this.#grants}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`,
+        params,
+      );
       return rows.map(grantFromRow).filter((g) => grantMatchesFilter(g, filter));
     });
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.#run('deleting a grant', async () => ((await this.pool.query(`DELETE FROM ${this.#grants} WHERE id = $1`, [id])).rowCount ?? 0) > 0);
+    return this.#run(
+      'deleting a grant',
+      async () => ((await this.pool.query(`DELETE FROM ${this.#grants} WHERE id = $1`, [id])).rowCount ?? 0) > 0,
+    );
   }
 
   async clear(): Promise<void> {
@@ -220,7 +237,10 @@ export class PostgresGrantStore implements GrantStore {
   }
 
   async pruneAudit(before: Date): Promise<number> {
-    return this.#run('pruning the audit log', async () => (await this.pool.query(`DELETE FROM ${this.#audit} WHERE at < $1`, [before])).rowCount ?? 0);
+    return this.#run(
+      'pruning the audit log',
+      async () => (await this.pool.query(`DELETE FROM ${this.#audit} WHERE at < $1`, [before])).rowCount ?? 0,
+    );
   }
 
   /** Closes the pool when the store made it (a pool you passed stays open). */

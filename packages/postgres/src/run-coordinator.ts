@@ -5,7 +5,17 @@
  */
 import pg from 'pg';
 import type { PermissionResponse } from '@mixtape/core';
-import { ADVISORY_KEY_SQL, DEFAULT_SCHEMA, type PoolHandle, type PostgresMigration, type PostgresStoreOptions, describePgError, openPool, runMigrations, tableName } from './database.js';
+import {
+  ADVISORY_KEY_SQL,
+  DEFAULT_SCHEMA,
+  type PoolHandle,
+  type PostgresMigration,
+  type PostgresStoreOptions,
+  describePgError,
+  openPool,
+  runMigrations,
+  tableName,
+} from './database.js';
 
 /** The `component` name of the coordination tables in `mixtape_schema_migrations`. */
 export const COORDINATION_SCHEMA_COMPONENT = 'coordination';
@@ -89,7 +99,9 @@ export class PostgresRunCoordinator {
     if (this.#locked.has(threadId)) return null; // advisory locks are re-entrant within one connection
     this.#locked.add(threadId);
     try {
-      const r = await this.#onConnection((client) => client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${ADVISORY_KEY_SQL}) AS ok`, [this.#lockKey(threadId)]));
+      const r = await this.#onConnection((client) =>
+        client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${ADVISORY_KEY_SQL}) AS ok`, [this.#lockKey(threadId)]),
+      );
       if (!r.rows[0]?.ok) {
         this.#locked.delete(threadId);
         return null;
@@ -104,7 +116,8 @@ export class PostgresRunCoordinator {
         if (!held) return;
         held = false;
         try {
-          if (this.#conn) await this.#onConnection((client) => client.query(`SELECT pg_advisory_unlock(${ADVISORY_KEY_SQL})`, [this.#lockKey(threadId)]));
+          if (this.#conn)
+            await this.#onConnection((client) => client.query(`SELECT pg_advisory_unlock(${ADVISORY_KEY_SQL})`, [this.#lockKey(threadId)]));
         } catch {
           // The connection is gone, and with it the lock.
         } finally {
@@ -129,7 +142,13 @@ export class PostgresRunCoordinator {
         if (this.#waiting.get(key) !== onAnswer) return;
         this.#waiting.delete(key);
         // Best effort: a row left behind belongs to this backend pid and is swept when the pid is gone.
-        await this.#handle.pool.query(`DELETE FROM ${this.#pending} WHERE thread_id = $1 AND proposal_id = $2 AND backend_pid = $3`, [threadId, info.proposalId, pid]).catch(() => {});
+        await this.#handle.pool
+          .query(`DELETE FROM ${this.#pending} WHERE thread_id = $1 AND proposal_id = $2 AND backend_pid = $3`, [
+            threadId,
+            info.proposalId,
+            pid,
+          ])
+          .catch(() => {});
       };
     } catch (e) {
       this.#waiting.delete(key);
@@ -149,7 +168,8 @@ export class PostgresRunCoordinator {
       );
       const live = r.rows[0]?.live === true;
       // Delivered on commit, to every listening instance; the one whose run waits takes it.
-      if (live) await client.query('SELECT pg_notify($1, $2)', [this.#channel.slice(1, -1), JSON.stringify({ threadId, proposalId, response })]);
+      if (live)
+        await client.query('SELECT pg_notify($1, $2)', [this.#channel.slice(1, -1), JSON.stringify({ threadId, proposalId, response })]);
       await client.query('COMMIT');
       return live;
     } catch (e) {
@@ -240,7 +260,11 @@ export class PostgresRunCoordinator {
 
   #onNotification(payload: string | undefined): void {
     try {
-      const { threadId, proposalId, response } = JSON.parse(payload ?? '') as { threadId: string; proposalId: string; response: PermissionResponse & { expiresAt?: string | Date } };
+      const { threadId, proposalId, response } = JSON.parse(payload ?? '') as {
+        threadId: string;
+        proposalId: string;
+        response: PermissionResponse & { expiresAt?: string | Date };
+      };
       const key = JSON.stringify([threadId, proposalId]);
       const answer = this.#waiting.get(key);
       if (!answer) return; // another instance's run

@@ -82,7 +82,14 @@ function columnsOf(e: EncodedMessageRow): [string, string, string, string, strin
 }
 
 function sessionOf(row: SessionRow, messages: SessionMessage[]): Session {
-  const s: Session = { id: row.id, createdAt: row.created_at, updatedAt: row.updated_at, directory: row.directory, messages, usage: usageFromColumns(row) };
+  const s: Session = {
+    id: row.id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    directory: row.directory,
+    messages,
+    usage: usageFromColumns(row),
+  };
   if (row.title !== null) s.title = row.title;
   if (row.forked_from !== null) s.forkedFrom = row.forked_from;
   return s;
@@ -137,7 +144,11 @@ export class PostgresSessionStore implements SessionStore {
     this.directory = options.directory ?? process.cwd();
     this.schema = options.schema ?? DEFAULT_SCHEMA;
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.#t = { sessions: tableName(this.schema, 'sessions'), messages: tableName(this.schema, 'messages'), summaries: tableName(this.schema, 'conversation_summaries') };
+    this.#t = {
+      sessions: tableName(this.schema, 'sessions'),
+      messages: tableName(this.schema, 'messages'),
+      summaries: tableName(this.schema, 'conversation_summaries'),
+    };
   }
 
   /** The pool the store uses (yours when you passed `pool`). */
@@ -174,7 +185,10 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async #newest(): Promise<string | undefined> {
-    const r = await this.pool.query<{ id: string }>(`SELECT id FROM ${this.#t.sessions} WHERE directory = $1 ORDER BY update_seq DESC LIMIT 1`, [this.directory]);
+    const r = await this.pool.query<{ id: string }>(
+      `SELECT id FROM ${this.#t.sessions} WHERE directory = $1 ORDER BY update_seq DESC LIMIT 1`,
+      [this.directory],
+    );
     return r.rows[0]?.id;
   }
 
@@ -185,7 +199,10 @@ export class PostgresSessionStore implements SessionStore {
   #newestOrNew(): Promise<string> {
     return inTransaction(this.pool, async (c) => {
       await c.query(`SELECT pg_advisory_xact_lock(${ADVISORY_KEY_SQL})`, [`mixtape:sessions:${this.schema}:${this.directory}`]);
-      const again = await c.query<{ id: string }>(`SELECT id FROM ${this.#t.sessions} WHERE directory = $1 ORDER BY update_seq DESC LIMIT 1`, [this.directory]);
+      const again = await c.query<{ id: string }>(
+        `SELECT id FROM ${this.#t.sessions} WHERE directory = $1 ORDER BY update_seq DESC LIMIT 1`,
+        [this.directory],
+      );
       return again.rows[0]?.id ?? (await this.#insertSession(c, {}));
     });
   }
@@ -353,7 +370,14 @@ export class PostgresSessionStore implements SessionStore {
              WHERE t.run >= $3 LIMIT 1), 0))`
         : 'GREATEST(s.message_count - $2, 0)';
       const { rows } = await this.pool.query<
-        SessionRow & { start: number; messages: AggregatedMessage[]; through_idx: number | null; summary_text: string | null; summary_at: Date | null; summary_model: string | null }
+        SessionRow & {
+          start: number;
+          messages: AggregatedMessage[];
+          through_idx: number | null;
+          summary_text: string | null;
+          summary_at: Date | null;
+          summary_model: string | null;
+        }
       >(
         `SELECT s.*, st.start, ${this.#messagesJson('m.idx >= st.start', byTokens)} AS messages,
                 sm.through_idx, sm.text AS summary_text, sm.created_at AS summary_at, sm.model AS summary_model
@@ -399,7 +423,11 @@ export class PostgresSessionStore implements SessionStore {
   async saveConversationSummary(id: string, summary: ConversationSummary): Promise<void> {
     return this.#run('saveConversationSummary', id, async () => {
       if (!Number.isInteger(summary.throughIndex) || summary.throughIndex < 0)
-        throw new SessionError('serialization', `Session ${id}: a summary's throughIndex must be a whole number ≥ 0, got ${summary.throughIndex}.`, { sessionId: id });
+        throw new SessionError(
+          'serialization',
+          `Session ${id}: a summary's throughIndex must be a whole number ≥ 0, got ${summary.throughIndex}.`,
+          { sessionId: id },
+        );
       const r = await this.pool.query(
         `INSERT INTO ${this.#t.summaries} (session_id, through_idx, text, created_at, model)
          SELECT id, $2, $3, $4, $5 FROM ${this.#t.sessions} WHERE id = $1
@@ -434,7 +462,11 @@ export class PostgresSessionStore implements SessionStore {
 
   async #run<T>(action: string, sessionId: string | undefined, fn: () => Promise<T>): Promise<T> {
     try {
-      if (this.#closed) throw new SessionError('storage', `PostgresSessionStore: ${action} failed: the store is closed. Create a new PostgresSessionStore.`);
+      if (this.#closed)
+        throw new SessionError(
+          'storage',
+          `PostgresSessionStore: ${action} failed: the store is closed. Create a new PostgresSessionStore.`,
+        );
       await this.migrate();
       return await fn();
     } catch (e) {
@@ -458,14 +490,25 @@ export class PostgresSessionStore implements SessionStore {
 
   /** Locks the session row for this transaction; its message count and version. not_found when absent. */
   async #lock(c: pg.PoolClient, id: string): Promise<{ count: number; seq: string }> {
-    const r = await c.query<{ message_count: number; update_seq: string }>(`SELECT message_count, update_seq FROM ${this.#t.sessions} WHERE id = $1 FOR UPDATE`, [id]);
+    const r = await c.query<{ message_count: number; update_seq: string }>(
+      `SELECT message_count, update_seq FROM ${this.#t.sessions} WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
     if (!r.rows[0]) throw SessionError.notFound(id);
     return { count: r.rows[0].message_count, seq: r.rows[0].update_seq };
   }
 
   /** Number of leading stored rows equal to the given ones. */
   async #commonPrefix(c: pg.PoolClient, id: string, encoded: EncodedMessageRow[]): Promise<number> {
-    const stored = await c.query<{ idx: number; role: string; content: string; tool_calls: string; tool_results: string; blocks: string | null; ms: string }>(
+    const stored = await c.query<{
+      idx: number;
+      role: string;
+      content: string;
+      tool_calls: string;
+      tool_results: string;
+      blocks: string | null;
+      ms: string;
+    }>(
       `SELECT idx, role, content, tool_calls::text AS tool_calls, tool_results::text AS tool_results, blocks::text AS blocks,
               round(extract(epoch FROM timestamp) * 1000) AS ms
        FROM ${this.#t.messages} WHERE session_id = $1 ORDER BY idx`,
@@ -475,7 +518,14 @@ export class PostgresSessionStore implements SessionStore {
     const limit = Math.min(stored.rows.length, encoded.length);
     while (same < limit) {
       const r = stored.rows[same]!;
-      const row: EncodedMessageRow = { role: r.role, content: r.content, toolCalls: r.tool_calls, toolResults: r.tool_results, blocks: r.blocks, timestampMs: Number(r.ms) };
+      const row: EncodedMessageRow = {
+        role: r.role,
+        content: r.content,
+        toolCalls: r.tool_calls,
+        toolResults: r.tool_results,
+        blocks: r.blocks,
+        timestampMs: Number(r.ms),
+      };
       if (!sameEncodedRow(row, encoded[same]!)) break;
       same++;
     }
@@ -532,7 +582,8 @@ export class PostgresSessionStore implements SessionStore {
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
       [id, opts.directory ?? this.directory, createdAt, now, encoded.length, opts.title ?? null, opts.forkedFrom ?? null],
     );
-    if (r.rowCount === 0) throw new SessionError('conflict', `A session with id ${id} already exists; import it with a new id instead.`, { sessionId: id });
+    if (r.rowCount === 0)
+      throw new SessionError('conflict', `A session with id ${id} already exists; import it with a new id instead.`, { sessionId: id });
     await this.#insertMessages(c, id, 0, encoded);
     return id;
   }

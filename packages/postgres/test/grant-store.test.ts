@@ -18,17 +18,37 @@ describePostgres('PostgresGrantStore on a real PostgreSQL', () => {
     await pool?.end();
   });
   // Each store of the suite must start empty: a schema of its own on the shared database and pool.
-  runGrantStoreConformance('PostgresGrantStore', () => new PostgresGrantStore({ pool, schema: `grants_${randomBytes(5).toString('hex')}` }));
+  runGrantStoreConformance(
+    'PostgresGrantStore',
+    () => new PostgresGrantStore({ pool, schema: `grants_${randomBytes(5).toString('hex')}` }),
+  );
 
-  const add = tool({ name: 'add', description: 'Adds', input: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => String(a + b) });
+  const add = tool({
+    name: 'add',
+    description: 'Adds',
+    input: z.object({ a: z.number(), b: z.number() }),
+    execute: ({ a, b }) => String(a + b),
+  });
 
   it('a grant saved through one process is honoured by another agent on another connection', async () => {
     const first = new PostgresGrantStore({ connectionString: url, schema: 'shared_grants' });
-    const asking = new Agent({ model: new ScriptedModel().toolUse('add', { a: 1, b: 1 }).text('2'), tools: [add], grantStore: first, interactive: true });
-    asking.addHook((e) => void (e.type === 'permission_required' && asking.respondToPermission(e.proposalId, { action: 'tool', scope: 'user' })));
+    const asking = new Agent({
+      model: new ScriptedModel().toolUse('add', { a: 1, b: 1 }).text('2'),
+      tools: [add],
+      grantStore: first,
+      interactive: true,
+    });
+    asking.addHook(
+      (e) => void (e.type === 'permission_required' && asking.respondToPermission(e.proposalId, { action: 'tool', scope: 'user' })),
+    );
     await asking.run('1+1');
     const second = new PostgresGrantStore({ connectionString: url, schema: 'shared_grants' });
-    const headless = new Agent({ model: new ScriptedModel().toolUse('add', { a: 2, b: 2 }).text('4'), tools: [add], grantStore: second, interactive: false });
+    const headless = new Agent({
+      model: new ScriptedModel().toolUse('add', { a: 2, b: 2 }).text('4'),
+      tools: [add],
+      grantStore: second,
+      interactive: false,
+    });
     const result = await headless.run('2+2');
     expect(result.toolCalls[0]).toMatchObject({ name: 'add', success: true });
     expect((await second.auditLog({ tool: 'add' })).map((e) => e.by)).toEqual(expect.arrayContaining(['user', 'grant']));

@@ -41,7 +41,10 @@ describePostgres('PostgresSessionStore with two processes', () => {
     const b = new PostgresSessionStore({ connectionString: url, directory: '/race' });
     const s = await a.createSession();
     const msg = (content: string) => ({ role: 'user' as const, content, toolCalls: [], toolResults: [], timestamp: new Date() });
-    const results = await Promise.allSettled([a.appendMessages(s.id, [msg('from a')], { expectedCount: 0 }), b.appendMessages(s.id, [msg('from b')], { expectedCount: 0 })]);
+    const results = await Promise.allSettled([
+      a.appendMessages(s.id, [msg('from a')], { expectedCount: 0 }),
+      b.appendMessages(s.id, [msg('from b')], { expectedCount: 0 }),
+    ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(failed.reason).toBeInstanceOf(SessionError);

@@ -9,5 +9,8 @@ describePostgres('PostgresSessionStore on a real PostgreSQL', () => {
   beforeAll(async () => {
     url = await createTestDatabase('conformance');
   });
-  runSessionStoreConformance('PostgresSessionStore', ({ directory }) => new PostgresSessionStore({ connectionString: url, directory, poolSize: 2 }));
+  runSessionStoreConformance(
+    'PostgresSessionStore',
+    ({ directory }) => new PostgresSessionStore({ connectionString: url, directory, poolSize: 2 }),
+  );
 });

@@ -27,7 +27,7 @@ describePostgres('PostgresSessionStore specifics', () => {
     await Promise.all(stores.map((s) => s.listSessions()));
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    const { rows } = await client.query("SELECT component, version FROM startup.mixtape_schema_migrations ORDER BY version");
+    const { rows } = await client.query('SELECT component, version FROM startup.mixtape_schema_migrations ORDER BY version');
     expect(rows).toEqual(SESSION_MIGRATIONS.map((m) => ({ component: 'sessions', version: m.version })));
     // A database written by a newer Mixtape is refused with a message that says so.
     await client.query("INSERT INTO startup.mixtape_schema_migrations (component, version, name) VALUES ('sessions', 99, 'future')");

@@ -6,7 +6,16 @@
  */
 import type { Interrupt as AguiInterrupt, BaseEvent, Message as AguiMessage, ResumeEntry, TokenUsage } from '@ag-ui/core';
 import { EventType, PROTOCOL_VERSION } from '@ag-ui/core';
-import { type AgentEvent, type AgentResult, APPROVAL_RESPONSE_SCHEMA, CLIENT_TOOL_RESPONSE_SCHEMA, type Interrupt as CoreInterrupt, type InterruptAnswer, type SessionStore, type Usage } from '@mixtape/core';
+import {
+  type AgentEvent,
+  type AgentResult,
+  APPROVAL_RESPONSE_SCHEMA,
+  CLIENT_TOOL_RESPONSE_SCHEMA,
+  type Interrupt as CoreInterrupt,
+  type InterruptAnswer,
+  type SessionStore,
+  type Usage,
+} from '@mixtape/core';
 import jsonPatch from 'fast-json-patch'; // CommonJS: named imports fail under plain Node
 import { z } from 'zod';
 import { messageIdOf, toolMessageIdOf } from './messages.js';
@@ -50,7 +59,15 @@ export class ResumeInputError extends Error {
 
 /** AG-UI token usage of a run. */
 export function tokenUsage(usage: Usage, provider: string, model: string): TokenUsage[] {
-  return [{ provider, model, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, totalTokens: usage.inputTokens + usage.outputTokens }];
+  return [
+    {
+      provider,
+      model,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      totalTokens: usage.inputTokens + usage.outputTokens,
+    },
+  ];
 }
 
 /** A core interrupt as an AG-UI interrupt. */
@@ -71,7 +88,9 @@ export function toAguiInterrupt(i: CoreInterrupt): AguiInterrupt {
 export async function openInterrupts(store: SessionStore, sessionId: string, now = Date.now()): Promise<AguiInterrupt[]> {
   const record = await store.loadRunState?.(sessionId);
   if (!record || record.status !== 'interrupted') return [];
-  return record.interrupts.filter((i) => !i.answer && (!i.expiresAt || Date.parse(i.expiresAt) > now)).map(({ answer: _answer, ...i }) => toAguiInterrupt(i));
+  return record.interrupts
+    .filter((i) => !i.answer && (!i.expiresAt || Date.parse(i.expiresAt) > now))
+    .map(({ answer: _answer, ...i }) => toAguiInterrupt(i));
 }
 
 const approvalPayload = z.object({
@@ -80,7 +99,10 @@ const approvalPayload = z.object({
   reason: z.string().max(10_000).optional(),
   remember: z.enum(['session', 'project', 'user']).optional(),
 });
-const resultPart = z.union([z.object({ type: z.literal('text'), text: z.string() }), z.object({ type: z.literal('json'), value: z.unknown() })]);
+const resultPart = z.union([
+  z.object({ type: z.literal('text'), text: z.string() }),
+  z.object({ type: z.literal('json'), value: z.unknown() }),
+]);
 const clientToolPayload = z.object({ content: z.union([z.string(), z.array(resultPart)]), isError: z.boolean().optional() });
 
 function issues(error: z.ZodError): string {
@@ -114,14 +136,33 @@ export function resumeAnswers(resume: ResumeEntry[], toolResults: ClientToolResu
     const looksLikeResult = !interrupt && payload !== null && typeof payload === 'object' && 'content' in payload;
     if (interrupt?.reason === 'client_tool' || looksLikeResult) {
       const parsed = clientToolPayload.safeParse(payload);
-      if (!parsed.success) throw new ResumeInputError(`The answer to client tool interrupt ${interruptId} must be { content: string, isError?: boolean }: ${issues(parsed.error)}.`, 'invalid_answer');
-      answers.push({ interruptId, type: 'result', content: parsed.data.content as string, ...(parsed.data.isError !== undefined ? { isError: parsed.data.isError } : {}) });
+      if (!parsed.success)
+        throw new ResumeInputError(
+          `The answer to client tool interrupt ${interruptId} must be { content: string, isError?: boolean }: ${issues(parsed.error)}.`,
+          'invalid_answer',
+        );
+      answers.push({
+        interruptId,
+        type: 'result',
+        content: parsed.data.content as string,
+        ...(parsed.data.isError !== undefined ? { isError: parsed.data.isError } : {}),
+      });
       continue;
     }
     const parsed = approvalPayload.safeParse(payload);
-    if (!parsed.success) throw new ResumeInputError(`The answer to interrupt ${interruptId} must match its responseSchema { approved: boolean, editedArgs?: object, reason?: string, remember?: "session"|"project"|"user" }: ${issues(parsed.error)}.`, 'invalid_answer');
+    if (!parsed.success)
+      throw new ResumeInputError(
+        `The answer to interrupt ${interruptId} must match its responseSchema { approved: boolean, editedArgs?: object, reason?: string, remember?: "session"|"project"|"user" }: ${issues(parsed.error)}.`,
+        'invalid_answer',
+      );
     const p = parsed.data;
-    if (p.approved) answers.push({ interruptId, type: 'approve', ...(p.editedArgs !== undefined ? { editedInput: p.editedArgs } : {}), ...(p.remember !== undefined ? { remember: p.remember } : {}) });
+    if (p.approved)
+      answers.push({
+        interruptId,
+        type: 'approve',
+        ...(p.editedArgs !== undefined ? { editedInput: p.editedArgs } : {}),
+        ...(p.remember !== undefined ? { remember: p.remember } : {}),
+      });
     else answers.push({ interruptId, type: 'deny', ...(p.reason !== undefined ? { reason: p.reason } : {}) });
   }
   for (const r of toolResults) {
@@ -191,7 +232,13 @@ export class AguiMapper {
 
   /** RUN_STARTED. */
   runStarted(): BaseEvent {
-    return { type: EventType.RUN_STARTED, threadId: this.threadId, runId: this.runId, protocolVersion: PROTOCOL_VERSION, timestamp: Date.now() };
+    return {
+      type: EventType.RUN_STARTED,
+      threadId: this.threadId,
+      runId: this.runId,
+      protocolVersion: PROTOCOL_VERSION,
+      timestamp: Date.now(),
+    };
   }
 
   /** STATE_SNAPSHOT of `state` (remembered as what the client now has). */
@@ -214,7 +261,10 @@ export class AguiMapper {
     if (!this.#reasoningId) return [];
     const messageId = this.#reasoningId;
     this.#reasoningId = undefined;
-    return [{ type: EventType.REASONING_MESSAGE_END, messageId }, { type: EventType.REASONING_END, messageId }];
+    return [
+      { type: EventType.REASONING_MESSAGE_END, messageId },
+      { type: EventType.REASONING_END, messageId },
+    ];
   }
 
   /** The run stores a new user message before its first model call (a prompt run). */
@@ -290,8 +340,10 @@ export class AguiMapper {
         const toolUses = c.message.content.filter((b) => b.type === 'tool_use');
         for (const block of toolUses) {
           const streamedArgs = this.#announced.get(block.id);
-          if (streamedArgs === undefined) out.push(ev({ type: EventType.TOOL_CALL_START, toolCallId: block.id, toolCallName: block.name, parentMessageId }));
-          if (!streamedArgs) out.push(ev({ type: EventType.TOOL_CALL_ARGS, toolCallId: block.id, delta: JSON.stringify(block.input ?? {}) }));
+          if (streamedArgs === undefined)
+            out.push(ev({ type: EventType.TOOL_CALL_START, toolCallId: block.id, toolCallName: block.name, parentMessageId }));
+          if (!streamedArgs)
+            out.push(ev({ type: EventType.TOOL_CALL_ARGS, toolCallId: block.id, delta: JSON.stringify(block.input ?? {}) }));
           out.push(ev({ type: EventType.TOOL_CALL_END, toolCallId: block.id }));
           this.#announced.delete(block.id);
         }
@@ -336,11 +388,23 @@ export class AguiMapper {
       }
       case 'permission_granted': {
         const p = e as Extract<AgentEvent, { type: 'permission_granted' }>;
-        return [ev({ type: EventType.CUSTOM, name: PERMISSION_RESOLVED_EVENT, value: { proposalId: p.toolUseId, toolCallId: p.toolUseId, toolName: p.toolName, decision: 'granted', scope: p.scope } })];
+        return [
+          ev({
+            type: EventType.CUSTOM,
+            name: PERMISSION_RESOLVED_EVENT,
+            value: { proposalId: p.toolUseId, toolCallId: p.toolUseId, toolName: p.toolName, decision: 'granted', scope: p.scope },
+          }),
+        ];
       }
       case 'permission_denied': {
         const p = e as Extract<AgentEvent, { type: 'permission_denied' }>;
-        return [ev({ type: EventType.CUSTOM, name: PERMISSION_RESOLVED_EVENT, value: { proposalId: p.toolUseId, toolCallId: p.toolUseId, toolName: p.toolName, decision: 'denied', reason: p.reason } })];
+        return [
+          ev({
+            type: EventType.CUSTOM,
+            name: PERMISSION_RESOLVED_EVENT,
+            value: { proposalId: p.toolUseId, toolCallId: p.toolUseId, toolName: p.toolName, decision: 'denied', reason: p.reason },
+          }),
+        ];
       }
       default:
         return [];
@@ -370,7 +434,10 @@ export class AguiMapper {
    * `pendingToolCallIds` (only client tools pending); for a completed run RUN_FINISHED with the
    * answer as `result`. Mixtape's own numbers go in RUN_FINISHED's `metadata.mixtape`, never in state.
    */
-  finished(result: AgentResult, details: { messages?: AguiMessage[]; state?: unknown; usage: TokenUsage[]; messageCount?: number | null }): BaseEvent[] {
+  finished(
+    result: AgentResult,
+    details: { messages?: AguiMessage[]; state?: unknown; usage: TokenUsage[]; messageCount?: number | null },
+  ): BaseEvent[] {
     const out = this.closeText();
     const now = Date.now();
     const interrupts = result.status === 'interrupted' ? (result.interrupts ?? []) : [];
@@ -384,7 +451,13 @@ export class AguiMapper {
         ? { type: 'success', pendingToolCallIds: interrupts.map((i) => i.toolCallId) }
         : { type: 'success' };
     const metadata = {
-      mixtape: { status: result.status ?? 'completed', messageCount: details.messageCount ?? null, steps: result.steps, costUsd: result.cost ?? null, stopReason: result.stopReason },
+      mixtape: {
+        status: result.status ?? 'completed',
+        messageCount: details.messageCount ?? null,
+        steps: result.steps,
+        costUsd: result.cost ?? null,
+        stopReason: result.stopReason,
+      },
     };
     out.push({
       type: EventType.RUN_FINISHED,
@@ -401,12 +474,25 @@ export class AguiMapper {
 
   /** RUN_FINISHED with outcome `cancelled` (graceful shutdown). */
   cancelled(message: string): BaseEvent[] {
-    return [...this.closeText(), { type: EventType.RUN_FINISHED, threadId: this.threadId, runId: this.runId, outcome: { type: 'cancelled' }, metadata: { mixtape: { message } }, timestamp: Date.now() }];
+    return [
+      ...this.closeText(),
+      {
+        type: EventType.RUN_FINISHED,
+        threadId: this.threadId,
+        runId: this.runId,
+        outcome: { type: 'cancelled' },
+        metadata: { mixtape: { message } },
+        timestamp: Date.now(),
+      },
+    ];
   }
 
   /** RUN_ERROR for a failed run: `code` is the interrupt error's code, the AgentError kind, or the error's name. */
   failed(error: unknown): BaseEvent[] {
-    return [...this.closeText(), { type: EventType.RUN_ERROR, message: errorMessage(error), code: errorCode(error), timestamp: Date.now() }];
+    return [
+      ...this.closeText(),
+      { type: EventType.RUN_ERROR, message: errorMessage(error), code: errorCode(error), timestamp: Date.now() },
+    ];
   }
 }
 

@@ -38,7 +38,11 @@ export { ClientDisconnectedError, ServerShutdownError };
 /** The body of `POST /threads/:threadId/approvals/:proposalId` (`approvals: 'wait'`). */
 export const approvalBodySchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('once') }),
-  z.object({ action: z.literal('exact'), scope: z.enum(['session', 'project', 'user']).optional(), expiresAt: z.iso.datetime().optional() }),
+  z.object({
+    action: z.literal('exact'),
+    scope: z.enum(['session', 'project', 'user']).optional(),
+    expiresAt: z.iso.datetime().optional(),
+  }),
   z.object({ action: z.literal('tool'), scope: z.enum(['session', 'project', 'user']).optional(), expiresAt: z.iso.datetime().optional() }),
   z.object({
     action: z.literal('deny'),
@@ -112,13 +116,16 @@ function describeIssues(error: z.ZodError): string {
  * wire contract.
  */
 export function createServer(options: ServerOptions): MixtapeServer {
-  if (!options || typeof options.agentFactory !== 'function') throw new ServerConfigError('createServer needs agentFactory: (sessionId) => new Agent({ ..., sessionStore, sessionId }).');
+  if (!options || typeof options.agentFactory !== 'function')
+    throw new ServerConfigError('createServer needs agentFactory: (sessionId) => new Agent({ ..., sessionStore, sessionId }).');
   if (!options.sessionStore) throw new ServerConfigError('createServer needs the sessionStore the agents use.');
   const auth = makeAuthenticator(options.auth);
   const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  if (!(Number.isInteger(bodyLimitBytes) && bodyLimitBytes > 0)) throw new ServerConfigError(`bodyLimitBytes must be a positive integer, got ${bodyLimitBytes}.`);
+  if (!(Number.isInteger(bodyLimitBytes) && bodyLimitBytes > 0))
+    throw new ServerConfigError(`bodyLimitBytes must be a positive integer, got ${bodyLimitBytes}.`);
   const approvals = options.approvals ?? 'interrupt';
-  if (approvals !== 'interrupt' && approvals !== 'wait') throw new ServerConfigError(`approvals must be 'interrupt' or 'wait', got ${String(approvals)}.`);
+  if (approvals !== 'interrupt' && approvals !== 'wait')
+    throw new ServerConfigError(`approvals must be 'interrupt' or 'wait', got ${String(approvals)}.`);
   const agentPath = options.agentPath ?? DEFAULT_AGENT_PATH;
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS;
   const ownCoordinator = !options.coordinator;
@@ -127,7 +134,8 @@ export function createServer(options: ServerOptions): MixtapeServer {
   // Without an onError, failed runs go to standard error: a server must not lose them.
   // eslint-disable-next-line no-console
   const logError = options.onError ?? ((e: unknown, context?: object) => console.error('[mixtape/server]', e, context ?? ''));
-  const allowedHosts: Set<string> | '*' = options.allowedHosts === '*' ? '*' : new Set((options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS).map((h) => h.toLowerCase()));
+  const allowedHosts: Set<string> | '*' =
+    options.allowedHosts === '*' ? '*' : new Set((options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS).map((h) => h.toLowerCase()));
   const allowedOrigins: ReadonlySet<string> | '*' = options.allowedOrigins === '*' ? '*' : new Set(options.allowedOrigins ?? []);
   const active = new Set<ActiveRun>();
   let draining = false;
@@ -143,16 +151,29 @@ export function createServer(options: ServerOptions): MixtapeServer {
   // The Host header (or, for a Request handed to `fetch` in process, the URL's host).
   const hostOf = (c: Context<Env>) => c.req.header('host') ?? new URL(c.req.url).host;
   const checkHost: MiddlewareHandler<Env> = async (c, next) => {
-    if (!hostAllowed(hostOf(c), allowedHosts)) return jsonError(c, 403, 'host_not_allowed', `Host "${hostOf(c).slice(0, 100)}" is not one this server answers to (allowedHosts).`);
+    if (!hostAllowed(hostOf(c), allowedHosts))
+      return jsonError(c, 403, 'host_not_allowed', `Host "${hostOf(c).slice(0, 100)}" is not one this server answers to (allowedHosts).`);
     await next();
   };
   const checkRequest: MiddlewareHandler<Env> = async (c, next) => {
     if (!originAllowed(c.req.header('origin'), hostOf(c), allowedOrigins))
-      return jsonError(c, 403, 'origin_not_allowed', `Requests from ${(c.req.header('origin') ?? '').slice(0, 200)} are not allowed (allowedOrigins).`);
+      return jsonError(
+        c,
+        403,
+        'origin_not_allowed',
+        `Requests from ${(c.req.header('origin') ?? '').slice(0, 200)} are not allowed (allowedOrigins).`,
+      );
     if (c.req.method === 'POST' && !isJsonContentType(c.req.header('content-type')))
       return jsonError(c, 415, 'unsupported_media_type', 'The body must be JSON, sent with Content-Type: application/json.');
     const principal = await auth.authenticate(c.req.raw);
-    if (!principal) return jsonError(c, 401, 'unauthorized', auth.kind === 'token' ? 'Send Authorization: Bearer <token> with the server\'s token.' : 'The request is not authenticated.', { 'WWW-Authenticate': 'Bearer' });
+    if (!principal)
+      return jsonError(
+        c,
+        401,
+        'unauthorized',
+        auth.kind === 'token' ? "Send Authorization: Bearer <token> with the server's token." : 'The request is not authenticated.',
+        { 'WWW-Authenticate': 'Bearer' },
+      );
     c.set('principal', principal);
     await next();
   };
@@ -180,31 +201,58 @@ export function createServer(options: ServerOptions): MixtapeServer {
     return c.json({ threadId, messages: toAguiMessages(threadId, session.messages) });
   });
 
-  app.get('/threads/:threadId/interrupts', checkThreadParam, async (c) => c.json({ interrupts: await openInterrupts(options.sessionStore, sessionOf(c, c.req.param('threadId'))) }));
+  app.get('/threads/:threadId/interrupts', checkThreadParam, async (c) =>
+    c.json({ interrupts: await openInterrupts(options.sessionStore, sessionOf(c, c.req.param('threadId'))) }),
+  );
 
-  app.get('/threads/:threadId/approvals', checkThreadParam, async (c) => c.json({ approvals: await coordinator.pendingApprovals(sessionOf(c, c.req.param('threadId'))) }));
+  app.get('/threads/:threadId/approvals', checkThreadParam, async (c) =>
+    c.json({ approvals: await coordinator.pendingApprovals(sessionOf(c, c.req.param('threadId'))) }),
+  );
 
   app.post('/threads/:threadId/approvals/:proposalId', checkThreadParam, limit, async (c) => {
     let body: unknown;
     try {
       body = await c.req.json();
     } catch {
-      return jsonError(c, 400, 'invalid_json', 'The body must be JSON: { "action": "once" | "exact" | "tool" | "deny", "scope"?, "reason"? }.');
+      return jsonError(
+        c,
+        400,
+        'invalid_json',
+        'The body must be JSON: { "action": "once" | "exact" | "tool" | "deny", "scope"?, "reason"? }.',
+      );
     }
     const parsed = approvalBodySchema.safeParse(body);
-    if (!parsed.success) return jsonError(c, 400, 'invalid_approval', `Invalid approval: ${describeIssues(parsed.error)}. Send { "action": "once" | "exact" | "tool" | "deny", "scope"?: "session" | "project" | "user", "reason"? }.`);
+    if (!parsed.success)
+      return jsonError(
+        c,
+        400,
+        'invalid_approval',
+        `Invalid approval: ${describeIssues(parsed.error)}. Send { "action": "once" | "exact" | "tool" | "deny", "scope"?: "session" | "project" | "user", "reason"? }.`,
+      );
     const { expiresAt, ...rest } = parsed.data as typeof parsed.data & { expiresAt?: string };
     const response = { ...rest, ...(expiresAt ? { expiresAt: new Date(expiresAt) } : {}) } as PermissionResponse;
     const { threadId, proposalId } = c.req.param();
     const delivered = await coordinator.answer(sessionOf(c, threadId), proposalId, response);
-    if (!delivered) return jsonError(c, 404, 'no_pending_approval', `No run of thread ${threadId} waits for an answer to ${proposalId} (never asked, already answered, timed out, or the run ended).`);
+    if (!delivered)
+      return jsonError(
+        c,
+        404,
+        'no_pending_approval',
+        `No run of thread ${threadId} waits for an answer to ${proposalId} (never asked, already answered, timed out, or the run ended).`,
+      );
     return c.json({ ok: true, threadId, proposalId, action: response.action });
   });
 
   app.post(agentPath, limit, async (c) => {
     if (draining) return jsonError(c, 503, 'shutting_down', 'The server is shutting down; retry on another instance.');
     const encoding = negotiateEncoding(c.req.header('accept'));
-    if (!encoding) return jsonError(c, 406, 'not_acceptable', `This endpoint answers with ${SSE_MEDIA_TYPE} or ${PROTO_MEDIA_TYPE}; the Accept header allows neither.`);
+    if (!encoding)
+      return jsonError(
+        c,
+        406,
+        'not_acceptable',
+        `This endpoint answers with ${SSE_MEDIA_TYPE} or ${PROTO_MEDIA_TYPE}; the Accept header allows neither.`,
+      );
     let body: unknown;
     try {
       body = await c.req.json();
@@ -226,7 +274,13 @@ export function createServer(options: ServerOptions): MixtapeServer {
     const principal = c.get('principal');
     const sessionId = sessionOf(c, input.threadId);
     const lease = await coordinator.tryLock(sessionId);
-    if (!lease) return jsonError(c, 409, 'thread_busy', `Thread ${input.threadId} already has a run in progress; wait for it to finish (or answer its approval) and retry.`);
+    if (!lease)
+      return jsonError(
+        c,
+        409,
+        'thread_busy',
+        `Thread ${input.threadId} already has a run in progress; wait for it to finish (or answer its approval) and retry.`,
+      );
     let agent: Agent;
     try {
       agent = await options.agentFactory(sessionId, input, { threadId: input.threadId, principal });
@@ -234,7 +288,12 @@ export function createServer(options: ServerOptions): MixtapeServer {
       const shadowing = parsed.clientTools.filter((t) => serverTools.has(t.name)).map((t) => t.name);
       if (shadowing.length) {
         await lease.release();
-        return jsonError(c, 400, 'tool_name_conflict', `Client tool(s) ${shadowing.map((n) => `"${n}"`).join(', ')} have the name of a server tool; rename them (a client tool never replaces a server tool).`);
+        return jsonError(
+          c,
+          400,
+          'tool_name_conflict',
+          `Client tool(s) ${shadowing.map((n) => `"${n}"`).join(', ')} have the name of a server tool; rename them (a client tool never replaces a server tool).`,
+        );
       }
     } catch (e) {
       await lease.release();
@@ -266,7 +325,19 @@ export function createServer(options: ServerOptions): MixtapeServer {
         const traceContext = propagation.extract(otelContext.active(), Object.fromEntries(c.req.raw.headers));
         await otelContext.with(traceContext, () =>
           execute(
-            { agent, input, parsed, sessionId, principal, sessionStore: options.sessionStore, approvals, reasoning: options.streamReasoning ?? true, controller, coordinator, logError },
+            {
+              agent,
+              input,
+              parsed,
+              sessionId,
+              principal,
+              sessionStore: options.sessionStore,
+              approvals,
+              reasoning: options.streamReasoning ?? true,
+              controller,
+              coordinator,
+              logError,
+            },
             { write: (event) => write(wire.encode(event)) },
           ),
         );

@@ -35,7 +35,11 @@ export interface RunCoordinator {
    * Records that a run of this instance waits for an answer to `info.proposalId`, and calls
    * `onAnswer` when one arrives (from any instance). The returned function withdraws it.
    */
-  expectApproval(threadId: string, info: PendingApprovalInfo, onAnswer: (response: PermissionResponse) => void): Promise<() => Promise<void>>;
+  expectApproval(
+    threadId: string,
+    info: PendingApprovalInfo,
+    onAnswer: (response: PermissionResponse) => void,
+  ): Promise<() => Promise<void>>;
   /**
    * Delivers an answer to the run waiting for it, wherever it runs. Resolves false when no run
    * waits for this proposal on this thread (never asked, already answered, or the run ended).
@@ -64,7 +68,11 @@ export class MemoryRunCoordinator implements RunCoordinator {
     };
   }
 
-  async expectApproval(threadId: string, info: PendingApprovalInfo, onAnswer: (response: PermissionResponse) => void): Promise<() => Promise<void>> {
+  async expectApproval(
+    threadId: string,
+    info: PendingApprovalInfo,
+    onAnswer: (response: PermissionResponse) => void,
+  ): Promise<() => Promise<void>> {
     const key = JSON.stringify([threadId, info.proposalId]);
     const entry = { info, onAnswer };
     this.#waiting.set(key, entry);

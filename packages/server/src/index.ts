@@ -48,7 +48,15 @@ export {
   type AguiMapperOptions,
   type PermissionRequiredValue,
 } from './agui.js';
-export { parseRunInput, RunInputError, ATTACHMENTS_ONLY_PROMPT, type ClientTool, type ClientToolResult, type ParsedRunInput, type RunRequest } from './run-input.js';
+export {
+  parseRunInput,
+  RunInputError,
+  ATTACHMENTS_ONLY_PROMPT,
+  type ClientTool,
+  type ClientToolResult,
+  type ParsedRunInput,
+  type RunRequest,
+} from './run-input.js';
 export { executeRun, type EventSink, type RunContext, type RunExecutor } from './run.js';
 export { negotiateEncoding, PROTO_MEDIA_TYPE, SSE_MEDIA_TYPE } from './wire.js';
 export { toAguiMessages } from './messages.js';

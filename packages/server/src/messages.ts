@@ -29,10 +29,20 @@ export function toAguiMessages(threadId: string, messages: SessionMessage[]): Ag
         id,
         role: 'assistant',
         content: m.content,
-        ...(m.toolCalls.length ? { toolCalls: m.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.input } })) } : {}),
+        ...(m.toolCalls.length
+          ? { toolCalls: m.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.input } })) }
+          : {}),
       });
     } else if (m.toolResults.length) {
-      m.toolResults.forEach((r, j) => out.push({ id: toolMessageIdOf(threadId, i, j), role: 'tool', toolCallId: r.toolUseId, content: r.content, ...(r.success ? {} : { error: r.content || 'The tool failed.' }) }));
+      m.toolResults.forEach((r, j) =>
+        out.push({
+          id: toolMessageIdOf(threadId, i, j),
+          role: 'tool',
+          toolCallId: r.toolUseId,
+          content: r.content,
+          ...(r.success ? {} : { error: r.content || 'The tool failed.' }),
+        }),
+      );
       if (m.content.trim()) out.push({ id, role: 'user', content: m.content });
     } else {
       out.push({ id, role: 'user', content: m.content });

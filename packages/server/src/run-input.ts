@@ -64,30 +64,46 @@ function limitsOf(l: RunInputLimits = {}) {
 /** Content parts of a user message → prompt text and attachment blocks. */
 function userContent(content: AguiMessage['content'], maxChars: number): { text: string; attachments: ContentBlock[] } {
   if (typeof content === 'string') {
-    if (content.length > maxChars) throw new RunInputError(`The user message has ${content.length} characters; the limit is ${maxChars} (limits.maxMessageChars).`, 413);
+    if (content.length > maxChars)
+      throw new RunInputError(`The user message has ${content.length} characters; the limit is ${maxChars} (limits.maxMessageChars).`, 413);
     return { text: content, attachments: [] };
   }
   if (!Array.isArray(content)) return { text: '', attachments: [] };
   const texts: string[] = [];
   let chars = 0;
   const attachments: ContentBlock[] = [];
-  for (const part of content as Array<{ type: string; text?: string; source?: { type: string; value: string; mimeType?: string }; metadata?: { name?: unknown; filename?: unknown } }>) {
+  for (const part of content as Array<{
+    type: string;
+    text?: string;
+    source?: { type: string; value: string; mimeType?: string };
+    metadata?: { name?: unknown; filename?: unknown };
+  }>) {
     if (part.type === 'text') {
       chars += part.text!.length;
-      if (chars > maxChars) throw new RunInputError(`The user message has more than ${maxChars} characters of text (limits.maxMessageChars).`, 413);
+      if (chars > maxChars)
+        throw new RunInputError(`The user message has more than ${maxChars} characters of text (limits.maxMessageChars).`, 413);
       texts.push(part.text!);
       continue;
     }
-    if (part.type !== 'image' && part.type !== 'document') throw new RunInputError(`The user message has a ${part.type} part; this server accepts text, image and document parts.`);
+    if (part.type !== 'image' && part.type !== 'document')
+      throw new RunInputError(`The user message has a ${part.type} part; this server accepts text, image and document parts.`);
     const source = part.source!;
     if (source.type !== 'data')
-      throw new RunInputError(`The ${part.type} part has a "${source.type}" source; this server needs the content inline ({ source: { type: "data", value: <base64>, mimeType } }) and does not fetch URLs or files.`);
+      throw new RunInputError(
+        `The ${part.type} part has a "${source.type}" source; this server needs the content inline ({ source: { type: "data", value: <base64>, mimeType } }) and does not fetch URLs or files.`,
+      );
     if (!source.mimeType) throw new RunInputError(`The ${part.type} part needs source.mimeType.`);
     if (part.type === 'image') {
-      if (!source.mimeType.startsWith('image/')) throw new RunInputError(`An image part has mimeType "${source.mimeType}"; expected image/*.`);
+      if (!source.mimeType.startsWith('image/'))
+        throw new RunInputError(`An image part has mimeType "${source.mimeType}"; expected image/*.`);
       attachments.push({ type: 'image', mediaType: source.mimeType, data: source.value });
     } else {
-      const name = typeof part.metadata?.name === 'string' ? part.metadata.name : typeof part.metadata?.filename === 'string' ? part.metadata.filename : undefined;
+      const name =
+        typeof part.metadata?.name === 'string'
+          ? part.metadata.name
+          : typeof part.metadata?.filename === 'string'
+            ? part.metadata.filename
+            : undefined;
       attachments.push({ type: 'document', mediaType: source.mimeType, data: source.value, ...(name !== undefined ? { name } : {}) });
     }
   }
@@ -99,7 +115,11 @@ function toolContent(message: Extract<AguiMessage, { role: 'tool' }>, maxChars: 
   const c = message.content as unknown;
   let content: string | ToolResultContent[];
   if (typeof c === 'string') {
-    if (c.length > maxChars) throw new RunInputError(`The result of tool call ${message.toolCallId} has ${c.length} characters; the limit is ${maxChars} (limits.maxMessageChars).`, 413);
+    if (c.length > maxChars)
+      throw new RunInputError(
+        `The result of tool call ${message.toolCallId} has ${c.length} characters; the limit is ${maxChars} (limits.maxMessageChars).`,
+        413,
+      );
     content = c;
   } else {
     const { text, attachments } = userContent(c as AguiMessage['content'], maxChars);
@@ -115,20 +135,39 @@ function toolContent(message: Extract<AguiMessage, { role: 'tool' }>, maxChars: 
  */
 export function parseRunInput(input: RunAgentInput, limits?: RunInputLimits): ParsedRunInput {
   const l = limitsOf(limits);
-  if (input.messages.length > l.maxMessages) throw new RunInputError(`RunAgentInput.messages has ${input.messages.length} messages; the limit is ${l.maxMessages} (limits.maxMessages).`, 413);
+  if (input.messages.length > l.maxMessages)
+    throw new RunInputError(
+      `RunAgentInput.messages has ${input.messages.length} messages; the limit is ${l.maxMessages} (limits.maxMessages).`,
+      413,
+    );
   const tools = input.tools ?? [];
-  if (tools.length > l.maxClientTools) throw new RunInputError(`RunAgentInput.tools has ${tools.length} tools; the limit is ${l.maxClientTools} (limits.maxClientTools).`, 413);
-  if ((input.context ?? []).length > l.maxClientTools) throw new RunInputError(`RunAgentInput.context has ${input.context.length} entries; the limit is ${l.maxClientTools} (limits.maxClientTools).`, 413);
+  if (tools.length > l.maxClientTools)
+    throw new RunInputError(
+      `RunAgentInput.tools has ${tools.length} tools; the limit is ${l.maxClientTools} (limits.maxClientTools).`,
+      413,
+    );
+  if ((input.context ?? []).length > l.maxClientTools)
+    throw new RunInputError(
+      `RunAgentInput.context has ${input.context.length} entries; the limit is ${l.maxClientTools} (limits.maxClientTools).`,
+      413,
+    );
   const seen = new Set<string>();
   const clientTools = tools.map((t): ClientTool => {
-    if (!TOOL_NAME.test(t.name)) throw new RunInputError(`Client tool name "${t.name.slice(0, 80)}" is not accepted: use 1 to 64 letters, digits, "_" or "-".`);
+    if (!TOOL_NAME.test(t.name))
+      throw new RunInputError(`Client tool name "${t.name.slice(0, 80)}" is not accepted: use 1 to 64 letters, digits, "_" or "-".`);
     if (seen.has(t.name)) throw new RunInputError(`Two client tools are named "${t.name}".`);
     seen.add(t.name);
-    const schema = t.parameters && typeof t.parameters === 'object' && !Array.isArray(t.parameters) ? (t.parameters as Record<string, unknown>) : { type: 'object', properties: {} };
+    const schema =
+      t.parameters && typeof t.parameters === 'object' && !Array.isArray(t.parameters)
+        ? (t.parameters as Record<string, unknown>)
+        : { type: 'object', properties: {} };
     return { name: t.name, description: t.description, inputSchema: schema };
   });
   const context = (input.context ?? []).map((c) => ({ description: c.description, value: c.value }));
-  const state = input.state !== null && typeof input.state === 'object' && !Array.isArray(input.state) ? (input.state as Record<string, unknown>) : undefined;
+  const state =
+    input.state !== null && typeof input.state === 'object' && !Array.isArray(input.state)
+      ? (input.state as Record<string, unknown>)
+      : undefined;
 
   const messages = input.messages;
   let tail = messages.length;
@@ -136,12 +175,28 @@ export function parseRunInput(input: RunAgentInput, limits?: RunInputLimits): Pa
   const toolMessages = messages.slice(tail) as Array<Extract<AguiMessage, { role: 'tool' }>>;
   const resume = input.resume ?? [];
   if (resume.length > 0 || toolMessages.length > 0) {
-    return { request: { kind: 'continue', resume, toolResults: toolMessages.map((m) => toolContent(m, l.maxMessageChars)) }, clientTools, context, state };
+    return {
+      request: { kind: 'continue', resume, toolResults: toolMessages.map((m) => toolContent(m, l.maxMessageChars)) },
+      clientTools,
+      context,
+      state,
+    };
   }
   const last = messages[messages.length - 1];
-  if (!last) throw new RunInputError('RunAgentInput.messages is empty: send the new user message as its last element (or `resume` answers, or the `tool` messages of client-side tools).');
-  if (last.role !== 'user') throw new RunInputError(`The last message of RunAgentInput.messages has role "${last.role}"; a run starts from a new user message, \`resume\` answers, or \`tool\` messages answering client-side tool calls.`);
+  if (!last)
+    throw new RunInputError(
+      'RunAgentInput.messages is empty: send the new user message as its last element (or `resume` answers, or the `tool` messages of client-side tools).',
+    );
+  if (last.role !== 'user')
+    throw new RunInputError(
+      `The last message of RunAgentInput.messages has role "${last.role}"; a run starts from a new user message, \`resume\` answers, or \`tool\` messages answering client-side tool calls.`,
+    );
   const { text, attachments } = userContent(last.content, l.maxMessageChars);
   if (text.trim() === '' && attachments.length === 0) throw new RunInputError('The last user message has no text content.');
-  return { request: { kind: 'prompt', prompt: text.trim() === '' ? ATTACHMENTS_ONLY_PROMPT : text, attachments }, clientTools, context, state };
+  return {
+    request: { kind: 'prompt', prompt: text.trim() === '' ? ATTACHMENTS_ONLY_PROMPT : text, attachments },
+    clientTools,
+    context,
+    state,
+  };
 }

@@ -5,7 +5,15 @@
  * @module
  */
 import type { BaseEvent, RunAgentInput } from '@ag-ui/core';
-import { type Agent, AgentAbortedError, type AgentEvent, type EventStream, type AgentResult, type RunOptions, type SessionStore } from '@mixtape/core';
+import {
+  type Agent,
+  AgentAbortedError,
+  type AgentEvent,
+  type EventStream,
+  type AgentResult,
+  type RunOptions,
+  type SessionStore,
+} from '@mixtape/core';
 import { AguiMapper, errorMessage, resumeAnswers, tokenUsage } from './agui.js';
 import type { RunCoordinator } from './coordinator.js';
 import { openToolTurn, toAguiMessages } from './messages.js';
@@ -113,9 +121,18 @@ export const executeRun: RunExecutor = async (ctx, sink) => {
       for await (const e of stream as AsyncIterable<AgentEvent>) {
         if (e.type === 'permission_required') {
           const proposalId = e.proposalId;
-          const info = { proposalId, toolName: e.toolName, toolCallId: e.toolUseId, params: e.params, ...(e.display !== undefined ? { display: e.display } : {}) };
+          const info = {
+            proposalId,
+            toolName: e.toolName,
+            toolCallId: e.toolUseId,
+            params: e.params,
+            ...(e.display !== undefined ? { display: e.display } : {}),
+          };
           // Registered before the event is written: an answer cannot arrive before it is expected.
-          withdrawals.set(proposalId, await ctx.coordinator.expectApproval(ctx.sessionId, info, (response) => agent.respondToPermission(proposalId, response)));
+          withdrawals.set(
+            proposalId,
+            await ctx.coordinator.expectApproval(ctx.sessionId, info, (response) => agent.respondToPermission(proposalId, response)),
+          );
         } else if (e.type === 'permission_granted' || e.type === 'permission_denied') {
           await withdraw(e.toolUseId);
         }
@@ -125,9 +142,20 @@ export const executeRun: RunExecutor = async (ctx, sink) => {
     };
     let result: AgentResult;
     if (parsed.request.kind === 'prompt') {
-      if (skipClientTools) await forward(agent.streamResume(pending.map((i) => ({ interruptId: i.id, type: 'cancel' as const })), { signal: controller.signal }));
+      if (skipClientTools)
+        await forward(
+          agent.streamResume(
+            pending.map((i) => ({ interruptId: i.id, type: 'cancel' as const })),
+            { signal: controller.signal },
+          ),
+        );
       mapper.userMessage();
-      result = await forward(agent.stream(parsed.request.prompt, { ...options, ...(parsed.request.attachments.length ? { attachments: parsed.request.attachments } : {}) }));
+      result = await forward(
+        agent.stream(parsed.request.prompt, {
+          ...options,
+          ...(parsed.request.attachments.length ? { attachments: parsed.request.attachments } : {}),
+        }),
+      );
     } else {
       result = await forward(agent.streamResume(resumeAnswers(parsed.request.resume, parsed.request.toolResults, pending), options));
     }

@@ -22,11 +22,16 @@ const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').dig
  * characters or spaces). RFC 6750's b64token set is not required: a token such as `p@ss#1` works.
  */
 function checkToken(token: unknown): string {
-  if (typeof token !== 'string' || token.length === 0) throw new ServerConfigError('createServer needs auth: { token: "<secret>" } (clients send Authorization: Bearer <secret>), auth: { authenticate }, or auth: { disabled: true } to run without authentication.');
+  if (typeof token !== 'string' || token.length === 0)
+    throw new ServerConfigError(
+      'createServer needs auth: { token: "<secret>" } (clients send Authorization: Bearer <secret>), auth: { authenticate }, or auth: { disabled: true } to run without authentication.',
+    );
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
     if (c <= 0x20 || c === 0x7f || c > 0xff)
-      throw new ServerConfigError(`auth.token has a character an HTTP header cannot carry (code ${c} at position ${i}): use printable ASCII or Latin-1 without spaces.`);
+      throw new ServerConfigError(
+        `auth.token has a character an HTTP header cannot carry (code ${c} at position ${i}): use printable ASCII or Latin-1 without spaces.`,
+      );
   }
   return token;
 }
@@ -39,7 +44,11 @@ export function bearerToken(header: string | null | undefined): string | null {
 }
 
 /** Builds the authenticator of {@link ServerAuth}; throws {@link ServerConfigError} for unusable options. */
-export function makeAuthenticator(auth: ServerAuth | undefined): { authenticate: RequestAuthenticator; namespaced: boolean; kind: 'token' | 'hook' | 'none' } {
+export function makeAuthenticator(auth: ServerAuth | undefined): {
+  authenticate: RequestAuthenticator;
+  namespaced: boolean;
+  kind: 'token' | 'hook' | 'none';
+} {
   const a = auth as { token?: unknown; disabled?: unknown; authenticate?: unknown } | undefined;
   if (a && typeof a.authenticate === 'function') {
     const hook = a.authenticate as (r: Request) => Principal | null | undefined | Promise<Principal | null | undefined>;
@@ -49,7 +58,8 @@ export function makeAuthenticator(auth: ServerAuth | undefined): { authenticate:
       authenticate: async (request) => {
         const p = await hook(request);
         if (p === null || p === undefined) return null;
-        if (typeof p !== 'object' || typeof p.id !== 'string' || p.id === '') throw new ServerConfigError('auth.authenticate must return a principal { id: string } (non-empty id), or null for 401.');
+        if (typeof p !== 'object' || typeof p.id !== 'string' || p.id === '')
+          throw new ServerConfigError('auth.authenticate must return a principal { id: string } (non-empty id), or null for 401.');
         return p;
       },
     };
@@ -81,7 +91,7 @@ export function threadIdProblem(threadId: unknown): string | null {
   if (typeof threadId !== 'string' || threadId.length === 0) return 'threadId must be a non-empty string.';
   if (threadId.length > MAX_THREAD_ID_LENGTH) return `threadId must be at most ${MAX_THREAD_ID_LENGTH} characters.`;
   if (LONE_SURROGATE.test(threadId)) return 'threadId must be well-formed Unicode (it has a lone surrogate).';
-   
+
   if (/[\u0000-\u001f\u007f-\u009f]/.test(threadId)) return 'threadId must not contain control characters.';
   return null;
 }
@@ -109,7 +119,11 @@ export function hostAllowed(host: string | null | undefined, allowed: ReadonlySe
  * Whether a request's Origin may call the API: no Origin (not a browser, or a same-origin GET),
  * the server's own origin (same host and port as the Host header), or a listed origin.
  */
-export function originAllowed(origin: string | null | undefined, host: string | null | undefined, allowed: ReadonlySet<string> | '*'): boolean {
+export function originAllowed(
+  origin: string | null | undefined,
+  host: string | null | undefined,
+  allowed: ReadonlySet<string> | '*',
+): boolean {
   if (origin === null || origin === undefined) return true;
   if (allowed === '*') return true;
   if (allowed.has(origin)) return true;

@@ -8,7 +8,15 @@ import { startTestServer, type TestServer, TOKEN } from './helpers.js';
 
 /** Debian's Chromium (`apt-get install -y chromium`); `.ci/run` installs it. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ci = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase());
 const missing = !existsSync(CHROMIUM);
 if (missing && !ci) console.warn(`SKIPPED chat page tests: Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium).`);
@@ -69,7 +77,9 @@ describe.skipIf(missing && !ci)('web chat page in headless Chromium', () => {
   });
 
   it('approves with edited arguments, and denies with a reason the model sees', async () => {
-    const { s, page } = await open(new ScriptedModel().toolUse('add', { a: 1, b: 1 }).text('Edited sum done.').toolUse('add', { a: 9, b: 9 }).text('Not adding.'));
+    const { s, page } = await open(
+      new ScriptedModel().toolUse('add', { a: 1, b: 1 }).text('Edited sum done.').toolUse('add', { a: 9, b: 9 }).text('Not adding.'),
+    );
     await send(page, 'add one and one');
     await page.locator('.msg.approval button[data-action="edit"]').click();
     await page.locator('.msg.approval textarea.edit-args').fill('{"a": 40, "b": 2}');
@@ -89,7 +99,8 @@ describe.skipIf(missing && !ci)('web chat page in headless Chromium', () => {
   });
 
   it('renders Markdown safely, takes multi-line input, and stops a running answer', async () => {
-    const hostile = '**bold** and `code` and [site](https://example.com) and [bad](javascript:alert(1))\n\n<img src=x onerror="window.pwned=1">\n\n```\n<b>not bold</b>\n```\n\n- one\n- two';
+    const hostile =
+      '**bold** and `code` and [site](https://example.com) and [bad](javascript:alert(1))\n\n<img src=x onerror="window.pwned=1">\n\n```\n<b>not bold</b>\n```\n\n- one\n- two';
     const { page, s } = await open(new ScriptedModel().text(hostile).stall().text('after stop'));
     await page.fill('#prompt', 'line one');
     await page.press('#prompt', 'Shift+Enter');

@@ -62,7 +62,8 @@ export async function startTestServer(
     model,
     store,
     agents,
-    client: (threadId = randomUUID(), token = TOKEN) => new HttpAgent({ url: `${running.url}/agent`, threadId, headers: { Authorization: `Bearer ${token}` } }),
+    client: (threadId = randomUUID(), token = TOKEN) =>
+      new HttpAgent({ url: `${running.url}/agent`, threadId, headers: { Authorization: `Bearer ${token}` } }),
     close: () => running.close({ graceMs: 0 }),
   };
 }
@@ -76,7 +77,12 @@ export function invalidEvents(events: BaseEvent[]): string[] {
 }
 
 /** Runs one user message through an AG-UI client; returns the events it received (each validated by @ag-ui/core's schemas) and the result. */
-export async function say(client: HttpAgent, text: string | null, onEvent?: (e: BaseEvent) => void, params: Parameters<HttpAgent['runAgent']>[0] = {}): Promise<{ events: BaseEvent[]; result: unknown; error?: Error }> {
+export async function say(
+  client: HttpAgent,
+  text: string | null,
+  onEvent?: (e: BaseEvent) => void,
+  params: Parameters<HttpAgent['runAgent']>[0] = {},
+): Promise<{ events: BaseEvent[]; result: unknown; error?: Error }> {
   if (text !== null) client.addMessage({ id: randomUUID(), role: 'user', content: text });
   const events: BaseEvent[] = [];
   try {

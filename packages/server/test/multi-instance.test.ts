@@ -27,7 +27,8 @@ describePostgres('two server processes on one PostgreSQL', () => {
     for (const c of children) c.kill('SIGTERM');
     expect(await Promise.all(children.map(exited))).toEqual([0, 0]);
   });
-  const client = (name: string, threadId: string) => new HttpAgent({ url: `${urls[name]}/agent`, threadId, headers: { Authorization: `Bearer ${TOKEN}` } });
+  const client = (name: string, threadId: string) =>
+    new HttpAgent({ url: `${urls[name]}/agent`, threadId, headers: { Authorization: `Bearer ${TOKEN}` } });
 
   it('a conversation started on one instance continues on the other', async () => {
     const threadId = randomUUID();
@@ -42,12 +43,15 @@ describePostgres('two server processes on one PostgreSQL', () => {
     const threadId = randomUUID();
     const paused = deferred<string>();
     const run = say(client('A', threadId), 'add 2 3', (e) => {
-      if (e.type === 'CUSTOM' && (e as { name?: string }).name === PERMISSION_REQUIRED_EVENT) paused.resolve((e as unknown as { value: { proposalId: string } }).value.proposalId);
+      if (e.type === 'CUSTOM' && (e as { name?: string }).name === PERMISSION_REQUIRED_EVENT)
+        paused.resolve((e as unknown as { value: { proposalId: string } }).value.proposalId);
     });
     const proposalId = await paused.promise;
     for (const name of ['A', 'B']) expect((await postRun(urls[name]!, runInput(threadId, 'me too'))).status).toBe(409);
     const listed = await fetch(`${urls.B}/threads/${threadId}/approvals`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    expect(((await listed.json()) as { approvals: unknown[] }).approvals).toMatchObject([{ proposalId, toolName: 'add', params: { a: 2, b: 3 } }]);
+    expect(((await listed.json()) as { approvals: unknown[] }).approvals).toMatchObject([
+      { proposalId, toolName: 'add', params: { a: 2, b: 3 } },
+    ]);
     expect((await approve(urls.B!, threadId, proposalId, { action: 'once' })).status).toBe(200);
     expect((await run).result).toBe('A: the tool said 5');
     expect((await approve(urls.B!, threadId, proposalId, { action: 'once' })).status).toBe(404);
@@ -66,7 +70,7 @@ describePostgres('two server processes on one PostgreSQL', () => {
     });
     // Read until the model streams: the user message is stored and the run is going.
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    for (let seen = ''; !seen.includes('TEXT_MESSAGE_CONTENT'); ) seen += (await reader.read()).value ?? '';
+    for (let seen = ''; !seen.includes('TEXT_MESSAGE_CONTENT');) seen += (await reader.read()).value ?? '';
     expect((await postRun(urls.B!, runInput(threadId, 'me too'))).status).toBe(409);
     controller.abort();
     // A notices the disconnect, cancels the run and releases the lock (then reports no active run).
@@ -74,6 +78,11 @@ describePostgres('two server processes on one PostgreSQL', () => {
     expect((await say(client('B', threadId), 'hello')).result).toBe('B heard 2 user messages: stall | hello');
     // The partial answer was kept: the session is valid and complete up to the cancellation.
     const history = await fetch(`${urls.B}/threads/${threadId}/messages`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    expect(((await history.json()) as { messages: Array<{ content: string }> }).messages.map((m) => m.content)).toEqual(['stall', 'waiting…', 'hello', 'B heard 2 user messages: stall | hello']);
+    expect(((await history.json()) as { messages: Array<{ content: string }> }).messages.map((m) => m.content)).toEqual([
+      'stall',
+      'waiting…',
+      'hello',
+      'B heard 2 user messages: stall | hello',
+    ]);
   });
 });

@@ -20,15 +20,22 @@ afterAll(async () => {
   rmSync(folder, { recursive: true, force: true });
 });
 
-async function startInstance(name: string, kind: 'sqlite' | 'postgres', location: string, log: string): Promise<{ child: ChildProcess; url: string }> {
+async function startInstance(
+  name: string,
+  kind: 'sqlite' | 'postgres',
+  location: string,
+  log: string,
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawnTs(instance, [name, kind, location, TOKEN, log]);
   children.push(child);
   const url = (await waitForOutput(child, /^listening (http:\/\/127\.0\.0\.1:\d+)$/))[1]!;
   return { child, url };
 }
 
-const client = (url: string, threadId: string) => new HttpAgent({ url: `${url}/agent`, threadId, headers: { Authorization: `Bearer ${TOKEN}` } });
-const outcomeOf = (events: BaseEvent[]) => (events.find((e) => e.type === 'RUN_FINISHED') as BaseEvent & { outcome: { type: string; interrupts?: Interrupt[] } }).outcome;
+const client = (url: string, threadId: string) =>
+  new HttpAgent({ url: `${url}/agent`, threadId, headers: { Authorization: `Bearer ${TOKEN}` } });
+const outcomeOf = (events: BaseEvent[]) =>
+  (events.find((e) => e.type === 'RUN_FINISHED') as BaseEvent & { outcome: { type: string; interrupts?: Interrupt[] } }).outcome;
 
 describe('an approval answered on another process (SQLite file)', () => {
   it('resumes on a second server process after the first was killed with SIGKILL; the tool runs once, there', async () => {
@@ -44,12 +51,16 @@ describe('an approval answered on another process (SQLite file)', () => {
     expect(await exited(a.child)).toBe(null);
 
     const b = await startInstance('B', 'sqlite', db, log);
-    const resumed = await say(client(b.url, threadId), null, undefined, { resume: [{ interruptId: interrupt.id, status: 'resolved', payload: { approved: true } }] });
+    const resumed = await say(client(b.url, threadId), null, undefined, {
+      resume: [{ interruptId: interrupt.id, status: 'resolved', payload: { approved: true } }],
+    });
     expect(resumed.error).toBeUndefined();
     expect(resumed.result).toBe('B: the tool said 5');
     expect(resumed.events.find((e) => e.type === 'TOOL_CALL_RESULT')).toMatchObject({ toolCallId: interrupt.toolCallId, content: '5' });
     // Replayed on B: same outcome, nothing runs again.
-    const replay = await say(client(b.url, threadId), null, undefined, { resume: [{ interruptId: interrupt.id, status: 'resolved', payload: { approved: true } }] });
+    const replay = await say(client(b.url, threadId), null, undefined, {
+      resume: [{ interruptId: interrupt.id, status: 'resolved', payload: { approved: true } }],
+    });
     expect(replay.result).toBe('B: the tool said 5');
     expect(readFileSync(log, 'utf8')).toBe('B\n');
   });
@@ -67,7 +78,9 @@ describePostgres('an approval answered on another instance (PostgreSQL)', () => 
     // A new message on either instance is refused while the approval is open.
     const refused = await say(client(b.url, threadId), 'something else');
     expect(refused.events.find((e) => e.type === 'RUN_ERROR')).toMatchObject({ code: 'interrupt_pending' });
-    const resumed = await say(client(b.url, threadId), null, undefined, { resume: [{ interruptId: interrupt.id, status: 'resolved', payload: { approved: true } }] });
+    const resumed = await say(client(b.url, threadId), null, undefined, {
+      resume: [{ interruptId: interrupt.id, status: 'resolved', payload: { approved: true } }],
+    });
     expect(resumed.result).toBe('B: the tool said 42');
     expect(readFileSync(log, 'utf8')).toBe('B\n');
     expect((await say(client(a.url, threadId), 'thanks')).result).toBe('A heard 2 user messages: add 20 22 | thanks');

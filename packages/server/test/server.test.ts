@@ -9,10 +9,13 @@ import { approve, deferred, postRun, runInput, say, serversClosedAfterEach, TOKE
 const start = serversClosedAfterEach();
 
 const types = (events: BaseEvent[]): string[] => events.map((e) => e.type);
- 
+
 const json = async (r: Response): Promise<any> => r.json();
 /** Approvals that hold the run open (`approvals: 'wait'`, CUSTOM events + the approvals endpoint). */
-const interactive = () => ({ agentOptions: { grantStore: new MemoryGrantStore(), interactive: true }, server: { approvals: 'wait' as const } });
+const interactive = () => ({
+  agentOptions: { grantStore: new MemoryGrantStore(), interactive: true },
+  server: { approvals: 'wait' as const },
+});
 
 describe('AG-UI over SSE with the official client', () => {
   it('streams a text answer as RUN_STARTED, TEXT_MESSAGE_START/CONTENT/END, STATE_SNAPSHOT, RUN_FINISHED', async () => {
@@ -32,7 +35,11 @@ describe('AG-UI over SSE with the official client', () => {
     expect(assistant?.content).toBe('Hello from Mixtape!');
     // Mixtape's numbers travel in RUN_FINISHED's metadata, never in the client's state.
     expect(client.state).toEqual({});
-    const finished = events.at(-1) as BaseEvent & { threadId: string; usage: Array<{ outputTokens: number }>; metadata: { mixtape: { messageCount: number } } };
+    const finished = events.at(-1) as BaseEvent & {
+      threadId: string;
+      usage: Array<{ outputTokens: number }>;
+      metadata: { mixtape: { messageCount: number } };
+    };
     expect(finished.metadata.mixtape.messageCount).toBe(2);
     expect(finished.threadId).toBe(client.threadId);
     expect(finished.usage[0]!.outputTokens).toBeGreaterThan(0);
@@ -43,9 +50,17 @@ describe('AG-UI over SSE with the official client', () => {
     const client = s.client();
     const { events } = await say(client, 'What is 2 + 3?');
     const t = types(events);
-    expect(t.slice(t.indexOf('TOOL_CALL_START'), t.indexOf('TOOL_CALL_RESULT') + 1)).toEqual(['TOOL_CALL_START', 'TOOL_CALL_ARGS', 'TOOL_CALL_END', 'TOOL_CALL_RESULT']);
+    expect(t.slice(t.indexOf('TOOL_CALL_START'), t.indexOf('TOOL_CALL_RESULT') + 1)).toEqual([
+      'TOOL_CALL_START',
+      'TOOL_CALL_ARGS',
+      'TOOL_CALL_END',
+      'TOOL_CALL_RESULT',
+    ]);
     const call = client.messages.find((m) => m.role === 'assistant' && m.toolCalls?.length);
-    expect(call && 'toolCalls' in call ? call.toolCalls![0] : undefined).toMatchObject({ id: 'call_1', function: { name: 'add', arguments: '{"a":2,"b":3}' } });
+    expect(call && 'toolCalls' in call ? call.toolCalls![0] : undefined).toMatchObject({
+      id: 'call_1',
+      function: { name: 'add', arguments: '{"a":2,"b":3}' },
+    });
     expect(client.messages.find((m) => m.role === 'tool')).toMatchObject({ toolCallId: 'call_1', content: '5' });
     expect(client.messages.at(-1)).toMatchObject({ role: 'assistant', content: '2 + 3 = 5' });
   });
@@ -55,8 +70,19 @@ describe('AG-UI over SSE with the official client', () => {
     const { events, result } = await say(s.client(), '2+2?');
     expect(result).toBe('4');
     const t = types(events).filter((x) => x.startsWith('REASONING') || x.startsWith('TEXT_MESSAGE'));
-    expect(t).toEqual(['REASONING_START', 'REASONING_MESSAGE_START', 'REASONING_MESSAGE_CONTENT', 'REASONING_MESSAGE_END', 'REASONING_END', 'TEXT_MESSAGE_START', 'TEXT_MESSAGE_CONTENT', 'TEXT_MESSAGE_END']);
-    expect((events.find((e) => e.type === 'REASONING_MESSAGE_CONTENT') as BaseEvent & { delta: string }).delta).toBe('Two plus two is four.');
+    expect(t).toEqual([
+      'REASONING_START',
+      'REASONING_MESSAGE_START',
+      'REASONING_MESSAGE_CONTENT',
+      'REASONING_MESSAGE_END',
+      'REASONING_END',
+      'TEXT_MESSAGE_START',
+      'TEXT_MESSAGE_CONTENT',
+      'TEXT_MESSAGE_END',
+    ]);
+    expect((events.find((e) => e.type === 'REASONING_MESSAGE_CONTENT') as BaseEvent & { delta: string }).delta).toBe(
+      'Two plus two is four.',
+    );
   });
 
   it('keeps the history in the session store: the client replays its transcript, nothing is duplicated', async () => {
@@ -73,7 +99,9 @@ describe('AG-UI over SSE with the official client', () => {
     ]);
     // The model saw the earlier turn, from the store.
     expect(s.model.requests[1]!.messages).toHaveLength(3);
-    const history = await json(await fetch(`${s.url}/threads/${client.threadId}/messages`, { headers: { authorization: `Bearer ${TOKEN}` } }));
+    const history = await json(
+      await fetch(`${s.url}/threads/${client.threadId}/messages`, { headers: { authorization: `Bearer ${TOKEN}` } }),
+    );
     expect(history.messages.map((m: { content: string }) => m.content)).toEqual(session.messages.map((m) => m.content));
   });
 
@@ -98,13 +126,19 @@ describe('approvals over HTTP', () => {
         const v = (e as unknown as { value: { proposalId: string; approvalPath: string; toolName: string; params: unknown } }).value;
         expect(v.toolName).toBe('add');
         expect(v.params).toEqual({ a: 1, b: 1 });
-        void fetch(`${s.url}${v.approvalPath}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ action: 'once' }) }).then((r) => answers.push(r));
+        void fetch(`${s.url}${v.approvalPath}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ action: 'once' }),
+        }).then((r) => answers.push(r));
       }
     });
     expect(result).toBe('It is 2.');
     expect(answers.map((r) => r.status)).toEqual([200]);
     expect(client.messages.find((m) => m.role === 'tool')?.content).toBe('2');
-    const resolved = events.find((e) => e.type === 'CUSTOM' && (e as { name?: string }).name === 'mixtape.permission_resolved') as unknown as { value: { decision: string } };
+    const resolved = events.find(
+      (e) => e.type === 'CUSTOM' && (e as { name?: string }).name === 'mixtape.permission_resolved',
+    ) as unknown as { value: { decision: string } };
     expect(resolved.value.decision).toBe('granted');
   });
 
@@ -131,13 +165,19 @@ describe('approvals over HTTP', () => {
   });
 
   it('"tool" with a scope is remembered: the next call of that tool on the thread runs without asking', async () => {
-    const s = await start({ model: new ScriptedModel().toolUse('add', { a: 1, b: 1 }).text('2').toolUse('add', { a: 2, b: 2 }).text('4'), ...interactive() });
+    const s = await start({
+      model: new ScriptedModel().toolUse('add', { a: 1, b: 1 }).text('2').toolUse('add', { a: 2, b: 2 }).text('4'),
+      ...interactive(),
+    });
     const client = s.client();
     let asked = 0;
     const answer = (e: BaseEvent) => {
       if (e.type === 'CUSTOM' && (e as { name?: string }).name === PERMISSION_REQUIRED_EVENT) {
         asked++;
-        void approve(s.url, client.threadId, (e as unknown as { value: { proposalId: string } }).value.proposalId, { action: 'tool', scope: 'session' });
+        void approve(s.url, client.threadId, (e as unknown as { value: { proposalId: string } }).value.proposalId, {
+          action: 'tool',
+          scope: 'session',
+        });
       }
     };
     await say(client, 'first', answer);
@@ -147,19 +187,25 @@ describe('approvals over HTTP', () => {
   });
 
   it('keeps a paused stream alive with SSE comments that the AG-UI client ignores', async () => {
-    const s = await start({ model: new ScriptedModel().toolUse('add', { a: 3, b: 3 }).text('6').toolUse('add', { a: 3, b: 3 }).text('still 6'), ...interactive(), server: { heartbeatMs: 1, approvals: 'wait' } });
+    const s = await start({
+      model: new ScriptedModel().toolUse('add', { a: 3, b: 3 }).text('6').toolUse('add', { a: 3, b: 3 }).text('still 6'),
+      ...interactive(),
+      server: { heartbeatMs: 1, approvals: 'wait' },
+    });
     const threadId = randomUUID();
     const raw = await postRun(s.url, runInput(threadId, '3+3'));
     const reader = raw.body!.pipeThrough(new TextDecoderStream()).getReader();
     let seen = '';
-    while (!/: keepalive[\s\S]*mixtape\.permission_required|mixtape\.permission_required[\s\S]*: keepalive/.test(seen)) seen += (await reader.read()).value ?? '';
+    while (!/: keepalive[\s\S]*mixtape\.permission_required|mixtape\.permission_required[\s\S]*: keepalive/.test(seen))
+      seen += (await reader.read()).value ?? '';
     const proposalId = /"proposalId":"([^"]+)"/.exec(seen)![1]!;
     await approve(s.url, threadId, proposalId, { action: 'once' });
     while (!seen.includes('RUN_FINISHED')) seen += (await reader.read()).value ?? '';
     // The official client reads a paused run with keepalive comments interleaved.
     const client = s.client(threadId);
     const again = await say(client, 'and again?', (e) => {
-      if (e.type === 'CUSTOM' && (e as { name?: string }).name === PERMISSION_REQUIRED_EVENT) void approve(s.url, threadId, (e as unknown as { value: { proposalId: string } }).value.proposalId, { action: 'once' });
+      if (e.type === 'CUSTOM' && (e as { name?: string }).name === PERMISSION_REQUIRED_EVENT)
+        void approve(s.url, threadId, (e as unknown as { value: { proposalId: string } }).value.proposalId, { action: 'once' });
     });
     expect(again.error).toBeUndefined();
     expect(again.result).toBe('still 6');
@@ -187,7 +233,11 @@ describe('approvals over HTTP', () => {
         throw new Error('coordination database unreachable');
       }
     }
-    const s = await start({ model: new ScriptedModel().toolUse('add', { a: 1, b: 1 }).text('next run'), coordinator: new BrokenCoordinator(), ...interactive() });
+    const s = await start({
+      model: new ScriptedModel().toolUse('add', { a: 1, b: 1 }).text('next run'),
+      coordinator: new BrokenCoordinator(),
+      ...interactive(),
+    });
     const client = s.client();
     const { events } = await say(client, '1+1');
     expect((events.at(-1) as BaseEvent & { message?: string }).message).toMatch(/coordination database unreachable/);
@@ -213,13 +263,22 @@ describe('production basics', () => {
 
   it('reports an agentFactory that ignores the thread id (its conversation would be lost to other instances)', async () => {
     const logged: unknown[] = [];
-    const s = await start({ model: new ScriptedModel().text('hi'), agentOptions: { sessionId: 'always-the-same' }, server: { onError: (e) => logged.push(e) } });
+    const s = await start({
+      model: new ScriptedModel().text('hi'),
+      agentOptions: { sessionId: 'always-the-same' },
+      server: { onError: (e) => logged.push(e) },
+    });
     await say(s.client(), 'hello');
     expect(String(logged[0])).toMatch(/session is always-the-same, not the thread .*Pass sessionId: threadId/);
   });
 
   it('auth is required unless explicitly disabled', async () => {
-    const base = { agentFactory: () => { throw new Error('unused'); }, sessionStore: new (await import('@mixtape/core')).MemorySessionStore() };
+    const base = {
+      agentFactory: () => {
+        throw new Error('unused');
+      },
+      sessionStore: new (await import('@mixtape/core')).MemorySessionStore(),
+    };
     expect(() => createServer({ ...base } as never)).toThrow(/auth: \{ token/);
     expect(() => createServer({ ...base, auth: { token: '' } })).toThrow(/auth/);
     const s = await start({ model: new ScriptedModel().text('open'), server: { auth: { disabled: true } } });
@@ -248,7 +307,8 @@ describe('production basics', () => {
     const client = s.client();
     const paused = deferred<string>();
     const run = say(client, '1+2', (e) => {
-      if (e.type === 'CUSTOM' && (e as { name?: string }).name === PERMISSION_REQUIRED_EVENT) paused.resolve((e as unknown as { value: { proposalId: string } }).value.proposalId);
+      if (e.type === 'CUSTOM' && (e as { name?: string }).name === PERMISSION_REQUIRED_EVENT)
+        paused.resolve((e as unknown as { value: { proposalId: string } }).value.proposalId);
     });
     const proposalId = await paused.promise;
     const busy = await postRun(s.url, runInput(client.threadId, 'me too'));
@@ -271,7 +331,10 @@ describe('production basics', () => {
       body: JSON.stringify(runInput(client.threadId, 'this will hang')),
       signal: controller.signal,
     });
-    void (await response).body!.getReader().read().then(() => streaming.resolve());
+    void (await response)
+      .body!.getReader()
+      .read()
+      .then(() => streaming.resolve());
     await streaming.promise; // RUN_STARTED arrived: the run is going
     s.agents[0]!.addHook((e) => void (e.type === 'run_failed' && ended.resolve(e)));
     controller.abort();
@@ -291,7 +354,8 @@ describe('production basics', () => {
     const a = s.client();
     const paused = deferred<string>();
     const first = say(a, 'finish me', (e) => {
-      if (e.type === 'CUSTOM' && (e as { name?: string }).name === PERMISSION_REQUIRED_EVENT) paused.resolve((e as unknown as { value: { proposalId: string } }).value.proposalId);
+      if (e.type === 'CUSTOM' && (e as { name?: string }).name === PERMISSION_REQUIRED_EVENT)
+        paused.resolve((e as unknown as { value: { proposalId: string } }).value.proposalId);
     });
     const proposalId = await paused.promise;
     const b = s.client();
@@ -302,7 +366,13 @@ describe('production basics', () => {
     const closing = s.running.close({ graceMs: 60_000 });
     expect(s.server.draining).toBe(true);
     expect((await s.server.fetch(new Request('http://x/health'))).status).toBe(503);
-    const refused = await s.server.fetch(new Request('http://127.0.0.1/agent', { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(runInput('new', 'hi')) }));
+    const refused = await s.server.fetch(
+      new Request('http://127.0.0.1/agent', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(runInput('new', 'hi')),
+      }),
+    );
     expect(refused.status).toBe(503);
     // The paused run is answered and finishes within the grace period.
     expect((await approve(s.url, a.threadId, proposalId, { action: 'once' })).status).toBe(200);

@@ -26,7 +26,11 @@ describe('trace context through the server', () => {
     const s = await start({ model: new ScriptedModel().toolUse('add', { a: 1, b: 2 }).text('3'), agentOptions: { telemetry: { tracer } } });
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const parentId = '00f067aa0ba902b7';
-    const client = new HttpAgent({ url: `${s.url}/agent`, threadId: randomUUID(), headers: { Authorization: `Bearer ${TOKEN}`, traceparent: `00-${traceId}-${parentId}-01` } });
+    const client = new HttpAgent({
+      url: `${s.url}/agent`,
+      threadId: randomUUID(),
+      headers: { Authorization: `Bearer ${TOKEN}`, traceparent: `00-${traceId}-${parentId}-01` },
+    });
     const { error } = await say(client, 'add 1 and 2');
     expect(error).toBeUndefined();
     const spans = exporter.getFinishedSpans();

@@ -81,7 +81,8 @@ export class SchemaTooNewError extends Error {
  */
 export function runMigrations(db: SqliteDatabase, component: string, migrations: readonly Migration[]): number[] {
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`Migrations of ${component} must be numbered 1, 2, 3… in order; found ${m.version} at position ${i + 1}.`);
+    if (m.version !== i + 1)
+      throw new Error(`Migrations of ${component} must be numbered 1, 2, 3… in order; found ${m.version} at position ${i + 1}.`);
   });
   const latest = migrations.length;
   const current = (): number => {

@@ -23,7 +23,15 @@ import {
   auditEntryFromRow,
   grantFromRow,
 } from '@mixtape/core';
-import { DEFAULT_BUSY_TIMEOUT_MS, type Migration, SchemaTooNewError, type SqliteDatabase, openSqliteDatabase, runMigrations, sqliteAdvice } from './database.js';
+import {
+  DEFAULT_BUSY_TIMEOUT_MS,
+  type Migration,
+  SchemaTooNewError,
+  type SqliteDatabase,
+  openSqliteDatabase,
+  runMigrations,
+  sqliteAdvice,
+} from './database.js';
 
 /** Where the store keeps its database when no path is given, relative to `process.cwd()`. */
 export const DEFAULT_GRANTS_DB_PATH = '.mixtape/grants.db';
@@ -124,9 +132,13 @@ export class SqliteGrantStore implements GrantStore {
   #error(action: string, e: unknown): GrantStoreError {
     const code = (e as { code?: string })?.code;
     const advice = sqliteAdvice(code, this.#busyTimeoutMs);
-    return new GrantStoreError('io', `SqliteGrantStore (${this.path}): ${action} failed: ${(e as Error)?.message ?? String(e)}${code ? ` (${code})` : ''}.${advice ? ` ${advice}` : ''}`, {
-      cause: e,
-    });
+    return new GrantStoreError(
+      'io',
+      `SqliteGrantStore (${this.path}): ${action} failed: ${(e as Error)?.message ?? String(e)}${code ? ` (${code})` : ''}.${advice ? ` ${advice}` : ''}`,
+      {
+        cause: e,
+      },
+    );
   }
 
   #run<T>(action: string, work: () => T): T {
@@ -194,9 +206,7 @@ export class SqliteGrantStore implements GrantStore {
   async audit(entry: AuditEntry): Promise<void> {
     this.#run('writing the audit log', () =>
       this.#db
-        .prepare(
-          `INSERT INTO grant_audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`,
-        )
+        .prepare(`INSERT INTO grant_audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`)
         .run(auditRowValues(entry, SQLITE_BINDING)),
     );
   }

@@ -109,7 +109,9 @@ function addExtensions(db: SqliteDatabase): void {
 /** Gives messages of sessions with gaps or repeated positions the positions 0, 1, 2… in their read order. */
 function renumber(db: SqliteDatabase): void {
   const broken = db
-    .prepare('SELECT session_id FROM messages GROUP BY session_id HAVING COUNT(*) != MAX(idx) + 1 OR MIN(idx) != 0 OR COUNT(DISTINCT idx) != COUNT(*)')
+    .prepare(
+      'SELECT session_id FROM messages GROUP BY session_id HAVING COUNT(*) != MAX(idx) + 1 OR MIN(idx) != 0 OR COUNT(DISTINCT idx) != COUNT(*)',
+    )
     .pluck()
     .all() as string[];
   const ids = db.prepare('SELECT id FROM messages WHERE session_id = ? ORDER BY idx, id').pluck();
@@ -184,7 +186,15 @@ const rustCompatibleLayout: Migration = {
       let columns: [string, string, string, string, string | null];
       try {
         const m = decodeMessageRow(
-          { idx: r.idx, role: r.role, content: r.content, toolCalls: r.tool_calls, toolResults: r.tool_results, blocks: r.blocks, timestampMs: r.timestamp },
+          {
+            idx: r.idx,
+            role: r.role,
+            content: r.content,
+            toolCalls: r.tool_calls,
+            toolResults: r.tool_results,
+            blocks: r.blocks,
+            timestampMs: r.timestamp,
+          },
           r.session_id,
           'messages',
         );
@@ -235,4 +245,10 @@ const messageTokenEstimates: Migration = {
   },
 };
 
-export const SESSION_MIGRATIONS: readonly Migration[] = [rustOriginal, rustCompatibleExtensions, rustCompatibleLayout, conversationSummaries, messageTokenEstimates];
+export const SESSION_MIGRATIONS: readonly Migration[] = [
+  rustOriginal,
+  rustCompatibleExtensions,
+  rustCompatibleLayout,
+  conversationSummaries,
+  messageTokenEstimates,
+];

@@ -32,7 +32,14 @@ import {
 } from '@mixtape/core/session';
 import type { RunStateRecord, SaveRunStateOptions } from '@mixtape/core/session';
 import { loadSqliteRunState, saveSqliteRunState } from './run-state.js';
-import { DEFAULT_BUSY_TIMEOUT_MS, SchemaTooNewError, type SqliteDatabase, openSqliteDatabase, runMigrations, sqliteAdvice } from './database.js';
+import {
+  DEFAULT_BUSY_TIMEOUT_MS,
+  SchemaTooNewError,
+  type SqliteDatabase,
+  openSqliteDatabase,
+  runMigrations,
+  sqliteAdvice,
+} from './database.js';
 import { SESSION_MIGRATIONS, SESSION_SCHEMA_COMPONENT, SQLITE_ROW_STYLE, hasCompatibleLayout } from './session-schema.js';
 
 /** Where the store keeps its database when no path is given, relative to `process.cwd()`. */
@@ -106,21 +113,23 @@ function millis(secondsColumn: number, msColumn: number | null): number {
 }
 
 function decodeRow(row: MessageRow, sessionId: string): SessionMessage {
-  return exactContent(decodeMessageRow(
-    {
-      idx: row.idx,
-      role: row.role,
-      content: row.content,
-      toolCalls: row.tool_calls,
-      toolResults: row.tool_results,
-      blocks: row.blocks,
-      timestampMs: millis(row.timestamp, row.timestamp_ms),
-      // A row without timestamp_ms was written by the Rust original: read its tool JSON as it does.
-      lenientToolJson: row.timestamp_ms === null,
-    },
-    sessionId,
-    'messages',
-  ));
+  return exactContent(
+    decodeMessageRow(
+      {
+        idx: row.idx,
+        role: row.role,
+        content: row.content,
+        toolCalls: row.tool_calls,
+        toolResults: row.tool_results,
+        blocks: row.blocks,
+        timestampMs: millis(row.timestamp, row.timestamp_ms),
+        // A row without timestamp_ms was written by the Rust original: read its tool JSON as it does.
+        lenientToolJson: row.timestamp_ms === null,
+      },
+      sessionId,
+      'messages',
+    ),
+  );
 }
 
 /**
@@ -225,7 +234,8 @@ export class SqliteSessionStore implements SessionStore {
       this.#sql = prepare(db);
     } catch (e) {
       if (this.#owned) db?.close();
-      if (e instanceof SchemaTooNewError) throw new SessionError('storage', `SqliteSessionStore (${this.path}): ${e.message}`, { cause: e });
+      if (e instanceof SchemaTooNewError)
+        throw new SessionError('storage', `SqliteSessionStore (${this.path}): ${e.message}`, { cause: e });
       throw this.#storageError('opening the database', e);
     }
     this.#db = db;
@@ -402,7 +412,8 @@ export class SqliteSessionStore implements SessionStore {
         this.#tracker.remember(session, String(row.update_seq), start);
         const tail: SessionTail = { session, start, messageCount: count };
         if (tokens) tail.tokens = tokens;
-        const summary = this.#sql.summary.get(id) as { through_idx: number; text: string; created_at_ms: number; model: string | null } | undefined;
+        const summary = this.#sql.summary.get(id) as
+          { through_idx: number; text: string; created_at_ms: number; model: string | null } | undefined;
         // A summary past the end (the Rust original rewrote a shorter history) no longer applies.
         if (summary && summary.through_idx <= count) {
           tail.summary = { text: summary.text, throughIndex: summary.through_idx, createdAt: new Date(summary.created_at_ms) };
@@ -425,7 +436,8 @@ export class SqliteSessionStore implements SessionStore {
         .immediate();
     } catch (e) {
       // Only a cache: a read-only file or a busy database costs the next resume a recount, nothing else.
-      if (!(e instanceof Error) || !/SQLITE_(BUSY|READONLY|LOCKED)|readonly/i.test(`${(e as { code?: string }).code ?? ''} ${e.message}`)) throw e;
+      if (!(e instanceof Error) || !/SQLITE_(BUSY|READONLY|LOCKED)|readonly/i.test(`${(e as { code?: string }).code ?? ''} ${e.message}`))
+        throw e;
     }
   }
 
@@ -433,11 +445,21 @@ export class SqliteSessionStore implements SessionStore {
   async saveConversationSummary(id: string, summary: ConversationSummary): Promise<void> {
     return this.#run('saveConversationSummary', id, () => {
       if (!Number.isInteger(summary.throughIndex) || summary.throughIndex < 0)
-        throw new SessionError('serialization', `Session ${id}: a summary's throughIndex must be a whole number ≥ 0, got ${summary.throughIndex}.`, { sessionId: id });
+        throw new SessionError(
+          'serialization',
+          `Session ${id}: a summary's throughIndex must be a whole number ≥ 0, got ${summary.throughIndex}.`,
+          { sessionId: id },
+        );
       this.#db
         .transaction(() => {
           if (!this.#sql.exists.get(id)) throw SessionError.notFound(id);
-          this.#sql.saveSummary.run(id, summary.throughIndex, utf8Safe(String(summary.text)), summary.createdAt.getTime(), summary.model ?? null);
+          this.#sql.saveSummary.run(
+            id,
+            summary.throughIndex,
+            utf8Safe(String(summary.text)),
+            summary.createdAt.getTime(),
+            summary.model ?? null,
+          );
         })
         .immediate();
     });
@@ -507,7 +529,11 @@ export class SqliteSessionStore implements SessionStore {
 
   #run<T>(action: string, sessionId: string | undefined, fn: () => T): T {
     try {
-      if (this.#closed || !this.#db.open) throw new SessionError('storage', `SqliteSessionStore (${this.path}): ${action} failed: the store is closed. Create a new SqliteSessionStore.`);
+      if (this.#closed || !this.#db.open)
+        throw new SessionError(
+          'storage',
+          `SqliteSessionStore (${this.path}): ${action} failed: the store is closed. Create a new SqliteSessionStore.`,
+        );
       return fn();
     } catch (e) {
       throw this.#storageError(action, e, sessionId);
@@ -560,13 +586,24 @@ export class SqliteSessionStore implements SessionStore {
   #insertMessages(id: string, from: number, encoded: EncodedMessageRow[]): void {
     for (let i = 0; i < encoded.length; i++) {
       const e = encoded[i]!;
-      this.#sql.insertMessage.run(id, from + i, e.role, e.content, e.toolCalls, e.toolResults, e.blocks, seconds(e.timestampMs), e.timestampMs);
+      this.#sql.insertMessage.run(
+        id,
+        from + i,
+        e.role,
+        e.content,
+        e.toolCalls,
+        e.toolResults,
+        e.blocks,
+        seconds(e.timestampMs),
+        e.timestampMs,
+      );
     }
   }
 
   #insertSession(opts: CreateSessionOptions): { id: string } {
     const id = opts.id ?? randomUUID();
-    if (this.#sql.exists.get(id)) throw new SessionError('conflict', `A session with id ${id} already exists; import it with a new id instead.`, { sessionId: id });
+    if (this.#sql.exists.get(id))
+      throw new SessionError('conflict', `A session with id ${id} already exists; import it with a new id instead.`, { sessionId: id });
     const encoded = (opts.messages ?? []).map((m, i) => this.#encode(m, id, i));
     const now = Date.now();
     const createdAt = opts.createdAt && !Number.isNaN(opts.createdAt.getTime()) ? opts.createdAt.getTime() : now;
@@ -620,10 +657,14 @@ function prepare(db: SqliteDatabase) {
     newestInDirectory: db.prepare(`SELECT id FROM sessions WHERE directory = ? ORDER BY ${UPDATED_MS} DESC, update_seq DESC LIMIT 1`),
     exists: db.prepare('SELECT 1 FROM sessions WHERE id = ?'),
     session: db.prepare('SELECT * FROM sessions WHERE id = ?'),
-    head: db.prepare('SELECT update_seq AS seq, COALESCE((SELECT MAX(idx) + 1 FROM messages WHERE session_id = s.id), 0) AS n FROM sessions s WHERE s.id = ?'),
+    head: db.prepare(
+      'SELECT update_seq AS seq, COALESCE((SELECT MAX(idx) + 1 FROM messages WHERE session_id = s.id), 0) AS n FROM sessions s WHERE s.id = ?',
+    ),
     messageRows: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY idx`),
     messageRowsFrom: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND idx >= ? ORDER BY idx`),
-    messageRowsBefore: db.prepare(`SELECT ${MESSAGE_COLUMNS}, mixtape_tokens FROM messages WHERE session_id = ? AND idx < ? ORDER BY idx DESC LIMIT ?`),
+    messageRowsBefore: db.prepare(
+      `SELECT ${MESSAGE_COLUMNS}, mixtape_tokens FROM messages WHERE session_id = ? AND idx < ? ORDER BY idx DESC LIMIT ?`,
+    ),
     setTokens: db.prepare(
       'UPDATE messages SET mixtape_tokens = ? WHERE session_id = ? AND idx = ? AND mixtape_tokens IS NULL AND (SELECT update_seq FROM sessions WHERE id = ?) IS ?',
     ),

@@ -28,8 +28,23 @@ describe('SqliteGrantStore', () => {
   it('persists grants and the audit log across store instances', async () => {
     const file = freshPath();
     const first = open(file);
-    const grant = await first.save({ tool: 'bash', scope: 'project', project: '/p', match: { kind: 'command', prefix: ['git', 'status'] }, expiresAt: new Date('2030-01-01T00:00:00.000Z') });
-    await first.audit({ at: new Date(), tool: 'bash', toolUseId: 'u1', paramsHash: 'h', decision: 'granted', scope: 'project', by: 'user', grantId: grant.id });
+    const grant = await first.save({
+      tool: 'bash',
+      scope: 'project',
+      project: '/p',
+      match: { kind: 'command', prefix: ['git', 'status'] },
+      expiresAt: new Date('2030-01-01T00:00:00.000Z'),
+    });
+    await first.audit({
+      at: new Date(),
+      tool: 'bash',
+      toolUseId: 'u1',
+      paramsHash: 'h',
+      decision: 'granted',
+      scope: 'project',
+      by: 'user',
+      grantId: grant.id,
+    });
     await first.close();
     const second = open(file);
     expect(await second.list()).toEqual([grant]);
@@ -46,7 +61,9 @@ describe('SqliteGrantStore', () => {
     await run1.record(request, { action: 'exact', scope: 'project' });
     const run2 = new PermissionAuthorizer({ store: open(file), project, interactive: true });
     expect(await run2.check({ ...request, toolUseId: 'u2' })).toMatchObject({ decision: 'granted', scope: 'project' });
-    expect((await run2.check({ ...request, toolUseId: 'u3', input: { path: 'other' }, paramsHash: hashParams({ path: 'other' }) })).decision).toBe('ask');
+    expect(
+      (await run2.check({ ...request, toolUseId: 'u3', input: { path: 'other' }, paramsHash: hashParams({ path: 'other' }) })).decision,
+    ).toBe('ask');
     expect((await run2.auditLog()).map((e) => [e.toolUseId, e.decision, e.by])).toEqual([
       ['u1', 'ask', 'policy'],
       ['u1', 'granted', 'user'],
@@ -76,7 +93,11 @@ describe('SqliteGrantStore', () => {
     const db = new Database(file, { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('grants', 'grant_audit')").all() as { name: string }[]).map((r) => r.name);
+      const indexes = (
+        db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('grants', 'grant_audit')").all() as {
+          name: string;
+        }[]
+      ).map((r) => r.name);
       expect(indexes).toEqual(expect.arrayContaining(['grants_tool', 'grant_audit_at', 'grant_audit_tool']));
       expect((db.prepare('SELECT COUNT(*) AS n FROM grants').get() as { n: number }).n).toBe(1);
     } finally {

@@ -128,16 +128,32 @@ describe('a database shared with the Rust original (mixtape-cli 0.4.0)', () => {
     const model = new ScriptedModel().toolUse('calculator', { a: 2, b: 2 }).text('4');
     const { tool } = await import('@mixtape/core');
     const { z } = await import('zod');
-    const calculator = tool({ name: 'calculator', description: 'adds', input: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => String(a + b) });
+    const calculator = tool({
+      name: 'calculator',
+      description: 'adds',
+      input: z.object({ a: z.number(), b: z.number() }),
+      execute: ({ a, b }) => String(a + b),
+    });
     const agent = new Agent({ model, tools: [calculator], sessionStore: store, sessionId: RUN_SESSION });
     await agent.run('And 2 + 2?');
     await store.renameSession(RUN_SESSION, 'Sums');
-    const fresh = await store.createSession({ messages: [{ role: 'system', content: 'Be brief.', toolCalls: [], toolResults: [], timestamp: new Date() }] });
+    const fresh = await store.createSession({
+      messages: [{ role: 'system', content: 'Be brief.', toolCalls: [], toolResults: [], timestamp: new Date() }],
+    });
 
     const rust2 = new RustStore(file); // the Rust binary starts again: schema.sql runs on the migrated file
     const loaded = rust2.get(RUN_SESSION)!;
     expect(loaded.messages.every((m) => m.defaulted.length === 0)).toBe(true);
-    expect(loaded.messages.map((m) => m.role)).toEqual(['User', 'Assistant', 'User', 'Assistant', 'User', 'Assistant', 'User', 'Assistant']);
+    expect(loaded.messages.map((m) => m.role)).toEqual([
+      'User',
+      'Assistant',
+      'User',
+      'Assistant',
+      'User',
+      'Assistant',
+      'User',
+      'Assistant',
+    ]);
     expect(loaded.messages[5]!.tool_calls).toEqual([{ id: expect.any(String), name: 'calculator', input: '{"a":2,"b":2}' }]);
     expect(loaded.messages[6]!.tool_results).toEqual([{ tool_use_id: loaded.messages[5]!.tool_calls[0]!.id, success: true, content: '4' }]);
     expect(loaded.messages[7]!.content).toBe('4');
@@ -150,7 +166,13 @@ describe('a database shared with the Rust original (mixtape-cli 0.4.0)', () => {
 
     // The Rust original saves (delete + re-insert every row) and creates sessions again.
     const now = Math.floor(Date.now() / 1000) + 5;
-    const rustMessages: RustMessage[] = loaded.messages.map((m) => ({ role: m.role, content: m.content, tool_calls: m.tool_calls, tool_results: m.tool_results, timestamp: Math.floor(m.timestamp.getTime() / 1000) }));
+    const rustMessages: RustMessage[] = loaded.messages.map((m) => ({
+      role: m.role,
+      content: m.content,
+      tool_calls: m.tool_calls,
+      tool_results: m.tool_results,
+      timestamp: Math.floor(m.timestamp.getTime() / 1000),
+    }));
     rustMessages.push({ role: 'User', content: 'from rust', tool_calls: [], tool_results: [], timestamp: now });
     rust2.save(RUN_SESSION, rustMessages, now);
     rust2.create('c3333333-3333-4333-8333-333333333333', DIR, now + 1);
@@ -180,7 +202,10 @@ describe('a database shared with the Rust original (mixtape-cli 0.4.0)', () => {
     const view = rust.get(RUN_SESSION)!;
     rust.save(
       RUN_SESSION,
-      [...view.messages.map((m) => ({ ...m, timestamp: Math.floor(m.timestamp.getTime() / 1000) })), { role: 'User', content: 'rust wrote this', tool_calls: [], tool_results: [], timestamp: T0 + 200 }],
+      [
+        ...view.messages.map((m) => ({ ...m, timestamp: Math.floor(m.timestamp.getTime() / 1000) })),
+        { role: 'User', content: 'rust wrote this', tool_calls: [], tool_results: [], timestamp: T0 + 200 },
+      ],
       T0 + 200,
     );
     rust.close();
@@ -189,7 +214,9 @@ describe('a database shared with the Rust original (mixtape-cli 0.4.0)', () => {
     expect(e.kind).toBe('conflict');
     const stored = (await store.getSession(RUN_SESSION))!;
     expect(stored.messages.at(-1)!.content).toBe('rust wrote this');
-    await expect(store.appendMessages(RUN_SESSION, [text('assistant', 'ok')], { expectedCount: 4 })).rejects.toMatchObject({ kind: 'conflict' });
+    await expect(store.appendMessages(RUN_SESSION, [text('assistant', 'ok')], { expectedCount: 4 })).rejects.toMatchObject({
+      kind: 'conflict',
+    });
     await store.appendMessages(RUN_SESSION, [text('assistant', 'ok')], { expectedCount: 5 });
     await store.close();
   });

@@ -45,7 +45,9 @@ describe('SqliteSessionStore with two processes', () => {
       let err = '';
       c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-      return new Promise<string>((resolve, reject) => c.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`)))));
+      return new Promise<string>((resolve, reject) =>
+        c.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`)))),
+      );
     });
     await Promise.all(children.map((c) => waitForLine(c, 'ready')));
     for (const c of children) c.stdin!.end('go\n');

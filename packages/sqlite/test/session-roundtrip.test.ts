@@ -29,17 +29,34 @@ const resultContent: fc.Arbitrary<ToolResultContent> = fc.oneof(
   fc.record({ type: fc.constant('text' as const), text }, { noNullPrototype: true }),
   fc.record({ type: fc.constant('json' as const), value: json }, { noNullPrototype: true }),
   fc.record({ type: fc.constant('image' as const), mediaType, data: binary }, { noNullPrototype: true }),
-  fc.record({ type: fc.constant('document' as const), mediaType, data: binary, name: text }, { noNullPrototype: true, requiredKeys: ['type', 'mediaType', 'data'] }),
+  fc.record(
+    { type: fc.constant('document' as const), mediaType, data: binary, name: text },
+    { noNullPrototype: true, requiredKeys: ['type', 'mediaType', 'data'] },
+  ),
 );
 
 const block: fc.Arbitrary<ContentBlock> = fc.oneof(
   fc.record({ type: fc.constant('text' as const), text }, { noNullPrototype: true }),
-  fc.record({ type: fc.constant('thinking' as const), thinking: text, signature: text }, { noNullPrototype: true, requiredKeys: ['type', 'thinking'] }),
+  fc.record(
+    { type: fc.constant('thinking' as const), thinking: text, signature: text },
+    { noNullPrototype: true, requiredKeys: ['type', 'thinking'] },
+  ),
   fc.record({ type: fc.constant('redacted_thinking' as const), data: fc.base64String({ maxLength: 24 }) }, { noNullPrototype: true }),
   fc.record({ type: fc.constant('tool_use' as const), id: text, name: text, input: json }, { noNullPrototype: true }),
-  fc.record({ type: fc.constant('tool_result' as const), toolUseId: text, content: fc.array(resultContent, { maxLength: 3 }), isError: fc.boolean() }, { noNullPrototype: true }),
+  fc.record(
+    {
+      type: fc.constant('tool_result' as const),
+      toolUseId: text,
+      content: fc.array(resultContent, { maxLength: 3 }),
+      isError: fc.boolean(),
+    },
+    { noNullPrototype: true },
+  ),
   fc.record({ type: fc.constant('image' as const), mediaType, data: binary }, { noNullPrototype: true }),
-  fc.record({ type: fc.constant('document' as const), mediaType, data: binary, name: text }, { noNullPrototype: true, requiredKeys: ['type', 'mediaType', 'data'] }),
+  fc.record(
+    { type: fc.constant('document' as const), mediaType, data: binary, name: text },
+    { noNullPrototype: true, requiredKeys: ['type', 'mediaType', 'data'] },
+  ),
 );
 
 const message: fc.Arbitrary<SessionMessage> = fc.record(
@@ -47,7 +64,9 @@ const message: fc.Arbitrary<SessionMessage> = fc.record(
     role: fc.constantFrom('user' as const, 'assistant' as const, 'system' as const),
     content: text,
     toolCalls: fc.array(fc.record({ id: text, name: text, input: fc.json({ maxDepth: 2 }) }, { noNullPrototype: true }), { maxLength: 2 }),
-    toolResults: fc.array(fc.record({ toolUseId: text, success: fc.boolean(), content: text }, { noNullPrototype: true }), { maxLength: 2 }),
+    toolResults: fc.array(fc.record({ toolUseId: text, success: fc.boolean(), content: text }, { noNullPrototype: true }), {
+      maxLength: 2,
+    }),
     timestamp: fc.date({ min: new Date('1900-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }),
     blocks: fc.array(block, { maxLength: 4 }),
   },
@@ -56,7 +75,11 @@ const message: fc.Arbitrary<SessionMessage> = fc.record(
 
 /** Messages whose seed fields are what the blocks give (the agent's usual case: stored once). */
 const derivedMessage: fc.Arbitrary<SessionMessage> = fc
-  .tuple(fc.constantFrom('user' as const, 'assistant' as const), fc.array(block, { minLength: 1, maxLength: 4 }), fc.date({ noInvalidDate: true, min: new Date(0), max: new Date('3000-01-01') }))
+  .tuple(
+    fc.constantFrom('user' as const, 'assistant' as const),
+    fc.array(block, { minLength: 1, maxLength: 4 }),
+    fc.date({ noInvalidDate: true, min: new Date(0), max: new Date('3000-01-01') }),
+  )
   .map(([role, blocks, timestamp]) => {
     let content = '';
     const toolCalls: SessionMessage['toolCalls'] = [];

@@ -212,7 +212,7 @@ describe('SqliteSessionStore: damaged rows', () => {
       messages: [msg('user', 'ok'), { ...msg('assistant', 'x'), blocks: [{ type: 'text', text: 'x' }] }],
     });
     const raw = new Database(file);
-    raw.prepare("UPDATE messages SET blocks = '[{\"type\": \"text\", \"te' WHERE session_id = ? AND idx = 1").run(bad.id);
+    raw.prepare('UPDATE messages SET blocks = \'[{"type": "text", "te\' WHERE session_id = ? AND idx = 1').run(bad.id);
     raw.close();
 
     const e = await rejection(store.getSession(bad.id));
@@ -268,11 +268,21 @@ describe('SqliteSessionStore: databases of the Rust original', () => {
     session.run('11111111-1111-4111-8111-111111111111', '/home/me/project', 1_700_000_000, 1_700_000_100);
     session.run('22222222-2222-4222-8222-222222222222', '/home/me/project', 1_700_000_200, 1_700_000_300);
     session.run('33333333-3333-4333-8333-333333333333', '/elsewhere', 1_700_000_050, 1_700_000_060);
-    const message = raw.prepare('INSERT INTO messages (session_id, idx, role, content, tool_calls, tool_results, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const message = raw.prepare(
+      'INSERT INTO messages (session_id, idx, role, content, tool_calls, tool_results, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     const newest = '22222222-2222-4222-8222-222222222222';
     message.run(newest, 0, 'System', 'Be brief.', '[]', '[]', 1_700_000_200);
     message.run(newest, 1, 'User', 'List the files', '[]', '[]', 1_700_000_201);
-    message.run(newest, 2, 'Assistant', 'Listing.', '[{"id":"tooluse_1","name":"list_directory","input":"{\\"path\\":\\".\\"}"}]', '[]', 1_700_000_202);
+    message.run(
+      newest,
+      2,
+      'Assistant',
+      'Listing.',
+      '[{"id":"tooluse_1","name":"list_directory","input":"{\\"path\\":\\".\\"}"}]',
+      '[]',
+      1_700_000_202,
+    );
     message.run(newest, 3, 'User', '', '[]', '[{"tool_use_id":"tooluse_1","success":false,"content":"Permission denied"}]', 1_700_000_203);
     message.run(newest, 4, 'Assistant', 'I could not list them.', 'not json', '[]', 1_700_000_204);
     message.run('11111111-1111-4111-8111-111111111111', 0, 'User', 'older session', '[]', '[]', 1_700_000_001);
@@ -290,7 +300,9 @@ describe('SqliteSessionStore: databases of the Rust original', () => {
     expect(resumed.createdAt.getTime()).toBe(1_700_000_200_000);
     expect(resumed.updatedAt.getTime()).toBe(1_700_000_300_000);
     expect(resumed.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user', 'assistant']);
-    expect(resumed.messages.map((m) => m.timestamp.getTime())).toEqual([1_700_000_200_000, 1_700_000_201_000, 1_700_000_202_000, 1_700_000_203_000, 1_700_000_204_000]);
+    expect(resumed.messages.map((m) => m.timestamp.getTime())).toEqual([
+      1_700_000_200_000, 1_700_000_201_000, 1_700_000_202_000, 1_700_000_203_000, 1_700_000_204_000,
+    ]);
     expect(resumed.messages[2]!.toolCalls).toEqual([{ id: 'tooluse_1', name: 'list_directory', input: '{"path":"."}' }]);
     expect(resumed.messages[3]!.toolResults).toEqual([{ toolUseId: 'tooluse_1', success: false, content: 'Permission denied' }]);
     // Unparseable tool JSON reads as an empty list, as the original read it.
@@ -317,7 +329,9 @@ describe('SqliteSessionStore: databases of the Rust original', () => {
     await again.close();
     const raw = new Database(file);
     expect(raw.prepare('SELECT COUNT(*) FROM messages').pluck().get()).toBe(7);
-    expect(raw.prepare("SELECT COUNT(*) FROM schema_migrations WHERE component = 'sessions'").pluck().get()).toBe(SESSION_MIGRATIONS.length);
+    expect(raw.prepare("SELECT COUNT(*) FROM schema_migrations WHERE component = 'sessions'").pluck().get()).toBe(
+      SESSION_MIGRATIONS.length,
+    );
     expect(raw.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%_v1'").pluck().get()).toBe(0);
     raw.close();
   });

@@ -4,16 +4,18 @@
  * @module
  */
 import type { ServerResponse } from 'node:http';
+import { defaultUsage, splitJson, splitText, stopReasonOf, toolInputJson, type FakeUsage, type ScriptedResponse } from './script.js';
 import {
-  defaultUsage,
-  splitJson,
-  splitText,
-  stopReasonOf,
-  toolInputJson,
-  type FakeUsage,
-  type ScriptedResponse,
-} from './script.js';
-import { SseWriter, messageRoute, sse, startLoopbackServer, startSse, writeJson, type FakeServer, type FakeServerOptions, type RecordedRequest } from './server.js';
+  SseWriter,
+  messageRoute,
+  sse,
+  startLoopbackServer,
+  startSse,
+  writeJson,
+  type FakeServer,
+  type FakeServerOptions,
+  type RecordedRequest,
+} from './server.js';
 
 /** Anthropic error type for an HTTP status. */
 export function anthropicErrorType(status: number): string {
@@ -151,7 +153,9 @@ function renderStream(req: RecordedRequest, res: ServerResponse, m: MessageRespo
         const json = toolInputJson(b.input, o.truncateToolInput);
         // The API sends an empty first delta, and only that for an empty input.
         ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: '' } });
-        if (json !== '{}') for (const partial_json of splitJson(json)) ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json } });
+        if (json !== '{}')
+          for (const partial_json of splitJson(json))
+            ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json } });
         break;
       }
     }

@@ -60,9 +60,7 @@ export async function loadCassette(path: string): Promise<ScriptedResponse[]> {
   }
   const c = data as Partial<Cassette>;
   if (!c || c.version !== CASSETTE_VERSION || !Array.isArray(c.responses)) {
-    throw new CassetteError(
-      `cassette ${path} is not a version ${CASSETTE_VERSION} cassette: expected {"version": 1, "responses": [...]}`,
-    );
+    throw new CassetteError(`cassette ${path} is not a version ${CASSETTE_VERSION} cassette: expected {"version": 1, "responses": [...]}`);
   }
   c.responses.forEach((r, i) => {
     if (!r || !['message', 'http_error', 'reset'].includes((r as { type?: string }).type ?? '')) {

@@ -16,7 +16,17 @@ import {
   type FakeUsage,
   type ScriptedResponse,
 } from './script.js';
-import { SseWriter, messageRoute, sse, startLoopbackServer, startSse, writeJson, type FakeServer, type FakeServerOptions, type RecordedRequest } from './server.js';
+import {
+  SseWriter,
+  messageRoute,
+  sse,
+  startLoopbackServer,
+  startSse,
+  writeJson,
+  type FakeServer,
+  type FakeServerOptions,
+  type RecordedRequest,
+} from './server.js';
 
 /** OpenAI finish_reason for a scripted stop reason. */
 export function openaiFinishReason(stop: FakeStopReason): string {

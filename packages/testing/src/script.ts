@@ -195,9 +195,7 @@ function cleanOptions(options: ResponseOptions & { id?: string; text?: string })
 
 /** The stop reason of an answer: the scripted one, else tool_use when it calls tools, else end_turn. */
 export function stopReasonOf(response: Extract<ScriptedResponse, { type: 'message' }>): FakeStopReason {
-  return (
-    response.options?.stopReason ?? (response.content.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn')
-  );
+  return response.options?.stopReason ?? (response.content.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn');
 }
 
 /** Splits text into deltas: `size` characters each, or one word (with its leading space) each. */

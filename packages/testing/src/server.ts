@@ -133,12 +133,19 @@ type Render = (req: RecordedRequest, res: ServerResponse, message: MessageAnswer
  * message (tool uses without an id get `<toolIdPrefix><n>`), streamed when the request asks.
  * `nextId` numbers the responses (shared with the provider's error bodies).
  */
-export function messageRoute(path: string, toolIdPrefix: string, nextId: () => number, render: { stream: Render; json: Render }): (method: string, path: string) => FakeHandler | undefined {
+export function messageRoute(
+  path: string,
+  toolIdPrefix: string,
+  nextId: () => number,
+  render: { stream: Render; json: Render },
+): (method: string, path: string) => FakeHandler | undefined {
   let toolIds = 0;
   const handler: FakeHandler = (req, res, next) => {
     if (next?.type !== 'message') return;
     const id = nextId();
-    const content = next.content.map((b) => (b.type === 'tool_use' && b.id === undefined ? { ...b, id: `${toolIdPrefix}${++toolIds}` } : b));
+    const content = next.content.map((b) =>
+      b.type === 'tool_use' && b.id === undefined ? { ...b, id: `${toolIdPrefix}${++toolIds}` } : b,
+    );
     const message = { ...next, content };
     if ((req.body as { stream?: unknown } | undefined)?.stream) render.stream(req, res, message, id);
     else render.json(req, res, message, id);

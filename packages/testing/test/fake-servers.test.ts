@@ -91,7 +91,9 @@ describe('fake Anthropic server', () => {
     const server = await anthropicServer();
     server.script.text('late', { firstByteDelayMs: 2_000 });
     const m = anthropic('claude-x', { apiKey: 'k', baseURL: server.baseURL, timeoutMs: 100, retry: { maxAttempts: 1 } });
-    const error = await responseOf(m.stream({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }] }], tools: [] })).catch((e) => e);
+    const error = await responseOf(m.stream({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }] }], tools: [] })).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(ProviderError);
     expect(error.kind).toBe('network');
   });
@@ -104,14 +106,24 @@ describe('fake OpenAI server', () => {
     const res = await fetch(`${server.baseURL}/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'm', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify({
+        model: 'm',
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
     });
     const events = (await res.text()).trimEnd().split('\n\n');
     expect(events.at(-1)).toBe('data: [DONE]');
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e.slice('data: '.length)));
     for (const c of chunks) expect(c.object).toBe('chat.completion.chunk');
     expect(chunks[0].choices[0].delta.role).toBe('assistant');
-    expect(chunks[1].choices[0].delta.tool_calls[0]).toEqual({ index: 0, id: 'call_fake_1', type: 'function', function: { name: 'f', arguments: '' } });
+    expect(chunks[1].choices[0].delta.tool_calls[0]).toEqual({
+      index: 0,
+      id: 'call_fake_1',
+      type: 'function',
+      function: { name: 'f', arguments: '' },
+    });
     expect(chunks.at(-2).choices[0].finish_reason).toBe('tool_calls');
     expect(chunks.at(-1).choices).toEqual([]);
     expect(chunks.at(-1).usage.prompt_tokens).toBeGreaterThan(0);

@@ -20,7 +20,8 @@ interface McpServeOptions {
 /** Serves until the client goes away (stdio) or the process is interrupted (HTTP); resolves with the exit code. */
 export async function mcpServeAction(opts: McpServeOptions, globals: ResolvedGlobals, io: CliIO): Promise<number> {
   const port = opts.http === undefined ? undefined : Number(opts.http);
-  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65_536)) throw new CliUsageError(`mixtape mcp --http: '${opts.http}' is not a port number.`);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65_536))
+    throw new CliUsageError(`mixtape mcp --http: '${opts.http}' is not a port number.`);
   const { createCliAgent } = await import('../setup.js');
   const mcp = await import('@mixtape/mcp');
   type Cli = Awaited<ReturnType<typeof createCliAgent>>;

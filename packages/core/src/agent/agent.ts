@@ -5,7 +5,15 @@
  */
 import { consoleLogger, describeError, type Logger } from '../logger.js';
 import { type Budget, checkBudgets, estimateNextCall, usageTokens } from './budget.js';
-import { type OutputOf, type OutputOption, PartialOutputReader, repairPrompt, type ResolvedOutput, resolveOutput, StructuredOutputError } from './structured-output.js';
+import {
+  type OutputOf,
+  type OutputOption,
+  PartialOutputReader,
+  repairPrompt,
+  type ResolvedOutput,
+  resolveOutput,
+  StructuredOutputError,
+} from './structured-output.js';
 import { AgentTelemetry } from '../telemetry/agent-telemetry.js';
 import { otelApi } from '../lazy-require.js';
 import { randomUUID } from 'node:crypto';
@@ -19,7 +27,14 @@ import type { PermissionResponse, ToolAuthorizer, ToolCallRequest } from '../per
 import { ApprovalQueue, type PendingApproval } from '../permissions/approval-queue.js';
 import { isInteractiveTerminal, PermissionAuthorizer } from '../permissions/authorizer.js';
 import { SessionError } from '../session/types.js';
-import { hasRunState, type Interrupt, type InterruptAnswer, type RunOutcome, type RunStateRecord, type RunStateStore } from '../session/run-state.js';
+import {
+  hasRunState,
+  type Interrupt,
+  type InterruptAnswer,
+  type RunOutcome,
+  type RunStateRecord,
+  type RunStateStore,
+} from '../session/run-state.js';
 import { ProviderError } from '../providers/errors.js';
 import { INTERRUPTED_TOOL_RESULT } from '../session/convert.js';
 import { estimateMessageTokens, estimateTextTokens } from '../tokens.js';
@@ -150,7 +165,10 @@ export class Agent {
 
   constructor(options: AgentOptions) {
     if (!options || typeof options.model?.stream !== 'function') {
-      throw new AgentError('config', 'new Agent({ model }) needs a model: anthropic(...), bedrock(...), openaiCompatible(...) or a ScriptedModel.');
+      throw new AgentError(
+        'config',
+        'new Agent({ model }) needs a model: anthropic(...), bedrock(...), openaiCompatible(...) or a ScriptedModel.',
+      );
     }
     this.options = options;
     this.model = options.model;
@@ -158,7 +176,11 @@ export class Agent {
     this.logger = options.logger ?? consoleLogger;
     for (const t of options.tools ?? []) this.addTool(t);
     for (const h of options.hooks ?? []) this.hooks.add(h);
-    if (options.sessionStore) this.session = new SessionSync(options.sessionStore, options.sessionId, false, { manager: this.manager, contextWindow: this.model.info?.contextWindow ?? DEFAULT_CONTEXT_WINDOW });
+    if (options.sessionStore)
+      this.session = new SessionSync(options.sessionStore, options.sessionId, false, {
+        manager: this.manager,
+        contextWindow: this.model.info?.contextWindow ?? DEFAULT_CONTEXT_WINDOW,
+      });
     this.approvals = new ApprovalQueue({ timeoutMs: options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS });
     if (options.authorizer) {
       this.authorizer = options.authorizer;
@@ -187,7 +209,11 @@ export class Agent {
   /** Adds a tool. A second tool with the same name is a configuration error. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   addTool(t: Tool<any>): this {
-    if (this.toolMap.has(t.name)) throw new AgentError('config', `Two tools are named "${t.name}". Tool names must be unique; rename one (MCP tools can be namespaced).`);
+    if (this.toolMap.has(t.name))
+      throw new AgentError(
+        'config',
+        `Two tools are named "${t.name}". Tool names must be unique; rename one (MCP tools can be namespaced).`,
+      );
     this.toolMap.set(t.name, t);
     return this;
   }
@@ -291,7 +317,10 @@ export class Agent {
   async switchSession(sessionId?: string): Promise<void> {
     if (!this.options.sessionStore) throw new AgentError('config', 'switchSession needs a sessionStore.');
     this.history = [];
-    this.session = new SessionSync(this.options.sessionStore, sessionId, sessionId === undefined, { manager: this.manager, contextWindow: this.model.info?.contextWindow ?? DEFAULT_CONTEXT_WINDOW });
+    this.session = new SessionSync(this.options.sessionStore, sessionId, sessionId === undefined, {
+      manager: this.manager,
+      contextWindow: this.model.info?.contextWindow ?? DEFAULT_CONTEXT_WINDOW,
+    });
   }
 
   /**
@@ -332,7 +361,8 @@ export class Agent {
     for (const hook of this.hooks) {
       try {
         const r = hook(event);
-        if (r && typeof (r).catch === 'function') (r).catch((e: unknown) => this.logger.error(`A hook rejected on the ${event.type} event`, { error: describeError(e) }));
+        if (r && typeof r.catch === 'function')
+          r.catch((e: unknown) => this.logger.error(`A hook rejected on the ${event.type} event`, { error: describeError(e) }));
       } catch (e) {
         // A hook that throws must not break the run: reported, not rethrown.
         this.logger.error(`A hook threw on the ${event.type} event`, { error: describeError(e) });
@@ -405,9 +435,16 @@ export class Agent {
 
   private async execute(input: RunInput, options: RunOptions, extra: ((e: AgentEvent) => void) | undefined): Promise<AgentResult> {
     if (input.kind === 'prompt' && typeof input.prompt !== 'string') {
-      throw new AgentError('config', `agent.run(prompt) needs a string prompt, got ${input.prompt === null ? 'null' : typeof input.prompt}.`);
+      throw new AgentError(
+        'config',
+        `agent.run(prompt) needs a string prompt, got ${input.prompt === null ? 'null' : typeof input.prompt}.`,
+      );
     }
-    if (this.running) throw new AgentError('busy', 'This agent is already running. Wait for the current run to finish (one run at a time per agent and conversation), or use another Agent.');
+    if (this.running)
+      throw new AgentError(
+        'busy',
+        'This agent is already running. Wait for the current run to finish (one run at a time per agent and conversation), or use another Agent.',
+      );
     this.running = true;
     const runId = randomUUID();
     const run: RunContext = {
@@ -435,7 +472,11 @@ export class Agent {
       largestOutput: 0,
     };
     try {
-      run.emit({ type: 'run_started', input: input.kind === 'prompt' ? input.prompt : '', ...(this.session?.id !== undefined ? { sessionId: this.session.id } : {}) });
+      run.emit({
+        type: 'run_started',
+        input: input.kind === 'prompt' ? input.prompt : '',
+        ...(this.session?.id !== undefined ? { sessionId: this.session.id } : {}),
+      });
       if (options.output !== undefined) run.output = resolveOutput(options.output);
       run.budget = options.budget;
       const first = await this.load(run, input, options);
@@ -454,7 +495,9 @@ export class Agent {
   private async load(run: RunContext, input: RunInput, options: RunOptions): Promise<LoopStart | { replay: AgentResult }> {
     // 1. Context files, resolved on every run, and the run's context items.
     try {
-      run.context = this.options.contextFiles?.length ? await loadContext(this.options.contextFiles, { ...this.options.contextLimits, cwd: this.options.cwd ?? process.cwd() }) : undefined;
+      run.context = this.options.contextFiles?.length
+        ? await loadContext(this.options.contextFiles, { ...this.options.contextLimits, cwd: this.options.cwd ?? process.cwd() })
+        : undefined;
     } catch (error) {
       if (error instanceof ContextError) throw new AgentError('context', error.message, { cause: error });
       throw error;
@@ -467,8 +510,13 @@ export class Agent {
     // 2. Tools: the agent's, then the client's (a client tool may not shadow a server tool).
     run.tools = [...this.toolMap.values()].map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }));
     for (const c of [...(this.options.clientTools ?? []), ...(options.clientTools ?? [])]) {
-      if (!c || typeof c.name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(c.name)) throw new AgentError('config', `Client tool name ${JSON.stringify(c?.name)} is invalid: use 1-64 letters, digits, '_' or '-'.`);
-      if (this.toolMap.has(c.name)) throw new AgentError('config', `The client tool "${c.name}" has the name of a server tool; rename it (a client tool cannot replace a server tool).`);
+      if (!c || typeof c.name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(c.name))
+        throw new AgentError('config', `Client tool name ${JSON.stringify(c?.name)} is invalid: use 1-64 letters, digits, '_' or '-'.`);
+      if (this.toolMap.has(c.name))
+        throw new AgentError(
+          'config',
+          `The client tool "${c.name}" has the name of a server tool; rename it (a client tool cannot replace a server tool).`,
+        );
       if (run.clientTools.has(c.name)) continue;
       run.clientTools.add(c.name);
       run.tools.push({ name: c.name, description: String(c.description ?? ''), inputSchema: c.inputSchema ?? { type: 'object' } });
@@ -482,7 +530,14 @@ export class Agent {
       if (error instanceof AgentError) throw error;
       throw new AgentError('session', `Could not load the session: ${(error as Error).message}`, { cause: error });
     }
-    if (loaded && loaded.messages.length > 0) run.emit({ type: 'session_resumed', sessionId: loaded.id, messageCount: loaded.storedCount, createdAt: loaded.createdAt, repaired: loaded.repaired });
+    if (loaded && loaded.messages.length > 0)
+      run.emit({
+        type: 'session_resumed',
+        sessionId: loaded.id,
+        messageCount: loaded.storedCount,
+        createdAt: loaded.createdAt,
+        repaired: loaded.repaired,
+      });
     if (run.signal.aborted) throw new AgentAbortedError(run.signal.reason);
     const rec = run.record.current;
     run.state.value = rec?.state;
@@ -498,7 +553,11 @@ export class Agent {
         const open = rec.interrupts.filter((i) => !i.answer);
         const live = open.filter((i) => !i.expiresAt || Date.parse(i.expiresAt) > now);
         if (live.length) {
-          throw new InterruptError('pending', `This conversation waits for ${live.length} answer(s) (${live.map((i) => `${i.id}: ${i.toolName}`).join(', ')}). Answer them with agent.resume(answers), or cancel them with agent.resume([{ interruptId, type: 'cancel' }]).`, live.map(publicInterrupt));
+          throw new InterruptError(
+            'pending',
+            `This conversation waits for ${live.length} answer(s) (${live.map((i) => `${i.id}: ${i.toolName}`).join(', ')}). Answer them with agent.resume(answers), or cancel them with agent.resume([{ interruptId, type: 'cancel' }]).`,
+            live.map(publicInterrupt),
+          );
         }
       }
       if (rec && rec.status !== 'idle') await this.closeOpenCalls(run, true);
@@ -510,7 +569,11 @@ export class Agent {
     // 4b. A resume: a replay returns the stored outcome; otherwise apply the answers.
     const answers = input.answers;
     const key = Array.isArray(answers) && answers.length ? answersKey(answers) : undefined;
-    if (key !== undefined && rec?.answered?.answersKey === key && (rec.answered.status === 'completed' || rec.answered.status === 'interrupted')) {
+    if (
+      key !== undefined &&
+      rec?.answered?.answersKey === key &&
+      (rec.answered.status === 'completed' || rec.answered.status === 'interrupted')
+    ) {
       return { replay: this.replayResult(run, rec.answered) };
     }
     if (key !== undefined && rec?.answered?.answersKey === key && rec.answered.status === 'running') {
@@ -528,7 +591,8 @@ export class Agent {
         const t = this.toolMap.get(i.toolName);
         if (a.type === 'approve' && a.editedInput !== undefined && t) {
           const v = t.validate(a.editedInput);
-          if (!v.ok) throw new InterruptError('invalid_answer', `The edited input for ${i.toolName} is invalid: ${v.error}`, [publicInterrupt(i)]);
+          if (!v.ok)
+            throw new InterruptError('invalid_answer', `The edited input for ${i.toolName} is invalid: ${v.error}`, [publicInterrupt(i)]);
         }
       }
       try {
@@ -540,7 +604,11 @@ export class Agent {
         });
       } catch (error) {
         if (error instanceof SessionError && error.kind === 'conflict') {
-          throw new AgentError('busy', 'Another process applied answers to this run at the same time; load its outcome with agent.resume(sameAnswers) once it has finished.', { cause: error });
+          throw new AgentError(
+            'busy',
+            'Another process applied answers to this run at the same time; load its outcome with agent.resume(sameAnswers) once it has finished.',
+            { cause: error },
+          );
         }
         throw error;
       }
@@ -548,7 +616,10 @@ export class Agent {
       run.answersKey = key;
       run.emit({ type: 'run_resumed', answers: structuredClone(answers) });
     } else if (!continuing && key !== undefined) {
-      throw new InterruptError('unknown', `This conversation has no open interrupts; the answers (${answers.map((a) => a.interruptId).join(', ')}) match none.`);
+      throw new InterruptError(
+        'unknown',
+        `This conversation has no open interrupts; the answers (${answers.map((a) => a.interruptId).join(', ')}) match none.`,
+      );
     } else {
       // Continuing a resumed run cut off mid-way finishes that resume: its answers get the outcome.
       if (continuing) run.answersKey = key;
@@ -596,7 +667,12 @@ export class Agent {
         case 'error':
           throw decision.error;
         case 'interrupt':
-          return { status: 'interrupted', text: lastAssistantText(this.history), interrupts: decision.interrupts.map(publicInterrupt), stopReason: 'tool_use' };
+          return {
+            status: 'interrupted',
+            text: lastAssistantText(this.history),
+            interrupts: decision.interrupts.map(publicInterrupt),
+            stopReason: 'tool_use',
+          };
         case 'run_tools':
           decision = await this.runTools(run, decision.calls);
           stopReason = 'tool_use';
@@ -613,7 +689,12 @@ export class Agent {
     run.steps++;
     const maxContextTokens = this.model.info?.contextWindow ?? DEFAULT_CONTEXT_WINDOW;
     run.fixed ??= this.fixedTokens(run.system, maxContextTokens);
-    await prepareWindow(this.manager, this.history, { maxContextTokens, fixedTokens: run.fixed }, { model: this.model, signal: run.signal, session: this.session, usage: run.usage, addCost: (c) => (run.cost = (run.cost ?? 0) + c) });
+    await prepareWindow(
+      this.manager,
+      this.history,
+      { maxContextTokens, fixedTokens: run.fixed },
+      { model: this.model, signal: run.signal, session: this.session, usage: run.usage, addCost: (c) => (run.cost = (run.cost ?? 0) + c) },
+    );
     const window = this.manager.select(this.history, { maxContextTokens, fixedTokens: run.fixed });
     this.checkBudget(run, window);
     run.emit({ type: 'model_call_started', step: run.steps, messageCount: window.length, toolCount: run.tools.length });
@@ -662,10 +743,14 @@ export class Agent {
       ...(this.authorizer ? { authorizer: this.authorizer } : {}),
       interactive: this.interactive,
       maxResultChars: this.options.maxToolResultChars ?? DEFAULT_MAX_TOOL_RESULT_CHARS,
-      ...(this.telemetry ? { around: <T>(toolUseId: string, fn: () => T): T => {
-        const ctx = this.telemetry?.toolContext(run.runId, toolUseId);
-        return ctx ? otelApi().context.with(ctx, fn) : fn();
-      } } : {}),
+      ...(this.telemetry
+        ? {
+            around: <T>(toolUseId: string, fn: () => T): T => {
+              const ctx = this.telemetry?.toolContext(run.runId, toolUseId);
+              return ctx ? otelApi().context.with(ctx, fn) : fn();
+            },
+          }
+        : {}),
       askPermission: (request, display) => this.askPermission(request, display, run.emit, run.signal),
       approvalsInterrupt: run.approvals === 'interrupt',
       interrupt: (call, reason, display) => newInterrupt(call, reason, display, ttl),
@@ -681,14 +766,20 @@ export class Agent {
         await record.update((r) => {
           r.status = 'running';
           r.runId = run.runId;
-          r.calls = [...(r.calls ?? []).filter((c) => batch.has(c.toolUseId) && c.toolUseId !== call.id), { toolUseId: call.id, name: call.name, status: 'started' }];
+          r.calls = [
+            ...(r.calls ?? []).filter((c) => batch.has(c.toolUseId) && c.toolUseId !== call.id),
+            { toolUseId: call.id, name: call.name, status: 'started' },
+          ];
         });
       },
       onFinished: async (call, block) => {
         unfinished--;
         if (!started.has(call.id) || unfinished === 0) return;
         await record.update((r) => {
-          r.calls = [...(r.calls ?? []).filter((c) => c.toolUseId !== call.id), { toolUseId: call.id, name: call.name, status: 'done', result: block }];
+          r.calls = [
+            ...(r.calls ?? []).filter((c) => c.toolUseId !== call.id),
+            { toolUseId: call.id, name: call.name, status: 'done', result: block },
+          ];
         });
       },
       state: this.threadState(run),
@@ -701,9 +792,12 @@ export class Agent {
         r.status = 'interrupted';
         r.runId = run.runId;
         r.interrupts = interrupts;
-        r.calls = outcomes.flatMap((o, i) => ('block' in o ? [{ toolUseId: calls[i]!.id, name: calls[i]!.name, status: 'done' as const, result: o.block }] : []));
+        r.calls = outcomes.flatMap((o, i) =>
+          'block' in o ? [{ toolUseId: calls[i]!.id, name: calls[i]!.name, status: 'done' as const, result: o.block }] : [],
+        );
         if (run.state.dirty) r.state = run.state.value;
-        if (run.answersKey !== undefined) r.answered = { answersKey: run.answersKey, status: 'interrupted', text, interrupts: interrupts.map(publicInterrupt) };
+        if (run.answersKey !== undefined)
+          r.answered = { answersKey: run.answersKey, status: 'interrupted', text, interrupts: interrupts.map(publicInterrupt) };
         else delete r.answered;
       });
       run.state.dirty = false;
@@ -743,10 +837,18 @@ export class Agent {
     if (!answer) return { kind: 'check' };
     switch (answer.type) {
       case 'approve':
-        return { kind: 'run', ...(answer.editedInput !== undefined ? { input: answer.editedInput } : {}), record: permissionResponseOf(answer) };
+        return {
+          kind: 'run',
+          ...(answer.editedInput !== undefined ? { input: answer.editedInput } : {}),
+          record: permissionResponseOf(answer),
+        };
       case 'deny': {
         const reason = answer.reason ?? 'Denied by the user';
-        return { kind: 'result', block: errorBlock(call.id, `Error: Tool execution denied: ${call.name}. Reason: ${reason}`), record: permissionResponseOf(answer) };
+        return {
+          kind: 'result',
+          block: errorBlock(call.id, `Error: Tool execution denied: ${call.name}. Reason: ${reason}`),
+          record: permissionResponseOf(answer),
+        };
       }
       case 'result':
         return { kind: 'result', block: clientResult(call.id, answer) };
@@ -785,7 +887,11 @@ export class Agent {
     for (const c of rec?.calls ?? []) if (c.status === 'done' && c.result) known.set(c.toolUseId, c.result);
     if (expiredToo) {
       for (const i of rec?.interrupts ?? []) {
-        if (!i.answer && !known.has(i.toolCallId)) known.set(i.toolCallId, errorBlock(i.toolCallId, `Error: The request to run ${i.toolName} expired before anyone answered it; the call did not run.`));
+        if (!i.answer && !known.has(i.toolCallId))
+          known.set(
+            i.toolCallId,
+            errorBlock(i.toolCallId, `Error: The request to run ${i.toolName} expired before anyone answered it; the call did not run.`),
+          );
       }
     }
     const repairs = closeDanglingToolCalls(this.history, run.added, known);
@@ -816,16 +922,32 @@ export class Agent {
           r.calls = [];
           r.interrupts = [];
           if (run.state.dirty || run.state.value !== undefined) r.state = run.state.value;
-          if (run.answersKey !== undefined) r.answered = { answersKey: run.answersKey, status: 'completed', text: outcome.text, interrupts: [] };
+          if (run.answersKey !== undefined)
+            r.answered = { answersKey: run.answersKey, status: 'completed', text: outcome.text, interrupts: [] };
         });
       }
     }
     const durationMs = performance.now() - run.started;
-    if (run.persistedAny && this.session?.id) run.emit({ type: 'session_saved', sessionId: this.session.id, messageCount: this.session.count });
+    if (run.persistedAny && this.session?.id)
+      run.emit({ type: 'session_saved', sessionId: this.session.id, messageCount: this.session.count });
     if (outcome.status === 'interrupted') {
-      run.emit({ type: 'run_interrupted', interrupts: outcome.interrupts, ...(this.session?.id !== undefined ? { sessionId: this.session.id } : {}), durationMs, usage: run.usage, steps: run.steps });
+      run.emit({
+        type: 'run_interrupted',
+        interrupts: outcome.interrupts,
+        ...(this.session?.id !== undefined ? { sessionId: this.session.id } : {}),
+        durationMs,
+        usage: run.usage,
+        steps: run.steps,
+      });
     } else {
-      run.emit({ type: 'run_completed', output: outcome.text, durationMs, usage: run.usage, ...(run.cost !== undefined ? { costUsd: run.cost } : {}), steps: run.steps });
+      run.emit({
+        type: 'run_completed',
+        output: outcome.text,
+        durationMs,
+        usage: run.usage,
+        ...(run.cost !== undefined ? { costUsd: run.cost } : {}),
+        steps: run.steps,
+      });
     }
     return {
       text: outcome.text,
@@ -854,7 +976,12 @@ export class Agent {
     const next = estimateNextCall(input, run.largestOutput, maxOut, this.model.info?.pricing);
     const runSpent = { tokens: usageTokens(run.usage), costUsd: run.cost ?? 0 };
     const stored = this.session?.usageAtLoad;
-    const session = stored ? { tokens: stored.inputTokens + stored.outputTokens + stored.cacheReadTokens + stored.cacheWriteTokens + runSpent.tokens, costUsd: stored.costUsd + runSpent.costUsd } : runSpent;
+    const session = stored
+      ? {
+          tokens: stored.inputTokens + stored.outputTokens + stored.cacheReadTokens + stored.cacheWriteTokens + runSpent.tokens,
+          costUsd: stored.costUsd + runSpent.costUsd,
+        }
+      : runSpent;
     checkBudgets(budgets, { run: runSpent, session }, next);
   }
 
@@ -863,7 +990,14 @@ export class Agent {
     const durationMs = performance.now() - run.started;
     const usage = emptyUsage();
     if (answered.status === 'interrupted') {
-      run.emit({ type: 'run_interrupted', interrupts: answered.interrupts, ...(this.session?.id !== undefined ? { sessionId: this.session.id } : {}), durationMs, usage, steps: 0 });
+      run.emit({
+        type: 'run_interrupted',
+        interrupts: answered.interrupts,
+        ...(this.session?.id !== undefined ? { sessionId: this.session.id } : {}),
+        durationMs,
+        usage,
+        steps: 0,
+      });
     } else {
       run.emit({ type: 'run_completed', output: answered.text, durationMs, usage, steps: 0 });
     }
@@ -885,7 +1019,8 @@ export class Agent {
   /** Error: keep the history valid, report, and return the error to throw. */
   private async fail(run: RunContext, caught: unknown): Promise<AgentError> {
     let error = caught;
-    if (run.signal.aborted && !(error instanceof AgentAbortedError) && !(error instanceof AgentError && error.kind === 'session')) error = new AgentAbortedError(run.signal.reason);
+    if (run.signal.aborted && !(error instanceof AgentAbortedError) && !(error instanceof AgentError && error.kind === 'session'))
+      error = new AgentAbortedError(run.signal.reason);
     if (!(error instanceof AgentError)) {
       error =
         error instanceof SessionError
@@ -901,7 +1036,8 @@ export class Agent {
         // The next load repairs it.
       }
     }
-    if (run.persistedAny && this.session?.id) run.emit({ type: 'session_saved', sessionId: this.session.id, messageCount: this.session.count });
+    if (run.persistedAny && this.session?.id)
+      run.emit({ type: 'session_saved', sessionId: this.session.id, messageCount: this.session.count });
     const err = error as AgentError;
     const cause = err.cause instanceof ProviderError ? err.cause : undefined;
     run.emit({
@@ -909,7 +1045,15 @@ export class Agent {
       error: err.message,
       errorName: err.name,
       kind: err.kind,
-      ...(cause ? { provider: { kind: cause.kind, ...(cause.status !== undefined ? { status: cause.status } : {}), ...(cause.attempts !== undefined ? { attempts: cause.attempts } : {}) } } : {}),
+      ...(cause
+        ? {
+            provider: {
+              kind: cause.kind,
+              ...(cause.status !== undefined ? { status: cause.status } : {}),
+              ...(cause.attempts !== undefined ? { attempts: cause.attempts } : {}),
+            },
+          }
+        : {}),
       durationMs: performance.now() - run.started,
       aborted: err instanceof AgentAbortedError,
     });
@@ -917,7 +1061,15 @@ export class Agent {
   }
 
   /** One streamed model call; on abort mid-stream the partial text is saved. */
-  private async callModel(window: Message[], system: string | undefined, tools: ToolDefinition[], signal: AbortSignal, emit: Emit, persist: (m: Message) => Promise<void>, output?: ResolvedOutput): Promise<ModelResponse> {
+  private async callModel(
+    window: Message[],
+    system: string | undefined,
+    tools: ToolDefinition[],
+    signal: AbortSignal,
+    emit: Emit,
+    persist: (m: Message) => Promise<void>,
+    output?: ResolvedOutput,
+  ): Promise<ModelResponse> {
     const partials = output ? new PartialOutputReader() : undefined;
     let text = '';
     let thinking = 0;
@@ -952,20 +1104,35 @@ export class Agent {
       }
     } catch (error) {
       if (signal.aborted) {
-        if (text) await persist({ role: 'assistant', content: [{ type: 'text', text }] }).catch((e: unknown) => this.logger.error('Could not save the partial answer of an aborted model call', { error: describeError(e) }));
+        if (text)
+          await persist({ role: 'assistant', content: [{ type: 'text', text }] }).catch((e: unknown) =>
+            this.logger.error('Could not save the partial answer of an aborted model call', { error: describeError(e) }),
+          );
         throw new AgentAbortedError(signal.reason);
       }
       throw error;
     }
     if (signal.aborted) {
-      if (text) await persist({ role: 'assistant', content: [{ type: 'text', text }] }).catch((e: unknown) => this.logger.error('Could not save the partial answer of an aborted model call', { error: describeError(e) }));
+      if (text)
+        await persist({ role: 'assistant', content: [{ type: 'text', text }] }).catch((e: unknown) =>
+          this.logger.error('Could not save the partial answer of an aborted model call', { error: describeError(e) }),
+        );
       throw new AgentAbortedError(signal.reason);
     }
-    if (!response) throw new AgentError('provider', `The model stream of ${this.model.provider} ended without a response. The provider may have closed the connection; try again.`);
+    if (!response)
+      throw new AgentError(
+        'provider',
+        `The model stream of ${this.model.provider} ended without a response. The provider may have closed the connection; try again.`,
+      );
     return response;
   }
 
-  private askPermission(request: ToolCallRequest, display: string | undefined, emit: Emit, signal: AbortSignal): Promise<PermissionResponse> {
+  private askPermission(
+    request: ToolCallRequest,
+    display: string | undefined,
+    emit: Emit,
+    signal: AbortSignal,
+  ): Promise<PermissionResponse> {
     const event = {
       type: 'permission_required' as const,
       proposalId: request.toolUseId,
@@ -1040,7 +1207,10 @@ function lastAssistantText(history: readonly Message[]): string {
 function withRunContext(system: string | undefined, items: RunContextItem[] | undefined): string | undefined {
   if (!items?.length) return system;
   const body = items
-    .map((c) => `<context_item description="${String(c.description ?? '').replace(/["<>&]/g, ' ')}">\n${String(c.value ?? '').replace(/<\/?context/gi, '&lt;context')}\n</context_item>`)
+    .map(
+      (c) =>
+        `<context_item description="${String(c.description ?? '').replace(/["<>&]/g, ' ')}">\n${String(c.value ?? '').replace(/<\/?context/gi, '&lt;context')}\n</context_item>`,
+    )
     .join('\n');
   return `${system ? `${system}\n\n` : ''}<context>\nContext given by the application for this run:\n${body}\n</context>`;
 }

@@ -57,7 +57,12 @@ export function usageTokens(u: Usage): number {
 }
 
 /** The estimated usage and cost of the next call. */
-export function estimateNextCall(inputTokens: number, largestOutput: number, maxOutputTokens: number | undefined, pricing: ModelPricing | undefined): { tokens: number; costUsd: number | undefined } {
+export function estimateNextCall(
+  inputTokens: number,
+  largestOutput: number,
+  maxOutputTokens: number | undefined,
+  pricing: ModelPricing | undefined,
+): { tokens: number; costUsd: number | undefined } {
   let output = Math.max(DEFAULT_BUDGET_OUTPUT_TOKENS, largestOutput);
   if (maxOutputTokens !== undefined) output = Math.min(output, maxOutputTokens);
   return { tokens: inputTokens + output, costUsd: costOf({ inputTokens, outputTokens: output }, pricing) };
@@ -67,14 +72,20 @@ export function estimateNextCall(inputTokens: number, largestOutput: number, max
  * Throws a {@link BudgetExceededError} when spending `next` would take a scope past its limits.
  * A cost limit with unknown prices (`next.costUsd` undefined) is checked against what was spent only.
  */
-export function checkBudgets(budgets: { run?: Budget | undefined; session?: Budget | undefined }, spent: { run: Spent; session?: Spent | undefined }, next: { tokens: number; costUsd: number | undefined }): void {
+export function checkBudgets(
+  budgets: { run?: Budget | undefined; session?: Budget | undefined },
+  spent: { run: Spent; session?: Spent | undefined },
+  next: { tokens: number; costUsd: number | undefined },
+): void {
   const scopes: ['run' | 'session', Budget | undefined, Spent | undefined][] = [
     ['run', budgets.run, spent.run],
     ['session', budgets.session, spent.session],
   ];
   for (const [scope, budget, s] of scopes) {
     if (!budget || !s) continue;
-    if (budget.maxTokens !== undefined && s.tokens + next.tokens > budget.maxTokens) throw new BudgetExceededError(scope, 'tokens', budget.maxTokens, s.tokens, next.tokens);
-    if (budget.maxCostUsd !== undefined && s.costUsd + (next.costUsd ?? 0) > budget.maxCostUsd) throw new BudgetExceededError(scope, 'cost', budget.maxCostUsd, s.costUsd, next.costUsd ?? 0);
+    if (budget.maxTokens !== undefined && s.tokens + next.tokens > budget.maxTokens)
+      throw new BudgetExceededError(scope, 'tokens', budget.maxTokens, s.tokens, next.tokens);
+    if (budget.maxCostUsd !== undefined && s.costUsd + (next.costUsd ?? 0) > budget.maxCostUsd)
+      throw new BudgetExceededError(scope, 'cost', budget.maxCostUsd, s.costUsd, next.costUsd ?? 0);
   }
 }

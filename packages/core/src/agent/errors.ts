@@ -37,7 +37,11 @@ export class AgentError extends Error {
 export class AgentAbortedError extends AgentError {
   override name = 'AgentAbortedError';
   constructor(reason?: unknown) {
-    super('aborted', `Run cancelled${reason instanceof Error ? `: ${reason.message}` : typeof reason === 'string' ? `: ${reason}` : ''}. The session is saved and can be resumed.`, { cause: reason });
+    super(
+      'aborted',
+      `Run cancelled${reason instanceof Error ? `: ${reason.message}` : typeof reason === 'string' ? `: ${reason}` : ''}. The session is saved and can be resumed.`,
+      { cause: reason },
+    );
   }
 }
 
@@ -45,6 +49,9 @@ export class AgentAbortedError extends AgentError {
 export class MaxStepsError extends AgentError {
   override name = 'MaxStepsError';
   constructor(readonly maxSteps: number) {
-    super('max_steps', `The agent stopped after ${maxSteps} model steps without a final answer (maxSteps = ${maxSteps}). The model may be looping on tool calls; raise maxSteps or change the prompt. The session is saved and can be resumed.`);
+    super(
+      'max_steps',
+      `The agent stopped after ${maxSteps} model steps without a final answer (maxSteps = ${maxSteps}). The model may be looping on tool calls; raise maxSteps or change the prompt. The session is saved and can be resumed.`,
+    );
   }
 }

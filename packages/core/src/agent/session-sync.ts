@@ -35,7 +35,12 @@ export function unansweredPromptNote(reason: string): string {
 
 /** True for the note of {@link unansweredPromptNote}. */
 export function isUnansweredPromptNote(m: SessionMessage): boolean {
-  return m.role === 'assistant' && m.toolCalls.length === 0 && m.content.startsWith(UNANSWERED_PROMPT_NOTE_PREFIX) && m.content.endsWith(UNANSWERED_PROMPT_NOTE_SUFFIX);
+  return (
+    m.role === 'assistant' &&
+    m.toolCalls.length === 0 &&
+    m.content.startsWith(UNANSWERED_PROMPT_NOTE_PREFIX) &&
+    m.content.endsWith(UNANSWERED_PROMPT_NOTE_SUFFIX)
+  );
 }
 
 /** A prompt from the user: a user message that is not a batch of tool results. */
@@ -62,7 +67,11 @@ function answeredOnly(messages: readonly SessionMessage[]): { m: SessionMessage;
  * `tokens` (by stored position from `start`, when the store keeps estimates) are recorded on
  * the provider messages, so the window does not count them again.
  */
-function toHistory(items: readonly { m: SessionMessage; i: number }[], start: number, tokens?: readonly number[]): { messages: Message[]; ends: number[] } {
+function toHistory(
+  items: readonly { m: SessionMessage; i: number }[],
+  start: number,
+  tokens?: readonly number[],
+): { messages: Message[]; ends: number[] } {
   const messages: Message[] = [];
   const ends: number[] = [];
   // Per provider message: the known estimates of its parts (undefined once one part is unknown).
@@ -70,7 +79,8 @@ function toHistory(items: readonly { m: SessionMessage; i: number }[], start: nu
   for (const { m, i } of items) {
     // The store gave fresh objects that only this session holds: blocks are shared, not cloned
     // (arrays are copied when messages merge, so the stored messages never change).
-    const parts: Message[] = m.blocks && m.blocks.length > 0 ? [{ role: m.role === 'assistant' ? 'assistant' : 'user', content: m.blocks }] : seedMessages(m);
+    const parts: Message[] =
+      m.blocks && m.blocks.length > 0 ? [{ role: m.role === 'assistant' ? 'assistant' : 'user', content: m.blocks }] : seedMessages(m);
     const t = parts.length === 1 ? tokens?.[i] : undefined;
     for (const part of parts) {
       const last = messages[messages.length - 1];
@@ -151,7 +161,12 @@ export class SessionSync {
 
   info(): { id: string; messageCount: number; createdAt: Date; title?: string } | null {
     if (!this.session) return null;
-    return { id: this.session.id, messageCount: this.count, createdAt: this.session.createdAt, ...(this.session.title !== undefined ? { title: this.session.title } : {}) };
+    return {
+      id: this.session.id,
+      messageCount: this.count,
+      createdAt: this.session.createdAt,
+      ...(this.session.title !== undefined ? { title: this.session.title } : {}),
+    };
   }
 
   /**
@@ -167,7 +182,8 @@ export class SessionSync {
     let tokens: number[] | undefined;
     let id = this.session?.id ?? this.sessionId;
     // Resuming the directory's newest session: find its id without loading it, then load the tail.
-    if (id === undefined && !this.fresh && this.store.getOrCreateSessionId && this.store.loadTail && this.window?.manager.coversWindow) id = await this.store.getOrCreateSessionId();
+    if (id === undefined && !this.fresh && this.store.getOrCreateSessionId && this.store.loadTail && this.window?.manager.coversWindow)
+      id = await this.store.getOrCreateSessionId();
     // Asked before the messages are read: a run that finishes in between is then seen as still
     // open (harmless), never the other way round (which would close calls another process owns).
     const keepEarly = id !== undefined ? (await opts.keepOpenCalls?.(id)) === true : undefined;
@@ -177,7 +193,8 @@ export class SessionSync {
       if (tail) ({ session, start, count, history: converted, tokens } = tail);
       else session = await this.store.getSession(id);
       if (!session) {
-        if (!this.store.createSession) throw new Error(`Session ${id} does not exist and this store cannot create sessions with a given id.`);
+        if (!this.store.createSession)
+          throw new Error(`Session ${id} does not exist and this store cannot create sessions with a given id.`);
         session = await this.store.createSession({ id });
       }
     } else if (this.fresh && this.store.createSession) {
@@ -186,7 +203,9 @@ export class SessionSync {
       session = await this.store.getOrCreateSession();
     }
     const keep = keepEarly ?? (await opts.keepOpenCalls?.(session.id)) === true;
-    let repair = keep ? { repaired: false, messages: session.messages, appended: [] as SessionMessage[] | null } : repairSessionMessages(session.messages, new Date(), { partial: start > 0 });
+    let repair = keep
+      ? { repaired: false, messages: session.messages, appended: [] as SessionMessage[] | null }
+      : repairSessionMessages(session.messages, new Date(), { partial: start > 0 });
     if (repair.repaired && start > 0 && !repair.appended) {
       // A repair inside the tail needs the whole session rewritten: load it whole.
       session = (await this.store.getSession(session.id)) ?? session;
@@ -234,9 +253,13 @@ export class SessionSync {
    * The newest messages the window can use, when the store reads tails and the conversation
    * manager can tell when a tail covers its window; else null (the caller loads it whole).
    */
-  private async loadTail(
-    id: string,
-  ): Promise<{ session: Session; start: number; count: number; history: { messages: Message[]; ends: number[] }; tokens?: number[] } | null> {
+  private async loadTail(id: string): Promise<{
+    session: Session;
+    start: number;
+    count: number;
+    history: { messages: Message[]; ends: number[] };
+    tokens?: number[];
+  } | null> {
     const manager = this.window?.manager;
     if (!this.store.loadTail || !this.store.appendMessages || !manager?.coversWindow) return null;
     const budget = { maxContextTokens: this.window!.contextWindow, fixedTokens: 0 };
@@ -251,7 +274,10 @@ export class SessionSync {
       const estimates = tail.tokens?.length === tail.session.messages.length ? tail.tokens : undefined;
       const history = toHistory(answeredOnly(tail.session.messages), tail.start, estimates);
       const { messages } = history;
-      if (tail.start === 0 || manager.coversWindow(messages, budget, { start: tail.start, ...(this.summary ? { summary: this.summary } : {}) }))
+      if (
+        tail.start === 0 ||
+        manager.coversWindow(messages, budget, { start: tail.start, ...(this.summary ? { summary: this.summary } : {}) })
+      )
         return { session: tail.session, start: tail.start, count: tail.messageCount, history, ...(estimates ? { tokens: estimates } : {}) };
       // Grow towards what the window holds (estimated from what was read), at least doubling.
       let tokens = 0;
@@ -267,7 +293,9 @@ export class SessionSync {
     const stored: SessionMessage = toSessionMessage(message);
     // The failed-run rule: a new prompt after one that got no answer first closes that one.
     if (this.unanswered && isPrompt(stored)) {
-      await this.write(noteMessage(this.failure ?? 'the run ended before the model answered (it failed, was aborted, or its process stopped)'));
+      await this.write(
+        noteMessage(this.failure ?? 'the run ended before the model answered (it failed, was aborted, or its process stopped)'),
+      );
       this.failure = undefined;
     }
     await this.write(stored);
@@ -316,7 +344,12 @@ export class SessionSync {
   /** Stores a summary of the agent's history up to `throughMessage` (and all older stored messages). */
   async saveSummary(summary: { text: string; throughMessage: number; model?: string }): Promise<void> {
     const throughIndex = summary.throughMessage === 0 ? this.start : (this.ends[summary.throughMessage - 1] ?? this.count);
-    this.summary = { text: summary.text, throughIndex, createdAt: new Date(), ...(summary.model !== undefined ? { model: summary.model } : {}) };
+    this.summary = {
+      text: summary.text,
+      throughIndex,
+      createdAt: new Date(),
+      ...(summary.model !== undefined ? { model: summary.model } : {}),
+    };
     if (this.session && this.store.saveConversationSummary) await this.store.saveConversationSummary(this.session.id, this.summary);
   }
 
@@ -394,6 +427,7 @@ export async function closeUnansweredPrompt(history: Message[], session: Session
   const last = history[history.length - 1];
   if (!last || last.role !== 'user' || last.content.some((b) => b.type === 'tool_result')) return;
   history.pop();
-  session?.noteUnansweredPrompt(error instanceof Error ? `the run failed before the model answered (${error.message})` : 'the run failed before the model answered');
+  session?.noteUnansweredPrompt(
+    error instanceof Error ? `the run failed before the model answered (${error.message})` : 'the run failed before the model answered',
+  );
 }
-

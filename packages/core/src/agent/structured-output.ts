@@ -24,7 +24,13 @@ export type OutputSchema = z.ZodType | Record<string, unknown>;
 export type OutputOption = OutputSchema | { schema: OutputSchema; name?: string; description?: string; maxRepairs?: number };
 
 /** The value type a run's `output` option produces. */
-export type OutputOf<O> = O extends z.ZodType ? z.output<O> : O extends { schema: infer S } ? (S extends z.ZodType ? z.output<S> : unknown) : unknown;
+export type OutputOf<O> = O extends z.ZodType
+  ? z.output<O>
+  : O extends { schema: infer S }
+    ? S extends z.ZodType
+      ? z.output<S>
+      : unknown
+    : unknown;
 
 /** A final answer that still did not match the schema after the repair turns. */
 export class StructuredOutputError extends AgentError {
@@ -36,7 +42,10 @@ export class StructuredOutputError extends AgentError {
     readonly text: string,
     repairs: number,
   ) {
-    super('output', `The final answer did not match the output schema${repairs ? ` after ${repairs} repair turn${repairs > 1 ? 's' : ''}` : ''}: ${issues.join('; ')}. Simplify the schema, describe its fields, or raise maxRepairs.`);
+    super(
+      'output',
+      `The final answer did not match the output schema${repairs ? ` after ${repairs} repair turn${repairs > 1 ? 's' : ''}` : ''}: ${issues.join('; ')}. Simplify the schema, describe its fields, or raise maxRepairs.`,
+    );
   }
 }
 
@@ -67,10 +76,18 @@ export function resolveOutput(option: OutputOption): ResolvedOutput {
     try {
       validator = z.fromJSONSchema(schema);
     } catch (error) {
-      throw new AgentError('config', `The output JSON Schema cannot be used for validation: ${(error as Error).message}. Pass a zod schema or a plain JSON Schema object.`, { cause: error });
+      throw new AgentError(
+        'config',
+        `The output JSON Schema cannot be used for validation: ${(error as Error).message}. Pass a zod schema or a plain JSON Schema object.`,
+        { cause: error },
+      );
     }
   }
-  const spec: OutputSpec = { name: o.name ?? DEFAULT_OUTPUT_NAME, schema, ...(o.description !== undefined ? { description: o.description } : {}) };
+  const spec: OutputSpec = {
+    name: o.name ?? DEFAULT_OUTPUT_NAME,
+    schema,
+    ...(o.description !== undefined ? { description: o.description } : {}),
+  };
   return {
     spec,
     maxRepairs: Math.max(0, o.maxRepairs ?? DEFAULT_OUTPUT_REPAIRS),

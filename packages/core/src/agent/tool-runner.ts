@@ -91,7 +91,10 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
  * Runs one turn's tool calls and returns one outcome per call, in call order. Whatever a tool
  * throws or returns, the call ends with a result (an error result when unusable); siblings keep theirs.
  */
-export async function runToolCalls(calls: readonly ToolUseBlock[], ctx: ToolRunnerContext): Promise<{ outcomes: CallOutcome[]; records: ToolCallRecord[] }> {
+export async function runToolCalls(
+  calls: readonly ToolUseBlock[],
+  ctx: ToolRunnerContext,
+): Promise<{ outcomes: CallOutcome[]; records: ToolCallRecord[] }> {
   const records: ToolCallRecord[] = [];
   const outcomes = await mapBounded(calls, ctx.maxConcurrent, async (call): Promise<CallOutcome> => {
     const started = performance.now();
@@ -120,7 +123,11 @@ export async function runToolCalls(calls: readonly ToolUseBlock[], ctx: ToolRunn
   return { outcomes, records };
 }
 
-async function runOne(call: ToolUseBlock, ctx: ToolRunnerContext, finish: (block: ToolResultBlock, failure?: string) => Promise<CallOutcome>): Promise<CallOutcome> {
+async function runOne(
+  call: ToolUseBlock,
+  ctx: ToolRunnerContext,
+  finish: (block: ToolResultBlock, failure?: string) => Promise<CallOutcome>,
+): Promise<CallOutcome> {
   const plan = ctx.plan?.(call) ?? { kind: 'check' };
   const annotations = ctx.tools.get(call.name)?.annotations;
   const request = (input: unknown): ToolCallRequest => ({
@@ -133,9 +140,18 @@ async function runOne(call: ToolUseBlock, ctx: ToolRunnerContext, finish: (block
   });
   if (plan.kind === 'result') {
     if (plan.record && ctx.authorizer) await ctx.authorizer.record(request(call.input), plan.record);
-    if (plan.record?.action === 'deny') ctx.emit({ type: 'permission_denied', toolUseId: call.id, toolName: call.name, reason: plan.record.reason ?? 'Denied by the user' });
+    if (plan.record?.action === 'deny')
+      ctx.emit({ type: 'permission_denied', toolUseId: call.id, toolName: call.name, reason: plan.record.reason ?? 'Denied by the user' });
     const failure = plan.block.isError ? toolResultContentText(plan.block.content) : undefined;
-    if (!plan.block.isError) ctx.emit({ type: 'tool_completed', toolUseId: call.id, name: call.name, output: plan.block.content, outputText: toolResultContentText(plan.block.content), durationMs: 0 });
+    if (!plan.block.isError)
+      ctx.emit({
+        type: 'tool_completed',
+        toolUseId: call.id,
+        name: call.name,
+        output: plan.block.content,
+        outputText: toolResultContentText(plan.block.content),
+        durationMs: 0,
+      });
     return finish(plan.block, failure);
   }
   if (plan.kind === 'check') ctx.emit({ type: 'tool_requested', toolUseId: call.id, name: call.name, input: call.input });
@@ -155,7 +171,12 @@ async function runOne(call: ToolUseBlock, ctx: ToolRunnerContext, finish: (block
   if (plan.kind === 'run') {
     if (plan.record) {
       if (ctx.authorizer) await ctx.authorizer.record(request(input), plan.record);
-      ctx.emit({ type: 'permission_granted', toolUseId: call.id, toolName: call.name, scope: plan.record.action === 'exact' || plan.record.action === 'tool' ? (plan.record.scope ?? 'session') : 'once' });
+      ctx.emit({
+        type: 'permission_granted',
+        toolUseId: call.id,
+        toolName: call.name,
+        scope: plan.record.action === 'exact' || plan.record.action === 'tool' ? (plan.record.scope ?? 'session') : 'once',
+      });
     }
   } else if (ctx.authorizer) {
     const req = request(input);
@@ -178,14 +199,28 @@ async function runOne(call: ToolUseBlock, ctx: ToolRunnerContext, finish: (block
       if (response.action === 'deny') {
         const reason = response.reason ?? 'Denied by the user';
         ctx.emit({ type: 'permission_denied', toolUseId: call.id, toolName: call.name, reason });
-        return finish(errorResult(call.id, `Error: Tool execution denied: ${call.name}. Reason: ${reason}`), `Tool execution denied by user: ${reason}`);
+        return finish(
+          errorResult(call.id, `Error: Tool execution denied: ${call.name}. Reason: ${reason}`),
+          `Tool execution denied by user: ${reason}`,
+        );
       }
-      ctx.emit({ type: 'permission_granted', toolUseId: call.id, toolName: call.name, scope: response.action === 'once' ? 'once' : (response.scope ?? 'session') });
+      ctx.emit({
+        type: 'permission_granted',
+        toolUseId: call.id,
+        toolName: call.name,
+        scope: response.action === 'once' ? 'once' : (response.scope ?? 'session'),
+      });
     } else if (check.decision === 'denied') {
       ctx.emit({ type: 'permission_denied', toolUseId: call.id, toolName: call.name, reason: check.reason });
       return finish(errorResult(call.id, `Error: Tool execution denied: ${call.name}. ${check.reason}`), check.reason);
     } else {
-      ctx.emit({ type: 'permission_granted', toolUseId: call.id, toolName: call.name, scope: check.scope, ...(check.reason ? { reason: check.reason } : {}) });
+      ctx.emit({
+        type: 'permission_granted',
+        toolUseId: call.id,
+        toolName: call.name,
+        scope: check.scope,
+        ...(check.reason ? { reason: check.reason } : {}),
+      });
     }
   }
 
@@ -207,7 +242,16 @@ async function runOne(call: ToolUseBlock, ctx: ToolRunnerContext, finish: (block
     });
     const aborted = new Promise<never>((_, reject) => {
       if (controller.signal.aborted) reject(new Error('Run aborted'));
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason instanceof ToolTimeoutError ? controller.signal.reason : new Error('Tool call cancelled: the run was aborted.')), { once: true });
+      controller.signal.addEventListener(
+        'abort',
+        () =>
+          reject(
+            controller.signal.reason instanceof ToolTimeoutError
+              ? controller.signal.reason
+              : new Error('Tool call cancelled: the run was aborted.'),
+          ),
+        { once: true },
+      );
     });
     const executeTool = () =>
       tool.execute(checked.value, {
@@ -223,7 +267,14 @@ async function runOne(call: ToolUseBlock, ctx: ToolRunnerContext, finish: (block
     if (unusable !== undefined) return await finish(errorResult(call.id, `Error: ${unusable}`), unusable);
     const limited = limitToolResult(normalizeToolResult(raw as Parameters<typeof normalizeToolResult>[0]), ctx.maxResultChars, tool);
     const output: ToolResultContent[] = limited.content;
-    ctx.emit({ type: 'tool_completed', toolUseId: call.id, name: call.name, output, outputText: toolResultContentText(output), durationMs: performance.now() - started });
+    ctx.emit({
+      type: 'tool_completed',
+      toolUseId: call.id,
+      name: call.name,
+      output,
+      outputText: toolResultContentText(output),
+      durationMs: performance.now() - started,
+    });
     return await finish({ type: 'tool_result', toolUseId: call.id, content: output, isError: false });
   } catch (error) {
     const message = describeThrown(error);

@@ -132,7 +132,8 @@ export class SlidingWindowConversationManager implements ConversationManager {
 /** Keeps the last `maxMessages` messages (moving the start forward so it stays valid). */
 export class SimpleConversationManager implements ConversationManager {
   constructor(readonly maxMessages: number) {
-    if (!Number.isInteger(maxMessages) || maxMessages < 1) throw new RangeError(`maxMessages must be a positive integer, got ${maxMessages}`);
+    if (!Number.isInteger(maxMessages) || maxMessages < 1)
+      throw new RangeError(`maxMessages must be a positive integer, got ${maxMessages}`);
   }
   /** True when the tail holds more than `maxMessages` messages and the newest prompt. */
   coversWindow(tail: readonly Message[]): boolean {

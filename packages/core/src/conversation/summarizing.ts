@@ -7,7 +7,14 @@ import { type Message, messageText } from '../messages.js';
 import { addUsage, emptyUsage, type Model } from '../model.js';
 import { costOf } from '../models/catalogue.js';
 import { estimateTextTokens } from '../tokens.js';
-import { type ContextBudget, type ConversationManager, type PrepareContext, type PrepareResult, SlidingWindowConversationManager, type TailContext } from './managers.js';
+import {
+  type ContextBudget,
+  type ConversationManager,
+  type PrepareContext,
+  type PrepareResult,
+  SlidingWindowConversationManager,
+  type TailContext,
+} from './managers.js';
 
 /** Most characters of one dropped message put into the summarizer's transcript. */
 export const DEFAULT_SUMMARY_MESSAGE_CHARS = 4_000;
@@ -37,7 +44,12 @@ const SUMMARY_FRAME_TOKENS = 24;
 
 /** The text sent to the model in place of the summarized messages. */
 function summaryMessage(text: string): Message {
-  return { role: 'user', content: [{ type: 'text', text: `<conversation-summary>\nSummary of the earlier part of this conversation:\n${text}\n</conversation-summary>` }] };
+  return {
+    role: 'user',
+    content: [
+      { type: 'text', text: `<conversation-summary>\nSummary of the earlier part of this conversation:\n${text}\n</conversation-summary>` },
+    ],
+  };
 }
 
 /** A plain-text transcript of messages, each cut to a bounded length (linear in the input). */
@@ -48,7 +60,8 @@ function transcript(messages: readonly Message[]): string {
       let line: string;
       if (b.type === 'text') line = `${m.role}: ${b.text}`;
       else if (b.type === 'tool_use') line = `assistant called ${b.name}(${JSON.stringify(b.input ?? {})})`;
-      else if (b.type === 'tool_result') line = `tool result${b.isError ? ' (error)' : ''}: ${messageText({ role: 'user', content: b.content.filter((c) => c.type === 'text') })}`;
+      else if (b.type === 'tool_result')
+        line = `tool result${b.isError ? ' (error)' : ''}: ${messageText({ role: 'user', content: b.content.filter((c) => c.type === 'text') })}`;
       else if (b.type === 'image' || b.type === 'document') line = `${m.role} attached a ${b.type} (${b.mediaType})`;
       else continue;
       lines.push(line.length > DEFAULT_SUMMARY_MESSAGE_CHARS ? `${line.slice(0, DEFAULT_SUMMARY_MESSAGE_CHARS)} […]` : line);
@@ -74,7 +87,9 @@ export class SummarizingConversationManager implements ConversationManager {
 
   constructor(options: SummarizingConversationManagerOptions = {}) {
     this.#options = options;
-    this.#window = new SlidingWindowConversationManager(options.responseReserve !== undefined ? { responseReserve: options.responseReserve } : {});
+    this.#window = new SlidingWindowConversationManager(
+      options.responseReserve !== undefined ? { responseReserve: options.responseReserve } : {},
+    );
   }
 
   /** The window covers a tail that starts where the stored summary ends (or before it). */
@@ -131,7 +146,8 @@ export class SummarizingConversationManager implements ConversationManager {
         addUsage(usage, event.response.usage);
       }
     }
-    if (!text) throw new Error(`The summarizing model (${model.provider}/${model.modelId}) returned no text; the conversation was not shortened.`);
+    if (!text)
+      throw new Error(`The summarizing model (${model.provider}/${model.modelId}) returned no text; the conversation was not shortened.`);
     this.#summary = { text, throughMessage: dropEnd };
     await context.saveSummary({ text, throughMessage: dropEnd, model: model.modelId });
     const cost = costOf(usage, model.info?.pricing);

@@ -34,4 +34,3 @@ export function lastPlainUser(messages: readonly Message[]): number {
   for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.role === 'user' && !isToolResultMessage(messages[i]!)) return i;
   return messages.length;
 }
-

@@ -242,9 +242,15 @@ const qwen = (name: string, bedrockId: string, pricing?: ModelPricing, contextWi
   ...(pricing ? { pricing } : {}),
 });
 export const Qwen3_235B: ModelInfo = qwen('Qwen3 235B', 'qwen.qwen3-235b-a22b-2507-v1:0', { inputPerMTok: 0.22, outputPerMTok: 0.88 });
-export const Qwen3Coder480B: ModelInfo = qwen('Qwen3 Coder 480B', 'qwen.qwen3-coder-480b-a35b-v1:0', { inputPerMTok: 0.22, outputPerMTok: 1.8 });
+export const Qwen3Coder480B: ModelInfo = qwen('Qwen3 Coder 480B', 'qwen.qwen3-coder-480b-a35b-v1:0', {
+  inputPerMTok: 0.22,
+  outputPerMTok: 1.8,
+});
 export const Qwen3_32B: ModelInfo = qwen('Qwen3 32B', 'qwen.qwen3-32b-v1:0', { inputPerMTok: 0.15, outputPerMTok: 0.6 });
-export const Qwen3Coder30B: ModelInfo = qwen('Qwen3 Coder 30B', 'qwen.qwen3-coder-30b-a3b-v1:0', { inputPerMTok: 0.15, outputPerMTok: 0.6 });
+export const Qwen3Coder30B: ModelInfo = qwen('Qwen3 Coder 30B', 'qwen.qwen3-coder-30b-a3b-v1:0', {
+  inputPerMTok: 0.15,
+  outputPerMTok: 0.6,
+});
 export const Qwen3Next80B: ModelInfo = qwen('Qwen3 Next 80B', 'qwen.qwen3-next-80b-a3b');
 export const Qwen3VL235B: ModelInfo = qwen('Qwen3 VL 235B', 'qwen.qwen3-vl-235b-a22b');
 export const Qwen3CoderNext: ModelInfo = qwen('Qwen3 Coder Next', 'qwen.qwen3-coder-next', undefined, 262_144, 65_536);

@@ -19,17 +19,7 @@ export interface ModelPricing {
 
 /** Who makes a model (decides provider-specific request fields such as prompt caching). */
 export type ModelVendor =
-  | 'anthropic'
-  | 'amazon'
-  | 'cohere'
-  | 'deepseek'
-  | 'zai'
-  | 'google'
-  | 'moonshot'
-  | 'meta'
-  | 'minimax'
-  | 'mistral'
-  | 'qwen';
+  'anthropic' | 'amazon' | 'cohere' | 'deepseek' | 'zai' | 'google' | 'moonshot' | 'meta' | 'minimax' | 'mistral' | 'qwen';
 
 /** One catalogue entry. */
 export interface ModelInfo {
@@ -87,11 +77,7 @@ export function isRetired(model: ModelInfo, now: Date = new Date()): boolean {
 }
 
 /** True when the model is retired or retires within `withinDays` days. */
-export function isNearEndOfLife(
-  model: ModelInfo,
-  now: Date = new Date(),
-  withinDays: number = DEFAULT_END_OF_LIFE_WARNING_DAYS,
-): boolean {
+export function isNearEndOfLife(model: ModelInfo, now: Date = new Date(), withinDays: number = DEFAULT_END_OF_LIFE_WARNING_DAYS): boolean {
   const days = daysUntilEndOfLife(model, now);
   return days !== undefined && days <= withinDays;
 }

@@ -45,7 +45,9 @@ export const toolAnnotationMatchSchema = z
   .object({ readOnlyHint: z.boolean(), destructiveHint: z.boolean(), idempotentHint: z.boolean(), openWorldHint: z.boolean() })
   .partial()
   .strict()
-  .refine((m) => Object.keys(m).length > 0, { message: 'annotations must name at least one hint (readOnlyHint, destructiveHint, idempotentHint, openWorldHint)' });
+  .refine((m) => Object.keys(m).length > 0, {
+    message: 'annotations must name at least one hint (readOnlyHint, destructiveHint, idempotentHint, openWorldHint)',
+  });
 
 /**
  * Whether a tool's annotations satisfy a rule's condition.
@@ -55,7 +57,11 @@ export const toolAnnotationMatchSchema = z
  *   `{ destructiveHint: true }` also denies a tool that says nothing.
  * - For a read-only tool, a missing `destructiveHint` is false and a missing `idempotentHint` true.
  */
-export function matchesAnnotations(match: ToolAnnotationMatch, annotations: ToolAnnotations | undefined, effect: 'allow' | 'deny'): boolean {
+export function matchesAnnotations(
+  match: ToolAnnotationMatch,
+  annotations: ToolAnnotations | undefined,
+  effect: 'allow' | 'deny',
+): boolean {
   // A read-only tool destroys nothing and is trivially idempotent (the spec gives those two
   // hints meaning only for tools that are not read-only).
   const readOnly = annotations?.readOnlyHint === true;

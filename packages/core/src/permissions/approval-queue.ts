@@ -12,7 +12,8 @@ import type { PermissionResponse } from './types.js';
 export { DEFAULT_APPROVAL_TIMEOUT_MS };
 
 /** What a request carries: at least its proposal id; usually the whole `permission_required` event. */
-export type ApprovalRequest = Pick<AgentEventOf<'permission_required'>, 'proposalId'> & Partial<Omit<AgentEventOf<'permission_required'>, 'proposalId'>>;
+export type ApprovalRequest = Pick<AgentEventOf<'permission_required'>, 'proposalId'> &
+  Partial<Omit<AgentEventOf<'permission_required'>, 'proposalId'>>;
 
 /** A request waiting for an answer, as listed by {@link ApprovalQueue.pending}. */
 export interface PendingApproval<R extends ApprovalRequest = ApprovalRequest> {
@@ -60,7 +61,10 @@ export function parsePermissionResponse(value: unknown): PermissionResponse {
   const parsed = permissionResponseSchema.safeParse(value);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(response)'}: ${i.message}`).join('; ');
-    throw new ApprovalError('invalid_response', `Invalid permission response: ${issues}. Expected {action: 'once' | 'exact' | 'tool' | 'deny', scope?, reason?}.`);
+    throw new ApprovalError(
+      'invalid_response',
+      `Invalid permission response: ${issues}. Expected {action: 'once' | 'exact' | 'tool' | 'deny', scope?, reason?}.`,
+    );
   }
   return parsed.data;
 }
@@ -102,7 +106,10 @@ export class ApprovalQueue<R extends ApprovalRequest = ApprovalRequest> {
 
   static #checkTimeout(ms: number): number {
     if (typeof ms !== 'number' || Number.isNaN(ms) || ms <= 0) {
-      throw new ApprovalError('invalid_timeout', `Approval timeout must be a positive number of milliseconds (or Infinity), got ${String(ms)}.`);
+      throw new ApprovalError(
+        'invalid_timeout',
+        `Approval timeout must be a positive number of milliseconds (or Infinity), got ${String(ms)}.`,
+      );
     }
     return ms;
   }
@@ -111,7 +118,9 @@ export class ApprovalQueue<R extends ApprovalRequest = ApprovalRequest> {
   request(request: R, options: ApprovalRequestOptions = {}): Promise<PermissionResponse> {
     const { proposalId } = request;
     if (this.#waiting.has(proposalId)) {
-      return Promise.reject(new ApprovalError('duplicate', `A permission request with proposal id '${proposalId}' is already waiting for an answer.`));
+      return Promise.reject(
+        new ApprovalError('duplicate', `A permission request with proposal id '${proposalId}' is already waiting for an answer.`),
+      );
     }
     let timeoutMs: number;
     try {
@@ -143,7 +152,10 @@ export class ApprovalQueue<R extends ApprovalRequest = ApprovalRequest> {
       this.#waiting.set(proposalId, waiter);
       if (finite) {
         // setTimeout holds at most 2^31-1 ms (about 24.8 days); longer waits are capped there.
-        timer = setTimeout(() => settle({ action: 'deny', reason: `Approval timed out after ${formatSeconds(timeoutMs)}`, origin: 'timeout' }), Math.min(timeoutMs, 2 ** 31 - 1));
+        timer = setTimeout(
+          () => settle({ action: 'deny', reason: `Approval timed out after ${formatSeconds(timeoutMs)}`, origin: 'timeout' }),
+          Math.min(timeoutMs, 2 ** 31 - 1),
+        );
       }
       signal?.addEventListener('abort', onAbort, { once: true });
     });

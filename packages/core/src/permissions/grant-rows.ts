@@ -49,7 +49,8 @@ function toDate(value: DateColumn): Date {
 export function grantFromRow(row: GrantRow): Grant {
   const grant: Grant = { id: row.id, tool: row.tool, effect: row.effect, scope: row.scope, createdAt: toDate(row.created_at) };
   if (row.params_hash !== null) grant.paramsHash = row.params_hash;
-  if (row.match_json !== null) grant.match = typeof row.match_json === 'string' ? (JSON.parse(row.match_json) as ArgumentMatcher) : row.match_json;
+  if (row.match_json !== null)
+    grant.match = typeof row.match_json === 'string' ? (JSON.parse(row.match_json) as ArgumentMatcher) : row.match_json;
   if (row.session_id !== null) grant.sessionId = row.session_id;
   if (row.project !== null) grant.project = row.project;
   if (row.expires_at !== null) grant.expiresAt = toDate(row.expires_at);
@@ -60,7 +61,14 @@ export function grantFromRow(row: GrantRow): Grant {
 
 /** The audit entry a row holds. */
 export function auditEntryFromRow(row: AuditRow): AuditEntry {
-  const entry: AuditEntry = { at: toDate(row.at), tool: row.tool, toolUseId: row.tool_use_id, paramsHash: row.params_hash, decision: row.decision, by: row.actor };
+  const entry: AuditEntry = {
+    at: toDate(row.at),
+    tool: row.tool,
+    toolUseId: row.tool_use_id,
+    paramsHash: row.params_hash,
+    decision: row.decision,
+    by: row.actor,
+  };
   if (row.scope !== null) entry.scope = row.scope;
   if (row.reason !== null) entry.reason = row.reason;
   if (row.grant_id !== null) entry.grantId = row.grant_id;
@@ -81,7 +89,19 @@ export const NATIVE_BINDING: RowBinding = { date: (d) => d, bool: (b) => b };
 export const SQLITE_BINDING: RowBinding = { date: (d) => d.getTime(), bool: (b) => (b ? 1 : 0) };
 
 /** Columns of a grant audit row, in the order of {@link auditRowValues}. */
-export const AUDIT_COLUMNS = ['at', 'tool', 'tool_use_id', 'params_hash', 'decision', 'scope', 'reason', 'actor', 'grant_id', 'session_id', 'project'] as const;
+export const AUDIT_COLUMNS = [
+  'at',
+  'tool',
+  'tool_use_id',
+  'params_hash',
+  'decision',
+  'scope',
+  'reason',
+  'actor',
+  'grant_id',
+  'session_id',
+  'project',
+] as const;
 
 /** The values of an audit row, in the order of {@link AUDIT_COLUMNS}. */
 export function auditRowValues(entry: AuditEntry, binding: RowBinding): unknown[] {
@@ -101,13 +121,30 @@ export function auditRowValues(entry: AuditEntry, binding: RowBinding): unknown[
 }
 
 /** Columns of a grant row that {@link grantRowValues} fills, in its order. */
-export const GRANT_COLUMNS = ['id', 'tool', 'tool_is_pattern', 'params_hash', 'match_json', 'effect', 'scope', 'session_id', 'project', 'expires_at', 'created_at', 'reason', 'created_by'] as const;
+export const GRANT_COLUMNS = [
+  'id',
+  'tool',
+  'tool_is_pattern',
+  'params_hash',
+  'match_json',
+  'effect',
+  'scope',
+  'session_id',
+  'project',
+  'expires_at',
+  'created_at',
+  'reason',
+  'created_by',
+] as const;
 
 /** The values of a grant row, in the order of {@link GRANT_COLUMNS}. */
 export function grantRowValues(grant: Grant, binding: RowBinding): unknown[] {
   if (grant.annotations !== undefined) {
     // No column holds it: storing the grant without it would widen it. Fail closed.
-    throw new GrantStoreError('invalid', `Grant for '${grant.tool}': annotation conditions belong in rules (permissionRules), not in stored grants.`);
+    throw new GrantStoreError(
+      'invalid',
+      `Grant for '${grant.tool}': annotation conditions belong in rules (permissionRules), not in stored grants.`,
+    );
   }
   return [
     grant.id,

@@ -198,7 +198,11 @@ function dropUndefined<T extends object>(value: T): T {
  */
 export function normalizeGrant(input: GrantInput | PermissionRule, defaults: { scope?: GrantScope; now?: Date } = {}): Grant {
   const parsed = grantSchema.safeParse(input);
-  if (!parsed.success) throw new GrantStoreError('invalid', `Invalid grant for tool '${String((input as { tool?: unknown }).tool)}': ${describeIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new GrantStoreError(
+      'invalid',
+      `Invalid grant for tool '${String((input as { tool?: unknown }).tool)}': ${describeIssues(parsed.error)}`,
+    );
   const g = parsed.data;
   const scope = g.scope ?? defaults.scope ?? 'session';
   return dropUndefined({
@@ -224,10 +228,14 @@ export function normalizeGrant(input: GrantInput | PermissionRule, defaults: { s
  * @throws PermissionConfigError naming the rule (by index) and the bad field.
  */
 export function parsePermissionRules(rules: unknown): Grant[] {
-  if (!Array.isArray(rules)) throw new PermissionConfigError(`Permission rules must be an array of rules, got ${rules === null ? 'null' : typeof rules}.`);
+  if (!Array.isArray(rules))
+    throw new PermissionConfigError(`Permission rules must be an array of rules, got ${rules === null ? 'null' : typeof rules}.`);
   return rules.map((rule, index) => {
     try {
-      return normalizeGrant({ createdBy: 'config', ...(rule as PermissionRule), id: (rule as PermissionRule)?.id ?? `rule-${index}` }, { scope: 'user' });
+      return normalizeGrant(
+        { createdBy: 'config', ...(rule as PermissionRule), id: (rule as PermissionRule)?.id ?? `rule-${index}` },
+        { scope: 'user' },
+      );
     } catch (error) {
       throw new PermissionConfigError(`Permission rule ${index}: ${(error as Error).message}`);
     }

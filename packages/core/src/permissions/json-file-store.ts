@@ -44,9 +44,13 @@ function enqueue<T>(key: string, task: () => Promise<T>): Promise<T> {
 
 function ioError(action: string, file: string, error: unknown): GrantStoreError {
   const code = (error as NodeJS.ErrnoException).code;
-  return new GrantStoreError('io', `Could not ${action} grant file ${file}${code ? ` (${code})` : ''}: ${(error as Error).message}. Check that the folder exists and is writable.`, {
-    cause: error,
-  });
+  return new GrantStoreError(
+    'io',
+    `Could not ${action} grant file ${file}${code ? ` (${code})` : ''}: ${(error as Error).message}. Check that the folder exists and is writable.`,
+    {
+      cause: error,
+    },
+  );
 }
 
 /**
@@ -138,28 +142,42 @@ export class JsonFileGrantStore implements GrantStore {
     try {
       data = JSON.parse(text);
     } catch (error) {
-      throw new GrantStoreError('corrupt', `Grant file ${this.path} is not valid JSON (${(error as Error).message}). Fix it by hand, or delete it to start with no grants.`, {
-        cause: error,
-      });
+      throw new GrantStoreError(
+        'corrupt',
+        `Grant file ${this.path} is not valid JSON (${(error as Error).message}). Fix it by hand, or delete it to start with no grants.`,
+        {
+          cause: error,
+        },
+      );
     }
     let items: unknown;
     if (typeof data === 'object' && data !== null && !Array.isArray(data) && 'grants' in data) {
       const version = (data as { version?: unknown }).version;
       if (typeof version === 'number' && version > GRANT_FILE_VERSION) {
-        throw new GrantStoreError('corrupt', `Grant file ${this.path} has version ${version}, newer than this Mixtape understands (${GRANT_FILE_VERSION}). Upgrade Mixtape.`);
+        throw new GrantStoreError(
+          'corrupt',
+          `Grant file ${this.path} has version ${version}, newer than this Mixtape understands (${GRANT_FILE_VERSION}). Upgrade Mixtape.`,
+        );
       }
-      items = (data).grants;
+      items = data.grants;
     } else if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
       items = fromRustFormat(data as Record<string, unknown>);
     }
     if (!Array.isArray(items)) {
-      throw new GrantStoreError('corrupt', `Grant file ${this.path} is not a grant file (expected {"version": ${GRANT_FILE_VERSION}, "grants": [...]}). Fix it by hand, or delete it to start with no grants.`);
+      throw new GrantStoreError(
+        'corrupt',
+        `Grant file ${this.path} is not a grant file (expected {"version": ${GRANT_FILE_VERSION}, "grants": [...]}). Fix it by hand, or delete it to start with no grants.`,
+      );
     }
     return items.map((item, index) => {
       try {
         return normalizeGrant(item as GrantInput);
       } catch (error) {
-        throw new GrantStoreError('corrupt', `Grant file ${this.path}, grant ${index}: ${(error as Error).message}. Fix or remove that grant.`, { cause: error });
+        throw new GrantStoreError(
+          'corrupt',
+          `Grant file ${this.path}, grant ${index}: ${(error as Error).message}. Fix or remove that grant.`,
+          { cause: error },
+        );
       }
     });
   }

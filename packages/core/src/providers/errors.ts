@@ -73,8 +73,7 @@ export class ProviderError extends Error {
     this.kind = options.kind;
     if (options.status !== undefined) this.status = options.status;
     this.retryable =
-      options.retryable ??
-      (options.status !== undefined ? isRetryableStatus(options.status) : RETRYABLE_KINDS.has(options.kind));
+      options.retryable ?? (options.status !== undefined ? isRetryableStatus(options.status) : RETRYABLE_KINDS.has(options.kind));
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
     if (options.requestId !== undefined) this.requestId = options.requestId;
     this.attempts = options.attempts ?? 1;
@@ -85,9 +84,7 @@ export class ProviderError extends Error {
 export function adviceFor(kind: ProviderErrorKind, credentialHint?: string): string {
   switch (kind) {
     case 'authentication':
-      return credentialHint
-        ? `check your credentials: ${credentialHint}`
-        : 'check your API key or credentials';
+      return credentialHint ? `check your credentials: ${credentialHint}` : 'check your API key or credentials';
     case 'rate_limited':
       return 'you hit the rate limit; wait and try again, lower concurrency, or raise retry.maxAttempts';
     case 'overloaded':
@@ -110,9 +107,7 @@ export function adviceFor(kind: ProviderErrorKind, credentialHint?: string): str
 }
 
 /** Builds a {@link ProviderError} whose message is "provider: what happened (status N) — what to do". */
-export function providerError(
-  options: ProviderErrorOptions & { detail: string; credentialHint?: string },
-): ProviderError {
+export function providerError(options: ProviderErrorOptions & { detail: string; credentialHint?: string }): ProviderError {
   const { detail, credentialHint, ...rest } = options;
   const status = rest.status !== undefined ? ` (HTTP ${rest.status})` : '';
   return new ProviderError(`${rest.provider}: ${detail}${status} — ${adviceFor(rest.kind, credentialHint)}`, rest);
@@ -132,9 +127,7 @@ export function isAbortError(error: unknown): boolean {
 export function retryAfterMs(headers: Headers | Record<string, string | undefined> | undefined | null): number | undefined {
   if (!headers) return undefined;
   const get = (name: string): string | null | undefined =>
-    typeof (headers as Headers).get === 'function'
-      ? (headers as Headers).get(name)
-      : (headers as Record<string, string | undefined>)[name];
+    typeof (headers as Headers).get === 'function' ? (headers as Headers).get(name) : (headers as Record<string, string | undefined>)[name];
   const ms = get('retry-after-ms');
   if (ms != null && ms.trim() !== '') {
     const n = Number(ms);

@@ -17,10 +17,14 @@ function isObjectSchema(schema: Record<string, unknown>): boolean {
 
 /** The tool that carries the answer of `output`. */
 export function outputTool(output: OutputSpec): ToolDefinition {
-  const inputSchema = isObjectSchema(output.schema) ? output.schema : { type: 'object', properties: { [OUTPUT_TOOL_VALUE_KEY]: output.schema }, required: [OUTPUT_TOOL_VALUE_KEY] };
+  const inputSchema = isObjectSchema(output.schema)
+    ? output.schema
+    : { type: 'object', properties: { [OUTPUT_TOOL_VALUE_KEY]: output.schema }, required: [OUTPUT_TOOL_VALUE_KEY] };
   return {
     name: output.name,
-    description: output.description ?? 'Give your final answer by calling this tool once, with the answer as its input. Call it only when you have finished using the other tools.',
+    description:
+      output.description ??
+      'Give your final answer by calling this tool once, with the answer as its input. Call it only when you have finished using the other tools.',
     inputSchema,
   };
 }
@@ -60,7 +64,11 @@ export async function* answerFromOutputTool(events: AsyncIterable<ModelStreamEve
       }
       yield {
         type: 'response',
-        response: { ...event.response, content, ...(answered && otherCalls === 0 && event.response.stopReason === 'tool_use' ? { stopReason: 'end_turn' as const } : {}) },
+        response: {
+          ...event.response,
+          content,
+          ...(answered && otherCalls === 0 && event.response.stopReason === 'tool_use' ? { stopReason: 'end_turn' as const } : {}),
+        },
       };
       continue;
     }

@@ -80,12 +80,7 @@ export interface WithRetryOptions {
  * The delay before attempt `attempt + 1` after attempt `attempt` failed: the provider's
  * retry-after when it sent one (up to `maxRetryAfterMs`), else exponential backoff with jitter.
  */
-export function retryDelayMs(
-  attempt: number,
-  policy: RetryPolicy,
-  retryAfterMs?: number,
-  random: () => number = Math.random,
-): number {
+export function retryDelayMs(attempt: number, policy: RetryPolicy, retryAfterMs?: number, random: () => number = Math.random): number {
   if (retryAfterMs !== undefined && retryAfterMs >= 0 && retryAfterMs <= policy.maxRetryAfterMs) return retryAfterMs;
   const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   switch (policy.jitter) {
@@ -125,7 +120,14 @@ export async function withRetry<T>(
       const delayMs = retryDelayMs(attempt, p, error.retryAfterMs, random);
       onRetry?.({ attempt, delayMs, error });
       // The model call's span (when tracing is on) records each retry as an event.
-      otelApi().trace.getActiveSpan()?.addEvent('gen_ai.retry', { attempt, 'retry.delay_ms': delayMs, 'error.type': error.kind, ...(error.status !== undefined && { 'http.response.status_code': error.status }) });
+      otelApi()
+        .trace.getActiveSpan()
+        ?.addEvent('gen_ai.retry', {
+          attempt,
+          'retry.delay_ms': delayMs,
+          'error.type': error.kind,
+          ...(error.status !== undefined && { 'http.response.status_code': error.status }),
+        });
       await abortableSleep(delayMs, signal, options.provider);
     }
   }

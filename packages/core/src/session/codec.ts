@@ -70,8 +70,10 @@ export function blocksFromJson(value: unknown): ContentBlock[] {
       case 'tool_result': {
         if (!Array.isArray(raw.content)) throw new Error(`block ${i} (tool_result): "content" must be an array`);
         const content = raw.content.map((c: unknown, j: number) => {
-          if (!isObject(c) || typeof c.type !== 'string') throw new Error(`block ${i} (tool_result) content ${j} must be an object with a "type"`);
-          if (c.type === 'image' || c.type === 'document') return { ...c, data: decodeData(c.data, `block ${i} (tool_result) content ${j}`) };
+          if (!isObject(c) || typeof c.type !== 'string')
+            throw new Error(`block ${i} (tool_result) content ${j} must be an object with a "type"`);
+          if (c.type === 'image' || c.type === 'document')
+            return { ...c, data: decodeData(c.data, `block ${i} (tool_result) content ${j}`) };
           return c;
         });
         return { ...raw, content } as ContentBlock;
@@ -155,7 +157,8 @@ export function seedFieldsFromBlocks(blocks: readonly ContentBlock[]): Pick<Sess
   for (const b of blocks) {
     if (b.type === 'text') content += b.text;
     else if (b.type === 'tool_use') toolCalls.push({ id: b.id, name: b.name, input: JSON.stringify(b.input ?? {}) });
-    else if (b.type === 'tool_result') toolResults.push({ toolUseId: b.toolUseId, success: !b.isError, content: toolResultContentText(b.content) });
+    else if (b.type === 'tool_result')
+      toolResults.push({ toolUseId: b.toolUseId, success: !b.isError, content: toolResultContentText(b.content) });
   }
   return { content, toolCalls, toolResults };
 }

@@ -30,7 +30,12 @@ function parseInput(json: string): unknown {
 
 /** Tool-result blocks of the seed's `toolResults`. */
 function resultBlocks(m: SessionMessage): ContentBlock[] {
-  return m.toolResults.map((r) => ({ type: 'tool_result', toolUseId: r.toolUseId, content: [{ type: 'text', text: r.content }], isError: !r.success }));
+  return m.toolResults.map((r) => ({
+    type: 'tool_result',
+    toolUseId: r.toolUseId,
+    content: [{ type: 'text', text: r.content }],
+    isError: !r.success,
+  }));
 }
 
 function toolUseBlocks(m: SessionMessage): ContentBlock[] {
@@ -56,7 +61,8 @@ export function seedMessages(m: SessionMessage): Message[] {
         ...(text.length ? [{ role: 'assistant' as const, content: text }] : []),
       ];
     }
-    if (m.toolResults.length) return [{ role: 'user', content: resultBlocks(m) }, ...(text.length ? [{ role: 'assistant' as const, content: text }] : [])];
+    if (m.toolResults.length)
+      return [{ role: 'user', content: resultBlocks(m) }, ...(text.length ? [{ role: 'assistant' as const, content: text }] : [])];
     const content = [...text, ...toolUseBlocks(m)];
     return content.length ? [{ role: 'assistant', content }] : [];
   }
@@ -74,7 +80,9 @@ export function fromSessionMessages(messages: readonly SessionMessage[]): Messag
   const out: Message[] = [];
   for (const m of messages) {
     const parts: Message[] =
-      m.blocks && m.blocks.length > 0 ? [{ role: m.role === 'assistant' ? 'assistant' : 'user', content: structuredClone(m.blocks) }] : seedMessages(m);
+      m.blocks && m.blocks.length > 0
+        ? [{ role: m.role === 'assistant' ? 'assistant' : 'user', content: structuredClone(m.blocks) }]
+        : seedMessages(m);
     for (const part of parts) {
       const last = out[out.length - 1];
       if (last && last.role === part.role) last.content.push(...part.content);
@@ -85,7 +93,8 @@ export function fromSessionMessages(messages: readonly SessionMessage[]): Messag
 }
 
 /** Text of the synthetic result given to a tool call that never got one. */
-export const INTERRUPTED_TOOL_RESULT = 'Tool call was interrupted before it finished (the run was cancelled or the process stopped). It did not return a result.';
+export const INTERRUPTED_TOOL_RESULT =
+  'Tool call was interrupted before it finished (the run was cancelled or the process stopped). It did not return a result.';
 
 /** Result of {@link repairSessionMessages}. */
 export interface SessionRepair {
@@ -116,7 +125,8 @@ function resultIds(m: SessionMessage): Set<string> {
 }
 
 function callsOf(m: SessionMessage): { id: string; name: string }[] {
-  if (m.blocks) return m.blocks.filter((b) => b.type === 'tool_use').map((b) => ({ id: (b as { id: string }).id, name: (b as { name: string }).name }));
+  if (m.blocks)
+    return m.blocks.filter((b) => b.type === 'tool_use').map((b) => ({ id: (b as { id: string }).id, name: (b as { name: string }).name }));
   return m.toolCalls.map((c) => ({ id: c.id, name: c.name }));
 }
 
@@ -127,7 +137,12 @@ function syntheticResults(missing: { id: string }[], timestamp: Date): SessionMe
     toolCalls: [],
     toolResults: missing.map((c) => ({ toolUseId: c.id, success: false, content: INTERRUPTED_TOOL_RESULT })),
     timestamp,
-    blocks: missing.map((c) => ({ type: 'tool_result', toolUseId: c.id, content: [{ type: 'text', text: INTERRUPTED_TOOL_RESULT }], isError: true })),
+    blocks: missing.map((c) => ({
+      type: 'tool_result',
+      toolUseId: c.id,
+      content: [{ type: 'text', text: INTERRUPTED_TOOL_RESULT }],
+      isError: true,
+    })),
   };
 }
 
@@ -142,7 +157,11 @@ export interface RepairOptions {
  * next message (a synthetic error result when it had none), and tool results that answer no
  * call are dropped.
  */
-export function repairSessionMessages(messages: readonly SessionMessage[], now: Date = new Date(), options: RepairOptions = {}): SessionRepair {
+export function repairSessionMessages(
+  messages: readonly SessionMessage[],
+  now: Date = new Date(),
+  options: RepairOptions = {},
+): SessionRepair {
   const out: SessionMessage[] = [];
   const interrupted: string[] = [];
   let appendOnly = true;

@@ -40,12 +40,7 @@ export {
   toolResultsFromJson,
   type EncodedBytes,
 } from './codec.js';
-export {
-  addSessionUsage,
-  emptySessionUsage,
-  MemorySessionStore,
-  type MemorySessionStoreOptions,
-} from './memory-store.js';
+export { addSessionUsage, emptySessionUsage, MemorySessionStore, type MemorySessionStoreOptions } from './memory-store.js';
 export {
   exportSession,
   forkSession,

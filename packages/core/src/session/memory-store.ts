@@ -65,7 +65,9 @@ function validate(messages: readonly SessionMessage[], sessionId: string): void 
   messages.forEach((m, i) => {
     const where = `Session ${sessionId}: message ${i}`;
     if (m?.role !== 'user' && m?.role !== 'assistant' && m?.role !== 'system')
-      throw new SessionError('serialization', `${where} has role ${JSON.stringify(m?.role)}; expected user, assistant or system.`, { sessionId });
+      throw new SessionError('serialization', `${where} has role ${JSON.stringify(m?.role)}; expected user, assistant or system.`, {
+        sessionId,
+      });
     if (!(m.timestamp instanceof Date) || Number.isNaN(m.timestamp.getTime()))
       throw new SessionError('serialization', `${where} has no valid timestamp (a Date is required).`, { sessionId });
   });
@@ -76,7 +78,14 @@ function sameMessage(a: SessionMessage, b: SessionMessage): boolean {
   const o = { sessionId: '', position: 0, roleStyle: 'lower', resultKeys: 'camel', maxBytes: Number.MAX_SAFE_INTEGER } as const;
   const x = encodeMessageRow(a, o);
   const y = encodeMessageRow(b, o);
-  return x.role === y.role && x.content === y.content && x.toolCalls === y.toolCalls && x.toolResults === y.toolResults && x.blocks === y.blocks && x.timestampMs === y.timestampMs;
+  return (
+    x.role === y.role &&
+    x.content === y.content &&
+    x.toolCalls === y.toolCalls &&
+    x.toolResults === y.toolResults &&
+    x.blocks === y.blocks &&
+    x.timestampMs === y.timestampMs
+  );
 }
 
 /** A deep copy; values that cannot be copied (functions, class instances with private state) are a serialization error. */
@@ -85,10 +94,14 @@ function copy<T>(value: T, sessionId?: string): T {
     // A messages array another store returned may be a tracking view (a Proxy), which structuredClone refuses: copy its items.
     return structuredClone(Array.isArray(value) ? (value.slice() as T) : value);
   } catch (e) {
-    throw new SessionError('serialization', `Session${sessionId ? ` ${sessionId}` : ''}: a message holds a value that cannot be stored (${(e as Error).message}); keep messages to JSON data, Dates and Uint8Arrays.`, {
-      cause: e,
-      ...(sessionId ? { sessionId } : {}),
-    });
+    throw new SessionError(
+      'serialization',
+      `Session${sessionId ? ` ${sessionId}` : ''}: a message holds a value that cannot be stored (${(e as Error).message}); keep messages to JSON data, Dates and Uint8Arrays.`,
+      {
+        cause: e,
+        ...(sessionId ? { sessionId } : {}),
+      },
+    );
   }
 }
 
@@ -155,7 +168,8 @@ export class MemorySessionStore implements SessionStore {
   async createSession(opts: CreateSessionOptions = {}): Promise<Session> {
     const id = opts.id ?? randomUUID();
     validate(opts.messages ?? [], id);
-    if (this.#data.sessions.has(id)) throw new SessionError('conflict', `A session with id ${id} already exists; import it with a new id instead.`, { sessionId: id });
+    if (this.#data.sessions.has(id))
+      throw new SessionError('conflict', `A session with id ${id} already exists; import it with a new id instead.`, { sessionId: id });
     const now = new Date();
     const session: Session = {
       id,
@@ -189,7 +203,8 @@ export class MemorySessionStore implements SessionStore {
     validate(session.messages, session.id);
     if (plan.tracked && plan.version !== String(stored.seq)) {
       const have = stored.session.messages;
-      if (have.length > session.messages.length || !have.every((m, i) => sameMessage(m, session.messages[i]!))) throw saveConflict(session.id);
+      if (have.length > session.messages.length || !have.every((m, i) => sameMessage(m, session.messages[i]!)))
+        throw saveConflict(session.id);
     }
     stored.session.messages = copy(session.messages, session.id);
     if (session.title !== undefined) stored.session.title = session.title;
@@ -214,7 +229,11 @@ export class MemorySessionStore implements SessionStore {
   async saveConversationSummary(id: string, summary: ConversationSummary): Promise<void> {
     const stored = this.#get(id);
     if (!Number.isInteger(summary.throughIndex) || summary.throughIndex < 0)
-      throw new SessionError('serialization', `Session ${id}: a summary's throughIndex must be a whole number ≥ 0, got ${summary.throughIndex}.`, { sessionId: id });
+      throw new SessionError(
+        'serialization',
+        `Session ${id}: a summary's throughIndex must be a whole number ≥ 0, got ${summary.throughIndex}.`,
+        { sessionId: id },
+      );
     stored.summary = copy(summary, id);
   }
 
@@ -270,7 +289,11 @@ export class MemorySessionStore implements SessionStore {
     this.#get(sessionId);
     const current = this.#data.runStates.get(sessionId)?.version ?? 0;
     if (opts.expectedVersion !== undefined && opts.expectedVersion !== current) {
-      throw new SessionError('conflict', `Session ${sessionId}: the run state is at version ${current}, the caller expected ${opts.expectedVersion}: another process changed it.`, { sessionId });
+      throw new SessionError(
+        'conflict',
+        `Session ${sessionId}: the run state is at version ${current}, the caller expected ${opts.expectedVersion}: another process changed it.`,
+        { sessionId },
+      );
     }
     this.#data.runStates.set(sessionId, copy({ ...record, sessionId }, sessionId));
   }

@@ -161,7 +161,10 @@ export function parseSessionExport(input: unknown): Session {
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new SessionError('serialization', `Session import: expected a JSON object with format "${SESSION_EXPORT_FORMAT}", got ${jsonType(value)}.`);
+    throw new SessionError(
+      'serialization',
+      `Session import: expected a JSON object with format "${SESSION_EXPORT_FORMAT}", got ${jsonType(value)}.`,
+    );
   }
   const head = value as { format?: unknown; version?: unknown };
   if (head.format !== SESSION_EXPORT_FORMAT) {
@@ -266,7 +269,9 @@ export async function forkSession(store: SessionStore, id: string, opts: ForkSes
   if (!source) throw SessionError.notFound(id);
   const n = opts.atMessage ?? source.messages.length;
   if (!Number.isInteger(n) || n < 0 || n > source.messages.length) {
-    throw new RangeError(`forkSession: atMessage must be an integer from 0 to ${source.messages.length} (the session's message count), got ${n}.`);
+    throw new RangeError(
+      `forkSession: atMessage must be an integer from 0 to ${source.messages.length} (the session's message count), got ${n}.`,
+    );
   }
   const title = opts.title ?? (source.title !== undefined ? `${source.title} (fork)` : undefined);
   return store.createSession({

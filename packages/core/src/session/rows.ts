@@ -9,7 +9,15 @@
  * original's serde name, or `toolUseId`), and how dates come back.
  * @module
  */
-import { blocksFromJson, blocksToJson, jsonType, roleFromRow, seedFieldsFromBlocks, toolCallsFromJson, toolResultsFromJson } from './codec.js';
+import {
+  blocksFromJson,
+  blocksToJson,
+  jsonType,
+  roleFromRow,
+  seedFieldsFromBlocks,
+  toolCallsFromJson,
+  toolResultsFromJson,
+} from './codec.js';
 import { type MessageRole, type Session, type SessionMessage, type SessionUsage, SessionError } from './types.js';
 
 /**
@@ -88,7 +96,9 @@ export function encodeMessageRow(m: SessionMessage, o: EncodeRowOptions): Encode
   let row: EncodedMessageRow;
   try {
     const results = (m.toolResults ?? []).map((r) =>
-      o.resultKeys === 'snake' ? { tool_use_id: r.toolUseId, success: r.success, content: r.content } : { toolUseId: r.toolUseId, success: r.success, content: r.content },
+      o.resultKeys === 'snake'
+        ? { tool_use_id: r.toolUseId, success: r.success, content: r.content }
+        : { toolUseId: r.toolUseId, success: r.success, content: r.content },
     );
     row = {
       role: ROLE_TEXT[o.roleStyle][m.role],
@@ -140,15 +150,25 @@ export function decodeMessageRow(row: StoredMessageRow, sessionId: string, table
     if (role === undefined) throw new Error(`unknown role ${JSON.stringify(row.role)} (expected User, Assistant or System)`);
     column = 'blocks';
     const blocks = row.blocks === null ? undefined : blocksFromJson(JSON.parse(row.blocks));
-    const derived = blocks && (row.content === null || row.toolCalls === null || row.toolResults === null) ? seedFieldsFromBlocks(blocks) : undefined;
-    if (!blocks && (row.content === null || row.toolCalls === null || row.toolResults === null)) throw new Error('a seed column is NULL and the row has no blocks');
+    const derived =
+      blocks && (row.content === null || row.toolCalls === null || row.toolResults === null) ? seedFieldsFromBlocks(blocks) : undefined;
+    if (!blocks && (row.content === null || row.toolCalls === null || row.toolResults === null))
+      throw new Error('a seed column is NULL and the row has no blocks');
     column = 'tool_calls';
-    const toolCalls = row.toolCalls === null ? derived!.toolCalls : parseToolJson(row.toolCalls, toolCallsFromJson, row.lenientToolJson === true);
+    const toolCalls =
+      row.toolCalls === null ? derived!.toolCalls : parseToolJson(row.toolCalls, toolCallsFromJson, row.lenientToolJson === true);
     column = 'tool_results';
-    const toolResults = row.toolResults === null ? derived!.toolResults : parseToolJson(row.toolResults, toolResultsFromJson, row.lenientToolJson === true);
+    const toolResults =
+      row.toolResults === null ? derived!.toolResults : parseToolJson(row.toolResults, toolResultsFromJson, row.lenientToolJson === true);
     column = 'timestamp';
     if (!Number.isFinite(row.timestampMs)) throw new Error(`not a number of milliseconds (${jsonType(row.timestampMs)})`);
-    const m: SessionMessage = { role, content: row.content ?? derived!.content, toolCalls, toolResults, timestamp: new Date(row.timestampMs) };
+    const m: SessionMessage = {
+      role,
+      content: row.content ?? derived!.content,
+      toolCalls,
+      toolResults,
+      timestamp: new Date(row.timestampMs),
+    };
     if (blocks) m.blocks = blocks;
     return m;
   } catch (e) {
@@ -163,7 +183,14 @@ export function decodeMessageRow(row: StoredMessageRow, sessionId: string, table
 
 /** Columns equal, as written (for the fallback compare of an untracked `saveSession`). */
 export function sameEncodedRow(a: EncodedMessageRow, b: EncodedMessageRow): boolean {
-  return a.role === b.role && a.content === b.content && a.toolCalls === b.toolCalls && a.toolResults === b.toolResults && a.blocks === b.blocks && a.timestampMs === b.timestampMs;
+  return (
+    a.role === b.role &&
+    a.content === b.content &&
+    a.toolCalls === b.toolCalls &&
+    a.toolResults === b.toolResults &&
+    a.blocks === b.blocks &&
+    a.timestampMs === b.timestampMs
+  );
 }
 
 /** The `conflict` error of a write over a change the caller did not see. */
@@ -196,7 +223,13 @@ export function partialSaveError(sessionId: string, start: number): SessionError
 }
 
 /** Totals from numeric columns (PostgreSQL returns BIGINT as text). */
-export function usageFromColumns(r: { input_tokens: number | string; output_tokens: number | string; cache_read_tokens: number | string; cache_write_tokens: number | string; cost_usd: number | string }): SessionUsage {
+export function usageFromColumns(r: {
+  input_tokens: number | string;
+  output_tokens: number | string;
+  cache_read_tokens: number | string;
+  cache_write_tokens: number | string;
+  cost_usd: number | string;
+}): SessionUsage {
   return {
     inputTokens: Number(r.input_tokens),
     outputTokens: Number(r.output_tokens),
@@ -209,7 +242,13 @@ export function usageFromColumns(r: { input_tokens: number | string; output_toke
 /** A number for a usage column (missing or non-finite → 0; token counts rounded). */
 export function usageValues(usage: Partial<SessionUsage>): [number, number, number, number, number] {
   const f = (v: number | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-  return [Math.round(f(usage.inputTokens)), Math.round(f(usage.outputTokens)), Math.round(f(usage.cacheReadTokens)), Math.round(f(usage.cacheWriteTokens)), f(usage.costUsd)];
+  return [
+    Math.round(f(usage.inputTokens)),
+    Math.round(f(usage.outputTokens)),
+    Math.round(f(usage.cacheReadTokens)),
+    Math.round(f(usage.cacheWriteTokens)),
+    f(usage.costUsd),
+  ];
 }
 
 // ---- change tracking for saveSession ---------------------------------------------------------
@@ -339,7 +378,8 @@ export class SaveTracker {
       if (i < t.dirtyFrom) t.dirtyFrom = i;
     };
     const watch = (v: unknown) => {
-      if (v && typeof v === 'object' && !t.watched.has(v as SessionMessage)) t.watched.set(v as SessionMessage, fieldsOf(v as SessionMessage));
+      if (v && typeof v === 'object' && !t.watched.has(v as SessionMessage))
+        t.watched.set(v as SessionMessage, fieldsOf(v as SessionMessage));
     };
     t.view = new Proxy(target, {
       get(a, key, receiver) {

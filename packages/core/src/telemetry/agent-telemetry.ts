@@ -75,7 +75,10 @@ export class AgentTelemetry {
     const { metrics, trace } = otelApi();
     this.tracer = options.tracer ?? trace.getTracer(TELEMETRY_SCOPE);
     const meter = options.meter ?? metrics.getMeter(TELEMETRY_SCOPE);
-    this.tokenUsage = meter.createHistogram(GenAiMetric.tokenUsage, { unit: '{token}', description: 'Number of input and output tokens used' });
+    this.tokenUsage = meter.createHistogram(GenAiMetric.tokenUsage, {
+      unit: '{token}',
+      description: 'Number of input and output tokens used',
+    });
     this.duration = meter.createHistogram(GenAiMetric.operationDuration, { unit: 's', description: 'GenAI operation duration' });
     this.capture = options.captureContent ?? process.env[CAPTURE_CONTENT_ENV]?.toLowerCase() === 'true';
     this.agentName = options.agentName ?? 'mixtape';
@@ -123,7 +126,13 @@ export class AgentTelemetry {
       case 'tool_failed':
         return this.endTool(event.runId, event.toolUseId, event.error);
       case 'run_completed':
-        return this.endRun(event.runId, { outcome: 'completed', usage: event.usage, costUsd: event.costUsd, steps: event.steps, output: event.output });
+        return this.endRun(event.runId, {
+          outcome: 'completed',
+          usage: event.usage,
+          costUsd: event.costUsd,
+          steps: event.steps,
+          output: event.output,
+        });
       case 'run_failed':
         return this.endRun(event.runId, { outcome: event.aborted ? 'aborted' : 'failed', error: event.error, errorType: event.kind });
       default:
@@ -136,14 +145,28 @@ export class AgentTelemetry {
   }
 
   private startRun(runId: string, input: string, sessionId: string | undefined): void {
-    const attributes: Attributes = { ...this.base(GenAiOperation.invokeAgent), [GenAiAttr.agentName]: this.agentName, [MixtapeAttr.runId]: runId };
+    const attributes: Attributes = {
+      ...this.base(GenAiOperation.invokeAgent),
+      [GenAiAttr.agentName]: this.agentName,
+      [MixtapeAttr.runId]: runId,
+    };
     if (sessionId !== undefined) attributes[GenAiAttr.conversationId] = sessionId;
     if (this.capture) attributes[GenAiAttr.inputMessages] = this.content([{ role: 'user', parts: [{ type: 'text', content: input }] }]);
     const parent = otelApi().context.active();
-    const span = this.tracer.startSpan(`${GenAiOperation.invokeAgent} ${this.agentName}`, { kind: otelApi().SpanKind.INTERNAL, attributes }, parent);
+    const span = this.tracer.startSpan(
+      `${GenAiOperation.invokeAgent} ${this.agentName}`,
+      { kind: otelApi().SpanKind.INTERNAL, attributes },
+      parent,
+    );
     // A run span that is not recorded (no SDK registered, or sampled out) gets no child spans:
     // they would not be recorded either. Metrics are still recorded.
-    this.runs.set(runId, { span, ctx: otelApi().trace.setSpan(parent, span), started: performance.now(), tools: new Map(), recording: span.isRecording() });
+    this.runs.set(runId, {
+      span,
+      ctx: otelApi().trace.setSpan(parent, span),
+      started: performance.now(),
+      tools: new Map(),
+      recording: span.isRecording(),
+    });
   }
 
   private startChat(runId: string, step: number): void {
@@ -153,7 +176,11 @@ export class AgentTelemetry {
       run.chat = { span: undefined, ctx: undefined, started: performance.now() };
       return;
     }
-    const span = this.tracer.startSpan(`${GenAiOperation.chat} ${this.model.modelId}`, { kind: otelApi().SpanKind.CLIENT, attributes: { ...this.base(GenAiOperation.chat), [MixtapeAttr.step]: step } }, run.ctx);
+    const span = this.tracer.startSpan(
+      `${GenAiOperation.chat} ${this.model.modelId}`,
+      { kind: otelApi().SpanKind.CLIENT, attributes: { ...this.base(GenAiOperation.chat), [MixtapeAttr.step]: step } },
+      run.ctx,
+    );
     run.chat = { span, ctx: otelApi().trace.setSpan(run.ctx, span), started: performance.now() };
   }
 
@@ -219,7 +246,18 @@ export class AgentTelemetry {
     run.tools.delete(toolUseId);
   }
 
-  private endRun(runId: string, r: { outcome: string; usage?: Usage; costUsd?: number | undefined; steps?: number; output?: string; error?: string; errorType?: string }): void {
+  private endRun(
+    runId: string,
+    r: {
+      outcome: string;
+      usage?: Usage;
+      costUsd?: number | undefined;
+      steps?: number;
+      output?: string;
+      error?: string;
+      errorType?: string;
+    },
+  ): void {
     const run = this.runs.get(runId);
     if (!run) return;
     this.runs.delete(runId);
@@ -240,7 +278,8 @@ export class AgentTelemetry {
     if (r.usage) span.setAttributes(usageAttributes(r.usage));
     if (r.costUsd !== undefined) span.setAttribute(MixtapeAttr.costUsd, r.costUsd);
     if (r.steps !== undefined) span.setAttribute(MixtapeAttr.steps, r.steps);
-    if (this.capture && r.output !== undefined) span.setAttribute(GenAiAttr.outputMessages, this.content([{ role: 'assistant', parts: [{ type: 'text', content: r.output }] }]));
+    if (this.capture && r.output !== undefined)
+      span.setAttribute(GenAiAttr.outputMessages, this.content([{ role: 'assistant', parts: [{ type: 'text', content: r.output }] }]));
     if (r.error !== undefined) {
       span.setStatus({ code: otelApi().SpanStatusCode.ERROR, message: r.error });
       span.setAttribute(GenAiAttr.errorType, r.errorType ?? 'error');
@@ -254,7 +293,7 @@ export class AgentTelemetry {
   private content(value: unknown): string {
     let text: string;
     try {
-      text = typeof value === 'string' ? value : JSON.stringify(value, binaryAsMarker) ?? String(value);
+      text = typeof value === 'string' ? value : (JSON.stringify(value, binaryAsMarker) ?? String(value));
     } catch (error) {
       text = `[not serialisable: ${(error as Error).message}]`;
     }

@@ -28,7 +28,12 @@ export class TelemetrySetupError extends Error {
   override readonly name = 'TelemetrySetupError';
 }
 
-const SDK_PACKAGES = ['@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/context-async-hooks', '@opentelemetry/core'];
+const SDK_PACKAGES = [
+  '@opentelemetry/sdk-trace-base',
+  '@opentelemetry/exporter-trace-otlp-http',
+  '@opentelemetry/context-async-hooks',
+  '@opentelemetry/core',
+];
 
 /**
  * Which exporter the environment asks for, or null for none. Tracing is on when
@@ -98,7 +103,10 @@ export async function startTelemetryFromEnv(options: { serviceName?: string; env
       import('@opentelemetry/resources'),
     ]);
   } catch (error) {
-    throw new TelemetrySetupError(`Tracing is turned on by OTEL_* environment variables, but the OpenTelemetry SDK is not installed: npm install ${SDK_PACKAGES.join(' ')} @opentelemetry/resources (or unset OTEL_TRACES_EXPORTER / OTEL_EXPORTER_OTLP_ENDPOINT). ${(error as Error).message}`, { cause: error });
+    throw new TelemetrySetupError(
+      `Tracing is turned on by OTEL_* environment variables, but the OpenTelemetry SDK is not installed: npm install ${SDK_PACKAGES.join(' ')} @opentelemetry/resources (or unset OTEL_TRACES_EXPORTER / OTEL_EXPORTER_OTLP_ENDPOINT). ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const exporter = exporterKind === 'console' ? new sdk.ConsoleSpanExporter() : new otlp.OTLPTraceExporter(otlpConfigFromEnv(env));
   const serviceName = env.OTEL_SERVICE_NAME ?? options.serviceName ?? 'mixtape';

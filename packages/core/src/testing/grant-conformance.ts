@@ -14,7 +14,11 @@ export interface GrantStoreConformanceOptions {
 }
 
 /** Registers the grant store suite. `makeStore` must return a new, empty store each call. */
-export function runGrantStoreConformance(name: string, makeStore: () => GrantStore | Promise<GrantStore>, options: GrantStoreConformanceOptions = {}): void {
+export function runGrantStoreConformance(
+  name: string,
+  makeStore: () => GrantStore | Promise<GrantStore>,
+  options: GrantStoreConformanceOptions = {},
+): void {
   const { afterAll, describe, expect, it } = requireVitest('runGrantStoreConformance');
   describe(`GrantStore conformance: ${name}`, () => {
     if (options.cleanup) afterAll(options.cleanup);
@@ -103,9 +107,38 @@ export function runGrantStoreConformance(name: string, makeStore: () => GrantSto
       const store = await makeStore();
       const t0 = Date.now();
       const entries: AuditEntry[] = [
-        { at: new Date(t0), tool: 'bash', toolUseId: 'u1', paramsHash: 'h1', decision: 'ask', reason: 'No grant', by: 'policy', sessionId: 's1', project: '/p' },
-        { at: new Date(t0 + 1), tool: 'bash', toolUseId: 'u1', paramsHash: 'h1', decision: 'granted', scope: 'session', by: 'user', grantId: 'g1', sessionId: 's1' },
-        { at: new Date(t0 + 2), tool: 'read', toolUseId: 'u2', paramsHash: 'h2', decision: 'denied', reason: 'rule', by: 'rule', sessionId: 's2' },
+        {
+          at: new Date(t0),
+          tool: 'bash',
+          toolUseId: 'u1',
+          paramsHash: 'h1',
+          decision: 'ask',
+          reason: 'No grant',
+          by: 'policy',
+          sessionId: 's1',
+          project: '/p',
+        },
+        {
+          at: new Date(t0 + 1),
+          tool: 'bash',
+          toolUseId: 'u1',
+          paramsHash: 'h1',
+          decision: 'granted',
+          scope: 'session',
+          by: 'user',
+          grantId: 'g1',
+          sessionId: 's1',
+        },
+        {
+          at: new Date(t0 + 2),
+          tool: 'read',
+          toolUseId: 'u2',
+          paramsHash: 'h2',
+          decision: 'denied',
+          reason: 'rule',
+          by: 'rule',
+          sessionId: 's2',
+        },
       ];
       for (const e of entries) await store.audit(e);
       expect(await store.auditLog()).toEqual(entries);
@@ -121,7 +154,8 @@ export function runGrantStoreConformance(name: string, makeStore: () => GrantSto
       const store = await makeStore();
       if (!store.pruneAudit) return;
       const t0 = Date.now();
-      for (let i = 0; i < 4; i++) await store.audit({ at: new Date(t0 + i), tool: 't', toolUseId: `u${i}`, paramsHash: 'h', decision: 'granted', by: 'user' });
+      for (let i = 0; i < 4; i++)
+        await store.audit({ at: new Date(t0 + i), tool: 't', toolUseId: `u${i}`, paramsHash: 'h', decision: 'granted', by: 'user' });
       expect(await store.pruneAudit(new Date(t0 + 2))).toBe(2);
       expect((await store.auditLog()).map((e) => e.toolUseId)).toEqual(['u2', 'u3']);
       expect(await store.pruneAudit(new Date(t0 + 2))).toBe(0);

@@ -58,7 +58,14 @@ function longHistory(n: number): SessionMessage[] {
       toolCalls: [],
       toolResults: [],
       timestamp: t,
-      blocks: [{ type: 'tool_result', toolUseId: `call_${i}`, isError: false, content: [{ type: 'text', text: `result ${i} `.repeat(20 + (i % 5)) }] }],
+      blocks: [
+        {
+          type: 'tool_result',
+          toolUseId: `call_${i}`,
+          isError: false,
+          content: [{ type: 'text', text: `result ${i} `.repeat(20 + (i % 5)) }],
+        },
+      ],
     });
     out.push({ ...text('assistant', `answer ${i}`), timestamp: t });
   }
@@ -75,7 +82,10 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 }
 
 /** Registers the history section (called by `runSessionStoreConformance`). */
-export function historyConformance(open: () => Promise<SessionStore>, create: (store: SessionStore, messages?: SessionMessage[]) => Promise<Session>): void {
+export function historyConformance(
+  open: () => Promise<SessionStore>,
+  create: (store: SessionStore, messages?: SessionMessage[]) => Promise<Session>,
+): void {
   const { describe, expect, it } = requireVitest('runSessionStoreConformance');
   const expectKind = (e: unknown, kind: SessionError['kind']) => {
     expect(e).toBeInstanceOf(SessionError);
@@ -131,7 +141,8 @@ export function historyConformance(open: () => Promise<SessionStore>, create: (s
       const store = await open();
       const s = await create(store, [text('user', 'ok')]);
       const hacker = { ...text('user', 'x'), role: 'hacker' } as unknown as SessionMessage;
-      if (store.appendMessages) expectKind(await rejection(store.appendMessages(s.id, [text('assistant', 'fine'), hacker])), 'serialization');
+      if (store.appendMessages)
+        expectKind(await rejection(store.appendMessages(s.id, [text('assistant', 'fine'), hacker])), 'serialization');
       const copy = (await store.getSession(s.id))!;
       copy.messages.push(hacker);
       const e = await rejection(store.saveSession(copy));
@@ -164,7 +175,9 @@ export function historyConformance(open: () => Promise<SessionStore>, create: (s
       expect((await again.run('What is 2 + 2? (d)')).text).toBe('4');
       for (const r of model.requests) {
         expect(validateHistory(r.messages)).toEqual([]);
-        const prompts = r.messages.flatMap((m) => m.content.flatMap((b) => (b.type === 'text' && b.text.startsWith('What is') ? [b.text] : [])));
+        const prompts = r.messages.flatMap((m) =>
+          m.content.flatMap((b) => (b.type === 'text' && b.text.startsWith('What is') ? [b.text] : [])),
+        );
         expect(prompts).toHaveLength(1);
       }
       const stored = (await store.getSession(s.id))!.messages;
@@ -206,14 +219,31 @@ export function historyConformance(open: () => Promise<SessionStore>, create: (s
           expect(loaded.storedCount).toBe(600);
           const budget = { maxContextTokens: contextWindow, fixedTokens: 0 };
           expect(manager.select(loaded.messages, budget)).toEqual(manager.select(full, budget));
-          expect(manager.select(loaded.messages, { ...budget, fixedTokens: 300 })).toEqual(manager.select(full, { ...budget, fixedTokens: 300 }));
+          expect(manager.select(loaded.messages, { ...budget, fixedTokens: 300 })).toEqual(
+            manager.select(full, { ...budget, fixedTokens: 300 }),
+          );
         }
       }
       if (store.saveConversationSummary) {
-        await store.saveConversationSummary(s.id, { text: 'The user asked 100 questions.', throughIndex: 400, createdAt: new Date(Date.UTC(2026, 0, 1)), model: 'm' });
+        await store.saveConversationSummary(s.id, {
+          text: 'The user asked 100 questions.',
+          throughIndex: 400,
+          createdAt: new Date(Date.UTC(2026, 0, 1)),
+          model: 'm',
+        });
         const withSummary = (await store.loadTail(s.id, { limit: 3 }))!;
-        expect(withSummary.summary).toEqual({ text: 'The user asked 100 questions.', throughIndex: 400, createdAt: new Date(Date.UTC(2026, 0, 1)), model: 'm' });
-        expectKind(await rejection(store.saveConversationSummary('00000000-0000-4000-8000-000000000000', { text: 'x', throughIndex: 0, createdAt: new Date() })), 'not_found');
+        expect(withSummary.summary).toEqual({
+          text: 'The user asked 100 questions.',
+          throughIndex: 400,
+          createdAt: new Date(Date.UTC(2026, 0, 1)),
+          model: 'm',
+        });
+        expectKind(
+          await rejection(
+            store.saveConversationSummary('00000000-0000-4000-8000-000000000000', { text: 'x', throughIndex: 0, createdAt: new Date() }),
+          ),
+          'not_found',
+        );
       }
     });
   });

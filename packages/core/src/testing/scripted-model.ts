@@ -112,7 +112,12 @@ export class ScriptedModel implements Model {
   }
 
   private push(content: ContentBlock[], stopReason?: StopReason, usage?: Usage): Extract<Turn, { kind: 'response' }> {
-    const turn: Extract<Turn, { kind: 'response' }> = { kind: 'response', content, ...(stopReason ? { stopReason } : {}), ...(usage ? { usage } : {}) };
+    const turn: Extract<Turn, { kind: 'response' }> = {
+      kind: 'response',
+      content,
+      ...(stopReason ? { stopReason } : {}),
+      ...(usage ? { usage } : {}),
+    };
     this.queue.push(turn);
     return turn;
   }
@@ -123,7 +128,9 @@ export class ScriptedModel implements Model {
     const turn = this.queue.shift();
     if (turn === this.open) this.open = undefined;
     if (!turn) {
-      throw new ScriptExhaustedError(`ScriptedModel has no more responses queued (it received ${this.requests.length} requests). Queue more with .text(), .toolUse() or .error().`);
+      throw new ScriptExhaustedError(
+        `ScriptedModel has no more responses queued (it received ${this.requests.length} requests). Queue more with .text(), .toolUse() or .error().`,
+      );
     }
     if (signal?.aborted) throw signal.reason ?? new Error('aborted');
     if (turn.kind === 'error') throw turn.error;
@@ -167,11 +174,15 @@ export class ScriptedModel implements Model {
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      // The abort reason is whatever the caller aborted with, as fetch and the SDKs reject.
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-      reject(signal.reason ?? new Error('aborted'));
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        // The abort reason is whatever the caller aborted with, as fetch and the SDKs reject.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        reject(signal.reason ?? new Error('aborted'));
+      },
+      { once: true },
+    );
   });
 }

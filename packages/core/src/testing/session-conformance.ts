@@ -36,7 +36,6 @@ export interface SessionStoreConformanceOptions {
   runState?: boolean;
 }
 
-
 const ZERO_USAGE = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
 
 /** Every byte value 0…255, so encodings that lose or mangle bytes are caught. */
@@ -65,7 +64,12 @@ export function losslessFixture(): SessionMessage[] {
     { type: 'thinking', thinking: 'Let me think… ∑ step by step', signature: 'sig-EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxDAbc==' },
     { type: 'redacted_thinking', data: 'cmVkYWN0ZWQ=' },
     { type: 'text', text: 'I will read it.' },
-    { type: 'tool_use', id: 'toolu_01', name: 'read_file', input: { path: 'ä/b.txt', options: { lines: [1, 2], deep: { $bytes: 'not-binary' } } } },
+    {
+      type: 'tool_use',
+      id: 'toolu_01',
+      name: 'read_file',
+      input: { path: 'ä/b.txt', options: { lines: [1, 2], deep: { $bytes: 'not-binary' } } },
+    },
     { type: 'tool_use', id: 'toolu_02', name: 'screenshot', input: {} },
   ];
   const resultBlocks: ContentBlock[] = [
@@ -159,7 +163,11 @@ export function runSessionStoreConformance(name: string, makeStore: MakeSessionS
       for (const s of opened.splice(0)) await s.close?.();
     });
     if (options.teardown) afterAll(options.teardown);
-    if (options.runState !== false) runStateConformance(() => open(), (store) => create(store));
+    if (options.runState !== false)
+      runStateConformance(
+        () => open(),
+        (store) => create(store),
+      );
     historyConformance(() => open(), create);
 
     it('getOrCreateSession creates an empty session in the store directory, then returns it again', async () => {
@@ -411,7 +419,11 @@ export function runSessionStoreConformance(name: string, makeStore: MakeSessionS
     it('exports versioned JSON and imports it back losslessly, with a new id or the same id', async (ctx) => {
       const store = await open();
       if (!store.createSession) return ctx.skip();
-      const source = await store.createSession({ messages: losslessFixture(), title: 'Exported', createdAt: new Date(Date.UTC(2025, 4, 6, 7, 8, 9, 10)) });
+      const source = await store.createSession({
+        messages: losslessFixture(),
+        title: 'Exported',
+        createdAt: new Date(Date.UTC(2025, 4, 6, 7, 8, 9, 10)),
+      });
       if (store.recordUsage) await store.recordUsage(source.id, { inputTokens: 10, outputTokens: 5, costUsd: 0.5 });
       const exported = await exportSession(store, source.id);
       expect(exported.format).toBe(SESSION_EXPORT_FORMAT);

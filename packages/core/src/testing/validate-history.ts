@@ -28,7 +28,8 @@ export function validateHistory(messages: readonly Message[]): string[] {
     if (m.role === 'user' && results.size) {
       const prev = merged[i - 1];
       const asked = new Set(prev?.role === 'assistant' ? prev.content.flatMap((b) => (b.type === 'tool_use' ? [b.id] : [])) : []);
-      for (const id of results) if (!asked.has(id)) problems.push(`message ${i} has a result for tool call ${id}, which the previous message did not make`);
+      for (const id of results)
+        if (!asked.has(id)) problems.push(`message ${i} has a result for tool call ${id}, which the previous message did not make`);
     }
     if (calls.length) {
       const next = merged[i + 1];

@@ -11,6 +11,7 @@ const loaded: typeof Vitest | null = process.env.VITEST ? await import('vitest')
 
 /** vitest's API, or a clear error when called outside a vitest run. */
 export function requireVitest(suite: string): typeof Vitest {
-  if (!loaded) throw new Error(`${suite} registers vitest tests: install vitest (npm install -D vitest) and call it from a test file run by vitest.`);
+  if (!loaded)
+    throw new Error(`${suite} registers vitest tests: install vitest (npm install -D vitest) and call it from a test file run by vitest.`);
   return loaded;
 }

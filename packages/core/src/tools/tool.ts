@@ -122,7 +122,9 @@ function formatZodError(error: z.ZodError): string {
  *   execute: ({ a, b }) => String(a + b),
  * });
  */
-export function tool<S extends z.ZodType | Record<string, unknown>>(options: ToolOptions<S>): Tool<S extends z.ZodType ? z.output<S> : Record<string, unknown>> {
+export function tool<S extends z.ZodType | Record<string, unknown>>(
+  options: ToolOptions<S>,
+): Tool<S extends z.ZodType ? z.output<S> : Record<string, unknown>> {
   type In = S extends z.ZodType ? z.output<S> : Record<string, unknown>;
   if (!TOOL_NAME.test(options.name)) {
     throw new ToolDefinitionError(`Tool name "${options.name}" is invalid: use 1-64 letters, digits, '_' or '-'.`);
@@ -138,11 +140,15 @@ export function tool<S extends z.ZodType | Record<string, unknown>>(options: Too
     try {
       schema = z.fromJSONSchema(inputSchema);
     } catch (error) {
-      throw new ToolDefinitionError(`Tool "${options.name}" has a JSON Schema that cannot be used for validation: ${(error as Error).message}`);
+      throw new ToolDefinitionError(
+        `Tool "${options.name}" has a JSON Schema that cannot be used for validation: ${(error as Error).message}`,
+      );
     }
   }
   if (inputSchema.type !== 'object') {
-    throw new ToolDefinitionError(`Tool "${options.name}": the input schema must describe an object (got type ${JSON.stringify(inputSchema.type)}).`);
+    throw new ToolDefinitionError(
+      `Tool "${options.name}": the input schema must describe an object (got type ${JSON.stringify(inputSchema.type)}).`,
+    );
   }
   return {
     name: options.name,
@@ -152,7 +158,10 @@ export function tool<S extends z.ZodType | Record<string, unknown>>(options: Too
     ...(options.retrySafe !== undefined ? { retrySafe: options.retrySafe } : {}),
     validate(input: unknown) {
       if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-        const hint = typeof input === 'string' ? ` (the input was not valid JSON: ${JSON.stringify(input.slice(0, 120))}). Send the input again as a complete JSON object.` : '';
+        const hint =
+          typeof input === 'string'
+            ? ` (the input was not valid JSON: ${JSON.stringify(input.slice(0, 120))}). Send the input again as a complete JSON object.`
+            : '';
         return { ok: false, error: `Tool input must be a JSON object, got: ${jsonTypeName(input)}${hint}` };
       }
       const parsed = schema.safeParse(input);
@@ -180,8 +189,13 @@ export const toolResult = {
 const CONTENT_TYPES = new Set(['text', 'json', 'image', 'document']);
 
 function isContent(value: unknown): value is ToolResultContent {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && CONTENT_TYPES.has((value as { type?: unknown }).type as string) &&
-    ((value as { type: string }).type !== 'text' || typeof (value as { text?: unknown }).text === 'string');
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    CONTENT_TYPES.has((value as { type?: unknown }).type as string) &&
+    ((value as { type: string }).type !== 'text' || typeof (value as { text?: unknown }).text === 'string')
+  );
 }
 
 /** Normalises what a tool returned into content items. */

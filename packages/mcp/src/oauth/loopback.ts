@@ -53,21 +53,39 @@ export function loopbackAuthorization(options: LoopbackAuthorizationOptions): { 
           const value = got.searchParams.get('code');
           if (state !== undefined && got.searchParams.get('state') !== state) {
             res.writeHead(400, { 'content-type': 'text/plain' }).end('State mismatch: close this window and try again.');
-            reject(new McpAuthorizationError(`The authorization redirect for MCP server '${server}' carried an unexpected state; refused.`));
+            reject(
+              new McpAuthorizationError(`The authorization redirect for MCP server '${server}' carried an unexpected state; refused.`),
+            );
             return;
           }
           if (error !== null || value === null) {
             res.writeHead(400, { 'content-type': 'text/plain' }).end('Authorization failed: you can close this window.');
-            reject(new McpAuthorizationError(`Authorization for MCP server '${server}' failed: ${error ?? 'no code in the redirect'} ${got.searchParams.get('error_description') ?? ''}`.trim()));
+            reject(
+              new McpAuthorizationError(
+                `Authorization for MCP server '${server}' failed: ${error ?? 'no code in the redirect'} ${got.searchParams.get('error_description') ?? ''}`.trim(),
+              ),
+            );
             return;
           }
           res.writeHead(200, { 'content-type': 'text/plain' }).end('Signed in: you can close this window and return to Mixtape.');
           resolve(value);
         });
         httpServer.once('error', (e: NodeJS.ErrnoException) =>
-          reject(new McpAuthorizationError(`Cannot listen on ${redirectUrl} for the OAuth redirect (${e.code ?? e.message}); pick another port.`)),
+          reject(
+            new McpAuthorizationError(
+              `Cannot listen on ${redirectUrl} for the OAuth redirect (${e.code ?? e.message}); pick another port.`,
+            ),
+          ),
         );
-        timer = setTimeout(() => reject(new McpAuthorizationError(`No authorization for MCP server '${server}' within ${options.timeoutMs ?? DEFAULT_MCP_OAUTH_WAIT_MS} ms.`)), options.timeoutMs ?? DEFAULT_MCP_OAUTH_WAIT_MS);
+        timer = setTimeout(
+          () =>
+            reject(
+              new McpAuthorizationError(
+                `No authorization for MCP server '${server}' within ${options.timeoutMs ?? DEFAULT_MCP_OAUTH_WAIT_MS} ms.`,
+              ),
+            ),
+          options.timeoutMs ?? DEFAULT_MCP_OAUTH_WAIT_MS,
+        );
       });
       await new Promise<void>((resolve, reject) => {
         httpServer!.listen(port, '127.0.0.1', resolve);

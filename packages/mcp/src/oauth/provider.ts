@@ -124,7 +124,9 @@ export class StoredOAuthProvider implements OAuthClientProvider {
 
   async invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): Promise<void> {
     if (scope === 'all') return this.options.store.delete(this.#key);
-    const field = ({ client: 'clientInformation', tokens: 'tokens', verifier: 'codeVerifier', discovery: 'discoveryState' } as const)[scope];
+    const field = ({ client: 'clientInformation', tokens: 'tokens', verifier: 'codeVerifier', discovery: 'discoveryState' } as const)[
+      scope
+    ];
     await this.#patch({}, [field]);
   }
 }

@@ -41,7 +41,9 @@ export class SqliteOAuthTokenStore implements OAuthTokenStore {
   readonly #db: SqliteLike;
   constructor(db: SqliteLike) {
     this.#db = db;
-    db.exec(`CREATE TABLE IF NOT EXISTS ${OAUTH_TOKEN_TABLE} (server_key TEXT PRIMARY KEY, record TEXT NOT NULL, updated_at TEXT NOT NULL)`);
+    db.exec(
+      `CREATE TABLE IF NOT EXISTS ${OAUTH_TOKEN_TABLE} (server_key TEXT PRIMARY KEY, record TEXT NOT NULL, updated_at TEXT NOT NULL)`,
+    );
   }
   load(key: string): Promise<OAuthRecord | undefined> {
     const row = this.#db.prepare(`SELECT record FROM ${OAUTH_TOKEN_TABLE} WHERE server_key = ?`).get(key) as { record: string } | undefined;
@@ -50,7 +52,9 @@ export class SqliteOAuthTokenStore implements OAuthTokenStore {
   save(key: string, record: OAuthRecord): Promise<void> {
     const updatedAt = new Date().toISOString();
     this.#db
-      .prepare(`INSERT INTO ${OAUTH_TOKEN_TABLE} (server_key, record, updated_at) VALUES (?, ?, ?) ON CONFLICT(server_key) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at`)
+      .prepare(
+        `INSERT INTO ${OAUTH_TOKEN_TABLE} (server_key, record, updated_at) VALUES (?, ?, ?) ON CONFLICT(server_key) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at`,
+      )
       .run(key, JSON.stringify({ ...record, updatedAt }), updatedAt);
     return Promise.resolve();
   }
@@ -76,7 +80,9 @@ export class PostgresOAuthTokenStore implements OAuthTokenStore {
   }
   #init(): Promise<void> {
     this.#ready ??= this.#db
-      .query(`CREATE TABLE IF NOT EXISTS ${OAUTH_TOKEN_TABLE} (server_key TEXT PRIMARY KEY, record JSONB NOT NULL, updated_at TIMESTAMPTZ NOT NULL)`)
+      .query(
+        `CREATE TABLE IF NOT EXISTS ${OAUTH_TOKEN_TABLE} (server_key TEXT PRIMARY KEY, record JSONB NOT NULL, updated_at TIMESTAMPTZ NOT NULL)`,
+      )
       .then(() => undefined);
     return this.#ready;
   }

@@ -91,7 +91,10 @@ export class FileOAuthTokenStore implements OAuthTokenStore {
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
       return parsed as Record<string, OAuthRecord>;
     } catch (error) {
-      throw new OAuthTokenStoreError(`The MCP OAuth token file ${this.file} is corrupt (${(error as Error).message}); delete it to sign in again.`, { cause: error });
+      throw new OAuthTokenStoreError(
+        `The MCP OAuth token file ${this.file} is corrupt (${(error as Error).message}); delete it to sign in again.`,
+        { cause: error },
+      );
     }
   }
 

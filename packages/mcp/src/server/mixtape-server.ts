@@ -59,7 +59,11 @@ function toMcpContent(items: ToolResultContent[]): McpContentBlock[] {
       case 'document':
         return {
           type: 'resource',
-          resource: { uri: `mixtape://document/${encodeURIComponent(c.name ?? 'document')}`, mimeType: c.mediaType, blob: typeof c.data === 'string' ? c.data : Buffer.from(c.data).toString('base64') },
+          resource: {
+            uri: `mixtape://document/${encodeURIComponent(c.name ?? 'document')}`,
+            mimeType: c.mediaType,
+            blob: typeof c.data === 'string' ? c.data : Buffer.from(c.data).toString('base64'),
+          },
         };
     }
   });
@@ -77,7 +81,8 @@ export function createMixtapeMcpServer(options: MixtapeMcpServerOptions): Server
   const tools = new Map<string, Tool>();
   for (const t of options.tools ?? []) tools.set(t.name, t);
   const agentTool = options.agent ? (options.agent.toolName ?? DEFAULT_MCP_AGENT_TOOL_NAME) : undefined;
-  if (agentTool !== undefined && tools.has(agentTool)) throw new Error(`A served tool is already named '${agentTool}'; give the agent tool another name (agent.toolName).`);
+  if (agentTool !== undefined && tools.has(agentTool))
+    throw new Error(`A served tool is already named '${agentTool}'; give the agent tool another name (agent.toolName).`);
   const report = options.onError ?? ((error: Error) => process.emitWarning(error.message, { code: 'MIXTAPE_MCP_SERVER' }));
 
   const server = new Server(
@@ -98,10 +103,15 @@ export function createMixtapeMcpServer(options: MixtapeMcpServerOptions): Server
     if (agentTool !== undefined) {
       list.push({
         name: agentTool,
-        description: options.agent?.description ?? 'Runs the Mixtape agent on a prompt. Pass the returned session_id to continue the same conversation.',
+        description:
+          options.agent?.description ??
+          'Runs the Mixtape agent on a prompt. Pass the returned session_id to continue the same conversation.',
         inputSchema: {
           type: 'object',
-          properties: { prompt: { type: 'string', description: 'What to ask the agent' }, session_id: { type: 'string', description: 'Continue this session' } },
+          properties: {
+            prompt: { type: 'string', description: 'What to ask the agent' },
+            session_id: { type: 'string', description: 'Continue this session' },
+          },
           required: ['prompt'],
         },
         annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
@@ -129,7 +139,11 @@ export function createMixtapeMcpServer(options: MixtapeMcpServerOptions): Server
       {
         mode: 'form',
         message: `Allow ${name} to run with ${JSON.stringify(input)}?`,
-        requestedSchema: { type: 'object', properties: { approve: { type: 'boolean', title: 'Allow this call', default: false } }, required: ['approve'] },
+        requestedSchema: {
+          type: 'object',
+          properties: { approve: { type: 'boolean', title: 'Allow this call', default: false } },
+          required: ['approve'],
+        },
       },
       { signal },
     );

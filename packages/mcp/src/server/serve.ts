@@ -21,7 +21,10 @@ export const DEFAULT_MCP_HTTP_MAX_SESSIONS = 100;
  * Serves over stdin/stdout until the client closes them. Nothing else may write to stdout.
  * @returns a function that closes the server.
  */
-export async function serveMcpStdio(options: MixtapeMcpServerOptions, io: { stdin?: NodeJS.ReadableStream; stdout?: NodeJS.WritableStream } = {}): Promise<{ closed: Promise<void>; close(): Promise<void> }> {
+export async function serveMcpStdio(
+  options: MixtapeMcpServerOptions,
+  io: { stdin?: NodeJS.ReadableStream; stdout?: NodeJS.WritableStream } = {},
+): Promise<{ closed: Promise<void>; close(): Promise<void> }> {
   const server = createMixtapeMcpServer(options);
   const transport = new StdioServerTransport(io.stdin as never, io.stdout as never);
   const closed = new Promise<void>((resolve) => {
@@ -66,7 +69,9 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 function jsonError(res: ServerResponse, status: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+  res
+    .writeHead(status, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
 }
 
 /**
@@ -81,7 +86,8 @@ export async function serveMcpHttp(options: ServeMcpHttpOptions): Promise<{ url:
   let allowedHosts: string[] = [];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (new URL(req.url ?? '/', 'http://localhost').pathname !== endpoint) return jsonError(res, 404, `Not found; the MCP endpoint is ${endpoint}`);
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== endpoint)
+      return jsonError(res, 404, `Not found; the MCP endpoint is ${endpoint}`);
     if (!allowedHosts.includes(req.headers.host ?? '')) return jsonError(res, 403, 'Host not allowed');
     if (options.token !== undefined && !sameToken(req.headers.authorization, options.token)) {
       res.setHeader('www-authenticate', 'Bearer');
@@ -94,7 +100,10 @@ export async function serveMcpHttp(options: ServeMcpHttpOptions): Promise<{ url:
       if (typeof sessionId === 'string') return jsonError(res, 404, 'Session not found');
       if (req.method !== 'POST' || !isInitializeRequest(body)) return jsonError(res, 400, 'No session: send initialize first');
       if (sessions.size >= DEFAULT_MCP_HTTP_MAX_SESSIONS) return jsonError(res, 503, 'Too many open MCP sessions');
-      const created = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => void sessions.set(id, created) });
+      const created = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => void sessions.set(id, created),
+      });
       created.onclose = () => {
         if (created.sessionId) sessions.delete(created.sessionId);
       };
@@ -108,7 +117,8 @@ export async function serveMcpHttp(options: ServeMcpHttpOptions): Promise<{ url:
     handle(req, res).catch((error: unknown) => {
       const status = (error as { status?: number }).status ?? 500;
       if (!res.headersSent) jsonError(res, status, (error as Error).message);
-      if (status === 500) (options.onError ?? ((e: Error) => process.emitWarning(e.message, { code: 'MIXTAPE_MCP_SERVER' })))(error as Error);
+      if (status === 500)
+        (options.onError ?? ((e: Error) => process.emitWarning(e.message, { code: 'MIXTAPE_MCP_SERVER' })))(error as Error);
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -14,23 +14,14 @@ const codec = new EventStreamCodec(
 
 /** The ConverseStream event types (the `:event-type` header). */
 export type ConverseStreamEventType =
-  | 'messageStart'
-  | 'contentBlockStart'
-  | 'contentBlockDelta'
-  | 'contentBlockStop'
-  | 'messageStop'
-  | 'metadata';
+  'messageStart' | 'contentBlockStart' | 'contentBlockDelta' | 'contentBlockStop' | 'messageStop' | 'metadata';
 
 /**
  * The ConverseStream exception types (the `:exception-type` header of an exception frame),
  * as the SDK names them on the wire.
  */
 export type ConverseStreamExceptionType =
-  | 'internalServerException'
-  | 'modelStreamErrorException'
-  | 'validationException'
-  | 'throttlingException'
-  | 'serviceUnavailableException';
+  'internalServerException' | 'modelStreamErrorException' | 'validationException' | 'throttlingException' | 'serviceUnavailableException';
 
 function frame(headers: Record<string, string>, body: unknown): Uint8Array {
   return codec.encode({
@@ -46,10 +37,7 @@ export function eventFrame(type: ConverseStreamEventType, payload: unknown): Uin
 
 /** One exception frame: `:message-type=exception`, `:exception-type=<type>`, `{ message, ... }` payload. */
 export function exceptionFrame(type: string, message: string, extra: Record<string, unknown> = {}): Uint8Array {
-  return frame(
-    { ':message-type': 'exception', ':exception-type': type, ':content-type': 'application/json' },
-    { message, ...extra },
-  );
+  return frame({ ':message-type': 'exception', ':exception-type': type, ':content-type': 'application/json' }, { message, ...extra });
 }
 
 /** A frame whose message CRC is wrong: the SDK's decoder rejects it. */

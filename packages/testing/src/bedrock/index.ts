@@ -1,11 +1,5 @@
 /** The fake AWS Bedrock runtime (ConverseStream binary event stream). @module */
-export {
-  startFakeBedrock,
-  bedrockErrorType,
-  bedrockStopReason,
-  type BedrockRecordedRequest,
-  type FakeBedrockServer,
-} from './server.js';
+export { startFakeBedrock, bedrockErrorType, bedrockStopReason, type BedrockRecordedRequest, type FakeBedrockServer } from './server.js';
 export {
   eventFrame,
   exceptionFrame,

@@ -95,10 +95,15 @@ export async function startFakeBedrock(options: Omit<FakeServerOptions, 'apiKey'
     requireKey: false,
     writeError: (res, status, message, errorType) => {
       const type = errorType && /Exception$/.test(errorType) ? errorType : bedrockErrorType(status);
-      writeJson(res, status, { message }, {
-        'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
-        'x-amzn-requestid': randomUUID(),
-      });
+      writeJson(
+        res,
+        status,
+        { message },
+        {
+          'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+          'x-amzn-requestid': randomUUID(),
+        },
+      );
     },
     route: (method, path) => {
       const match = method === 'POST' ? PATH.exec(path) : null;
