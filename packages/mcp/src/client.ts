@@ -479,6 +479,7 @@ export class McpClient {
   /** Ends the connection; for stdio, waits until the child process has exited. Idempotent. */
   async close(): Promise<void> {
     const pending = this.#connecting;
+    // Closing: a connect that failed was reported to whoever awaited it; only its end matters here.
     if (pending) await pending.catch(() => undefined);
     const connection = this.#connection;
     this.#connection = undefined;
@@ -693,6 +694,7 @@ export class McpClient {
       // Tell the server the session is over (DELETE); servers that do not support it answer 405.
       await transport.terminateSession().catch(() => undefined);
     }
+    // Closing: the transport is torn down either way; a failed close has nobody left to tell.
     await client.close().catch(() => undefined);
     if (hasChild) {
       // The SDK sends SIGKILL as a last resort without waiting; wait until the child is reaped.

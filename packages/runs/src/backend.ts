@@ -154,6 +154,7 @@ export class Backend {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Closing: a start-up that failed was reported to its own caller; there is nothing more to stop.
     await this.#ready?.catch(() => undefined);
     await this.boss.stop({ graceful: false, close: false, wait: true }).catch((e) => this.onError(e));
     await this.listener.close();

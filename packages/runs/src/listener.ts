@@ -83,6 +83,7 @@ export class Listener {
   /** Stops listening and returns the connection to the pool. */
   async close(): Promise<void> {
     this.#closed = true;
+    // A connection that never opened has nothing to return (its error went to whoever awaited it).
     const client = await this.#client?.catch(() => undefined);
     this.#client = undefined;
     if (client) {

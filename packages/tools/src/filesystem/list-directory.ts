@@ -60,6 +60,7 @@ export function listDirectoryTool(options: RootOptions = {}): Tool<z.output<type
       const walk = async (folder: string, level: number): Promise<void> => {
         // A folder that cannot be opened confined (gone, a link, no permission) is left out of the listing.
         const handle = await openConfinedDir(root, folder, input.path, false).catch(() => null);
+        // Its entries, unreadable (removed meanwhile, no permission): the folder is listed empty.
         let entries = handle ? await readdir(descriptorPath(handle, folder), { withFileTypes: true }).catch(() => null) : null;
         if (entries === null || handle === null) {
           await handle?.close();
