@@ -5,9 +5,10 @@
  * repair turns tell the model what was wrong, and partial objects stream while it writes.
  * @module
  */
-import { z } from 'zod';
+import { type z } from 'zod';
 import { partialJson } from '../lazy-require.js';
 import type { OutputSpec } from '../model.js';
+import { isZodSchema, schemaPair } from '../tools/schema-pair.js';
 import { AgentError } from './errors.js';
 
 /** Repair turns after an answer that does not match the schema, before a {@link StructuredOutputError}. */
@@ -57,31 +58,20 @@ export interface ResolvedOutput {
   check(text: string): { ok: true; value: unknown } | { ok: false; issues: string[] };
 }
 
-function isZod(value: unknown): value is z.ZodType {
-  return typeof value === 'object' && value !== null && '_zod' in value;
-}
-
 /** Resolves `RunOptions.output`; a JSON Schema that zod cannot read is an AgentError 'config'. */
 export function resolveOutput(option: OutputOption): ResolvedOutput {
-  const wrapped = !isZod(option) && 'schema' in option && !('type' in option) && !('properties' in option);
+  const wrapped = !isZodSchema(option) && 'schema' in option && !('type' in option) && !('properties' in option);
   const o = wrapped ? (option as { schema: OutputSchema; name?: string; description?: string; maxRepairs?: number }) : { schema: option };
   let validator: z.ZodType;
   let schema: Record<string, unknown>;
-  if (isZod(o.schema)) {
-    validator = o.schema;
-    schema = z.toJSONSchema(o.schema, { io: 'output', unrepresentable: 'any' });
-    delete schema.$schema;
-  } else {
-    schema = o.schema;
-    try {
-      validator = z.fromJSONSchema(schema);
-    } catch (error) {
-      throw new AgentError(
-        'config',
-        `The output JSON Schema cannot be used for validation: ${(error as Error).message}. Pass a zod schema or a plain JSON Schema object.`,
-        { cause: error },
-      );
-    }
+  try {
+    ({ validator, jsonSchema: schema } = schemaPair(o.schema, 'output'));
+  } catch (error) {
+    throw new AgentError(
+      'config',
+      `The output JSON Schema cannot be used for validation: ${(error as Error).message}. Pass a zod schema or a plain JSON Schema object.`,
+      { cause: error },
+    );
   }
   const spec: OutputSpec = {
     name: o.name ?? DEFAULT_OUTPUT_NAME,

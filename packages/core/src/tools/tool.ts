@@ -3,8 +3,9 @@
  * @module
  */
 import type { ToolAnnotations } from '../permissions/annotations.js';
-import { z } from 'zod';
+import { type z } from 'zod';
 import type { ToolResultContent } from '../messages.js';
+import { schemaPair } from './schema-pair.js';
 
 /** What a tool's `execute` may return: text, one or more content items, or any JSON value. */
 export type ToolResult = string | ToolResultContent | ToolResultContent[] | Record<string, unknown> | unknown[] | number | boolean | null;
@@ -89,10 +90,6 @@ export class ToolDefinitionError extends Error {
   override name = 'ToolDefinitionError';
 }
 
-function isZodSchema(value: unknown): value is z.ZodType {
-  return typeof value === 'object' && value !== null && '_zod' in value && typeof (value as z.ZodType).safeParse === 'function';
-}
-
 /** Name of the JSON type of a value, as the model would understand it. */
 export function jsonTypeName(value: unknown): string {
   if (value === null) return 'null';
@@ -131,19 +128,12 @@ export function tool<S extends z.ZodType | Record<string, unknown>>(
   }
   let schema: z.ZodType;
   let inputSchema: Record<string, unknown>;
-  if (isZodSchema(options.input)) {
-    schema = options.input;
-    inputSchema = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-    delete inputSchema.$schema;
-  } else {
-    inputSchema = options.input;
-    try {
-      schema = z.fromJSONSchema(inputSchema);
-    } catch (error) {
-      throw new ToolDefinitionError(
-        `Tool "${options.name}" has a JSON Schema that cannot be used for validation: ${(error as Error).message}`,
-      );
-    }
+  try {
+    ({ validator: schema, jsonSchema: inputSchema } = schemaPair(options.input, 'input'));
+  } catch (error) {
+    throw new ToolDefinitionError(
+      `Tool "${options.name}" has a JSON Schema that cannot be used for validation: ${(error as Error).message}`,
+    );
   }
   if (inputSchema.type !== 'object') {
     throw new ToolDefinitionError(
