@@ -7,24 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
-import { Agent, type Message, MemorySessionStore, type SessionStore, tool } from '@mixtape/core';
+import { Agent, type Message, MemorySessionStore, type SessionStore } from '@mixtape/core';
 import { ScriptedModel } from '@mixtape/core/testing';
 import { SqliteSessionStore } from '@mixtape/sqlite';
+import { echo, script, STEPS } from './support/tool-steps.js';
 
-const STEPS = 5;
 const RUNS = 200;
-
-const echo = tool({ name: 'echo', description: 'echo', input: z.object({ n: z.number() }), execute: ({ n }) => String(n) });
-
-function script(model: ScriptedModel): ScriptedModel {
-  for (let s = 0; s < STEPS; s++)
-    model.toolUses([
-      { name: 'echo', input: { n: s } },
-      { name: 'echo', input: { n: s + 100 } },
-    ]);
-  return model.text('done');
-}
 
 async function bare(): Promise<void> {
   const model = script(new ScriptedModel());

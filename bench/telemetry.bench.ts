@@ -13,26 +13,14 @@ import { context, trace } from '@opentelemetry/api';
 import { anthropic } from '@mixtape/anthropic';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { z } from 'zod';
-import { Agent, tool, type TelemetryOptions } from '@mixtape/core';
+import { Agent, type TelemetryOptions } from '@mixtape/core';
 import { ScriptedModel } from '@mixtape/core/testing';
+import { echo, script, STEPS } from './support/tool-steps.js';
 
-const STEPS = 5;
 const RUNS_PER_ROUND = 100;
 const ROUNDS = 11;
 const HTTP_RUNS_PER_ROUND = 10;
 const HTTP_ROUNDS = 7;
-
-const echo = tool({ name: 'echo', description: 'echo', input: z.object({ n: z.number() }), execute: ({ n }) => String(n) });
-
-function script(model: ScriptedModel): ScriptedModel {
-  for (let s = 0; s < STEPS; s++)
-    model.toolUses([
-      { name: 'echo', input: { n: s } },
-      { name: 'echo', input: { n: s + 100 } },
-    ]);
-  return model.text('done');
-}
 
 /** Drops every span: measures the SDK's own cost, not an exporter's. */
 class DroppingExporter implements SpanExporter {
