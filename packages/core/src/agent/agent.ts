@@ -4,7 +4,7 @@
  * @module
  */
 import { consoleLogger, describeError, type Logger } from '../logger.js';
-import { type Budget, checkBudgets, estimateNextCall, usageTokens } from './budget.js';
+import { type Budget, type BudgetExceededError, checkBudgets, estimateNextCall, reportedUsage, type Spent, usageTokens } from './budget.js';
 import {
   type OutputOf,
   type OutputOption,
@@ -122,6 +122,12 @@ interface RunContext {
   largestOutput: number;
   /** This run's budget (RunOptions.budget). */
   budget?: Budget | undefined;
+  /** Usage reported by tools and not yet added to the session's totals. */
+  usageWrites?: Promise<void>;
+  /** Usage a tool reported took the run past a budget: the run ends with it after the batch. */
+  budgetError?: BudgetExceededError;
+  /** The run has ended (later usage reports are ignored). */
+  ended: boolean;
 }
 
 /** Context window assumed when the model's catalogue entry is unknown. */
@@ -332,7 +338,12 @@ export class Agent {
       name: options.name,
       description: options.description,
       input: z.object({ prompt: z.string().describe('The task or question for this agent') }),
-      execute: async ({ prompt }, ctx) => (await this.run(prompt, { signal: ctx.signal })).text,
+      execute: async ({ prompt }, ctx) => {
+        const result = await this.run(prompt, { signal: ctx.signal });
+        // The sub-agent's spending is the calling run's too (its cost, when its prices are known).
+        ctx.reportUsage?.(result.usage, result.cost ?? 0);
+        return result.text;
+      },
     });
   }
 
@@ -470,6 +481,7 @@ export class Agent {
       allCancelled: false,
       repairs: 0,
       largestOutput: 0,
+      ended: false,
     };
     try {
       run.emit({
@@ -486,6 +498,7 @@ export class Agent {
     } catch (caught) {
       throw await this.fail(run, caught);
     } finally {
+      run.ended = true;
       this.approvals.cancelAll('The run ended');
       this.running = false;
     }
@@ -733,10 +746,19 @@ export class Agent {
     let unfinished = calls.length;
     const durable = this.options.sessionStore !== undefined && hasRunState(this.options.sessionStore);
     const ttl = this.options.interruptTtlMs ?? DEFAULT_INTERRUPT_TTL_MS;
+    // With a budget, usage a tool reports can end the batch early: its calls get their own signal.
+    const budgets = this.budgetsOf(run);
+    const stop = budgets.run || budgets.session ? new AbortController() : undefined;
+    const forwardAbort = () => stop?.abort(run.signal.reason);
+    if (stop) {
+      if (run.signal.aborted) forwardAbort();
+      else run.signal.addEventListener('abort', forwardAbort, { once: true });
+    }
+    const reported = new Map<string, { usage: Usage; costUsd: number }>();
     const { outcomes, records } = await runToolCalls(calls, {
       tools: this.toolMap,
       emit: run.emit,
-      signal: run.signal,
+      signal: stop?.signal ?? run.signal,
       maxConcurrent: this.options.maxConcurrentTools ?? DEFAULT_MAX_CONCURRENT_TOOLS,
       ...(this.options.toolTimeoutMs !== undefined ? { defaultTimeoutMs: this.options.toolTimeoutMs } : {}),
       ...(this.session?.id !== undefined ? { sessionId: this.session.id } : {}),
@@ -783,8 +805,22 @@ export class Agent {
         });
       },
       state: this.threadState(run),
-    });
+      reportUsage: (call, usage, costUsd) => this.addToolUsage(run, call, usage, costUsd, reported, stop),
+    }).finally(() => run.signal.removeEventListener('abort', forwardAbort));
+    for (const r of records) {
+      const spent = reported.get(r.toolUseId);
+      if (spent) Object.assign(r, spent);
+    }
     run.toolCalls.push(...records);
+    if (run.usageWrites) await run.usageWrites;
+    if (run.budgetError) {
+      // Past a budget: the batch's results are saved (calls that waited for an answer did not run), then the run ends.
+      const blocks = outcomes.map((o, i) =>
+        'block' in o ? o.block : errorBlock(calls[i]!.id, "Error: The call did not run: the run's budget was exceeded."),
+      );
+      await this.persist(run, { role: 'user', content: blocks });
+      throw run.budgetError;
+    }
     const interrupts = outcomes.flatMap((o) => ('interrupt' in o ? [o.interrupt] : []));
     if (interrupts.length) {
       const text = lastAssistantText(this.history);
@@ -913,6 +949,7 @@ export class Agent {
 
   /** Finish: the run state, the last events and the result. */
   private async finish(run: RunContext, outcome: RunOutcomeValue): Promise<AgentResult> {
+    if (run.usageWrites) await run.usageWrites;
     const record = run.record!;
     if (outcome.status === 'completed' && (record.current || run.state.dirty)) {
       const cur = record.current;
@@ -967,13 +1004,13 @@ export class Agent {
     };
   }
 
-  /** Throws a BudgetExceededError before a model call that would take the run or session past a limit. */
-  private checkBudget(run: RunContext, window: Message[]): void {
-    const budgets = { run: run.budget ?? this.options.budget?.run, session: this.options.budget?.session };
-    if (!budgets.run && !budgets.session) return;
-    const input = (run.fixed ?? 0) + window.reduce((n, m) => n + estimateMessageTokens(m), 0);
-    const maxOut = this.options.maxTokens ?? this.model.info?.maxOutputTokens;
-    const next = estimateNextCall(input, run.largestOutput, maxOut, this.model.info?.pricing);
+  /** The budgets a run is held to: its own (or the agent's run budget) and the session's. */
+  private budgetsOf(run: RunContext): { run: Budget | undefined; session: Budget | undefined } {
+    return { run: run.budget ?? this.options.budget?.run, session: this.options.budget?.session };
+  }
+
+  /** What the run, and its session with earlier runs, have spent so far. */
+  private spentOf(run: RunContext): { run: Spent; session: Spent } {
     const runSpent = { tokens: usageTokens(run.usage), costUsd: run.cost ?? 0 };
     const stored = this.session?.usageAtLoad;
     const session = stored
@@ -982,7 +1019,54 @@ export class Agent {
           costUsd: stored.costUsd + runSpent.costUsd,
         }
       : runSpent;
-    checkBudgets(budgets, { run: runSpent, session }, next);
+    return { run: runSpent, session };
+  }
+
+  /** Throws a BudgetExceededError before a model call that would take the run or session past a limit. */
+  private checkBudget(run: RunContext, window: Message[]): void {
+    const budgets = this.budgetsOf(run);
+    if (!budgets.run && !budgets.session) return;
+    const input = (run.fixed ?? 0) + window.reduce((n, m) => n + estimateMessageTokens(m), 0);
+    const maxOut = this.options.maxTokens ?? this.model.info?.maxOutputTokens;
+    const next = estimateNextCall(input, run.largestOutput, maxOut, this.model.info?.pricing);
+    checkBudgets(budgets, this.spentOf(run), next);
+  }
+
+  /**
+   * Usage a tool reported (ToolContext.reportUsage): added to the run's usage and cost and the
+   * session's totals, and checked against the budgets; past one, the batch's calls are cancelled
+   * (`stop`) and the run ends with the error once the batch has settled.
+   */
+  private addToolUsage(
+    run: RunContext,
+    call: ToolUseBlock,
+    rawUsage: unknown,
+    rawCost: unknown,
+    reported: Map<string, { usage: Usage; costUsd: number }>,
+    stop: AbortController | undefined,
+  ): void {
+    const { usage, costUsd } = reportedUsage(rawUsage, rawCost);
+    if (run.ended) return;
+    const cost = costUsd ?? costOf(usage, this.model.info?.pricing);
+    addUsage(run.usage, usage);
+    if (cost) run.cost = (run.cost ?? 0) + cost; // zero (or unknown) adds nothing: an unpriced run keeps no cost
+    const mine = reported.get(call.id) ?? { usage: emptyUsage(), costUsd: 0 };
+    addUsage(mine.usage, usage);
+    mine.costUsd += cost ?? 0;
+    reported.set(call.id, mine);
+    const session = this.session;
+    if (session)
+      run.usageWrites = (run.usageWrites ?? Promise.resolve())
+        .then(() => session.recordUsage(usage, cost))
+        .catch((e: unknown) => this.logger.error('Could not add usage a tool reported to the session totals', { error: describeError(e) }));
+    const budgets = this.budgetsOf(run);
+    if (run.budgetError || (!budgets.run && !budgets.session)) return;
+    try {
+      checkBudgets(budgets, this.spentOf(run), { tokens: 0, costUsd: 0 }, call.name);
+    } catch (error) {
+      run.budgetError = error as BudgetExceededError;
+      stop?.abort(error);
+    }
   }
 
   /** The stored outcome of answers already applied (nothing runs again). */

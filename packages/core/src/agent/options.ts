@@ -152,15 +152,19 @@ export interface ToolCallRecord {
   output: ToolResultContent[];
   success: boolean;
   durationMs: number;
+  /** What the tool reported it spent on a model (ToolContext.reportUsage); absent when it reported nothing. */
+  usage?: Usage;
+  /** The cost of `usage` in US dollars (0 when its prices are unknown). */
+  costUsd?: number;
 }
 
 /** The result of `agent.run()`. */
 export interface AgentResult {
   /** The final answer: the text of the last assistant message. */
   text: string;
-  /** Token usage summed over the run's model calls. */
+  /** Token usage summed over the run's model calls, and what its tools reported spending on models (ToolContext.reportUsage). */
   usage: Usage;
-  /** Cost in US dollars, when the model's prices are known. */
+  /** Cost in US dollars of the same, when prices are known. */
   cost?: number;
   /** Messages this run added to the conversation (user prompt, assistant turns, tool results). */
   messages: Message[];

@@ -13,7 +13,9 @@ import type { PermissionResponse, ToolAuthorizer, ToolCallRequest } from '../per
 import type { StoredInterrupt } from '../session/run-state.js';
 import { limitToolResult } from '../tools/result-limit.js';
 import { describeThrown, unusableResult } from '../tools/thrown.js';
-import { DEFAULT_TOOL_TIMEOUT_MS, normalizeToolResult, type ThreadState, type Tool, type ToolProgress } from '../tools/tool.js';
+import { DEFAULT_TOOL_TIMEOUT_MS, normalizeToolResult, type ThreadState, type Tool, type ToolContext } from '../tools/tool.js';
+import type { Usage } from '../model.js';
+import { BudgetExceededError } from './budget.js';
 import type { ToolCallRecord } from './options.js';
 
 /** Emits an event without runId/timestamp (the agent adds them). */
@@ -65,9 +67,18 @@ export interface ToolRunnerContext {
   onFinished?(call: ToolUseBlock, block: ToolResultBlock): Promise<void>;
   /** The thread state given to tools. */
   state?: ThreadState;
+  /** Adds usage a tool reported through `ToolContext.reportUsage` to the run (may throw a TypeError on bad input). */
+  reportUsage?(call: ToolUseBlock, usage: Usage, costUsd: number | undefined): void;
 }
 
 class ToolTimeoutError extends Error {}
+
+/** Why a call was cancelled, from the reason its signal aborted with. */
+function cancelledText(reason: unknown): string {
+  return reason instanceof BudgetExceededError
+    ? "Tool call cancelled: the run's budget was exceeded."
+    : 'Tool call cancelled: the run was aborted.';
+}
 
 function errorResult(id: string, text: string): ToolResultBlock {
   return { type: 'tool_result', toolUseId: id, content: [{ type: 'text', text }], isError: true };
@@ -155,7 +166,7 @@ async function runOne(
     return finish(plan.block, failure);
   }
   if (plan.kind === 'check') ctx.emit({ type: 'tool_requested', toolUseId: call.id, name: call.name, input: call.input });
-  if (ctx.signal.aborted) return finish(errorResult(call.id, 'Tool call cancelled: the run was aborted.'), 'Run aborted');
+  if (ctx.signal.aborted) return finish(errorResult(call.id, cancelledText(ctx.signal.reason)), 'Run aborted');
 
   if (ctx.clientTools?.has(call.name) && ctx.interrupt) return { interrupt: ctx.interrupt(call, 'client_tool', undefined) };
   const tool = ctx.tools.get(call.name);
@@ -248,19 +259,21 @@ async function runOne(
           reject(
             controller.signal.reason instanceof ToolTimeoutError
               ? controller.signal.reason
-              : new Error('Tool call cancelled: the run was aborted.'),
+              : new Error(cancelledText(controller.signal.reason)),
           ),
         { once: true },
       );
     });
-    const executeTool = () =>
-      tool.execute(checked.value, {
-        signal: controller.signal,
-        toolUseId: call.id,
-        ...(ctx.sessionId !== undefined ? { sessionId: ctx.sessionId } : {}),
-        ...(ctx.state ? { state: ctx.state } : {}),
-        progress: (update: ToolProgress) => ctx.emit({ type: 'tool_progress', toolUseId: call.id, name: call.name, ...update }),
-      });
+    const toolContext: ToolContext = {
+      signal: controller.signal,
+      toolUseId: call.id,
+      progress: (update) => ctx.emit({ type: 'tool_progress', toolUseId: call.id, name: call.name, ...update }),
+    };
+    if (ctx.sessionId !== undefined) toolContext.sessionId = ctx.sessionId;
+    if (ctx.state) toolContext.state = ctx.state;
+    const report = ctx.reportUsage;
+    if (report) toolContext.reportUsage = (usage, costUsd) => report(call, usage, costUsd);
+    const executeTool = () => tool.execute(checked.value, toolContext);
     const execution = Promise.resolve().then(() => (ctx.around ? ctx.around(call.id, executeTool) : executeTool()));
     const raw: unknown = await Promise.race([execution, timeout, aborted]);
     const unusable = unusableResult(raw);

@@ -5,6 +5,7 @@
 import type { ToolAnnotations } from '../permissions/annotations.js';
 import { type z } from 'zod';
 import type { ToolResultContent } from '../messages.js';
+import type { Usage } from '../model.js';
 import { schemaPair } from './schema-pair.js';
 
 /** What a tool's `execute` may return: text, one or more content items, or any JSON value. */
@@ -35,6 +36,20 @@ export interface ToolContext {
    * text). Given by agents; absent when a tool is called directly.
    */
   progress?(update: ToolProgress): void;
+  /**
+   * Adds tokens (and cost) this call spent on a model — an MCP server's sampling request, a
+   * sub-agent — to the run's usage and cost (`AgentResult.usage` / `cost`, the `usage` of
+   * `run_completed` / `run_interrupted`, the session's totals) and counts them against the run's
+   * and session's budgets. A report that takes the run past a budget cancels the calls still in
+   * flight (their signals abort) and ends the run with a `BudgetExceededError`, as a model call
+   * would, once their results are saved.
+   *
+   * `costUsd` defaults to the usage priced at the agent's model's catalogue prices (none when
+   * they are unknown); pass it when another model was used. Invalid numbers (negative, not
+   * finite) throw a TypeError. Reports made after the run ended are ignored. Given by agents;
+   * absent when a tool is called directly.
+   */
+  reportUsage?(usage: Usage, costUsd?: number): void;
 }
 
 /** A progress report of a running tool call. */
