@@ -5,6 +5,7 @@
  * @module
  */
 import { pathToFileURL } from 'node:url';
+import type { ToolContext } from '@mixtape/core';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   CreateMessageRequestSchema,
@@ -41,6 +42,21 @@ export interface McpRequestContext {
   server: string;
   /** Aborted when the server cancels the request or the connection closes. */
   signal: AbortSignal;
+  /**
+   * The agent tool call during which the server sent this request: known from the transport
+   * (over Streamable HTTP a server sends a call's requests on that call's response stream; a
+   * task-based call's requests name its task), else the only call in flight on the connection.
+   * Absent when it cannot be told (several calls in flight over stdio, a request outside any
+   * call): then nothing is attributed to a run.
+   */
+  call?: ToolContext;
+}
+
+/** What the SDK tells a request handler that attribution uses: its signal and its related task. */
+export interface McpHandlerExtra {
+  signal: AbortSignal;
+  /** The task the request belongs to (`io.modelcontextprotocol/related-task`), for task-based calls. */
+  taskId?: string;
 }
 
 /** The parameters of an `elicitation/create` request: a form (`mode: 'form'` or absent) or a URL (`mode: 'url'`). */
@@ -148,7 +164,12 @@ export function registerClientFeatures(
   server: string,
   features: McpClientFeatures,
   getRoots: () => McpRootsSource | undefined,
+  callOf: (extra: McpHandlerExtra) => ToolContext | undefined = () => undefined,
 ): void {
+  const context = (extra: McpHandlerExtra): McpRequestContext => {
+    const call = callOf(extra);
+    return { server, signal: extra.signal, ...(call ? { call } : {}) };
+  };
   const notice = features.onNotice ?? ((message: string) => process.emitWarning(message, { code: 'MIXTAPE_MCP' }));
   if (features.roots !== undefined) {
     client.setRequestHandler(ListRootsRequestSchema, async () => {
@@ -160,7 +181,7 @@ export function registerClientFeatures(
   if (onSampling) {
     client.setRequestHandler(CreateMessageRequestSchema, async (request, extra) => {
       try {
-        return await onSampling(request.params, { server, signal: extra.signal });
+        return await onSampling(request.params, context(extra));
       } catch (error) {
         if (error instanceof McpError) throw error;
         // The server learns the request was refused (a person said no, or the model failed).
@@ -170,9 +191,7 @@ export function registerClientFeatures(
   }
   const onElicitation = features.onElicitation;
   if (onElicitation) {
-    client.setRequestHandler(ElicitRequestSchema, async (request, extra) =>
-      onElicitation(request.params, { server, signal: extra.signal }),
-    );
+    client.setRequestHandler(ElicitRequestSchema, async (request, extra) => onElicitation(request.params, context(extra)));
     client.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => {
       features.onElicitationComplete?.(n.params.elicitationId, server);
     });

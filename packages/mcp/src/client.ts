@@ -3,6 +3,8 @@
  * closed without leaving child processes behind.
  * @module
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ToolContext } from '@mixtape/core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -24,7 +26,13 @@ import {
   type ServerCapabilities,
   type Tool as McpToolDefinition,
 } from '@modelcontextprotocol/sdk/types.js';
-import { clientCapabilities, registerClientFeatures, type McpClientFeatures, type McpRootsSource } from './client-features.js';
+import {
+  clientCapabilities,
+  registerClientFeatures,
+  type McpClientFeatures,
+  type McpHandlerExtra,
+  type McpRootsSource,
+} from './client-features.js';
 import { StoredOAuthProvider, type McpOAuthOptions } from './oauth/provider.js';
 import {
   DEFAULT_MCP_CONNECT_TIMEOUT_MS,
@@ -72,6 +80,11 @@ export interface McpCallOptions {
   task?: boolean;
   /** The agent's tool-call id, passed to `onProgress`. */
   toolUseId?: string;
+  /**
+   * The agent tool call making this call ({@link McpTool} passes its context): requests the
+   * server sends during it (sampling, elicitation) name it as `McpRequestContext.call`.
+   */
+  call?: ToolContext;
   /** Progress of this call (besides the client's `onProgress`): McpTool reports it as the agent's `tool_progress` event. */
   onProgress?: (update: { progress: number; total?: number; message?: string }) => void;
 }
@@ -86,7 +99,23 @@ interface Connection {
   closing: boolean;
   /** Set once the transport reported that it closed (the server is gone). */
   isClosed: boolean;
+  /** Tool calls in flight on this connection (for attributing the server's requests). */
+  calls: Set<CallScope>;
+  /** Task-based calls by task id. */
+  tasks: Map<string, CallScope>;
 }
+
+/** One tool call in flight, as the async context of everything it does. */
+interface CallScope {
+  call: ToolContext | undefined;
+}
+
+/**
+ * The tool call whose async context code runs in. The Streamable HTTP transport reads a call's
+ * response stream (where the server sends the requests related to that call) inside the call's
+ * context, so a request handler finds the call here; connections are opened outside any call.
+ */
+const callScope = new AsyncLocalStorage<CallScope>();
 
 const CLIENT_INFO = { name: 'mixtape', version: '0.1.0' };
 
@@ -134,6 +163,21 @@ function shouldFallBackToSse(error: unknown): boolean {
     error.code !== 401 &&
     error.code !== 403
   );
+}
+
+/**
+ * The tool call a server's request belongs to: the call whose response stream carried it
+ * (Streamable HTTP), the call of its related task, else the only call in flight; undefined
+ * when that cannot be told.
+ */
+function callOf(connection: Connection, extra: McpHandlerExtra): ToolContext | undefined {
+  const scope = callScope.getStore();
+  if (scope && connection.calls.has(scope)) return scope.call;
+  const task = extra.taskId !== undefined ? connection.tasks.get(extra.taskId) : undefined;
+  if (task) return task.call;
+  if (connection.calls.size !== 1) return undefined;
+  const [only] = connection.calls;
+  return only!.call;
 }
 
 /**
@@ -302,18 +346,29 @@ export class McpClient {
           }
         : {}),
     };
+    const scope: CallScope = { call: options.call };
     const once = () =>
       this.#withReconnect(
         options.signal,
-        (client) =>
-          options.task ? this.#callAsTask(client, name, args, requestOptions) : this.#callPlain(client, name, args, requestOptions),
+        async (client, connection) => {
+          connection.calls.add(scope);
+          try {
+            return await callScope.run(scope, () =>
+              options.task
+                ? this.#callAsTask(client, connection, scope, name, args, requestOptions)
+                : this.#callPlain(client, name, args, requestOptions),
+            );
+          } finally {
+            connection.calls.delete(scope);
+          }
+        },
         { retrySafe: options.retrySafe ?? this.#retrySafeTools.has(name), tool: name },
       );
     try {
       try {
         return await once();
       } catch (error) {
-        if (!(error instanceof UrlElicitationRequiredError) || !(await this.#elicitUrls(error, options.signal))) throw error;
+        if (!(error instanceof UrlElicitationRequiredError) || !(await this.#elicitUrls(error, options.signal, options.call))) throw error;
         return await once();
       }
     } catch (error) {
@@ -349,7 +404,14 @@ export class McpClient {
   }
 
   /** Runs a tool as an MCP task (create, poll, result) with the SDK's task API; aborting cancels the task. */
-  async #callAsTask(client: Client, name: string, args: Record<string, unknown>, options: RequestOptions): Promise<CallToolResult> {
+  async #callAsTask(
+    client: Client,
+    connection: Connection,
+    scope: CallScope,
+    name: string,
+    args: Record<string, unknown>,
+    options: RequestOptions,
+  ): Promise<CallToolResult> {
     let taskId: string | undefined;
     const signal = options.signal;
     const cancel = () => {
@@ -364,22 +426,28 @@ export class McpClient {
         ...options,
         task: {},
       })) {
-        if (message.type === 'taskCreated') taskId = message.task.taskId;
-        else if (message.type === 'result') return message.result;
+        if (message.type === 'taskCreated') {
+          taskId = message.task.taskId;
+          connection.tasks.set(taskId, scope);
+        } else if (message.type === 'result') return message.result;
         else if (message.type === 'error') throw message.error;
       }
       throw new McpToolError(this.name, name, `MCP task of tool '${name}' on server '${this.name}' ended without a result.`, 'protocol');
     } finally {
       signal?.removeEventListener('abort', cancel);
+      if (taskId !== undefined) connection.tasks.delete(taskId);
     }
   }
 
   /** Asks the person for each URL of a -32042 error; true when every one was accepted. */
-  async #elicitUrls(error: UrlElicitationRequiredError, signal: AbortSignal | undefined): Promise<boolean> {
+  async #elicitUrls(error: UrlElicitationRequiredError, signal: AbortSignal | undefined, call: ToolContext | undefined): Promise<boolean> {
     const ask = this.#options.onElicitation;
     if (!ask || error.elicitations.length === 0) return false;
     for (const elicitation of error.elicitations) {
-      const answer = await ask({ ...elicitation, mode: 'url' }, { server: this.name, signal: signal ?? new AbortController().signal });
+      const answer = await ask(
+        { ...elicitation, mode: 'url' },
+        { server: this.name, signal: signal ?? new AbortController().signal, ...(call ? { call } : {}) },
+      );
       if (answer.action !== 'accept') return false;
     }
     return true;
@@ -491,7 +559,7 @@ export class McpClient {
 
   async #withReconnect<T>(
     signal: AbortSignal | undefined,
-    op: (client: Client) => Promise<T>,
+    op: (client: Client, connection: Connection) => Promise<T>,
     policy: { retrySafe: boolean; tool?: string },
   ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
@@ -503,7 +571,7 @@ export class McpClient {
       const deadBefore = connection.isClosed;
       try {
         if (deadBefore) throw new McpError(ErrorCode.ConnectionClosed, 'Connection closed');
-        return await op(connection.client);
+        return await op(connection.client, connection);
       } catch (error) {
         if (signal?.aborted) throw abortReason(signal);
         if (connection.closing && isConnectionLost(error)) {
@@ -541,9 +609,13 @@ export class McpClient {
   #ensure(): Promise<Connection> {
     if (this.#connection) return Promise.resolve(this.#connection);
     if (!this.#connecting) {
-      this.#connecting = this.#open().finally(() => {
-        this.#connecting = undefined;
-      });
+      // Outside any call's context: what the connection reads later (stdio output, the HTTP
+      // standalone stream) must not look related to the call that happened to open it.
+      this.#connecting = callScope.exit(() =>
+        this.#open().finally(() => {
+          this.#connecting = undefined;
+        }),
+      );
     }
     return this.#connecting;
   }
@@ -624,7 +696,16 @@ export class McpClient {
     });
     // The SDK's Protocol chains this handler with its own, so it runs when the transport closes.
     const client = new Client(this.#clientInfo, { capabilities: clientCapabilities(this.#options) });
-    const connection: Connection = { client, transport, kind, closed, closing: false, isClosed: false };
+    const connection: Connection = {
+      client,
+      transport,
+      kind,
+      closed,
+      closing: false,
+      isClosed: false,
+      calls: new Set(),
+      tasks: new Map(),
+    };
     transport.onclose = () => {
       connection.isClosed = true;
       markClosed();
@@ -634,6 +715,7 @@ export class McpClient {
       this.name,
       { ...this.#options, onResourceUpdated: (uri) => this.#resourceUpdated(uri) },
       () => this.#roots,
+      (extra) => callOf(connection, extra),
     );
     client.onclose = () => {
       // The server went away (or we closed it): the next call connects anew.

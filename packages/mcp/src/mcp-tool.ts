@@ -115,6 +115,7 @@ export class McpTool implements Tool<Record<string, unknown>> {
       retrySafe: this.retrySafe,
       task: this.task,
       toolUseId: ctx.toolUseId,
+      call: ctx,
       ...(ctx.progress ? { onProgress: (p: { progress: number; total?: number; message?: string }) => ctx.progress?.(p) } : {}),
     });
     return mapCallToolResult(result, this.serverName, this.originalName);

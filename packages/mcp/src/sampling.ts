@@ -44,7 +44,10 @@ export interface ModelSamplingOptions {
    * no default: without an approval nothing reaches the model.
    */
   approve(request: McpSamplingRequest, ctx: McpRequestContext): McpSamplingDecision | Promise<McpSamplingDecision>;
-  /** Called with the tokens and cost of each answered request (add them to the run's totals). */
+  /**
+   * Called with the tokens and cost of each answered request. When the request is attributed to
+   * an agent tool call (`ctx.call`), they are also added to that run's usage, cost and budget.
+   */
   onUsage?(usage: McpSamplingUsage): void;
   /** Output-token cap (default {@link DEFAULT_MCP_SAMPLING_MAX_TOKENS}). */
   maxTokens?: number;
@@ -132,6 +135,8 @@ export function modelSamplingHandler(options: ModelSamplingOptions): ModelSampli
     totals.costUsd += costUsd ?? 0;
     totals.counts.answered++;
     options.onUsage?.({ server: ctx.server, usage: response.usage, ...(costUsd !== undefined ? { costUsd } : {}) });
+    // The tool call that caused the request pays for it: its run's usage, cost and budget.
+    ctx.call?.reportUsage?.(response.usage, costUsd);
     const text = response.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('');
     return {
       role: 'assistant',
