@@ -9,7 +9,7 @@ import { markdownUnavailable } from './debug-log.js';
 import { outputClosed } from './output.js';
 import { createMarkdownRenderer } from './render/markdown.js';
 import { createTheme } from './render/theme.js';
-import { TurnView } from './render/turn-view.js';
+import { TurnView, withExtraUsage } from './render/turn-view.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK } from './errors.js';
 import { TurnKeys } from './repl/keys.js';
 import type { CliAgent } from './setup.js';
@@ -111,10 +111,10 @@ export async function runOnce(options: RunOnceOptions): Promise<number> {
     switch (outcome.status) {
       case 'completed':
         if (stdout.isTTY && !json) {
+          // Sampling by MCP servers that the run could not count is shown with it.
           view.status({
             context: cli.agent.contextUsage(),
-            usage: outcome.result.usage,
-            ...(outcome.result.cost !== undefined && { costUsd: outcome.result.cost }),
+            ...withExtraUsage(outcome.result, cli.mcp.ledger.take()),
             ...(cli.budget?.run && { budget: cli.budget.run }),
             ...(outcome.result.sessionId !== undefined && { sessionId: outcome.result.sessionId }),
           });

@@ -34,6 +34,10 @@ import { CliUsageError } from './errors.js';
 import { checkCredentials, lazyModel, type ProviderChoice, resolveProvider } from './provider.js';
 import { type SessionChoice, startSession } from './sessions.js';
 import { builtinTools, mcpTools } from './tools.js';
+import { cliServerSettings, SamplingLedger } from './mcp/client-options.js';
+import { McpUi, type NoticeLevel } from './mcp/ui.js';
+import { openInBrowser } from './mcp/browser.js';
+import type { McpClient } from '@mixtape/mcp';
 import { GRANTS_DB, SESSIONS_DB } from './paths.js';
 
 export type { SessionChoice } from './sessions.js';
@@ -123,8 +127,31 @@ export interface CliAgent {
   sessionNote?: string;
   /** The cost and token limits in force (--max-cost, the config's "budget"), for the status line. */
   budget?: Budgets;
+  /** The MCP servers' side: where their questions and notices go, their clients once `ready`, sampling totals. */
+  mcp: CliMcp;
   /** Closes MCP servers, the replay server and the stores. */
   close(): Promise<void>;
+}
+
+/** The CLI's MCP servers beyond their tools. */
+export interface CliMcp {
+  /** Where elicitation and sampling questions are asked, and where notices (logs, sign-in URLs) go. */
+  ui: McpUi;
+  /** Sampling usage no run could count (shown in the status line and /cost). */
+  ledger: SamplingLedger;
+  /** The connected servers' clients (empty until `ready`, or without MCP servers). */
+  clients: McpClient[];
+  /** The folder servers are given as their root. */
+  root(): string;
+  /** Changes the root and tells every server (`notifications/roots/list_changed`). */
+  setRoot(dir: string): Promise<void>;
+  /** Opens a URL in the person's browser ($BROWSER, xdg-open, open); false when there is none. */
+  openUrl(url: string): boolean;
+}
+
+/** Where MCP notices go when no REPL or turn has lent a place: stderr. */
+export function stderrNotices(stderr: NodeJS.WritableStream = process.stderr): (text: string, level: NoticeLevel) => void {
+  return (text) => stderr.write(`mixtape: ${text}\n`);
 }
 
 /**
@@ -233,6 +260,22 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
 
   if (start.fresh) await agent.switchSession();
 
+  let root = cwd;
+  const mcpSide: CliMcp = {
+    ui: new McpUi(stderrNotices()),
+    ledger: new SamplingLedger(),
+    clients: [],
+    root: () => root,
+    openUrl: (url) => openInBrowser(url, env),
+    async setRoot(dir) {
+      root = dir;
+      // The clients read the root through `mcpSide.root`; setRoots sends the change notification.
+      await Promise.all(mcpSide.clients.map((c) => c.setRoots(() => [{ uri: root, name: path.basename(root) || root }])));
+    },
+  };
+  const mcpSettings = config.mcpServers ? cliServerSettings(config.mcpServers) : undefined;
+  if (mcpSettings) warnings.push(...mcpSettings.problems);
+
   let ready: Promise<void> | undefined;
   const loadTools = async () => {
     try {
@@ -242,7 +285,16 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
     }
     if (config.mcpServers) {
       try {
-        const mcp = await mcpTools(config.mcpServers, cwd);
+        const mcp = await mcpTools(config.mcpServers, cwd, {
+          ui: mcpSide.ui,
+          model,
+          root: mcpSide.root,
+          settings: mcpSettings!.settings,
+          ledger: mcpSide.ledger,
+          env,
+          cwd,
+        });
+        mcpSide.clients.push(...mcp.clients);
         closers.push(mcp.close);
         for (const f of mcp.failures) warnings.push(`MCP server '${f.server}' did not start: ${f.message}`);
         for (const t of mcp.tools) {
@@ -274,6 +326,7 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
     ...(replay && { replay }),
     ...(start.note !== undefined && { sessionNote: start.note }),
     ...(budget && { budget }),
+    mcp: mcpSide,
     async close() {
       await ready;
       for (const close of closers.reverse()) {

@@ -4,7 +4,9 @@
  */
 import type { Tool } from '@mixtape/core';
 import type { SandboxSetting } from '@mixtape/tools';
+import type { McpClient } from '@mixtape/mcp';
 import { ConfigError } from './errors.js';
+import { cliMcpClients, cliServerSettings, type CliMcpInput } from './mcp/client-options.js';
 
 /** `read-only-filesystem` → `readOnlyFilesystemTools`. */
 export function groupExportName(group: string): string {
@@ -58,26 +60,46 @@ export interface McpLoaded {
   tools: Tool<any>[];
   /** Servers that could not be started, with the reason. */
   failures: { server: string; message: string }[];
+  /** One client per configured server (prompts, resources, roots). */
+  clients: readonly McpClient[];
   close(): Promise<void>;
 }
 
 /**
  * Starts the configured MCP servers and lists their tools. A server that fails is reported in
- * `failures`, not thrown: the REPL still starts with the other tools.
+ * `failures`, not thrown: the REPL still starts with the other tools. With `features`, the
+ * servers get the CLI's client features (roots, elicitation, sampling, logs, OAuth); without,
+ * a bare client (tools only).
  */
-export async function mcpTools(servers: Record<string, unknown> | unknown[], cwd: string): Promise<McpLoaded> {
+export async function mcpTools(
+  servers: Record<string, unknown> | unknown[],
+  cwd: string,
+  features?: Omit<CliMcpInput, 'settings'> & { settings?: CliMcpInput['settings'] },
+): Promise<McpLoaded> {
   const mcp = await import('@mixtape/mcp');
-  const configs = Array.isArray(servers)
-    ? servers.map((s) => mcp.validateServerConfig(s as Parameters<typeof mcp.validateServerConfig>[0]))
-    : mcp.parseMcpConfig({ mcpServers: servers }, { source: 'mixtape config' });
-  const toolset = new mcp.McpToolset(
-    configs.map((c) => (c.transport.type === 'stdio' && c.transport.cwd === undefined ? { ...c, transport: { ...c.transport, cwd } } : c)),
-    { onServerError: 'skip' },
-  );
+  const configs = (
+    Array.isArray(servers)
+      ? servers.map((s) => mcp.validateServerConfig(withoutCliKeys(s) as Parameters<typeof mcp.validateServerConfig>[0]))
+      : mcp.parseMcpConfig({ mcpServers: servers }, { source: 'mixtape config' })
+  ).map((c) => (c.transport.type === 'stdio' && c.transport.cwd === undefined ? { ...c, transport: { ...c.transport, cwd } } : c));
+  const settings = features?.settings ?? cliServerSettings(servers).settings;
+  const clients = features ? await cliMcpClients(configs, { ...features, settings }) : configs;
+  const toolset = new mcp.McpToolset(clients, {
+    onServerError: 'skip',
+    ...(features && { onNotice: (m: string) => features.ui.notice(m, 'dim') }),
+  });
   const tools = await toolset.tools();
   return {
     tools,
     failures: toolset.failures.map((f) => ({ server: f.server, message: f.error.message })),
+    clients: toolset.clients,
     close: () => toolset.close(),
   };
+}
+
+/** A server entry without the keys only the CLI reads (`sampling`, `oauth`). */
+function withoutCliKeys(entry: unknown): unknown {
+  if (typeof entry !== 'object' || entry === null) return entry;
+  const { sampling: _sampling, oauth: _oauth, ...rest } = entry as Record<string, unknown>;
+  return rest;
 }

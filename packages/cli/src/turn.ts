@@ -6,6 +6,7 @@
 import type { AgentEvent, AgentResult } from '@mixtape/core';
 import type { CliAgent } from './setup.js';
 import { ApprovalPrompter } from './repl/approval.js';
+import { RegionQuestions } from './mcp/questions.js';
 import { isCtrlC, type TurnKeys } from './repl/keys.js';
 import type { Theme } from './render/theme.js';
 import type { TurnView } from './render/turn-view.js';
@@ -25,6 +26,8 @@ export interface TurnOptions {
   signal?: AbortSignal;
   /** The last thinking block, shown in full by Ctrl+O while the turn runs. */
   lastThinking?: () => string | undefined;
+  /** Context for this run only (e.g. MCP resources attached to the prompt). */
+  context?: { description: string; value: string }[];
 }
 
 /** A tool's own rendering of its input, looked up by tool name. */
@@ -71,11 +74,34 @@ export async function runTurn(cli: CliAgent, prompt: string, options: TurnOption
     }
   });
   const prompter = keys && view.region ? new ApprovalPrompter(view.region, keys, options.theme, toolInputFormatter(cli)) : undefined;
+  // MCP servers ask here while the turn runs: questions in the live region, notices as lines.
+  const { ui } = cli.mcp;
+  const { theme } = options;
+  const giveNotices = ui.lendNotices((text, level) =>
+    view.line(level === 'warn' ? theme.yellow(`${theme.sym.warning} ${text}`) : level === 'dim' ? theme.dim(text) : text),
+  );
+  const giveAsker =
+    keys && view.region
+      ? ui.lendAsker(
+          new RegionQuestions({
+            region: view.region,
+            keys,
+            theme,
+            model: cli.model.info?.name ?? cli.model.modelId,
+            openUrl: (url) => {
+              if (!cli.mcp.openUrl(url)) view.line(theme.yellow(`${theme.sym.warning} No browser found: open ${url} yourself.`));
+            },
+          }),
+        )
+      : undefined;
 
   view.region?.spin('thinking');
   try {
     await cli.ready;
-    const stream = cli.agent.stream(prompt, { signal: controller.signal });
+    const stream = cli.agent.stream(prompt, {
+      signal: controller.signal,
+      ...(options.context?.length && { context: options.context }),
+    });
     try {
       for await (const event of stream) {
         options.onEvent?.(event);
@@ -89,7 +115,8 @@ export async function runTurn(cli: CliAgent, prompt: string, options: TurnOption
           closed.set(event.toolUseId, cancel);
           const onAbort = () => cancel.abort();
           controller.signal.addEventListener('abort', onAbort, { once: true });
-          const response = await prompter.ask(event, cancel.signal);
+          // One question at a time: an MCP server's question may be on screen.
+          const response = await ui.one(() => prompter.ask(event, cancel.signal));
           controller.signal.removeEventListener('abort', onAbort);
           closed.delete(event.toolUseId);
           if (response) cli.agent.respondToPermission(event.proposalId, response);
@@ -107,6 +134,8 @@ export async function runTurn(cli: CliAgent, prompt: string, options: TurnOption
     }
   } finally {
     view.stop();
+    giveAsker?.();
+    giveNotices();
     removeHook();
     removeCancelKey?.();
     keys?.stop();

@@ -3,12 +3,14 @@
  * a client that starts `mixtape mcp` as a child process) or Streamable HTTP on 127.0.0.1
  * (`--http <port>`). The agent is one tool, `run_agent` ({ prompt, session_id? }), answering in
  * this folder's sessions; `--expose-tools` also serves its tools one by one, under the same
- * permission rules.
+ * permission rules. `mixtape mcp login|logout <server>` sign in to (or out of) a remote MCP
+ * server the agent uses (see mcp-auth-command.ts).
  * @module
  */
 import type { Command } from 'commander';
 import { CliUsageError, EXIT_OK } from '../errors.js';
 import type { CliIO, ResolvedGlobals, Subcommand } from './context.js';
+import { registerMcpAuth } from './mcp-auth-command.js';
 
 interface McpServeOptions {
   http?: string;
@@ -79,7 +81,7 @@ export async function mcpServeAction(opts: McpServeOptions, globals: ResolvedGlo
 export const mcpSubcommand: Subcommand = {
   name: 'mcp',
   register(program, context) {
-    program
+    const mcp = program
       .command('mcp')
       .description("serve this folder's agent to MCP clients (stdio; --http <port> for Streamable HTTP on 127.0.0.1)")
       .option('--http <port>', 'serve Streamable HTTP on this port instead of stdio')
@@ -89,5 +91,6 @@ export const mcpSubcommand: Subcommand = {
       .action(async (opts: McpServeOptions, command: Command) => {
         context.setExit(await mcpServeAction(opts, context.globals(command), context.io));
       });
+    registerMcpAuth(mcp, context);
   },
 };

@@ -117,6 +117,9 @@ export class TurnView {
       case 'tool_executing':
         this.region?.spin(`running ${event.name}`);
         return;
+      case 'tool_progress':
+        this.region?.spin(progressLabel(event));
+        return;
       case 'tool_completed': {
         const result = formatToolResult(event.outputText);
         this.line(`  ${theme.dim(sym.result)} ${this.prefix(event.toolUseId, event.name)}${theme.dim(result)}`);
@@ -272,10 +275,33 @@ export class TurnView {
   }
 }
 
+/** Characters of a tool's progress message shown in the spinner. */
+export const MAX_PROGRESS_MESSAGE_CHARS = 80;
+
+/** The spinner's text for a progress report: "running ev_long: step 2 (2/3, 67%)". */
+export function progressLabel(event: { name: string; progress: number; total?: number; message?: string }): string {
+  const { progress, total } = event;
+  const amount =
+    total !== undefined && total > 0 ? `${progress}/${total}, ${Math.min(100, Math.round((progress / total) * 100))}%` : String(progress);
+  const message = event.message ? `${truncate(event.message, MAX_PROGRESS_MESSAGE_CHARS)} ` : '';
+  return `running ${event.name}: ${message}(${amount})`;
+}
+
 /** Sums usage (for `/cost`). */
 export function addUsageTo(total: Usage, u: Usage): void {
   total.inputTokens += u.inputTokens;
   total.outputTokens += u.outputTokens;
   total.cacheReadTokens = (total.cacheReadTokens ?? 0) + (u.cacheReadTokens ?? 0);
   total.cacheWriteTokens = (total.cacheWriteTokens ?? 0) + (u.cacheWriteTokens ?? 0);
+}
+
+/** A run's usage and cost with extra spending added (MCP sampling no run could count); cost stays unknown when both are. */
+export function withExtraUsage(
+  run: { usage: Usage; cost?: number },
+  extra: { usage: Usage; costUsd: number },
+): { usage: Usage; costUsd?: number } {
+  const usage = { ...run.usage };
+  addUsageTo(usage, extra.usage);
+  const unknown = run.cost === undefined && extra.costUsd === 0;
+  return { usage, ...(!unknown && { costUsd: (run.cost ?? 0) + extra.costUsd }) };
 }

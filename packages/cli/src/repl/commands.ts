@@ -8,6 +8,7 @@ import { formatCost, formatTokens, MAX_HISTORY_LINE_CHARS, plural, shortId, stat
 import type { Theme } from '../render/theme.js';
 import type { CliAgent } from '../setup.js';
 import { findSessionId } from '../sessions.js';
+import type { McpCommands } from './mcp-commands.js';
 import { permissionsCommand } from './permissions.js';
 
 /** Messages `/history` shows without a number. */
@@ -25,10 +26,12 @@ export interface CommandContext {
   totals: { usage: Usage; costUsd: number; runs: number };
   /** The last thinking block of the model, if any. */
   lastThinking?: () => string | undefined;
+  /** MCP prompts, resources and attachments (the REPL's). */
+  mcp?: McpCommands;
 }
 
-/** What the REPL does after a command. */
-export type CommandResult = 'continue' | 'exit';
+/** What the REPL does after a command: go on, leave, or send a message (an MCP prompt's text). */
+export type CommandResult = 'continue' | 'exit' | { send: string };
 
 interface Command {
   name: string;
@@ -59,16 +62,27 @@ const commands: Command[] = [
   {
     name: 'help',
     description: 'Show this help',
-    run({ print, theme }) {
+    async run({ print, theme, mcp }) {
       const rows = commands.map(
         (c) =>
           `  ${theme.cyan(`/${c.name}${c.args ? ` ${c.args}` : ''}`.padEnd(20))} ${c.description}${c.aliases ? theme.dim(` (also /${c.aliases.join(', /')})`) : ''}`,
       );
+      let prompts: string[];
+      try {
+        prompts =
+          (await mcp?.prompts())?.map(
+            (p) => `  ${theme.cyan(p.usage)}${p.prompt.description ? ` ${theme.dim('—')} ${truncate(p.prompt.description, 70)}` : ''}`,
+          ) ?? [];
+      } catch (error) {
+        prompts = [theme.yellow(`  MCP prompts could not be listed: ${(error as Error).message}`)];
+      }
       print(
         [
           theme.bold('Commands'),
           ...rows,
           `  ${theme.cyan('!<command>'.padEnd(20))} Run a shell command in this folder`,
+          `  ${theme.cyan('@<server>:<uri>'.padEnd(20))} In a message: send that MCP resource with it (/resources lists them)`,
+          ...(prompts.length ? ['', theme.bold('MCP prompts (send the prompt as your message; arguments as name=value)'), ...prompts] : []),
           '',
           theme.bold('Keys'),
           `  ${'Enter'.padEnd(20)} Send`,
@@ -283,6 +297,24 @@ const commands: Command[] = [
     run: (ctx, args) => permissionsCommand(ctx, args),
   },
   {
+    name: 'resources',
+    args: '[server]',
+    description: 'List the resources of the MCP servers',
+    async run({ mcp, print }, args) {
+      if (!mcp) return print('No MCP servers here.');
+      await mcp.listResources(args);
+    },
+  },
+  {
+    name: 'attach',
+    args: '<server>:<uri>',
+    description: 'Send an MCP resource with your next message (or write @server:uri in it)',
+    async run({ mcp, print }, args) {
+      if (!mcp) return print('No MCP servers here.');
+      await mcp.attach(args);
+    },
+  },
+  {
     name: 'thinking',
     description: "Show the model's last thinking in full (also Ctrl+O)",
     run({ print, theme, lastThinking }) {
@@ -304,9 +336,22 @@ export const COMMAND_NAMES: readonly string[] = commands.flatMap((c) => [c.name,
 /** Runs a `/command args` line. Unknown commands print a hint. */
 export async function runCommand(line: string, ctx: CommandContext): Promise<CommandResult> {
   const match = /^\/(\S*)\s*([\s\S]*)$/.exec(line.trim());
-  const name = (match?.[1] ?? '').toLowerCase();
+  const typed = match?.[1] ?? '';
+  const name = typed.toLowerCase();
   const args = match?.[2] ?? '';
   const command = commands.find((c) => c.name === name || c.aliases?.includes(name));
+  if (!command && ctx.mcp) {
+    try {
+      const prompt = await ctx.mcp.findPrompt(typed);
+      if (prompt) {
+        const text = await ctx.mcp.runPrompt(prompt, args);
+        return text === undefined ? 'continue' : { send: text };
+      }
+    } catch (error) {
+      ctx.print(ctx.theme.red(`/${typed}: ${(error as Error).message}`));
+      return 'continue';
+    }
+  }
   if (!command) {
     ctx.print(ctx.theme.yellow(`Unknown command: /${name}. Type /help for the commands.`));
     return 'continue';

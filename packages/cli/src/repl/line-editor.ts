@@ -36,6 +36,8 @@ export interface LineEditorOptions {
   onInterruptHint?: () => void;
   /** Ctrl+O: text to show above the prompt (the last thinking block, in full). */
   onExpand?: () => string;
+  /** Tab completion: the candidates and the text they complete (readline's completer). */
+  complete?: (line: string) => Promise<[string[], string]>;
 }
 
 type TtyWrite = (s: string | undefined, key: Key | undefined) => void;
@@ -124,6 +126,7 @@ export class LineEditor {
       removeHistoryDuplicates: true,
       prompt,
       tabSize: 4,
+      ...(this.options.complete && { completer: completerOf(this.options.complete) }),
     }) as ReadlineInternals;
     const chips = new PasteChips();
     this.installKeys(rl, prompt, chips);
@@ -312,6 +315,16 @@ export class LineEditor {
       original(s, key);
     };
   }
+}
+
+/** readline's callback completer for an async one (no candidates when it fails). */
+function completerOf(complete: (line: string) => Promise<[string[], string]>) {
+  return (line: string, callback: (error: null, result: [string[], string]) => void) => {
+    complete(line).then(
+      (result) => callback(null, result),
+      () => callback(null, [[], line]),
+    );
+  };
 }
 
 /** Inserts pasted text: a chip for several lines, the text itself for one line. */

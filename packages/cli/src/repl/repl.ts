@@ -14,6 +14,7 @@ import { BRACKETED_PASTE_OFF, BRACKETED_PASTE_ON } from './paste.js';
 import { HISTORY_FILE } from '../paths.js';
 import type { CliAgent } from '../setup.js';
 import type { CommandContext } from './commands.js';
+import { McpCommands } from './mcp-commands.js';
 import { TurnKeys } from './keys.js';
 import { LineEditor, type LineResult } from './line-editor.js';
 import { runShellCommand } from './shell.js';
@@ -72,6 +73,14 @@ function loadTurnModules(
     modelError: err,
   }));
 }
+/** Tab completion of a slash command (built-in names and MCP prompt commands); readline's completer shape. */
+export function completeCommand(line: string, commandNames: readonly string[], promptCommands: readonly string[]): [string[], string] {
+  if (!/^\/\S*$/.test(line)) return [[], line];
+  const all = [...commandNames.map((n) => `/${n}`), ...promptCommands];
+  const hits = all.filter((c) => c.startsWith(line));
+  return [hits, line];
+}
+
 /** Options of {@link runRepl}. */
 export interface ReplOptions {
   /**
@@ -111,7 +120,10 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     ...(replay ? {} : { historyFile: path.join(cwd, HISTORY_FILE) }),
     onInterruptHint: () => output.write(wrapText(theme.dim('(Ctrl+C again to exit, or type /exit)'), widthOf(output)) + '\n'),
     onExpand: () => wrapText(theme.dim(lastThinking?.trimEnd() ?? 'No thinking to show yet.'), widthOf(output)),
+    complete: async (line) => completeCommand(line, (await import('./commands.js')).COMMAND_NAMES, mcp.commands?.promptNames ?? []),
   });
+  // Set once the agent is there (the editor, made before it, completes with its prompt commands).
+  const mcp: { commands?: McpCommands } = {};
   // Every line is wrapped to the terminal's width at the time it is printed (above the prompt
   // while one is shown).
   const print = (text: string) => editor.printAbove(wrapText(text, widthOf(output)));
@@ -169,7 +181,15 @@ export async function runRepl(options: ReplOptions): Promise<number> {
 
   const keys = new TurnKeys(input);
   const totals: CommandContext['totals'] = { usage: { inputTokens: 0, outputTokens: 0 }, costUsd: 0, runs: 0 };
-  const ctx: CommandContext = { cli, theme, print, totals, lastThinking: () => lastThinking };
+  const mcpCommands = new McpCommands(cli, print, theme);
+  mcp.commands = mcpCommands;
+  const ctx: CommandContext = { cli, theme, print, totals, lastThinking: () => lastThinking, mcp: mcpCommands };
+  // Between turns, what MCP servers say (sign-in URLs, warnings) is printed above the prompt.
+  const giveNotices = cli.mcp.ui.lendNotices((text, level) =>
+    print(level === 'warn' ? theme.yellow(`${theme.sym.warning} ${text}`) : level === 'dim' ? theme.dim(text) : text),
+  );
+  // Prompt commands complete with Tab once the servers are up.
+  if (cli.config.config.mcpServers) void mcpCommands.prompts().catch(() => undefined); // listed again when used
   let shownWarnings = 0;
   const showWarnings = () => {
     for (; shownWarnings < cli.warnings.length; shownWarnings++) print(theme.yellow(`${theme.sym.warning} ${cli.warnings[shownWarnings]}`));
@@ -184,14 +204,17 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     modules ??= loadTurnModules(cli, output, theme.enabled, plain, options.env ?? process.env);
     const read = await reading;
     if (read.type === 'exit') break;
-    const text = read.text;
+    let text = read.text;
     if (!text.trim()) continue;
     await editor.remember(text);
     const trimmed = text.trim();
     if (trimmed.startsWith('/') && !trimmed.startsWith('//')) {
       const { runCommand } = await import('./commands.js');
-      if ((await runCommand(trimmed, ctx)) === 'exit') break;
-      continue;
+      const result = await runCommand(trimmed, ctx);
+      if (result === 'exit') break;
+      if (result === 'continue') continue;
+      // An MCP prompt: its text is sent as the message.
+      text = result.send;
     }
     if (trimmed.startsWith('!')) {
       const command = trimmed.slice(1).trim();
@@ -215,6 +238,8 @@ export async function runRepl(options: ReplOptions): Promise<number> {
       );
       continue;
     }
+    const prepared = await mcpCommands.prepare(text);
+    if (!prepared) continue;
     const { view: viewModule, turn, markdown, modelError } = await modules;
     if (modelError) {
       print(theme.red(`${theme.sym.error} ${modelError.message}`));
@@ -230,15 +255,24 @@ export async function runRepl(options: ReplOptions): Promise<number> {
       onThinking: (t) => (lastThinking = t),
       ...(markdown && { markdown }),
     });
-    const outcome = await turn.runTurn(cli, text, { view, theme, keys, lastThinking: () => lastThinking });
+    const outcome = await turn.runTurn(cli, prepared.text, {
+      view,
+      theme,
+      keys,
+      lastThinking: () => lastThinking,
+      ...(prepared.context.length && { context: prepared.context }),
+    });
+    // Sampling by MCP servers that no run counted: in this answer's status and the totals.
+    const sampling = cli.mcp.ledger.take();
+    viewModule.addUsageTo(totals.usage, sampling.usage);
+    totals.costUsd += sampling.costUsd;
     if (outcome.status === 'completed') {
       totals.runs++;
       viewModule.addUsageTo(totals.usage, outcome.result.usage);
       totals.costUsd += outcome.result.cost ?? 0;
       view.status({
         context: cli.agent.contextUsage(),
-        usage: outcome.result.usage,
-        ...(outcome.result.cost !== undefined && { costUsd: outcome.result.cost }),
+        ...viewModule.withExtraUsage(outcome.result, sampling),
         ...(cli.budget?.run && { budget: cli.budget.run }),
         ...(cli.agent.sessionInfo() && { sessionId: cli.agent.sessionInfo()!.id, messageCount: cli.agent.sessionInfo()!.messageCount }),
       });
@@ -246,6 +280,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     // The view showed failures and cancellations; tool-loading problems are shown here, between turns.
     showWarnings();
   }
+  giveNotices();
   keys.restore();
   if (output.isTTY) output.write(BRACKETED_PASTE_OFF);
   print(theme.dim('Goodbye.'));
