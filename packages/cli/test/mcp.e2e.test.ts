@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeAnthropic } from '@mixtape/testing';
-import { cleanEnv, hasTmux, lastUserText, repoRoot, runCli, startAgainst, type TmuxSession, tempProject } from './helpers.js';
+import { cleanEnv, hasTmux, lastUserText, repoRoot, runCli, startAgainst, WAIT_MS, type TmuxSession, tempProject } from './helpers.js';
 
 /** A whole journey through the REPL with a real MCP server (slow start-ups on a busy machine). */
 const E2E_TIMEOUT_MS = 240_000;
@@ -48,6 +48,15 @@ function recordingBrowser(project: string): { command: string; opened: () => str
   writeFileSync(command, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${log}'\n`);
   chmodSync(command, 0o755);
   return { command, opened: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []) };
+}
+
+/** Polls until `check` holds (a file another process writes), failing after the tests' wait. */
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${check.toString()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** The text of the tool results in the last request the fake model received. */
@@ -154,6 +163,11 @@ describe.skipIf(!hasTmux())('MCP client features in the REPL (server-everything,
       cli.line('Which roots?');
       await cli.waitFor('Roots listed.', { after: mark });
       expect(lastToolResults()).toContain(pathToFileURL(project).href);
+
+      // 7. The server's log messages went to the debug log (info level: not shown).
+      const log = path.join(project, '.mixtape/debug.log');
+      await until(() => existsSync(log) && readFileSync(log, 'utf8').includes('[mcp everything] info everything-server: Roots updated'));
+      expect(cli.screen()).not.toContain('Roots updated');
     },
   );
 
@@ -244,6 +258,21 @@ describe('MCP client features without a terminal (mixtape run)', () => {
       expect(run.stdout).toContain('Rome it is.');
       expect(run.stderr).toContain('allowed by mcpServers.everything.sampling');
       expect(lastToolResults()).toContain('Rome');
+
+      // Its cost counts against --max-cost: a costly sampling answer ends the run (exit 1), nothing after it.
+      server.script
+        .toolUse('everything_trigger-sampling-request', { prompt: 'Capital of Peru?', maxTokens: 20 })
+        .text('Lima', { usage: { inputTokens: 400_000, outputTokens: 10 } })
+        .text('Never sent.');
+      const beforeBudget = server.requests.length;
+      run = await runCli(['run', '--allow', 'everything_*', '--max-cost', '0.50', 'Sample'], {
+        cwd: allowed,
+        env: { ...env, HOME: allowed },
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/--max-cost/);
+      expect(server.requests.length).toBe(beforeBudget + 2);
+      expect(run.stdout).not.toContain('Never sent.');
     },
   );
 });

@@ -1,0 +1,203 @@
+/**
+ * The pure parts of the CLI's MCP side: reading form fields, the per-server settings, words and
+ * `@server:uri` mentions of a command line, the browser command, Tab completion, the question
+ * broker and the progress label.
+ */
+import { chmodSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { browserCommand } from '../src/mcp/browser.js';
+import { cliServerSettings, SamplingLedger } from '../src/mcp/client-options.js';
+import { choicesOf, defaultOf, fieldHint, parseField, showValue, type FormField } from '../src/mcp/form.js';
+import { describeSampling } from '../src/mcp/questions.js';
+import { McpUi } from '../src/mcp/ui.js';
+import { progressLabel, withExtraUsage } from '../src/render/turn-view.js';
+import { resourceMentions, splitWords } from '../src/repl/mcp-commands.js';
+import { completeCommand } from '../src/repl/repl.js';
+import { tempProject } from './helpers.js';
+
+describe('elicitation form fields', () => {
+  const pets: FormField = { type: 'string', enum: ['pet-1', 'pet-2'], enumNames: ['Cats', 'Dogs'], default: 'pet-1' };
+  const heroes: FormField = {
+    type: 'string',
+    oneOf: [
+      { const: 'h1', title: 'Superman' },
+      { const: 'h2', title: 'Wonder Woman' },
+    ],
+  };
+  const fish: FormField = {
+    type: 'array',
+    minItems: 1,
+    maxItems: 2,
+    items: {
+      anyOf: [
+        { const: 'f1', title: 'Tuna' },
+        { const: 'f2', title: 'Salmon' },
+        { const: 'f3', title: 'Trout' },
+      ],
+    },
+  };
+
+  it('reads choices by number, value or label, and several choices separated by commas', () => {
+    expect(parseField('2', pets)).toEqual({ ok: true, value: 'pet-2' });
+    expect(parseField('cats', pets)).toEqual({ ok: true, value: 'pet-1' });
+    expect(parseField('h2', heroes)).toEqual({ ok: true, value: 'h2' });
+    expect(parseField('wonder woman', heroes)).toEqual({ ok: true, value: 'h2' });
+    expect(parseField('3', heroes)).toEqual({ ok: false, error: 'choose 1 to 2' });
+    expect(parseField('1, Salmon', fish)).toEqual({ ok: true, value: ['f1', 'f2'] });
+    expect(parseField('1,2,3', fish)).toEqual({ ok: false, error: 'choose at most 2' });
+    expect(parseField('Carp', fish)).toEqual({ ok: false, error: "'Carp' is not one of the choices" });
+    expect(choicesOf(pets)).toEqual([
+      { value: 'pet-1', label: 'Cats' },
+      { value: 'pet-2', label: 'Dogs' },
+    ]);
+    expect(showValue(['f1', 'f3'], fish)).toBe('Tuna, Trout');
+    expect(fieldHint(fish)).toBe('1. Tuna  2. Salmon  3. Trout  (several: 1,3)');
+  });
+
+  it('checks booleans, numbers in range, whole numbers and the email, uri and date formats', () => {
+    expect(parseField('Yes', { type: 'boolean' })).toEqual({ ok: true, value: true });
+    expect(parseField('n', { type: 'boolean' })).toEqual({ ok: true, value: false });
+    expect(parseField('maybe', { type: 'boolean' })).toEqual({ ok: false, error: 'answer y or n' });
+    expect(parseField('42', { type: 'integer', minimum: 1, maximum: 100 })).toEqual({ ok: true, value: 42 });
+    expect(parseField('4.2', { type: 'integer' })).toEqual({ ok: false, error: 'enter a whole number' });
+    expect(parseField('1001', { type: 'number', maximum: 1000 })).toEqual({ ok: false, error: 'at most 1000' });
+    expect(parseField('ada@example.org', { type: 'string', format: 'email' })).toEqual({ ok: true, value: 'ada@example.org' });
+    expect(parseField('ada', { type: 'string', format: 'email' }).ok).toBe(false);
+    expect(parseField('https://example.org', { type: 'string', format: 'uri' }).ok).toBe(true);
+    expect(parseField('1815-12-10', { type: 'string', format: 'date' }).ok).toBe(true);
+    expect(parseField('10/12/1815', { type: 'string', format: 'date' }).ok).toBe(false);
+    expect(parseField('x'.repeat(3000), { type: 'string' }).ok).toBe(false);
+  });
+
+  it('uses a default only when it is a value the server accepts', () => {
+    expect(defaultOf(pets)).toBe('pet-1');
+    expect(defaultOf({ type: 'array', default: ['Guitar'] })).toEqual(['Guitar']);
+    expect(defaultOf({ type: 'string', default: { odd: true } })).toBeUndefined();
+  });
+});
+
+describe('per-server settings of the config', () => {
+  it('reads sampling rules and OAuth settings, naming bad values and keeping the defaults', () => {
+    const { settings, problems } = cliServerSettings({
+      a: { command: 'x', sampling: 'allow' },
+      b: { url: 'http://127.0.0.1:1/mcp', oauth: { callbackPort: 4000, scope: 'mcp' } },
+      c: { url: 'http://127.0.0.1:1/mcp', oauth: false, sampling: 'sometimes' },
+      d: { command: 'x', oauth: { callbackPort: 70_000 } },
+    });
+    expect(settings.get('a')).toEqual({ sampling: 'allow', oauth: {} });
+    expect(settings.get('b')).toEqual({ sampling: 'ask', oauth: { callbackPort: 4000, scope: 'mcp' } });
+    expect(settings.get('c')).toEqual({ sampling: 'ask', oauth: false });
+    expect(problems).toEqual([
+      'mcpServers.c.sampling: expected "allow", "ask" or "deny", got "sometimes" (using "ask").',
+      'mcpServers.d.oauth.callbackPort: expected a port number, got 70000.',
+    ]);
+    expect(
+      cliServerSettings([{ name: 'e', transport: { type: 'stdio', command: 'x' }, sampling: 'deny' }]).settings.get('e')?.sampling,
+    ).toBe('deny');
+  });
+
+  it('the sampling ledger hands over what no run counted, once', () => {
+    const ledger = new SamplingLedger();
+    ledger.add({ inputTokens: 10, outputTokens: 2 }, 0.5);
+    ledger.add({ inputTokens: 5, outputTokens: 1 }, undefined);
+    expect(ledger.take()).toEqual({ usage: { inputTokens: 15, outputTokens: 3 }, costUsd: 0.5 });
+    expect(ledger.take()).toEqual({ usage: { inputTokens: 0, outputTokens: 0 }, costUsd: 0 });
+    expect(
+      withExtraUsage({ usage: { inputTokens: 1, outputTokens: 1 } }, { usage: { inputTokens: 0, outputTokens: 0 }, costUsd: 0 }),
+    ).toEqual({
+      usage: { inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 },
+    });
+  });
+});
+
+describe('command-line words and resource mentions', () => {
+  it('splits on spaces, keeping quoted spaces; finds @server:uri of known servers only', () => {
+    expect(splitWords(`city="New York" state='N Y' x=`)).toEqual(['city=New York', 'state=N Y', 'x=']);
+    expect(splitWords('  a   b ')).toEqual(['a', 'b']);
+    expect(splitWords('""')).toEqual(['']);
+    expect(resourceMentions('see @ev:demo://a/1, and @other:x and mail@ev:no', ['ev'])).toEqual([{ server: 'ev', uri: 'demo://a/1' }]);
+    expect(resourceMentions('@ev:file:///tmp/a.md. @ev:file:///tmp/a.md', ['ev'])).toEqual([{ server: 'ev', uri: 'file:///tmp/a.md' }]);
+  });
+
+  it('completes slash commands and MCP prompt commands with Tab, nothing else', () => {
+    expect(completeCommand('/ev', ['exit', 'help'], ['/everything:simple-prompt', '/everything:args-prompt'])).toEqual([
+      ['/everything:simple-prompt', '/everything:args-prompt'],
+      '/ev',
+    ]);
+    expect(completeCommand('/he', ['exit', 'help'], [])).toEqual([['/help'], '/he']);
+    expect(completeCommand('hello /he', ['help'], [])).toEqual([[], 'hello /he']);
+  });
+});
+
+describe('the browser command', () => {
+  it('takes $BROWSER (with %s or the URL appended), else xdg-open/open on the PATH, else none', () => {
+    const dir = tempProject();
+    const tool = (name: string) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, '#!/bin/sh\n');
+      chmodSync(file, 0o755);
+      return file;
+    };
+    const firefox = tool('firefox');
+    const xdg = tool('xdg-open');
+    const url = 'http://127.0.0.1:1/authorize?x=1';
+    expect(browserCommand(url, { PATH: dir, BROWSER: 'firefox' })).toEqual([firefox, url]);
+    expect(browserCommand(url, { PATH: dir, BROWSER: 'nothere:firefox --new-tab %s' })).toBeUndefined();
+    expect(browserCommand(url, { PATH: dir, BROWSER: 'firefox --new-tab %s' })).toEqual([firefox, '--new-tab', url]);
+    expect(browserCommand(url, { PATH: dir }, 'linux')).toEqual([xdg, url]);
+    expect(browserCommand(url, { PATH: dir }, 'darwin')).toBeUndefined();
+    expect(browserCommand(url, { PATH: '' }, 'linux')).toBeUndefined();
+  });
+});
+
+describe('questions and notices', () => {
+  it('asks one question at a time, lends askers and notice sinks, and falls back when none is lent', async () => {
+    const fallback: string[] = [];
+    const ui = new McpUi((text) => fallback.push(text));
+    ui.notice('before');
+    const lent: string[] = [];
+    const give = ui.lendNotices((text, level) => lent.push(`${level}:${text}`));
+    ui.notice('during', 'warn');
+    give();
+    ui.notice('after');
+    expect(fallback).toEqual(['before', 'after']);
+    expect(lent).toEqual(['warn:during']);
+
+    const order: string[] = [];
+    let release!: () => void;
+    const first = ui.one(async () => {
+      order.push('first asked');
+      await new Promise<void>((r) => (release = r));
+      order.push('first answered');
+    });
+    const second = ui.one(async () => void order.push('second asked'));
+    await Promise.resolve();
+    expect(order).toEqual(['first asked']);
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first asked', 'first answered', 'second asked']);
+    expect(ui.asker).toBeUndefined();
+  });
+
+  it('describes a sampling request: server, model, token limit, system prompt, the last messages', () => {
+    const lines = describeSampling(
+      {
+        maxTokens: 50,
+        systemPrompt: 'Be brief.',
+        messages: Array.from({ length: 8 }, (_, i) => ({ role: 'user' as const, content: { type: 'text' as const, text: `m${i}` } })),
+      },
+      'ev',
+      'Claude',
+    );
+    expect(lines[0]).toBe("MCP server 'ev' asks to use the model Claude (up to 50 output tokens):");
+    expect(lines[1]).toBe('  system: Be brief.');
+    expect(lines[2]).toBe('  (2 earlier messages not shown)');
+    expect(lines.at(-1)).toBe('  user: m7');
+  });
+
+  it('labels progress with the message, the steps and the percentage', () => {
+    expect(progressLabel({ name: 'ev_long', progress: 2, total: 3 })).toBe('running ev_long: (2/3, 67%)');
+    expect(progressLabel({ name: 'ev_long', progress: 7, message: 'indexing' })).toBe('running ev_long: indexing (7)');
+  });
+});
