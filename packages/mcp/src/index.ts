@@ -56,9 +56,14 @@ export {
 export { terminalElicitation, type TerminalElicitationOptions } from './elicitation-prompt.js';
 export {
   DEFAULT_MCP_ELICITATION_WAIT_MS,
+  DEFAULT_MCP_SAMPLING_PREVIEW_CHARS,
   ElicitationAnswerError,
+  MCP_ELICITATION_REASON,
+  MCP_SAMPLING_REASON,
   elicitationBroker,
   type ElicitationBroker,
+  type McpQuestion,
+  type McpSamplingRule,
   type PendingElicitation,
 } from './elicitation-broker.js';
 export {

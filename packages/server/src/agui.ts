@@ -51,7 +51,7 @@ export class ResumeInputError extends Error {
   readonly kind = 'interrupt';
   constructor(
     message: string,
-    readonly code: 'invalid_answer' | 'nothing_to_resume',
+    readonly code: 'invalid_answer' | 'nothing_to_resume' | 'expired' | 'unknown' | 'unanswered' | 'pending',
   ) {
     super(message);
   }
@@ -209,7 +209,8 @@ interface ResultSlot {
  */
 export class AguiMapper {
   readonly threadId: string;
-  readonly runId: string;
+  /** The AG-UI run id of the response now written (a parked run continues under the resume's run id). */
+  runId: string;
   readonly #reasoning: boolean;
   #next: number;
   #textId: string | undefined;
@@ -239,6 +240,33 @@ export class AguiMapper {
       protocolVersion: PROTOCOL_VERSION,
       timestamp: Date.now(),
     };
+  }
+
+  /** RUN_STARTED of the response that continues a parked run under the resume's run id. */
+  continueAs(runId: string): BaseEvent {
+    this.runId = runId;
+    return this.runStarted();
+  }
+
+  /**
+   * The events that end a response while the run goes on, parked on questions its tools ask:
+   * STATE_SNAPSHOT, MESSAGES_SNAPSHOT (the stored history) and RUN_FINISHED with outcome
+   * `interrupt` — the shape of an approval interrupt.
+   */
+  parked(interrupts: AguiInterrupt[], messages: AguiMessage[] | undefined): BaseEvent[] {
+    const out = this.closeText();
+    const now = Date.now();
+    out.push(this.stateSnapshot(this.#state ?? {}));
+    if (messages) out.push({ type: EventType.MESSAGES_SNAPSHOT, messages, timestamp: now });
+    out.push({
+      type: EventType.RUN_FINISHED,
+      threadId: this.threadId,
+      runId: this.runId,
+      outcome: { type: 'interrupt', interrupts },
+      metadata: { mixtape: { status: 'interrupted', parked: true } },
+      timestamp: now,
+    });
+    return out;
   }
 
   /** STATE_SNAPSHOT of `state` (remembered as what the client now has). */

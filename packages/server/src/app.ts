@@ -14,7 +14,7 @@ import { stream as streamBytes } from 'hono/streaming';
 import { z } from 'zod';
 import { chatPageHtml } from './chat-page.js';
 import { MemoryRunCoordinator, type RunCoordinator } from './coordinator.js';
-import { openInterrupts } from './agui.js';
+import { AguiMapper, openInterrupts, ResumeInputError } from './agui.js';
 import { toAguiMessages } from './messages.js';
 import {
   DEFAULT_AGENT_PATH,
@@ -26,12 +26,18 @@ import {
   ServerConfigError,
   type ServerOptions,
 } from './options.js';
-import { ClientDisconnectedError, executeRun, ServerShutdownError } from './run.js';
+import { DEFAULT_MAX_PARKED_EVENTS, DEFAULT_QUESTION_WAIT_MS, QuestionDesk } from './questions.js';
+import { ClientDisconnectedError, type EventSink, executeRun, type RunParking, ServerShutdownError } from './run.js';
+import { RunChannel } from './run-channel.js';
 import { durableRunExecutor } from './durable/executor.js';
-import { parseRunInput, RunInputError } from './run-input.js';
+import { type ParsedRunInput, parseRunInput, RunInputError } from './run-input.js';
 import { hostAllowed, isJsonContentType, makeAuthenticator, originAllowed, sessionIdOf, threadIdProblem } from './security.js';
 import { type RunningServer, type ServeOptions, serve } from './serve.js';
 import { EventWire, negotiateEncoding, PROTO_MEDIA_TYPE, SSE_MEDIA_TYPE } from './wire.js';
+
+type Encoding = 'sse' | 'proto';
+/** Hono's handle on a streamed response. */
+type StreamingApi = Parameters<Parameters<typeof streamBytes>[1]>[0];
 
 export { ClientDisconnectedError, ServerShutdownError };
 
@@ -57,6 +63,20 @@ export const approvalBodySchema = z.discriminatedUnion('action', [
 interface ActiveRun {
   controller: AbortController;
   done: Promise<void>;
+}
+
+/** A run of this process that can park on questions its tools ask (the server has `questions`). */
+interface LiveRun {
+  parking: RunParking;
+  controller: AbortController;
+  /** Its response was let go of: the next request of the thread may answer its questions. */
+  parked: boolean;
+  /** Its questions all ended unanswered: it finishes on its own, unseen. */
+  abandoned: boolean;
+  /** Resolves when the run ended. */
+  done: Promise<void>;
+  /** Marks the run no longer active once it ended (called when a response of it closed). */
+  settleIfEnded(): void;
 }
 
 /** What {@link createServer} returns. */
@@ -139,6 +159,17 @@ export function createServer(options: ServerOptions): MixtapeServer {
   const allowedOrigins: ReadonlySet<string> | '*' = options.allowedOrigins === '*' ? '*' : new Set(options.allowedOrigins ?? []);
   const active = new Set<ActiveRun>();
   let draining = false;
+  const questionWaitMs = options.questionWaitMs ?? DEFAULT_QUESTION_WAIT_MS;
+  if (!(Number.isInteger(questionWaitMs) && questionWaitMs > 0))
+    throw new ServerConfigError(`questionWaitMs must be a positive integer, got ${questionWaitMs}.`);
+  /** Runs of this process by session id, for the questions their tools ask. */
+  const live = new Map<string, LiveRun>();
+  const stopQuestions = options.questions?.onQuestion((question) => {
+    const liveRun = question.sessionId !== undefined ? live.get(question.sessionId) : undefined;
+    if (!liveRun || liveRun.parking.desk.closed || liveRun.abandoned) return false;
+    liveRun.parking.desk.add(question);
+    return true;
+  });
 
   const app = new Hono<Env>();
   app.onError((err, c) => {
@@ -273,6 +304,8 @@ export function createServer(options: ServerOptions): MixtapeServer {
     }
     const principal = c.get('principal');
     const sessionId = sessionOf(c, input.threadId);
+    const liveRun = live.get(sessionId);
+    if (liveRun?.parked) return answerParked(c, liveRun, input, parsed, encoding);
     const lease = await coordinator.tryLock(sessionId);
     if (!lease)
       return jsonError(
@@ -304,52 +337,173 @@ export function createServer(options: ServerOptions): MixtapeServer {
     let finish!: () => void;
     const run: ActiveRun = { controller, done: new Promise<void>((r) => (finish = r)) };
     active.add(run);
-    const onClientGone = () => controller.abort(new ClientDisconnectedError());
-    c.req.raw.signal.addEventListener('abort', onClientGone, { once: true });
+    let ended = false;
+    /** The run counts as active until it ended and its last response closed (shutdown then closes connections). */
+    const settle = () => {
+      active.delete(run);
+      finish();
+    };
     const wire = new EventWire(encoding);
-    c.header('Content-Type', wire.contentType);
-    c.header('Cache-Control', 'no-cache');
-    c.header('X-Accel-Buffering', 'no');
+    setStreamHeaders(c, wire);
 
     return streamBytes(c, async (out) => {
-      out.onAbort(onClientGone);
-      const write = async (bytes: Uint8Array | string) => {
-        if (out.aborted || out.closed) return;
-        await out.write(bytes).catch(() => undefined); // the client left: the abort handler cancels the run
+      const response = openResponse(out, wire);
+      const parking: RunParking | undefined = options.questions
+        ? { desk: new QuestionDesk(questionWaitMs), channel: new RunChannel(response) }
+        : undefined;
+      // A client that leaves cancels the run, unless the run let its response go (it is parked).
+      const onClientGone = () => {
+        if (!parking || parking.channel.isAttachedTo(response)) controller.abort(new ClientDisconnectedError());
       };
-      const beat = wire.heartbeat();
-      const heartbeat = beat ? setInterval(() => void write(beat), heartbeatMs) : undefined;
-      heartbeat?.unref?.();
-      try {
-        // The run's spans continue the caller's trace (W3C traceparent), when tracing is on.
-        const traceContext = propagation.extract(otelContext.active(), Object.fromEntries(c.req.raw.headers));
-        await otelContext.with(traceContext, () =>
-          execute(
-            {
-              agent,
-              input,
-              parsed,
-              sessionId,
-              principal,
-              sessionStore: options.sessionStore,
-              approvals,
-              reasoning: options.streamReasoning ?? true,
-              controller,
-              coordinator,
-              logError,
+      c.req.raw.signal.addEventListener('abort', onClientGone, { once: true });
+      out.onAbort(onClientGone);
+      const liveRun: LiveRun | undefined = parking
+        ? {
+            parking,
+            controller,
+            parked: false,
+            abandoned: false,
+            done: run.done,
+            settleIfEnded: () => {
+              if (ended) settle();
             },
-            { write: (event) => write(wire.encode(event)) },
-          ),
-        );
+          }
+        : undefined;
+      if (liveRun) {
+        live.set(sessionId, liveRun);
+        parking!.desk.onAbandoned = () => {
+          // Every question ended unanswered (the wait limit, or the tool stopped waiting): nobody
+          // can resume this run, so it finishes on its own and only the session store keeps it.
+          liveRun.abandoned = true;
+          parking!.channel.drop();
+        };
+        parking!.channel.onOverflow = () =>
+          controller.abort(
+            new Error(`The parked run produced more than ${DEFAULT_MAX_PARKED_EVENTS} events while it waited; it was cancelled.`),
+          );
+      }
+      const done = (async () => {
+        try {
+          // The run's spans continue the caller's trace (W3C traceparent), when tracing is on.
+          const traceContext = propagation.extract(otelContext.active(), Object.fromEntries(c.req.raw.headers));
+          await otelContext.with(traceContext, () =>
+            execute(
+              {
+                agent,
+                input,
+                parsed,
+                sessionId,
+                principal,
+                sessionStore: options.sessionStore,
+                approvals,
+                reasoning: options.streamReasoning ?? true,
+                controller,
+                coordinator,
+                logError,
+                ...(parking ? { parking } : {}),
+              },
+              parking?.channel ?? response,
+            ),
+          );
+        } finally {
+          if (liveRun && live.get(sessionId) === liveRun) live.delete(sessionId);
+          await lease.release().catch((e: unknown) => logError(e, { threadId: input.threadId, runId: input.runId }));
+          ended = true;
+          // Ended while parked: no response will close after it.
+          if (liveRun?.parked) settle();
+        }
+      })();
+      if (liveRun) liveRun.done = done;
+      try {
+        await untilEndedOrParked(done, parking, liveRun);
       } finally {
-        clearInterval(heartbeat);
+        response.stop();
         c.req.raw.signal.removeEventListener('abort', onClientGone);
-        await lease.release().catch((e: unknown) => logError(e, { threadId: input.threadId, runId: input.runId }));
-        active.delete(run);
-        finish();
+        await out.close();
+        if (ended) settle();
       }
     });
   });
+
+  /**
+   * A request for a thread whose run is parked in this process on questions its tools asked:
+   * a resume answering them continues that run in this response; anything else is refused.
+   */
+  function answerParked(c: Context<Env>, liveRun: LiveRun, input: RunAgentInput, parsed: ParsedRunInput, encoding: Encoding) {
+    const { desk, channel } = liveRun.parking;
+    if (liveRun.abandoned && parsed.request.kind === 'prompt')
+      return jsonError(
+        c,
+        409,
+        'thread_busy',
+        `Thread ${input.threadId} still has a run finishing after its question went unanswered; wait for it to finish and retry.`,
+      );
+    const wire = new EventWire(encoding);
+    setStreamHeaders(c, wire);
+    return streamBytes(c, async (out) => {
+      const response = openResponse(out, wire);
+      const onClientGone = () => {
+        if (channel.isAttachedTo(response)) liveRun.controller.abort(new ClientDisconnectedError());
+      };
+      c.req.raw.signal.addEventListener('abort', onClientGone, { once: true });
+      out.onAbort(onClientGone);
+      try {
+        const problem =
+          parsed.request.kind === 'prompt'
+            ? {
+                code: 'pending' as const,
+                message: `This thread's run waits for answers to the questions its tools asked; answer them with resume (or cancel them with status "cancelled") before sending a new message.`,
+              }
+            : desk.check(parsed.request.resume);
+        if ('code' in problem) {
+          const error = new ResumeInputError(problem.message, problem.code);
+          logError(error, { threadId: input.threadId, runId: input.runId, principalId: c.get('principal').id });
+          const mapper = new AguiMapper({ threadId: input.threadId, runId: input.runId, reasoning: false, nextMessageIndex: 0 });
+          for (const e of [mapper.runStarted(), ...mapper.failed(error)]) await response.write(e);
+          return;
+        }
+        liveRun.parked = false;
+        problem.apply();
+        await channel.attach(response, liveRun.parking.opening?.(input.runId) ?? []);
+        desk.attached();
+        await untilEndedOrParked(liveRun.done, liveRun.parking, liveRun);
+      } finally {
+        response.stop();
+        c.req.raw.signal.removeEventListener('abort', onClientGone);
+        await out.close();
+        liveRun.settleIfEnded();
+      }
+    });
+  }
+
+  /** Waits until the run ended or let this response go (parked on questions). */
+  async function untilEndedOrParked(done: Promise<void>, parking: RunParking | undefined, liveRun: LiveRun | undefined): Promise<void> {
+    if (!parking || !liveRun) return done;
+    const parked = await Promise.race([done.then(() => false), parking.channel.released().then(() => true)]);
+    if (parked) {
+      liveRun.parked = true;
+      liveRun.settleIfEnded();
+    }
+  }
+
+  /** Response headers of an event stream. */
+  function setStreamHeaders(c: Context<Env>, wire: EventWire): void {
+    c.header('Content-Type', wire.contentType);
+    c.header('Cache-Control', 'no-cache');
+    c.header('X-Accel-Buffering', 'no');
+  }
+
+  /** The sink of one streamed response, with its heartbeat. */
+  function openResponse(out: StreamingApi, wire: EventWire): EventSink & { stop(): void } {
+    const write = async (bytes: Uint8Array | string) => {
+      if (out.aborted || out.closed) return;
+      await out.write(bytes).catch(() => undefined); // the client left: the abort handler cancels the run
+    };
+    const beat = wire.heartbeat();
+    const heartbeat = beat ? setInterval(() => void write(beat), heartbeatMs) : undefined;
+    heartbeat?.unref?.();
+    return { write: (event) => write(wire.encode(event)), stop: () => clearInterval(heartbeat) };
+  }
 
   const mixtape: MixtapeServer = {
     app,
@@ -366,6 +520,7 @@ export function createServer(options: ServerOptions): MixtapeServer {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([allDone(), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
       clearTimeout(timer);
+      stopQuestions?.();
       for (const r of active) r.controller.abort(new ServerShutdownError());
       await allDone();
       if (ownCoordinator) await coordinator.close();

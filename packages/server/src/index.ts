@@ -57,7 +57,17 @@ export {
   type ParsedRunInput,
   type RunRequest,
 } from './run-input.js';
-export { executeRun, type EventSink, type RunContext, type RunExecutor } from './run.js';
+export { executeRun, type EventSink, type RunContext, type RunExecutor, type RunParking } from './run.js';
+export {
+  DEFAULT_MAX_PARKED_EVENTS,
+  DEFAULT_QUESTION_WAIT_MS,
+  QUESTION_INTERRUPT_PREFIX,
+  QuestionDesk,
+  toAguiQuestion,
+  type ToolQuestion,
+  type ToolQuestionSource,
+} from './questions.js';
+export { RunChannel } from './run-channel.js';
 export { negotiateEncoding, PROTO_MEDIA_TYPE, SSE_MEDIA_TYPE } from './wire.js';
 export { toAguiMessages } from './messages.js';
 export { chatPageHtml, type ChatPageOptions } from './chat-page.js';

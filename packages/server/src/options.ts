@@ -6,6 +6,7 @@ import type { RunAgentInput } from '@ag-ui/core';
 import type { Agent, SessionStore } from '@mixtape/core';
 import type { RunCoordinator } from './coordinator.js';
 import type { DurableServerOptions } from './durable/executor.js';
+import type { ToolQuestionSource } from './questions.js';
 
 /** Largest request body accepted (bytes): a RunAgentInput or an approval. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
@@ -124,6 +125,15 @@ export interface ServerOptions {
   heartbeatMs?: number;
   /** The server's logger: every failed run and every error answered with 500 (default: console.error). */
   onError?: ServerErrorLogger;
+  /**
+   * Questions running tools ask a person — MCP elicitations and sampling approvals from
+   * `@mixtape/mcp`'s `elicitationBroker()`, given to the MCP clients too. A run whose tool asks
+   * ends its response with an AG-UI interrupt carrying the question and stays parked in this
+   * process; the resume that answers it continues the same run.
+   */
+  questions?: ToolQuestionSource;
+  /** Longest a run stays parked on an unanswered question (default `DEFAULT_QUESTION_WAIT_MS`, 10 minutes); then the question is cancelled. */
+  questionWaitMs?: number;
 }
 
 /** Raised by {@link createServer} for options that cannot work. */

@@ -14,10 +14,12 @@ import {
   type RunOptions,
   type SessionStore,
 } from '@mixtape/core';
-import { AguiMapper, errorMessage, resumeAnswers, tokenUsage } from './agui.js';
+import { AguiMapper, errorMessage, ResumeInputError, resumeAnswers, tokenUsage } from './agui.js';
 import type { RunCoordinator } from './coordinator.js';
 import { openToolTurn, toAguiMessages } from './messages.js';
 import { type Principal, ServerConfigError, type ServerErrorLogger } from './options.js';
+import { QUESTION_INTERRUPT_PREFIX, type QuestionDesk } from './questions.js';
+import type { RunChannel } from './run-channel.js';
 import type { ParsedRunInput } from './run-input.js';
 
 /** Why a run was cancelled by the server (the abort reason its agent sees). */
@@ -59,7 +61,24 @@ export interface RunContext {
   /** Approval delivery for `approvals: 'wait'`. */
   coordinator: RunCoordinator;
   logError: ServerErrorLogger;
+  /** Parking on questions the run's tools ask a person (when the server has `questions`). */
+  parking?: RunParking;
 }
+
+/**
+ * How a run parks on questions its tools ask: the executor ends the response with them when
+ * the desk is ready, and tells the server how a resumed response opens.
+ */
+export interface RunParking {
+  desk: QuestionDesk;
+  /** The sink the executor writes to (the same object as its `sink`). */
+  channel: RunChannel;
+  /** Set by the executor: the events that open the response continuing the run (RUN_STARTED with the resume's run id). */
+  opening?: (runId: string) => BaseEvent[];
+}
+
+/** The sentinel of a desk that has questions to show. */
+const PARK: unique symbol = Symbol('park');
 
 /** Runs one request of a thread to its end, writing AG-UI events to `sink`. Never throws. */
 export type RunExecutor = (ctx: RunContext, sink: EventSink) => Promise<void>;
@@ -116,9 +135,34 @@ export const executeRun: RunExecutor = async (ctx, sink) => {
       ...(parsed.context.length ? { context: parsed.context } : {}),
       ...(clientState !== undefined ? { state: clientState } : {}),
     };
+    const parking = ctx.parking;
+    if (parking) parking.opening = (next) => [mapper!.continueAs(next)];
+    /** Ends the response with the questions waiting (the run goes on, parked). */
+    const park = async () => {
+      const interrupts = parking!.desk.announce();
+      const after = await ctx.sessionStore.getSession(ctx.sessionId);
+      await parking!.channel.park(mapper!.parked(interrupts, after ? toAguiMessages(threadId, after.messages) : undefined));
+    };
     const forward = async (stream: EventStream<AgentResult>) => {
       events = stream;
-      for await (const e of stream as AsyncIterable<AgentEvent>) {
+      const iterator = (stream as AsyncIterable<AgentEvent>)[Symbol.asyncIterator]();
+      let next = iterator.next();
+      for (;;) {
+        const upcoming = next;
+        // The next agent event, or a question to show (one waiter at a time: nothing accumulates).
+        const step = parking
+          ? await new Promise<IteratorResult<AgentEvent> | typeof PARK>((resolve, reject) => {
+              upcoming.then(resolve, reject);
+              parking.desk.whenReady(() => resolve(PARK));
+            })
+          : await upcoming;
+        if (step === PARK) {
+          await park();
+          continue;
+        }
+        if (step.done) break;
+        next = iterator.next();
+        const e = step.value;
         if (e.type === 'permission_required') {
           const proposalId = e.proposalId;
           const info = {
@@ -157,6 +201,14 @@ export const executeRun: RunExecutor = async (ctx, sink) => {
         }),
       );
     } else {
+      // A question is answered where it was asked; here its run is gone (the process that
+      // asked restarted or stopped, or it was another worker's), and the MCP call with it.
+      const stale = parsed.request.resume.filter((r) => r.interruptId.startsWith(QUESTION_INTERRUPT_PREFIX));
+      if (stale.length)
+        throw new ResumeInputError(
+          `The question ${stale.map((r) => r.interruptId).join(', ')} expired with the server process that asked it (it restarted, stopped, or was another worker; a tool's question waits only in the process that runs the tool). Send a new message to continue: the interrupted tool call gets an error result.`,
+          'expired',
+        );
       result = await forward(agent.streamResume(resumeAnswers(parsed.request.resume, parsed.request.toolResults, pending), options));
     }
     if (result.sessionId !== undefined && result.sessionId !== ctx.sessionId) {
@@ -194,6 +246,7 @@ export const executeRun: RunExecutor = async (ctx, sink) => {
       for (const out of mapper.failed(error)) await sink.write(out);
     }
   } finally {
+    ctx.parking?.desk.close('The run ended before the question was answered.');
     await Promise.all([...withdrawals.keys()].map(withdraw));
   }
 };

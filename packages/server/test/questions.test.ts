@@ -1,0 +1,250 @@
+/**
+ * Questions MCP servers ask a person during a tool call — elicitation (form and URL mode) and
+ * sampling approval — as AG-UI interrupts through the server, against the published
+ * server-everything over stdio, driven by @ag-ui/client's HttpAgent (events checked by
+ * @ag-ui/core's schemas). The MCP call waits in this process; the resume continues the same run.
+ */
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { BaseEvent, Interrupt } from '@ag-ui/core';
+import { MemorySessionStore, tool, type AgentEvent } from '@mixtape/core';
+import { ScriptedModel } from '@mixtape/core/testing';
+import { elicitationBroker, McpToolset, modelSamplingHandler, type McpTool } from '@mixtape/mcp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { deferred, invalidEvents, postRun, say, serversClosedAfterEach, startTestServer } from './helpers.js';
+
+const BIN = fileURLToPath(new URL('../../../node_modules/.bin/mcp-server-everything', import.meta.url));
+const start = serversClosedAfterEach();
+
+type Finished = BaseEvent & {
+  result?: unknown;
+  outcome?: { type: string; interrupts?: Interrupt[] };
+  usage?: Array<{ inputTokens: number }>;
+};
+const finished = (events: BaseEvent[]) => events.find((e) => e.type === 'RUN_FINISHED') as Finished;
+const runError = (events: BaseEvent[]) =>
+  events.find((e) => e.type === 'RUN_ERROR') as (BaseEvent & { message: string; code?: string }) | undefined;
+const toolResults = (events: BaseEvent[]) =>
+  events.filter((e) => e.type === 'TOOL_CALL_RESULT') as Array<BaseEvent & { toolCallId: string; content: string }>;
+
+async function sseEvents(r: Response): Promise<BaseEvent[]> {
+  const text = await r.text();
+  return text
+    .split('\n\n')
+    .flatMap((frame) => frame.split('\n').filter((l) => l.startsWith('data: ')))
+    .map((l) => JSON.parse(l.slice(6)) as BaseEvent);
+}
+
+/** A resume sent by hand (the HttpAgent keeps its own view of what is open). */
+async function rawResume(url: string, threadId: string, resume: unknown[]): Promise<BaseEvent[]> {
+  const r = await postRun(url, { threadId, runId: randomUUID(), messages: [], tools: [], context: [], resume });
+  expect(r.status).toBe(200);
+  const events = await sseEvents(r);
+  expect(invalidEvents(events)).toEqual([]);
+  return events;
+}
+
+const questions = elicitationBroker({ onNotice: () => {} });
+const sampler = new ScriptedModel({ modelId: 'sampler' });
+let toolset: McpToolset;
+let tools: McpTool[];
+beforeAll(async () => {
+  toolset = new McpToolset([{ name: 'ev', transport: { type: 'stdio', command: BIN, args: ['stdio'] } }], {
+    onElicitation: questions.handler,
+    onSampling: modelSamplingHandler({ model: sampler, approve: questions.approveSampling() }),
+  });
+  tools = await toolset.tools();
+}, 60_000);
+afterAll(async () => {
+  await toolset.close();
+});
+
+/** A server whose agents have server-everything's tools and ask people through `questions`. */
+function questionServer(model: ScriptedModel, extra: Parameters<typeof start>[0] = {}) {
+  return start({ model, agentOptions: { tools }, server: { questions }, ...extra });
+}
+
+describe('MCP questions as AG-UI interrupts', () => {
+  it('form elicitation: the run ends with the question; a bad answer is refused; the answer continues the same run', async () => {
+    const model = new ScriptedModel().toolUse('ev_trigger-elicitation-request', {}, 'call_form').text('Thanks, Ada.');
+    const s = await questionServer(model);
+    const client = s.client();
+    const first = await say(client, 'Ask me who I am');
+    expect(first.error).toBeUndefined();
+    expect(first.events.map((e) => e.type).slice(-3)).toEqual(['STATE_SNAPSHOT', 'MESSAGES_SNAPSHOT', 'RUN_FINISHED']);
+    const outcome = finished(first.events).outcome!;
+    expect(outcome.type).toBe('interrupt');
+    expect(outcome.interrupts).toHaveLength(1);
+    const q = outcome.interrupts![0]!;
+    expect(q).toMatchObject({
+      reason: 'mixtape:mcp_elicitation',
+      toolCallId: 'call_form',
+      message: 'Please provide inputs for the following fields:',
+      metadata: { mixtape: { server: 'ev', mode: 'form' } },
+    });
+    expect(q.id).toMatch(/^question_/);
+    expect(Date.parse(q.expiresAt!)).toBeGreaterThan(Date.now());
+    const requested = (q.metadata as { mixtape: { requestedSchema: { properties: object; required: string[] } } }).mixtape.requestedSchema;
+    expect(Object.keys(requested.properties)).toEqual(expect.arrayContaining(['name', 'email']));
+    expect((q.responseSchema as { properties: { content: unknown } }).properties.content).toEqual(requested);
+    // The MCP call is still waiting: nothing ran past the question.
+    expect(model.requests).toHaveLength(1);
+
+    const bad = await rawResume(s.url, client.threadId, [
+      { interruptId: q.id, status: 'resolved', payload: { action: 'accept', content: { email: 'not an email' } } },
+    ]);
+    expect(runError(bad)).toMatchObject({ code: 'interrupt_invalid_answer' });
+    expect(runError(bad)!.message).toMatch(/name/);
+    const nothing = await rawResume(s.url, client.threadId, [{ interruptId: q.id, status: 'resolved', payload: { action: 'maybe' } }]);
+    expect(runError(nothing)!.message).toContain('action must be');
+
+    const second = await say(client, null, undefined, {
+      resume: [
+        {
+          interruptId: q.id,
+          status: 'resolved',
+          payload: { action: 'accept', content: { name: 'Ada Lovelace', check: true, email: 'ada@example.org' } },
+        },
+      ],
+    });
+    expect(second.error).toBeUndefined();
+    expect(second.events[0]!.type).toBe('RUN_STARTED');
+    expect(second.result).toBe('Thanks, Ada.');
+    const result = toolResults(second.events)[0]!;
+    expect(result.toolCallId).toBe('call_form');
+    expect(result.content).toContain('Ada Lovelace');
+    expect(finished(second.events).outcome).toEqual({ type: 'success' });
+    expect(JSON.stringify(model.requests[1]!.messages)).toContain('Ada Lovelace');
+    expect(s.server.activeRuns).toBe(0);
+  });
+
+  it('URL mode: the interrupt carries the URL; events of another call that ended while the run was parked reach the resumed response', async () => {
+    // A tool (not MCP) that finishes only once the run is parked.
+    const gate = deferred();
+    const slow = tool({
+      name: 'slow',
+      description: 'Finishes late',
+      input: z.object({}),
+      execute: async () => (await gate.promise, 'slow done'),
+    });
+    const slowDone = deferred();
+    const model = new ScriptedModel()
+      .toolUses([
+        { name: 'ev_trigger-url-elicitation', input: { url: 'https://example.org/consent', elicitationId: 'e-1' }, id: 'call_url' },
+        { name: 'slow', input: {}, id: 'call_slow' },
+      ])
+      .text('Consent recorded.');
+    const s = await questionServer(model, {
+      agentOptions: {
+        tools: [...tools, slow],
+        hooks: [(e: AgentEvent) => void (e.type === 'tool_completed' && e.name === 'slow' && slowDone.resolve())],
+      },
+      server: { questions },
+    });
+    const client = s.client();
+    const first = await say(client, 'Get my consent');
+    const q = finished(first.events).outcome!.interrupts![0]!;
+    expect(q).toMatchObject({
+      reason: 'mixtape:mcp_elicitation',
+      toolCallId: 'call_url',
+      metadata: { mixtape: { server: 'ev', mode: 'url', url: 'https://example.org/consent', elicitationId: 'e-1' } },
+    });
+    expect(Object.keys((q.responseSchema as { properties: object }).properties)).toEqual(['action']);
+    gate.resolve();
+    await slowDone.promise;
+    const second = await say(client, null, undefined, {
+      resume: [{ interruptId: q.id, status: 'resolved', payload: { action: 'accept' } }],
+    });
+    expect(second.error).toBeUndefined();
+    expect(second.result).toBe('Consent recorded.');
+    const results = toolResults(second.events);
+    expect(results.map((r) => r.toolCallId)).toEqual(['call_slow', 'call_url']);
+    expect(results[0]!.content).toBe('slow done');
+    expect(results[1]!.content).toContain('completed the URL elicitation');
+  });
+
+  it("sampling approval: the person approves through a resume, the model answers the server, and the run's usage includes it", async () => {
+    sampler.text('Paris', { usage: { inputTokens: 40, outputTokens: 2 } });
+    const model = new ScriptedModel()
+      .respond(
+        [{ type: 'tool_use', id: 'call_s', name: 'ev_trigger-sampling-request', input: { prompt: 'Capital of France?' } }],
+        'tool_use',
+        {
+          inputTokens: 100,
+          outputTokens: 1,
+        },
+      )
+      .text('The server heard Paris.', { usage: { inputTokens: 200, outputTokens: 3 } });
+    const s = await questionServer(model);
+    const client = s.client();
+    const first = await say(client, 'Let the server ask the model');
+    const q = finished(first.events).outcome!.interrupts![0]!;
+    expect(q).toMatchObject({
+      reason: 'mixtape:mcp_sampling',
+      toolCallId: 'call_s',
+      metadata: { mixtape: { server: 'ev', maxTokens: 100 } },
+    });
+    expect(JSON.stringify(q.metadata)).toContain('Capital of France?');
+    expect(sampler.requests).toHaveLength(0);
+    const second = await say(client, null, undefined, { resume: [{ interruptId: q.id, status: 'resolved', payload: { approved: true } }] });
+    expect(second.result).toBe('The server heard Paris.');
+    expect(sampler.requests).toHaveLength(1);
+    expect(toolResults(second.events)[0]!.content).toContain('Paris');
+    expect(finished(second.events).usage![0]!.inputTokens).toBe(340);
+  });
+
+  it('a cancelled question tells the server; a new message while a question is open is refused', async () => {
+    const model = new ScriptedModel().toolUse('ev_trigger-elicitation-request', {}, 'call_c').text('Never mind.');
+    const s = await questionServer(model);
+    const client = s.client();
+    const first = await say(client, 'Ask me');
+    const q = finished(first.events).outcome!.interrupts![0]!;
+    const refused = await say(s.client(client.threadId), 'something else');
+    expect(runError(refused.events)).toMatchObject({ code: 'interrupt_pending' });
+    const unknown = await rawResume(s.url, client.threadId, [
+      { interruptId: 'question_nope', status: 'resolved', payload: { action: 'decline' } },
+    ]);
+    expect(runError(unknown)).toMatchObject({ code: 'interrupt_unknown' });
+    const second = await say(client, null, undefined, { resume: [{ interruptId: q.id, status: 'cancelled' }] });
+    expect(second.result).toBe('Never mind.');
+    expect(JSON.stringify(model.requests[1]!.messages)).toMatch(/cancel/i);
+  });
+
+  it('a question unanswered past the wait limit is cancelled; the run finishes on its own and a late answer is told it expired', async () => {
+    const model = new ScriptedModel().toolUse('ev_trigger-elicitation-request', {}, 'call_w').text('Gave up waiting.');
+    let ended!: () => void;
+    const runEnded = new Promise<void>((resolve) => (ended = resolve));
+    const s = await questionServer(model, {
+      agentOptions: { tools, hooks: [(e: AgentEvent) => void (e.type === 'run_completed' && ended())] },
+      server: { questions, questionWaitMs: 20 },
+    });
+    const client = s.client();
+    const first = await say(client, 'Ask me');
+    const q = finished(first.events).outcome!.interrupts![0]!;
+    await runEnded;
+    const late = await rawResume(s.url, client.threadId, [{ interruptId: q.id, status: 'resolved', payload: { action: 'decline' } }]);
+    expect(runError(late)).toMatchObject({ code: 'interrupt_expired' });
+    const stored = await s.store.getSession(client.threadId);
+    expect(stored!.messages.at(-1)!.content).toBe('Gave up waiting.');
+  });
+
+  it('a resume that reaches a process that does not hold the question gets interrupt_expired; the thread goes on', async () => {
+    const store = new MemorySessionStore();
+    const model = new ScriptedModel().toolUse('ev_trigger-elicitation-request', {}, 'call_gone');
+    const a = await startTestServer({ model, store, agentOptions: { tools }, server: { questions } });
+    const threadId = randomUUID();
+    const first = await say(a.client(threadId), 'Ask me');
+    const q = finished(first.events).outcome!.interrupts![0]!;
+    // The process that asked is gone: its run ends with it (here: shut down).
+    await a.close();
+    const b = await questionServer(model);
+    const resumed = await rawResume(b.url, threadId, [{ interruptId: q.id, status: 'resolved', payload: { action: 'decline' } }]);
+    expect(runError(resumed)).toMatchObject({ code: 'interrupt_expired' });
+    expect(runError(resumed)!.message).toContain('expired with the server process that asked it');
+    model.text('Here again.');
+    const next = await say(b.client(threadId), 'Hello again');
+    expect(next.error).toBeUndefined();
+    expect(next.result).toBe('Here again.');
+  });
+});
