@@ -50,6 +50,8 @@ export interface McpRequestContext {
    * call): then nothing is attributed to a run.
    */
   call?: ToolContext;
+  /** When that call times out (epoch ms), when known: a person asked during it must answer before. */
+  deadline?: number;
 }
 
 /** What the SDK tells a request handler that attribution uses: its signal and its related task. */
@@ -164,11 +166,16 @@ export function registerClientFeatures(
   server: string,
   features: McpClientFeatures,
   getRoots: () => McpRootsSource | undefined,
-  callOf: (extra: McpHandlerExtra) => ToolContext | undefined = () => undefined,
+  callOf: (extra: McpHandlerExtra) => { call?: ToolContext; deadline?: number } | undefined = () => undefined,
 ): void {
   const context = (extra: McpHandlerExtra): McpRequestContext => {
-    const call = callOf(extra);
-    return { server, signal: extra.signal, ...(call ? { call } : {}) };
+    const scope = callOf(extra);
+    return {
+      server,
+      signal: extra.signal,
+      ...(scope?.call ? { call: scope.call } : {}),
+      ...(scope?.deadline !== undefined ? { deadline: scope.deadline } : {}),
+    };
   };
   const notice = features.onNotice ?? ((message: string) => process.emitWarning(message, { code: 'MIXTAPE_MCP' }));
   if (features.roots !== undefined) {

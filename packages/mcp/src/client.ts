@@ -108,6 +108,8 @@ interface Connection {
 /** One tool call in flight, as the async context of everything it does. */
 interface CallScope {
   call: ToolContext | undefined;
+  /** When the call times out (epoch ms). */
+  deadline: number;
 }
 
 /**
@@ -170,14 +172,14 @@ function shouldFallBackToSse(error: unknown): boolean {
  * (Streamable HTTP), the call of its related task, else the only call in flight; undefined
  * when that cannot be told.
  */
-function callOf(connection: Connection, extra: McpHandlerExtra): ToolContext | undefined {
+function callOf(connection: Connection, extra: McpHandlerExtra): CallScope | undefined {
   const scope = callScope.getStore();
-  if (scope && connection.calls.has(scope)) return scope.call;
+  if (scope && connection.calls.has(scope)) return scope;
   const task = extra.taskId !== undefined ? connection.tasks.get(extra.taskId) : undefined;
-  if (task) return task.call;
+  if (task) return task;
   if (connection.calls.size !== 1) return undefined;
   const [only] = connection.calls;
-  return only!.call;
+  return only;
 }
 
 /**
@@ -346,7 +348,7 @@ export class McpClient {
           }
         : {}),
     };
-    const scope: CallScope = { call: options.call };
+    const scope: CallScope = { call: options.call, deadline: Date.now() + timeoutMs };
     const once = () =>
       this.#withReconnect(
         options.signal,

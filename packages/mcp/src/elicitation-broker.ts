@@ -16,7 +16,11 @@ import type {
 } from './client-features.js';
 import type { McpSamplingDecision } from './sampling.js';
 
-/** Longest an elicitation or sampling question waits for its answer before it is cancelled. */
+/**
+ * Longest an elicitation or sampling question waits for its answer before it is cancelled (it
+ * also ends with the tool call that asked, at the call's timeout: raise the server's `timeoutMs`
+ * for tools that ask people).
+ */
 export const DEFAULT_MCP_ELICITATION_WAIT_MS = 600_000;
 
 /** AG-UI interrupt reason of an MCP elicitation (a custom reason, namespaced as the AG-UI spec asks). */
@@ -198,19 +202,24 @@ export function elicitationBroker(
       done = true;
       clearTimeout(timer);
       ctx.signal.removeEventListener('abort', onAbort);
+      ctx.call?.signal.removeEventListener('abort', onCallEnd);
       controller.abort(new Error(why));
       onEnd(value, why);
     };
     const onAbort = () => end(undefined, `MCP server '${ctx.server}' withdrew the request`);
-    const timer = setTimeout(() => end(undefined, `no answer within ${waitMs} ms`), waitMs);
+    const onCallEnd = () => end(undefined, 'the tool call that asked ended (cancelled or timed out)');
+    // The wait ends with the call that asked: an answer after its timeout would reach nobody.
+    const now = Date.now();
+    const until = Math.min(now + waitMs, ctx.deadline ?? Infinity);
+    const timer = setTimeout(() => end(undefined, `no answer within ${until - now} ms`), Math.max(0, until - now));
     timer.unref();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
-    const now = Date.now();
+    ctx.call?.signal.addEventListener('abort', onCallEnd, { once: true });
     return {
       end,
       signal: controller.signal,
       createdAt: new Date(now).toISOString(),
-      expiresAt: new Date(now + waitMs).toISOString(),
+      expiresAt: new Date(until).toISOString(),
       get done() {
         return done;
       },

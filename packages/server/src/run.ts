@@ -206,7 +206,7 @@ export const executeRun: RunExecutor = async (ctx, sink) => {
       const stale = parsed.request.resume.filter((r) => r.interruptId.startsWith(QUESTION_INTERRUPT_PREFIX));
       if (stale.length)
         throw new ResumeInputError(
-          `The question ${stale.map((r) => r.interruptId).join(', ')} expired with the server process that asked it (it restarted, stopped, or was another worker; a tool's question waits only in the process that runs the tool). Send a new message to continue: the interrupted tool call gets an error result.`,
+          `The question ${stale.map((r) => r.interruptId).join(', ')} expired with the run that asked it: a tool's question waits only in the server process running that tool, and that run is over (the process restarted or stopped, the resume reached another worker, or the tool call ended). Send a new message to continue; a tool call the run left unfinished gets an error result.`,
           'expired',
         );
       result = await forward(agent.streamResume(resumeAnswers(parsed.request.resume, parsed.request.toolResults, pending), options));

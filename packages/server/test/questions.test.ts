@@ -241,7 +241,7 @@ describe('MCP questions as AG-UI interrupts', () => {
     const b = await questionServer(model);
     const resumed = await rawResume(b.url, threadId, [{ interruptId: q.id, status: 'resolved', payload: { action: 'decline' } }]);
     expect(runError(resumed)).toMatchObject({ code: 'interrupt_expired' });
-    expect(runError(resumed)!.message).toContain('expired with the server process that asked it');
+    expect(runError(resumed)!.message).toContain('expired with the run that asked it');
     model.text('Here again.');
     const next = await say(b.client(threadId), 'Hello again');
     expect(next.error).toBeUndefined();
