@@ -80,20 +80,19 @@ export async function runTurn(cli: CliAgent, prompt: string, options: TurnOption
   const giveNotices = ui.lendNotices((text, level) =>
     view.line(level === 'warn' ? theme.yellow(`${theme.sym.warning} ${text}`) : level === 'dim' ? theme.dim(text) : text),
   );
-  const giveAsker =
+  const questions =
     keys && view.region
-      ? ui.lendAsker(
-          new RegionQuestions({
-            region: view.region,
-            keys,
-            theme,
-            model: cli.model.info?.name ?? cli.model.modelId,
-            openUrl: (url) => {
-              if (!cli.mcp.openUrl(url)) view.line(theme.yellow(`${theme.sym.warning} No browser found: open ${url} yourself.`));
-            },
-          }),
-        )
+      ? new RegionQuestions({
+          region: view.region,
+          keys,
+          theme,
+          model: cli.model.info?.name ?? cli.model.modelId,
+          openUrl: (url) => {
+            if (!cli.mcp.openUrl(url)) view.line(theme.yellow(`${theme.sym.warning} No browser found: open ${url} yourself.`));
+          },
+        })
       : undefined;
+  const giveAsker = questions && ui.lendAsker(questions);
 
   view.region?.spin('thinking');
   try {
@@ -133,6 +132,8 @@ export async function runTurn(cli: CliAgent, prompt: string, options: TurnOption
       return { status: 'failed', error: error as Error };
     }
   } finally {
+    // A question still open (a server that kept waiting after the run ended) is withdrawn.
+    questions?.close();
     view.stop();
     giveAsker?.();
     giveNotices();

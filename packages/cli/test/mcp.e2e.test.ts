@@ -76,6 +76,8 @@ describe.skipIf(!hasTmux())('MCP client features in the REPL (server-everything,
       server.script
         .toolUse('everything_trigger-elicitation-request', {}, usage(10, 5))
         .text('Thanks for the form.', usage(10, 5))
+        .toolUse('everything_trigger-elicitation-request', {})
+        .text('After the cancel.')
         .toolUse('everything_trigger-url-elicitation', { url: 'https://example.org/consent', message: 'Confirm your plan on the page.' })
         .text('URL handled.')
         .toolUse('everything_trigger-sampling-request', { prompt: 'Capital of France?', maxTokens: 50 }, usage(100, 10))
@@ -111,6 +113,17 @@ describe.skipIf(!hasTmux())('MCP client features in the REPL (server-everything,
       expect(formResult).toContain('Name: Ada Lovelace');
       expect(formResult).toContain('Agreed to terms: true');
       expect(formResult).toContain('Favorite Integer: 42');
+
+      // 1b. Ctrl+C while the form is asked cancels the run and withdraws the question: the next prompt works.
+      mark = cli.screen().length;
+      cli.line('Fill it in again');
+      await cli.waitFor("MCP server 'everything' asks: Please provide inputs", { after: mark });
+      cli.keys('C-c');
+      await cli.waitFor('— cancelled', { after: mark });
+      mark = cli.mark();
+      cli.line('Still there?');
+      await cli.waitFor('After the cancel.', { after: mark });
+      expect(lastUserText(server)).toBe('Still there?');
 
       // 2. URL elicitation: the message and the URL are shown; nothing is opened before the person says so.
       mark = cli.screen().length;

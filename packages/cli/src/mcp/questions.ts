@@ -52,7 +52,15 @@ export interface RegionQuestionsOptions {
 
 /** An {@link McpAsker} that asks in the live region of a turn. */
 export class RegionQuestions implements McpAsker {
+  /** Aborted when the turn ends: a question still open then is withdrawn. */
+  readonly #closed = new AbortController();
+
   constructor(private readonly options: RegionQuestionsOptions) {}
+
+  /** Withdraws open questions (answered as cancelled) and refuses later ones; the turn calls it when it ends. */
+  close(): void {
+    this.#closed.abort();
+  }
 
   /**
    * Shows `render()` as the question and feeds keys to `onKey` until it calls `done`; Ctrl+C is
@@ -65,8 +73,10 @@ export class RegionQuestions implements McpAsker {
     onKey: (text: string | undefined, key: Key, done: (value: T) => void) => void,
   ): Promise<T> {
     const { region, keys } = this.options;
+    if (this.#closed.signal.aborted) return Promise.resolve(onAbort);
     region.stopSpinner();
     region.setQuestion(render());
+    const closed = this.#closed.signal;
     return new Promise<T>((resolve) => {
       let settled = false;
       const done = (value: T) => {
@@ -74,11 +84,13 @@ export class RegionQuestions implements McpAsker {
         settled = true;
         remove();
         signal.removeEventListener('abort', aborted);
+        closed.removeEventListener('abort', aborted);
         region.setQuestion('');
         resolve(value);
       };
       const aborted = () => done(onAbort);
       signal.addEventListener('abort', aborted, { once: true });
+      closed.addEventListener('abort', aborted, { once: true });
       const remove = keys.push((text, key) => {
         if (isCtrlC(text, key)) return false;
         onKey(text, key, done);
@@ -202,7 +214,12 @@ export class RegionQuestions implements McpAsker {
       if (printable(text, key) && typed.length < MAX_FIELD_CHARS) typed += text;
     });
     const mark = outcome === 'accept' ? theme.green(theme.sym.allowed) : theme.red(theme.sym.denied);
-    const what = outcome === 'accept' ? `answered (${Object.keys(content).length} of ${names.length} fields)` : `${outcome}d`;
+    const what =
+      outcome === 'accept'
+        ? `answered (${Object.keys(content).length} of ${names.length} fields)`
+        : outcome === 'decline'
+          ? 'declined'
+          : 'cancelled';
     region.print(`  ${mark} ${theme.dim(`${ctx.server} asked: ${truncate(request.message, 80)} — ${what}`)}`);
     return outcome === 'accept' ? { action: 'accept', content } : { action: outcome };
   }
