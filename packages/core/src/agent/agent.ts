@@ -70,6 +70,7 @@ import { LocalRunStates, RunRecord, runStateStoreOf } from './run-record.js';
 import { type CallPlan, type Emit, runToolCalls } from './tool-runner.js';
 import { closeUnansweredPrompt, type LoadedSession, prepareWindow, SessionSync } from './session-sync.js';
 import { EventStream } from './event-stream.js';
+import { copyData } from './copy-data.js';
 
 /** What starts a run: a new prompt, or answers to a paused run. */
 type RunInput = { kind: 'prompt'; prompt: string } | { kind: 'resume'; answers: InterruptAnswer[] };
@@ -128,6 +129,8 @@ interface RunContext {
   budgetError?: BudgetExceededError;
   /** The run has ended (later usage reports are ignored). */
   ended: boolean;
+  /** The thread state handle given to tools (made on the first batch). */
+  threadState?: ThreadState;
 }
 
 /** Context window assumed when the model's catalogue entry is unknown. */
@@ -243,7 +246,7 @@ export class Agent {
 
   /** The conversation so far (a copy). */
   get messages(): Message[] {
-    return structuredClone(this.history);
+    return copyData(this.history);
   }
 
   /** Context loaded by the last run. */
@@ -460,7 +463,13 @@ export class Agent {
     const runId = randomUUID();
     const run: RunContext = {
       runId,
-      emit: (e) => this.dispatch({ ...e, runId, timestamp: Date.now() }, extra),
+      // Every emitted event is a fresh object literal: stamped in place rather than copied.
+      emit: (e) => {
+        const event = e as AgentEvent;
+        event.runId = runId;
+        event.timestamp = Date.now();
+        this.dispatch(event, extra);
+      },
       signal: options.signal ?? new AbortController().signal,
       started: performance.now(),
       usage: emptyUsage(),
@@ -754,8 +763,34 @@ export class Agent {
       if (run.signal.aborted) forwardAbort();
       else run.signal.addEventListener('abort', forwardAbort, { once: true });
     }
+    // "Call started" markers, written before a tool runs, so a crash never runs it twice.
+    // Only where they outlive the process (a store with run state), and not for retry-safe
+    // tools (after a crash those simply run again). A finished call's result is stored only
+    // while siblings still run (otherwise the batch of results is appended right away).
+    const markStarted = async (call: ToolUseBlock): Promise<void> => {
+      if (this.toolMap.get(call.name)?.retrySafe) return;
+      started.add(call.id);
+      await record.update((r) => {
+        r.status = 'running';
+        r.runId = run.runId;
+        r.calls = [
+          ...(r.calls ?? []).filter((c) => batch.has(c.toolUseId) && c.toolUseId !== call.id),
+          { toolUseId: call.id, name: call.name, status: 'started' },
+        ];
+      });
+    };
+    const markFinished = async (call: ToolUseBlock, block: ToolResultBlock): Promise<void> => {
+      unfinished--;
+      if (!started.has(call.id) || unfinished === 0) return;
+      await record.update((r) => {
+        r.calls = [
+          ...(r.calls ?? []).filter((c) => c.toolUseId !== call.id),
+          { toolUseId: call.id, name: call.name, status: 'done', result: block },
+        ];
+      });
+    };
     const reported = new Map<string, { usage: Usage; costUsd: number }>();
-    const { outcomes, records } = await runToolCalls(calls, {
+    const running = runToolCalls(calls, {
       tools: this.toolMap,
       emit: run.emit,
       signal: stop?.signal ?? run.signal,
@@ -778,35 +813,11 @@ export class Agent {
       interrupt: (call, reason, display) => newInterrupt(call, reason, display, ttl),
       clientTools: run.clientTools,
       plan: (call) => this.planCall(call, rec),
-      // "Call started" markers, written before a tool runs, so a crash never runs it twice.
-      // Only where they outlive the process (a store with run state), and not for retry-safe
-      // tools (after a crash those simply run again). A finished call's result is stored only
-      // while siblings still run (otherwise the batch of results is appended right away).
-      onStarted: async (call) => {
-        if (!durable || this.toolMap.get(call.name)?.retrySafe) return;
-        started.add(call.id);
-        await record.update((r) => {
-          r.status = 'running';
-          r.runId = run.runId;
-          r.calls = [
-            ...(r.calls ?? []).filter((c) => batch.has(c.toolUseId) && c.toolUseId !== call.id),
-            { toolUseId: call.id, name: call.name, status: 'started' },
-          ];
-        });
-      },
-      onFinished: async (call, block) => {
-        unfinished--;
-        if (!started.has(call.id) || unfinished === 0) return;
-        await record.update((r) => {
-          r.calls = [
-            ...(r.calls ?? []).filter((c) => c.toolUseId !== call.id),
-            { toolUseId: call.id, name: call.name, status: 'done', result: block },
-          ];
-        });
-      },
-      state: this.threadState(run),
+      ...(durable ? { onStarted: markStarted, onFinished: markFinished } : {}),
+      state: (run.threadState ??= this.threadState(run)),
       reportUsage: (call, usage, costUsd) => this.addToolUsage(run, call, usage, costUsd, reported, stop),
-    }).finally(() => run.signal.removeEventListener('abort', forwardAbort));
+    });
+    const { outcomes, records } = await (stop ? running.finally(() => run.signal.removeEventListener('abort', forwardAbort)) : running);
     for (const r of records) {
       const spent = reported.get(r.toolUseId);
       if (spent) Object.assign(r, spent);
@@ -990,7 +1001,7 @@ export class Agent {
       text: outcome.text,
       usage: run.usage,
       ...(run.cost !== undefined ? { cost: run.cost } : {}),
-      messages: structuredClone(run.added),
+      messages: copyData(run.added),
       toolCalls: run.toolCalls,
       steps: run.steps,
       stopReason: outcome.stopReason,
@@ -1228,7 +1239,7 @@ export class Agent {
     };
     // Register before emitting: a hook may answer synchronously.
     const answer = this.approvals.request(event, { signal });
-    emit(event);
+    emit({ ...event }); // a copy: emit stamps the event it gets, and the queue keeps this one
     return answer;
   }
 }
