@@ -37,7 +37,7 @@ import { builtinTools, mcpTools } from './tools.js';
 import { cliServerSettings, SamplingLedger } from './mcp/client-options.js';
 import { McpUi, type NoticeLevel } from './mcp/ui.js';
 import { openInBrowser } from './mcp/browser.js';
-import type { McpClient } from '@mixtape/mcp';
+import type { McpClient, McpListKind } from '@mixtape/mcp';
 import { GRANTS_DB, SESSIONS_DB } from './paths.js';
 
 export type { SessionChoice } from './sessions.js';
@@ -147,6 +147,8 @@ export interface CliMcp {
   setRoot(dir: string): Promise<void>;
   /** Opens a URL in the person's browser ($BROWSER, xdg-open, open); false when there is none. */
   openUrl(url: string): boolean;
+  /** Calls `listener` when a server's prompts or resources change; returns a function that stops. */
+  onListChanged(listener: (kind: McpListKind, server: string) => void): () => void;
 }
 
 /** Where MCP notices go when no REPL or turn has lent a place: stderr. */
@@ -261,12 +263,18 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
   if (start.fresh) await agent.switchSession();
 
   let root = cwd;
+  const listChanged = new Set<(kind: McpListKind, server: string) => void>();
+  let refreshTools: (() => Promise<void>) | undefined;
   const mcpSide: CliMcp = {
     ui: new McpUi(stderrNotices()),
     ledger: new SamplingLedger(),
     clients: [],
     root: () => root,
     openUrl: (url) => openInBrowser(url, env),
+    onListChanged(listener) {
+      listChanged.add(listener);
+      return () => listChanged.delete(listener);
+    },
     async setRoot(dir) {
       root = dir;
       // The clients read the root through `mcpSide.root`; setRoots sends the change notification.
@@ -293,8 +301,23 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
           ledger: mcpSide.ledger,
           env,
           cwd,
+          onListChanged: (kind, server) => {
+            if (kind === 'tools') void refreshTools?.();
+            for (const listener of listChanged) listener(kind, server);
+          },
         });
         mcpSide.clients.push(...mcp.clients);
+        // A server that adds tools while mixtape runs: the new ones are offered to the model from the next step.
+        refreshTools = async () => {
+          try {
+            const known = new Set(agent.tools.map((t) => t.name));
+            const added = (await mcp.refresh()).filter((t) => !known.has(t.name));
+            for (const t of added) agent.addTool(t);
+            if (added.length) mcpSide.ui.notice(`MCP tools added: ${added.map((t) => t.name).join(', ')}`, 'dim');
+          } catch (error) {
+            mcpSide.ui.notice(`Could not list the MCP tools again: ${(error as Error).message}`, 'warn');
+          }
+        };
         closers.push(mcp.close);
         for (const f of mcp.failures) warnings.push(`MCP server '${f.server}' did not start: ${f.message}`);
         for (const t of mcp.tools) {

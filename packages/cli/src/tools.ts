@@ -62,6 +62,8 @@ export interface McpLoaded {
   failures: { server: string; message: string }[];
   /** One client per configured server (prompts, resources, roots). */
   clients: readonly McpClient[];
+  /** Lists the tools again (after a server said its list changed). */
+  refresh(): Promise<Tool[]>;
   close(): Promise<void>;
 }
 
@@ -93,6 +95,7 @@ export async function mcpTools(
     tools,
     failures: toolset.failures.map((f) => ({ server: f.server, message: f.error.message })),
     clients: toolset.clients,
+    refresh: () => toolset.refresh(),
     close: () => toolset.close(),
   };
 }

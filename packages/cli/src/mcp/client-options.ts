@@ -15,6 +15,7 @@ import type {
   McpClient,
   McpClientOptions,
   McpElicitationResult,
+  McpListKind,
   McpLogMessage,
   McpOAuthOptions,
   McpRequestContext,
@@ -116,6 +117,8 @@ export interface CliMcpInput {
   env: NodeJS.ProcessEnv;
   /** Folder of the debug log. */
   cwd: string;
+  /** A server's list of tools, prompts or resources changed. */
+  onListChanged?: (kind: McpListKind, server: string) => void;
 }
 
 function describeLog(message: McpLogMessage): string {
@@ -193,6 +196,7 @@ export function sharedClientOptions(input: CliMcpInput): McpClientOptions {
       if (SHOWN_LOG_LEVELS.has(message.level)) ui.notice(text, 'dim');
     },
     logLevel: 'info',
+    ...(input.onListChanged && { onListChanged: input.onListChanged }),
     onNotice: (message) => {
       writeDebugLog(`[mcp] ${message}`, env, cwd);
       ui.notice(message, 'dim');

@@ -76,7 +76,12 @@ export class McpCommands {
     private readonly cli: CliAgent,
     private readonly print: (text: string) => void,
     private readonly theme: Theme,
-  ) {}
+  ) {
+    // A server whose prompts changed: list them again when next used.
+    cli.mcp.onListChanged((kind) => {
+      if (kind === 'prompts') this.#prompts = undefined;
+    });
+  }
 
   /** Names of the servers' prompt commands known so far (`/everything:simple-prompt`), for completion. */
   get promptNames(): readonly string[] {
