@@ -232,9 +232,13 @@ export function createServer(options: ServerOptions): MixtapeServer {
     return c.json({ threadId, messages: toAguiMessages(threadId, session.messages) });
   });
 
-  app.get('/threads/:threadId/interrupts', checkThreadParam, async (c) =>
-    c.json({ interrupts: await openInterrupts(options.sessionStore, sessionOf(c, c.req.param('threadId'))) }),
-  );
+  app.get('/threads/:threadId/interrupts', checkThreadParam, async (c) => {
+    const sessionId = sessionOf(c, c.req.param('threadId'));
+    // Questions of a run parked in this process, then the approvals kept in the store.
+    const liveRun = live.get(sessionId);
+    const questions = liveRun?.parked && !liveRun.abandoned ? liveRun.parking.desk.shown() : [];
+    return c.json({ interrupts: [...questions, ...(await openInterrupts(options.sessionStore, sessionId))] });
+  });
 
   app.get('/threads/:threadId/approvals', checkThreadParam, async (c) =>
     c.json({ approvals: await coordinator.pendingApprovals(sessionOf(c, c.req.param('threadId'))) }),

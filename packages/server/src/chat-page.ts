@@ -133,9 +133,38 @@ const pending = new Map();
 function showInterrupt(i) {
   if (pending.has(i.id)) return;
   const info = (i.metadata && i.metadata.mixtape) || {};
-  const div = add('approval', (i.message || 'The agent asks for input.') + '\n' + (info.toolName || '') + ' ' + JSON.stringify(info.input === undefined ? {} : info.input) + '\n');
+  const detail = info.toolName ? info.toolName + ' ' + JSON.stringify(info.input === undefined ? {} : info.input)
+    : info.server ? 'MCP server ' + info.server + (info.url ? ': ' + info.url : '') + (info.messages ? '\n' + info.messages.map((m) => m.role + ': ' + m.text).join('\n') : '')
+    : '';
+  const div = add('approval', (i.message || 'The agent asks for input.') + '\n' + detail + '\n');
   div.dataset.interruptId = i.id;
   pending.set(i.id, { interrupt: i, answer: null, div });
+  const button = (action, label, onclick) => { const b = document.createElement('button'); b.type = 'button'; b.dataset.action = action; b.textContent = label; b.onclick = onclick; div.appendChild(b); return b; };
+  const resolved = (payload, label) => () => answer(i.id, { interruptId: i.id, status: 'resolved', payload }, label);
+  if (i.reason === 'mixtape:mcp_sampling') {
+    // A tool's MCP server asks to use the model: { approved, reason? }.
+    button('approve', 'Allow', resolved({ approved: true }, 'Allowed'));
+    button('deny', 'Refuse', resolved({ approved: false }, 'Refused'));
+    return;
+  }
+  if (i.reason === 'mixtape:mcp_elicitation') {
+    // A tool's MCP server asks the person: { action, content? } (content as JSON for a form).
+    if (info.mode === 'url') {
+      button('accept', 'Done', resolved({ action: 'accept' }, 'Done'));
+    } else {
+      const form = document.createElement('textarea'); form.className = 'edit-args'; form.rows = 4;
+      const fields = {};
+      for (const [k, f] of Object.entries((info.requestedSchema && info.requestedSchema.properties) || {})) fields[k] = f.default !== undefined ? f.default : '';
+      form.value = JSON.stringify(fields, null, 2);
+      div.appendChild(form);
+      button('accept', 'Send', () => {
+        let content;
+        try { content = JSON.parse(form.value); } catch (e) { status('The answer is not JSON: ' + e.message); return; }
+        answer(i.id, { interruptId: i.id, status: 'resolved', payload: { action: 'accept', content } }, 'Sent');
+      });
+    }
+    button('decline', 'Decline', resolved({ action: 'decline' }, 'Declined'));
+  }
   if (i.reason !== 'tool_call') {
     const b = document.createElement('button'); b.type = 'button'; b.textContent = 'Cancel'; b.dataset.action = 'cancel';
     b.onclick = () => answer(i.id, { interruptId: i.id, status: 'cancelled' }, 'Cancelled');
@@ -145,7 +174,6 @@ function showInterrupt(i) {
   const canEdit = !!(i.responseSchema && i.responseSchema.properties && i.responseSchema.properties.editedArgs);
   const reason = document.createElement('input'); reason.placeholder = 'Reason (optional)'; reason.className = 'reason';
   const editor = document.createElement('textarea'); editor.className = 'edit-args'; editor.hidden = true; editor.rows = 4; editor.value = JSON.stringify(info.input === undefined ? {} : info.input, null, 2);
-  const button = (action, label, onclick) => { const b = document.createElement('button'); b.type = 'button'; b.dataset.action = action; b.textContent = label; b.onclick = onclick; div.appendChild(b); return b; };
   button('approve', 'Approve', () => answer(i.id, { interruptId: i.id, status: 'resolved', payload: { approved: true } }, 'Approved'));
   if (canEdit) {
     button('edit', 'Edit…', () => { editor.hidden = false; saveEdited.hidden = false; editor.focus(); });

@@ -224,6 +224,11 @@ export class QuestionDesk {
     };
   }
 
+  /** The open questions the client was shown, as AG-UI interrupts (`GET /threads/:id/interrupts`). */
+  shown(): AguiInterrupt[] {
+    return [...this.#open.values()].filter((o) => o.announced).map(toAguiQuestion);
+  }
+
   /** Why a question of this run ended without a resume's answer, if it did. */
   endedWhy(id: string): string | undefined {
     const why = this.#ended.get(id);

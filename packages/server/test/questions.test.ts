@@ -12,7 +12,7 @@ import { ScriptedModel } from '@mixtape/core/testing';
 import { elicitationBroker, McpToolset, modelSamplingHandler, type McpTool } from '@mixtape/mcp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { deferred, invalidEvents, postRun, say, serversClosedAfterEach, startTestServer } from './helpers.js';
+import { deferred, invalidEvents, postRun, say, serversClosedAfterEach, startTestServer, TOKEN } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../../node_modules/.bin/mcp-server-everything', import.meta.url));
 const start = serversClosedAfterEach();
@@ -90,6 +90,11 @@ describe('MCP questions as AG-UI interrupts', () => {
     expect((q.responseSchema as { properties: { content: unknown } }).properties.content).toEqual(requested);
     // The MCP call is still waiting: nothing ran past the question.
     expect(model.requests).toHaveLength(1);
+    // A reloaded page finds the question again.
+    const listed = (await (
+      await fetch(`${s.url}/threads/${client.threadId}/interrupts`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).json()) as { interrupts: Interrupt[] };
+    expect(listed.interrupts).toEqual([q]);
 
     const bad = await rawResume(s.url, client.threadId, [
       { interruptId: q.id, status: 'resolved', payload: { action: 'accept', content: { email: 'not an email' } } },
