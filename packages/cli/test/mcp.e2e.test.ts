@@ -238,6 +238,43 @@ describe.skipIf(!hasTmux())('MCP client features in the REPL (server-everything,
   );
 });
 
+describe.skipIf(!hasTmux())('MCP questions with --plain (tmux)', () => {
+  it(
+    'writes the form once, in order, for a screen reader; Escape declines it; n refuses sampling',
+    { timeout: E2E_TIMEOUT_MS },
+    async () => {
+      const project = everythingProject();
+      server.script
+        .toolUse('everything_trigger-elicitation-request', {})
+        .text('Done with the form.')
+        .toolUse('everything_trigger-sampling-request', { prompt: 'Hi?', maxTokens: 9 })
+        .text('Done with sampling.');
+      const cli = startAgainst(server, sessions, project, ['--plain', '--allow', 'everything_*']);
+      await cli.waitFor('New session');
+      let mark = cli.mark();
+      cli.line('Fill in the form');
+      await cli.waitFor('Your full, legal name', { after: mark });
+      cli.line('Ada');
+      cli.line('y');
+      await cli.waitFor('Favorite first line', { after: mark });
+      cli.keys('Escape');
+      let screen = (await cli.waitFor('Done with the form.', { after: mark })).slice(mark);
+      expect(screen.split("MCP server 'everything' asks: Please provide inputs").length).toBe(2);
+      expect(screen).toContain('Allowed: String: Ada');
+      expect(screen).toContain('Allowed: Boolean: yes');
+      expect(screen).toContain('Denied: everything asked: Please provide inputs for the following fields: — declined');
+      expect(lastToolResults()).toContain('declined');
+
+      mark = cli.mark();
+      cli.line('Sample');
+      await cli.waitFor('Press y to run it on the model', { after: mark });
+      cli.type('n');
+      screen = (await cli.waitFor('Done with sampling.', { after: mark })).slice(mark);
+      expect(screen).toContain('Denied: everything: sampling refused');
+    },
+  );
+});
+
 describe('MCP client features without a terminal (mixtape run)', () => {
   it(
     'declines elicitation and refuses sampling with a note on stderr; sampling runs when the config allows it',

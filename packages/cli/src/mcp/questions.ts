@@ -163,7 +163,8 @@ export class RegionQuestions implements McpAsker {
       const field = properties[name]!;
       const def = defaultOf(field);
       const label = `${field.title ?? name}${required.has(name) ? ' *' : ''}`;
-      const lines = [header, help, ...answered];
+      // Plain output is written once, in order: the header once, then each answer and the next field.
+      const lines = theme.plain ? (index === 0 ? [header, help] : answered.slice(-1)) : [header, help, ...answered];
       lines.push(`  ${theme.bold(label)}${field.description ? theme.dim(` — ${field.description}`) : ''}`);
       lines.push(theme.dim(`    ${fieldHint(field)}${def !== undefined ? ` · default: ${showValue(def, field)}` : ''}`));
       if (error) lines.push(theme.red(`    ${error}`));
