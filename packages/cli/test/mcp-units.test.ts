@@ -3,11 +3,12 @@
  * `@server:uri` mentions of a command line, the browser command, Tab completion, the question
  * broker and the progress label.
  */
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { browserCommand } from '../src/mcp/browser.js';
-import { cliServerSettings, SamplingLedger } from '../src/mcp/client-options.js';
+import { ScriptedModel } from '@mixtape/core/testing';
+import { cliServerSettings, SamplingLedger, sharedClientOptions } from '../src/mcp/client-options.js';
 import { choicesOf, defaultOf, fieldHint, parseField, showValue, type FormField } from '../src/mcp/form.js';
 import { describeSampling } from '../src/mcp/questions.js';
 import { McpUi } from '../src/mcp/ui.js';
@@ -199,5 +200,83 @@ describe('questions and notices', () => {
   it('labels progress with the message, the steps and the percentage', () => {
     expect(progressLabel({ name: 'ev_long', progress: 2, total: 3 })).toBe('running ev_long: (2/3, 67%)');
     expect(progressLabel({ name: 'ev_long', progress: 7, message: 'indexing' })).toBe('running ev_long: indexing (7)');
+  });
+});
+
+describe('what the CLI offers servers (sharedClientOptions)', () => {
+  function setup(sampling: 'allow' | 'ask' | 'deny') {
+    const notices: string[] = [];
+    const ui = new McpUi((text, level) => notices.push(`${level}: ${text}`));
+    const ledger = new SamplingLedger();
+    const model = new ScriptedModel({ modelId: 'scripted' });
+    const cwd = tempProject();
+    const options = sharedClientOptions({
+      ui,
+      model,
+      root: () => cwd,
+      settings: new Map([['ev', { sampling, oauth: {} }]]),
+      ledger,
+      env: {},
+      cwd,
+    });
+    return { notices, ui, ledger, model, options, cwd };
+  }
+  const ctx = { server: 'ev', signal: new AbortController().signal };
+  const request = { messages: [{ role: 'user' as const, content: { type: 'text' as const, text: 'Hi?' } }], maxTokens: 20 };
+
+  it('sampling: "deny" and "ask" with nobody to ask refuse without the model; "allow" runs it and counts what no run counted', async () => {
+    const denied = setup('deny');
+    await expect(denied.options.onSampling!(request, ctx)).rejects.toThrow(/refused: sampling is denied by the configuration of 'ev'/);
+    const nobody = setup('ask');
+    await expect(nobody.options.onSampling!(request, ctx)).rejects.toThrow(/nobody can approve/);
+    expect(nobody.notices.at(-1)).toMatch(/^warn: MCP server 'ev' asked to use the model; refused/);
+    expect(denied.model.requests.length + nobody.model.requests.length).toBe(0);
+
+    const allowed = setup('allow');
+    allowed.model.text('Hello.', { usage: { inputTokens: 7, outputTokens: 2 } });
+    const answer = await allowed.options.onSampling!(request, ctx);
+    expect(answer.content).toEqual({ type: 'text', text: 'Hello.' });
+    expect(allowed.ledger.take().usage).toEqual({ inputTokens: 7, outputTokens: 2 });
+    expect(allowed.notices.at(-1)).toBe('dim: ev: sampling on scripted used 7 in · 2 out');
+  });
+
+  it('sampling "ask" goes to the lent asker; elicitation without one is declined with a note', async () => {
+    const { options, ui, model, notices } = setup('ask');
+    const asked: string[] = [];
+    const give = ui.lendAsker({
+      elicit: () => Promise.resolve({ action: 'accept', content: {} }),
+      approveSampling: (r) => {
+        asked.push(JSON.stringify(r.messages));
+        return Promise.resolve({ approved: false, reason: 'not today' });
+      },
+    });
+    await expect(options.onSampling!(request, ctx)).rejects.toThrow(/not today/);
+    expect(asked).toHaveLength(1);
+    expect(await options.onElicitation!({ message: 'Name?', requestedSchema: { type: 'object', properties: {} } }, ctx)).toEqual({
+      action: 'accept',
+      content: {},
+    });
+    give();
+    expect(await options.onElicitation!({ mode: 'url', message: 'Pay', url: 'https://example.org/pay', elicitationId: 'e1' }, ctx)).toEqual(
+      {
+        action: 'decline',
+      },
+    );
+    expect(notices.at(-1)).toBe(
+      "warn: MCP server 'ev' asked to open https://example.org/pay (Pay); declined: nobody can answer here (run mixtape in a terminal to answer).",
+    );
+    expect(model.requests).toHaveLength(0);
+  });
+
+  it('logs go to the debug log; warnings and worse are also shown, dimmed; the root is the folder', async () => {
+    const { options, notices, cwd } = setup('ask');
+    options.onLog!({ server: 'ev', level: 'info', logger: 'core', data: 'quiet line' });
+    options.onLog!({ server: 'ev', level: 'error', data: { detail: 'loud line' } });
+    expect(notices).toEqual(['dim: [mcp ev] error: {"detail":"loud line"}']);
+    const log = readFileSync(path.join(cwd, '.mixtape/debug.log'), 'utf8');
+    expect(log).toContain('[mcp ev] info core: quiet line');
+    expect(log).toContain('[mcp ev] error: {"detail":"loud line"}');
+    const roots = options.roots as () => { uri: string; name?: string }[];
+    expect(roots()).toEqual([{ uri: cwd, name: path.basename(cwd) }]);
   });
 });
