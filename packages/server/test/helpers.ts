@@ -121,6 +121,24 @@ export function approve(url: string, threadId: string, proposalId: string, body:
   });
 }
 
+/** SSE events of a raw response. */
+export async function sseEvents(r: Response): Promise<BaseEvent[]> {
+  const text = await r.text();
+  return text
+    .split('\n\n')
+    .flatMap((frame) => frame.split('\n').filter((l) => l.startsWith('data: ')))
+    .map((l) => JSON.parse(l.slice(6)) as BaseEvent);
+}
+
+/** Answers with a client that did not see the interrupt (the HttpAgent refuses expired/partial resumes itself). */
+export async function rawResume(url: string, threadId: string, resume: unknown[], messages: unknown[] = []): Promise<BaseEvent[]> {
+  const r = await postRun(url, { threadId, runId: randomUUID(), messages, tools: [], context: [], resume });
+  expect(r.status).toBe(200);
+  const events = await sseEvents(r);
+  expect(invalidEvents(events)).toEqual([]);
+  return events;
+}
+
 /** A promise with its resolve function. */
 export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
   let resolve!: (v: T) => void;

@@ -6,7 +6,7 @@ import { ScriptedModel } from '@mixtape/core/testing';
 import { CLIENT_TOOL_INTERRUPT_REASON } from '@mixtape/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { add, invalidEvents, postRun, say, serversClosedAfterEach, TOKEN } from './helpers.js';
+import { add, postRun, rawResume, say, serversClosedAfterEach, TOKEN } from './helpers.js';
 
 const start = serversClosedAfterEach();
 afterEach(() => void vi.useRealTimers());
@@ -40,24 +40,6 @@ async function approvalServer(model: ScriptedModel, extra: Record<string, unknow
     agentOptions: { tools: [counted.tool], grantStore: new MemoryGrantStore(), interactive: true, ...extra },
   });
   return { s, calls: counted.calls };
-}
-
-/** SSE events of a raw response. */
-async function sseEvents(r: Response): Promise<BaseEvent[]> {
-  const text = await r.text();
-  return text
-    .split('\n\n')
-    .flatMap((frame) => frame.split('\n').filter((l) => l.startsWith('data: ')))
-    .map((l) => JSON.parse(l.slice(6)) as BaseEvent);
-}
-
-/** Answers with a client that did not see the interrupt (the HttpAgent refuses expired/partial resumes itself). */
-async function rawResume(url: string, threadId: string, resume: unknown[], messages: unknown[] = []): Promise<BaseEvent[]> {
-  const r = await postRun(url, { threadId, runId: randomUUID(), messages, tools: [], context: [], resume });
-  expect(r.status).toBe(200);
-  const events = await sseEvents(r);
-  expect(invalidEvents(events)).toEqual([]);
-  return events;
 }
 
 describe('approvals as AG-UI interrupts (the default)', () => {

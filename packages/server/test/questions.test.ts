@@ -12,7 +12,7 @@ import { ScriptedModel } from '@mixtape/core/testing';
 import { elicitationBroker, McpToolset, modelSamplingHandler, type McpTool } from '@mixtape/mcp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { deferred, invalidEvents, postRun, say, serversClosedAfterEach, startTestServer, TOKEN } from './helpers.js';
+import { deferred, rawResume, say, serversClosedAfterEach, startTestServer, TOKEN } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../../node_modules/.bin/mcp-server-everything', import.meta.url));
 const start = serversClosedAfterEach();
@@ -27,23 +27,6 @@ const runError = (events: BaseEvent[]) =>
   events.find((e) => e.type === 'RUN_ERROR') as (BaseEvent & { message: string; code?: string }) | undefined;
 const toolResults = (events: BaseEvent[]) =>
   events.filter((e) => e.type === 'TOOL_CALL_RESULT') as Array<BaseEvent & { toolCallId: string; content: string }>;
-
-async function sseEvents(r: Response): Promise<BaseEvent[]> {
-  const text = await r.text();
-  return text
-    .split('\n\n')
-    .flatMap((frame) => frame.split('\n').filter((l) => l.startsWith('data: ')))
-    .map((l) => JSON.parse(l.slice(6)) as BaseEvent);
-}
-
-/** A resume sent by hand (the HttpAgent keeps its own view of what is open). */
-async function rawResume(url: string, threadId: string, resume: unknown[]): Promise<BaseEvent[]> {
-  const r = await postRun(url, { threadId, runId: randomUUID(), messages: [], tools: [], context: [], resume });
-  expect(r.status).toBe(200);
-  const events = await sseEvents(r);
-  expect(invalidEvents(events)).toEqual([]);
-  return events;
-}
 
 const questions = elicitationBroker({ onNotice: () => {} });
 const sampler = new ScriptedModel({ modelId: 'sampler' });
