@@ -74,17 +74,69 @@ export {
   HISTORY_FILE,
   SESSIONS_DB,
   STATE_DIR,
+  stderrNotices,
   type CliAgent,
   type CliAgentOptions,
   type CliFlags,
+  type CliMcp,
   type ReplayInfo,
 } from './setup.js';
-export { runRepl, type ReplOptions } from './repl/repl.js';
+export { McpUi, type McpAsker, type NoticeLevel, type NoticeSink, type SamplingDecision } from './mcp/ui.js';
+export {
+  DEFAULT_SAMPLING_RULE,
+  SAMPLING_RULES,
+  SHOWN_LOG_LEVELS,
+  SamplingLedger,
+  cliMcpClients,
+  cliOAuth,
+  cliServerSettings,
+  sharedClientOptions,
+  type CliMcpInput,
+  type CliServerSettings,
+  type SamplingRule,
+} from './mcp/client-options.js';
+export {
+  MAX_SAMPLING_MESSAGES_SHOWN,
+  MAX_SAMPLING_TEXT_SHOWN,
+  RegionQuestions,
+  describeSampling,
+  type RegionQuestionsOptions,
+} from './mcp/questions.js';
+export {
+  MAX_FIELD_CHARS,
+  choicesOf,
+  defaultOf,
+  fieldHint,
+  parseField,
+  showValue,
+  type Choice,
+  type FieldValue,
+  type FormField,
+} from './mcp/form.js';
+export { browserCommand, openInBrowser } from './mcp/browser.js';
+export {
+  MAX_ATTACHMENTS,
+  MAX_PROMPT_ECHO_CHARS,
+  MAX_RESOURCES_LISTED,
+  McpCommands,
+  resourceMentions,
+  splitWords,
+  type PreparedMessage,
+} from './repl/mcp-commands.js';
+export { mcpLoginAction, mcpLogoutAction } from './commands/mcp-auth-command.js';
+export { completeCommand, runRepl, type ReplOptions } from './repl/repl.js';
 export { runOnce, readStdin, eventToJson, MAX_STDIN_PROMPT_BYTES, type RunOnceOptions } from './run.js';
 export { runTurn, type TurnOptions, type TurnOutcome } from './turn.js';
 export { ApprovalPrompter, describeResponse, responseForKey, MAX_DENY_REASON_CHARS } from './repl/approval.js';
 export { LineEditor, HISTORY_SIZE, CRLF_DELAY_MS, type LineResult, type LineEditorOptions } from './repl/line-editor.js';
-export { COMMAND_NAMES, DEFAULT_HISTORY_COUNT, MAX_SESSIONS_LISTED, runCommand, type CommandContext } from './repl/commands.js';
+export {
+  COMMAND_NAMES,
+  DEFAULT_HISTORY_COUNT,
+  MAX_SESSIONS_LISTED,
+  runCommand,
+  type CommandContext,
+  type CommandResult,
+} from './repl/commands.js';
 export { MarkdownBlockSplitter } from './render/blocks.js';
 export { createMarkdownRenderer, preloadMarkdown, DEFAULT_MARKDOWN_WIDTH, type MarkdownRenderer } from './render/markdown.js';
 export {
@@ -106,5 +158,14 @@ export {
   type StatusInfo,
 } from './render/format.js';
 export { colorEnabled, createTheme, type Symbols, type Theme } from './render/theme.js';
-export { STALL_CHECK_MS, STALL_NOTICE_MS, thinkingChip, TurnView, type TurnViewOptions } from './render/turn-view.js';
+export {
+  MAX_PROGRESS_MESSAGE_CHARS,
+  STALL_CHECK_MS,
+  STALL_NOTICE_MS,
+  progressLabel,
+  thinkingChip,
+  TurnView,
+  withExtraUsage,
+  type TurnViewOptions,
+} from './render/turn-view.js';
 export { LiveRegion, PlainRegion, SPINNER_INTERVAL_MS, stallText, type Region } from './render/live.js';
