@@ -2,10 +2,13 @@ import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { MemoryGrantStore } from '@mixtape/core';
 import { ScriptedModel } from '@mixtape/core/testing';
+import { fileURLToPath } from 'node:url';
+import { elicitationBroker, McpToolset } from '@mixtape/mcp';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, TOKEN } from './helpers.js';
 
+const EVERYTHING = fileURLToPath(new URL('../../../node_modules/.bin/mcp-server-everything', import.meta.url));
 /** Debian's Chromium (`apt-get install -y chromium`); `.ci/run` installs it. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -128,6 +131,37 @@ describe.skipIf(missing && !ci)('web chat page in headless Chromium', () => {
     await send(page, 'again');
     await page.locator('.msg.assistant', { hasText: 'after stop' }).waitFor();
     await page.close();
+  });
+
+  it("answers an MCP server's question (elicitation form) from the page, also after a reload", { timeout: 60_000 }, async () => {
+    const questions = elicitationBroker({ onNotice: () => {} });
+    const toolset = new McpToolset([{ name: 'ev', transport: { type: 'stdio', command: EVERYTHING, args: ['stdio'] } }], {
+      onElicitation: questions.handler,
+    });
+    try {
+      const tools = await toolset.tools();
+      const s = await startTestServer({
+        model: new ScriptedModel().toolUse('ev_trigger-elicitation-request', {}).text('Registered.'),
+        agentOptions: { tools },
+        server: { questions },
+      });
+      servers.push(s);
+      const page = await browser.newPage();
+      await page.goto(`${s.url}/#token=${TOKEN}&thread=${randomUUID()}`);
+      await send(page, 'Register me');
+      await page.locator('.msg.approval', { hasText: 'Please provide inputs' }).waitFor();
+      // The question waits in the server process; a reloaded page finds it again.
+      await page.reload();
+      const card = page.locator('.msg.approval', { hasText: 'MCP server ev' });
+      await card.waitFor();
+      await card.locator('textarea.edit-args').fill('{"name": "Ada Lovelace", "check": true}');
+      await card.locator('button[data-action="accept"]').click();
+      await page.locator('.msg.tool', { hasText: 'Ada Lovelace' }).waitFor();
+      await page.locator('.msg.assistant', { hasText: 'Registered.' }).waitFor();
+      await page.close();
+    } finally {
+      await toolset.close();
+    }
   });
 
   it('shows the server refusing a wrong token', async () => {
