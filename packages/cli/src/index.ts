@@ -91,6 +91,7 @@ export {
   cliOAuth,
   cliServerSettings,
   sharedClientOptions,
+  withCallSignal,
   type CliMcpInput,
   type CliServerSettings,
   type SamplingRule,

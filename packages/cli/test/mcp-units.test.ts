@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { browserCommand } from '../src/mcp/browser.js';
 import { ScriptedModel } from '@mixtape/core/testing';
-import { cliServerSettings, SamplingLedger, sharedClientOptions } from '../src/mcp/client-options.js';
+import { cliServerSettings, SamplingLedger, sharedClientOptions, withCallSignal } from '../src/mcp/client-options.js';
 import { choicesOf, defaultOf, fieldHint, parseField, showValue, type FormField } from '../src/mcp/form.js';
 import { describeSampling } from '../src/mcp/questions.js';
 import { McpUi } from '../src/mcp/ui.js';
@@ -278,5 +278,29 @@ describe('what the CLI offers servers (sharedClientOptions)', () => {
     expect(log).toContain('[mcp ev] error: {"detail":"loud line"}');
     const roots = options.roots as () => { uri: string; name?: string }[];
     expect(roots()).toEqual([{ uri: cwd, name: path.basename(cwd) }]);
+  });
+});
+
+describe('withCallSignal', () => {
+  it('a question ends when the request is cancelled or when the tool call that needed it ends', () => {
+    const request = new AbortController();
+    const plain = { server: 'ev', signal: request.signal };
+    expect(withCallSignal(plain)).toBe(plain);
+
+    const call = new AbortController();
+    const tied = withCallSignal({ ...plain, call: { signal: call.signal, toolUseId: 'c1' } });
+    expect(tied.signal.aborted).toBe(false);
+    call.abort(new Error('timed out'));
+    expect(tied.signal.aborted).toBe(true);
+    expect((tied.signal.reason as Error).message).toBe('timed out');
+
+    const other = new AbortController();
+    const byRequest = withCallSignal({
+      server: 'ev',
+      signal: other.signal,
+      call: { signal: new AbortController().signal, toolUseId: 'c2' },
+    });
+    other.abort();
+    expect(byRequest.signal.aborted).toBe(true);
   });
 });

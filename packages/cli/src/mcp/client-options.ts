@@ -121,6 +121,23 @@ export interface CliMcpInput {
   onListChanged?: (kind: McpListKind, server: string) => void;
 }
 
+/**
+ * The request's context with a signal that also ends when the tool call it came from ends (timed
+ * out, cancelled): a question must not outlive the call that needed the answer, even when the
+ * server does not cancel its request.
+ */
+export function withCallSignal(ctx: McpRequestContext): McpRequestContext {
+  const call = ctx.call?.signal;
+  if (!call) return ctx;
+  const controller = new AbortController();
+  const abort = (from: AbortSignal) => () => controller.abort(from.reason);
+  for (const signal of [ctx.signal, call]) {
+    if (signal.aborted) controller.abort(signal.reason);
+    else signal.addEventListener('abort', abort(signal), { once: true, signal: controller.signal });
+  }
+  return { ...ctx, signal: controller.signal };
+}
+
 function describeLog(message: McpLogMessage): string {
   const data = typeof message.data === 'string' ? message.data : JSON.stringify(message.data);
   return `[mcp ${message.server}] ${message.level}${message.logger ? ` ${message.logger}` : ''}: ${data}`;
@@ -152,7 +169,7 @@ export function sharedClientOptions(input: CliMcpInput): McpClientOptions {
       );
       return { approved: false, reason: 'nobody can approve sampling requests here' };
     }
-    return ui.one(() => asker.approveSampling(request, ctx));
+    return ui.one(() => asker.approveSampling(request, withCallSignal(ctx)));
   };
 
   return {
@@ -170,7 +187,7 @@ export function sharedClientOptions(input: CliMcpInput): McpClientOptions {
         );
         return { action: 'decline' };
       }
-      return ui.one(() => asker.elicit(request, ctx));
+      return ui.one(() => asker.elicit(request, withCallSignal(ctx)));
     },
     onSampling: async (request, ctx) => {
       const { modelSamplingHandler } = await import('@mixtape/mcp');
