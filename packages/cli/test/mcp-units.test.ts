@@ -268,6 +268,23 @@ describe('what the CLI offers servers (sharedClientOptions)', () => {
     expect(model.requests).toHaveLength(0);
   });
 
+  it('sampling answered "a" (until mixtape exits) is not asked again for that server', async () => {
+    const { options, ui, model, notices } = setup('ask');
+    let asked = 0;
+    ui.lendAsker({
+      elicit: () => Promise.resolve({ action: 'decline' }),
+      approveSampling: () => {
+        asked++;
+        return Promise.resolve('session');
+      },
+    });
+    model.text('One.').text('Two.');
+    expect((await options.onSampling!(request, ctx)).content).toEqual({ type: 'text', text: 'One.' });
+    expect((await options.onSampling!(request, ctx)).content).toEqual({ type: 'text', text: 'Two.' });
+    expect(asked).toBe(1);
+    expect(notices).toContain("dim: MCP server 'ev' uses the model (up to 20 tokens; you allowed it until mixtape exits).");
+  });
+
   it('logs go to the debug log; warnings and worse are also shown, dimmed; the root is the folder', async () => {
     const { options, notices, cwd } = setup('ask');
     options.onLog!({ server: 'ev', level: 'info', logger: 'core', data: 'quiet line' });

@@ -147,6 +147,8 @@ function describeLog(message: McpLogMessage): string {
 export function sharedClientOptions(input: CliMcpInput): McpClientOptions {
   const { ui, model, settings, ledger, env, cwd } = input;
   const modelName = model.info?.name ?? model.modelId;
+  /** Servers whose sampling the person allowed until mixtape exits (answer `a`). */
+  const allowedUntilExit = new Set<string>();
 
   const approve = async (request: McpSamplingRequest, ctx: McpRequestContext): Promise<SamplingDecision> => {
     const rule = settings.get(ctx.server)?.sampling ?? DEFAULT_SAMPLING_RULE;
@@ -161,6 +163,13 @@ export function sharedClientOptions(input: CliMcpInput): McpClientOptions {
       );
       return true;
     }
+    if (allowedUntilExit.has(ctx.server)) {
+      ui.notice(
+        `MCP server '${ctx.server}' uses the model (up to ${request.maxTokens} tokens; you allowed it until mixtape exits).`,
+        'dim',
+      );
+      return true;
+    }
     const asker = ui.asker;
     if (!asker) {
       ui.notice(
@@ -169,7 +178,10 @@ export function sharedClientOptions(input: CliMcpInput): McpClientOptions {
       );
       return { approved: false, reason: 'nobody can approve sampling requests here' };
     }
-    return ui.one(() => asker.approveSampling(request, withCallSignal(ctx)));
+    const answer = await ui.one(() => asker.approveSampling(request, withCallSignal(ctx)));
+    if (answer !== 'session') return answer;
+    allowedUntilExit.add(ctx.server);
+    return true;
   };
 
   return {

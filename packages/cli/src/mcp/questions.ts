@@ -225,28 +225,30 @@ export class RegionQuestions implements McpAsker {
     return outcome === 'accept' ? { action: 'accept', content } : { action: outcome };
   }
 
-  async approveSampling(request: McpSamplingRequest, ctx: McpRequestContext): Promise<SamplingDecision> {
+  async approveSampling(request: McpSamplingRequest, ctx: McpRequestContext): Promise<SamplingDecision | 'session'> {
     const { theme, region } = this.options;
     const [first = '', ...rest] = describeSampling(request, ctx.server, this.options.model);
     const k = (c: string) => theme.cyan(theme.bold(c));
     const header = `${theme.yellow(theme.sym.question)} ${theme.bold(first)}\n${rest.map((l) => theme.dim(l)).join('\n')}`;
     const choices = theme.plain
-      ? '  Press y to run it on the model (its cost counts in this run), n to refuse.'
-      : `  ${k('y')} run it (its cost counts in this run)  ${k('n')} refuse`;
-    const answer = await this.#ask<boolean | undefined>(
+      ? `  Press y to run it on the model (its cost counts in this run), a to allow ${ctx.server}'s sampling until mixtape exits, n to refuse.`
+      : `  ${k('y')} run it (its cost counts in this run)  ${k('a')} allow ${ctx.server}'s sampling until mixtape exits  ${k('n')} refuse`;
+    const answer = await this.#ask<'y' | 'a' | 'n' | undefined>(
       ctx.signal,
       undefined,
       () => `${header}\n${choices}`,
       (text, key, done) => {
         const c = text?.toLowerCase();
-        if (c === 'y') done(true);
-        else if (c === 'n' || key.name === 'escape') done(false);
+        if (c === 'y' || c === 'a' || c === 'n') done(c);
+        else if (key.name === 'escape') done('n');
       },
     );
     if (answer === undefined) return { approved: false, reason: 'the request was cancelled' };
-    const mark = answer ? theme.green(theme.sym.allowed) : theme.red(theme.sym.denied);
-    region.print(`  ${mark} ${theme.dim(`${ctx.server}: sampling ${answer ? 'allowed' : 'refused'}`)}`);
+    const mark = answer === 'n' ? theme.red(theme.sym.denied) : theme.green(theme.sym.allowed);
+    const what = answer === 'n' ? 'refused' : answer === 'a' ? 'allowed until mixtape exits' : 'allowed';
+    region.print(`  ${mark} ${theme.dim(`${ctx.server}: sampling ${what}`)}`);
     region.spin('waiting for the MCP server');
-    return answer ? true : { approved: false, reason: 'the person said no' };
+    if (answer === 'n') return { approved: false, reason: 'the person said no' };
+    return answer === 'a' ? 'session' : true;
   }
 }

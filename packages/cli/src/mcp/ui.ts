@@ -14,8 +14,8 @@ export type SamplingDecision = boolean | { approved: boolean; reason?: string };
 export interface McpAsker {
   /** Form or URL elicitation: the person's answer. */
   elicit(request: McpElicitationRequest, ctx: McpRequestContext): Promise<McpElicitationResult>;
-  /** Whether the server's sampling request may run on the agent's model. */
-  approveSampling(request: McpSamplingRequest, ctx: McpRequestContext): Promise<SamplingDecision>;
+  /** Whether the server's sampling request may run on the agent's model; `'session'`: this one and the server's next ones while mixtape runs. */
+  approveSampling(request: McpSamplingRequest, ctx: McpRequestContext): Promise<SamplingDecision | 'session'>;
 }
 
 /** How a notice is shown: `info` as is, `dim` for log lines of servers, `warn` in yellow. */
