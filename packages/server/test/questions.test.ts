@@ -4,6 +4,7 @@
  * server-everything over stdio, driven by @ag-ui/client's HttpAgent (events checked by
  * @ag-ui/core's schemas). The MCP call waits in this process; the resume continues the same run.
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { BaseEvent, Interrupt } from '@ag-ui/core';
@@ -12,8 +13,10 @@ import { ScriptedModel } from '@mixtape/core/testing';
 import { elicitationBroker, McpToolset, modelSamplingHandler, type McpTool } from '@mixtape/mcp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { exited, spawnTs, waitForOutput } from '../../../test-support/processes.js';
 import { deferred, rawResume, say, serversClosedAfterEach, startTestServer, TOKEN } from './helpers.js';
 
+const EVERYTHING_HTTP = fileURLToPath(new URL('../../mcp/test/fixtures/everything-http.ts', import.meta.url));
 const BIN = fileURLToPath(new URL('../../../node_modules/.bin/mcp-server-everything', import.meta.url));
 const start = serversClosedAfterEach();
 
@@ -234,5 +237,55 @@ describe('MCP questions as AG-UI interrupts', () => {
     const next = await say(b.client(threadId), 'Hello again');
     expect(next.error).toBeUndefined();
     expect(next.result).toBe('Here again.');
+  });
+});
+
+describe('two threads parked at once on one Streamable HTTP MCP connection', () => {
+  let child: ChildProcess;
+  let url: string;
+  beforeAll(async () => {
+    child = spawnTs(EVERYTHING_HTTP);
+    url = (await waitForOutput(child, /^LISTENING (\S+)$/))[1]!;
+  }, 60_000);
+  afterAll(async () => {
+    child.kill();
+    await exited(child);
+  });
+
+  it('each question reaches the run whose call asked, and each answer goes back to its own call', { timeout: 60_000 }, async () => {
+    const broker = elicitationBroker({ onNotice: () => {} });
+    const http = new McpToolset([{ name: 'ev', transport: { type: 'http', url } }], { onElicitation: broker.handler });
+    try {
+      const httpTools = await http.tools();
+      // Each thread's model: call the form tool, then repeat what it returned.
+      const model = new ScriptedModel();
+      const s = await start({ model, agentOptions: { tools: httpTools }, server: { questions: broker } });
+      for (const id of ['call_a', 'call_b'])
+        model.respond([{ type: 'tool_use', id, name: 'ev_trigger-elicitation-request', input: {} }], 'tool_use');
+      const a = s.client();
+      const b = s.client();
+      const [firstA, firstB] = await Promise.all([say(a, 'Ask A'), say(b, 'Ask B')]);
+      const qa = finished(firstA.events).outcome!.interrupts![0]!;
+      const qb = finished(firstB.events).outcome!.interrupts![0]!;
+      expect(new Set([qa.toolCallId, qb.toolCallId])).toEqual(new Set(['call_a', 'call_b']));
+      model.text('done').text('done');
+      const answer = (q: Interrupt, name: string) => ({
+        resume: [{ interruptId: q.id, status: 'resolved' as const, payload: { action: 'accept', content: { name } } }],
+      });
+      const [secondA, secondB] = await Promise.all([
+        say(a, null, undefined, answer(qa, 'Alice')),
+        say(b, null, undefined, answer(qb, 'Bob')),
+      ]);
+      const resultA = toolResults(secondA.events)[0]!;
+      const resultB = toolResults(secondB.events)[0]!;
+      expect(resultA.toolCallId).toBe(qa.toolCallId);
+      expect(resultA.content).toContain('Alice');
+      expect(resultA.content).not.toContain('Bob');
+      expect(resultB.toolCallId).toBe(qb.toolCallId);
+      expect(resultB.content).toContain('Bob');
+      expect(resultB.content).not.toContain('Alice');
+    } finally {
+      await http.close();
+    }
   });
 });
