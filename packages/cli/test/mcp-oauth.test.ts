@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeAnthropic } from '@mixtape/testing';
 import { startOAuthTestServer, type OAuthTestServer } from '../../mcp/test/fixtures/oauth-server.js';
-import { cleanEnv, runCli, tempProject } from './helpers.js';
+import { cleanEnv, hasTmux, runCli, TmuxSession, tempProject } from './helpers.js';
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -96,6 +96,40 @@ describe('mixtape with an OAuth-protected remote MCP server', () => {
       run = await runCli(['mcp', 'login', 'nowhere'], { cwd: project, env });
       expect(run.code).toBe(2);
       expect(run.stderr).toContain("no MCP server named 'nowhere'");
+    },
+  );
+
+  it.skipIf(!hasTmux())(
+    'in the REPL the sign-in URL is shown above the prompt while the tools load; then the tools are there',
+    { timeout: 120_000 },
+    async () => {
+      const project = tempProject();
+      const port = await freePort();
+      writeFileSync(
+        path.join(project, 'mixtape.config.json'),
+        JSON.stringify({ tools: ['none'], mcpServers: { remote: { url: remote.mcpUrl, oauth: { callbackPort: port } } } }),
+      );
+      const browser = path.join(project, 'browser.sh');
+      writeFileSync(browser, `#!/bin/sh\nexec '${process.execPath}' -e 'fetch(process.argv[1]).then((r) => r.text())' "$1"\n`);
+      chmodSync(browser, 0o755);
+      const cli = TmuxSession.start([], {
+        cwd: project,
+        env: cleanEnv(
+          { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: model.url, BROWSER: browser, XDG_CONFIG_HOME: path.join(project, 'cfg') },
+          project,
+        ),
+      });
+      try {
+        await cli.waitFor('New session');
+        const screen = await cli.waitFor("Sign in to MCP server 'remote' in the browser window that opened");
+        expect(screen).toContain(`${new URL(remote.mcpUrl).origin}/authorize?`);
+        cli.line('/tools');
+        await cli.waitFor('remote_echo');
+        cli.line('/exit');
+        expect(await cli.waitForExit()).toBe(0);
+      } finally {
+        cli.kill();
+      }
     },
   );
 });
