@@ -355,11 +355,14 @@ export class McpClient {
         async (client, connection) => {
           connection.calls.add(scope);
           try {
-            return await callScope.run(scope, () =>
+            const call = () =>
               options.task
                 ? this.#callAsTask(client, connection, scope, name, args, requestOptions)
-                : this.#callPlain(client, name, args, requestOptions),
-            );
+                : this.#callPlain(client, name, args, requestOptions);
+            // Only Streamable HTTP carries related requests on the call's own stream. Elsewhere the
+            // async context would tell nothing, and on Node 20 the first AsyncLocalStorage.run
+            // makes every await of the process slower: it is not entered there.
+            return await (connection.kind === 'streamable-http' ? callScope.run(scope, call) : call());
           } finally {
             connection.calls.delete(scope);
           }
