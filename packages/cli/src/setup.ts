@@ -34,7 +34,7 @@ import { CliUsageError } from './errors.js';
 import { checkCredentials, lazyModel, type ProviderChoice, resolveProvider } from './provider.js';
 import { type SessionChoice, startSession } from './sessions.js';
 import { builtinTools, mcpTools } from './tools.js';
-import { cliServerSettings, SamplingLedger } from './mcp/client-options.js';
+import { cliServerSettings, type CliServerSettings, SamplingLedger } from './mcp/client-options.js';
 import { McpUi, type NoticeLevel } from './mcp/ui.js';
 import { openInBrowser } from './mcp/browser.js';
 import type { McpClient, McpListKind } from '@mixtape/mcp';
@@ -147,6 +147,8 @@ export interface CliMcp {
   setRoot(dir: string): Promise<void>;
   /** Opens a URL in the person's browser ($BROWSER, xdg-open, open); false when there is none. */
   openUrl(url: string): boolean;
+  /** The CLI's settings of each configured server (sampling rule, OAuth). */
+  settings: ReadonlyMap<string, CliServerSettings>;
   /** Calls `listener` when a server's prompts or resources change; returns a function that stops. */
   onListChanged(listener: (kind: McpListKind, server: string) => void): () => void;
 }
@@ -262,6 +264,8 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
 
   if (start.fresh) await agent.switchSession();
 
+  const mcpSettings = config.mcpServers ? cliServerSettings(config.mcpServers) : undefined;
+  if (mcpSettings) warnings.push(...mcpSettings.problems);
   let root = cwd;
   const listChanged = new Set<(kind: McpListKind, server: string) => void>();
   let refreshTools: (() => Promise<void>) | undefined;
@@ -271,6 +275,7 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
     clients: [],
     root: () => root,
     openUrl: (url) => openInBrowser(url, env),
+    settings: mcpSettings?.settings ?? new Map(),
     onListChanged(listener) {
       listChanged.add(listener);
       return () => listChanged.delete(listener);
@@ -281,8 +286,6 @@ export async function createCliAgent(options: CliAgentOptions): Promise<CliAgent
       await Promise.all(mcpSide.clients.map((c) => c.setRoots(() => [{ uri: root, name: path.basename(root) || root }])));
     },
   };
-  const mcpSettings = config.mcpServers ? cliServerSettings(config.mcpServers) : undefined;
-  if (mcpSettings) warnings.push(...mcpSettings.problems);
 
   let ready: Promise<void> | undefined;
   const loadTools = async () => {

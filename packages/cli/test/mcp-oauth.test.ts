@@ -125,6 +125,8 @@ describe('mixtape with an OAuth-protected remote MCP server', () => {
         expect(screen).toContain(`${new URL(remote.mcpUrl).origin}/authorize?`);
         cli.line('/tools');
         await cli.waitFor('remote_echo');
+        cli.line('/mcp');
+        await cli.waitFor(/remote {2}http http:\/\/127\.0\.0\.1:\d+\/mcp · connected · 13 tools · sampling: ask · signed in \(OAuth\)/);
         cli.line('/exit');
         expect(await cli.waitForExit()).toBe(0);
       } finally {

@@ -214,6 +214,11 @@ describe.skipIf(!hasTmux())('MCP client features in the REPL (server-everything,
       expect(lastUserText(server)).toBe('This is a simple prompt without arguments.');
 
       mark = cli.screen().length;
+      cli.line('/mcp');
+      screen = await cli.waitFor('sampling: ask', { after: mark });
+      expect(screen.slice(mark)).toMatch(/everything {2}stdio [\s\S]*connected[\s\S]*\d+ tools[\s\S]*sampling: ask/);
+
+      mark = cli.screen().length;
       cli.line('/resources');
       screen = await cli.waitFor('/attach <server>:<uri>', { after: mark });
       expect(screen.slice(mark)).toContain('everything:demo://resource/static/document/');

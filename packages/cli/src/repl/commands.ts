@@ -297,6 +297,14 @@ const commands: Command[] = [
     run: (ctx, args) => permissionsCommand(ctx, args),
   },
   {
+    name: 'mcp',
+    description: 'The MCP servers: connected or not, their tools, sampling rule, OAuth sign-in',
+    async run({ mcp, print }) {
+      if (!mcp) return print('No MCP servers here.');
+      await mcp.listServers();
+    },
+  },
+  {
     name: 'resources',
     args: '[server]',
     description: 'List the resources of the MCP servers',

@@ -76,6 +76,8 @@ export class McpCommands {
     private readonly cli: CliAgent,
     private readonly print: (text: string) => void,
     private readonly theme: Theme,
+    /** The environment (where the OAuth token file is). */
+    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     // A server whose prompts changed: list them again when next used.
     cli.mcp.onListChanged((kind) => {
@@ -145,6 +147,40 @@ export class McpCommands {
     }
     this.print(theme.dim(`${command.command} ${theme.sym.result} ${truncate(text, MAX_PROMPT_ECHO_CHARS)}`));
     return text;
+  }
+
+  /** `/mcp`: each server — how it is reached, whether it is connected, its tools, its sampling rule, its OAuth sign-in. */
+  async listServers(): Promise<void> {
+    const { theme, print, cli } = this;
+    await cli.ready;
+    const clients = cli.mcp.clients;
+    if (clients.length === 0) {
+      print('No MCP servers configured (add "mcpServers" to mixtape.config.json).');
+      return;
+    }
+    const mcp = await import('@mixtape/mcp');
+    const store = new mcp.FileOAuthTokenStore(mcp.defaultOAuthTokenFile(this.env));
+    const lines = [theme.bold('MCP servers')];
+    for (const client of clients) {
+      const t = client.config.transport;
+      const where = t.type === 'stdio' ? [t.command, ...(t.args ?? [])].join(' ') : t.url;
+      const tools = cli.agent.tools.filter((x) => (x as { serverName?: string }).serverName === client.name).length;
+      const settings = cli.mcp.settings.get(client.name);
+      const parts = [
+        `${t.type} ${truncate(where, 60)}`,
+        client.connected ? 'connected' : theme.yellow('not connected'),
+        `${tools} tools`,
+        `sampling: ${settings?.sampling ?? 'ask'}`,
+      ];
+      if (t.type === 'http' && settings?.oauth !== false) {
+        // The token file is the CLI's own; a damaged one is reported by the next sign-in.
+        const record = await store.load(new URL(t.url).href).catch(() => undefined);
+        parts.push(record?.tokens ? 'signed in (OAuth)' : 'not signed in');
+      }
+      lines.push(`  ${theme.cyan(client.name)}  ${parts.join(theme.dim(' · '))}`);
+    }
+    for (const w of cli.warnings.filter((w) => w.startsWith('MCP') || w.startsWith('mcpServers'))) lines.push(theme.yellow(`  ! ${w}`));
+    print(lines.join('\n'));
   }
 
   /** `/resources [server]`: what the servers offer to attach. */

@@ -181,7 +181,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
 
   const keys = new TurnKeys(input);
   const totals: CommandContext['totals'] = { usage: { inputTokens: 0, outputTokens: 0 }, costUsd: 0, runs: 0 };
-  const mcpCommands = new McpCommands(cli, print, theme);
+  const mcpCommands = new McpCommands(cli, print, theme, options.env ?? process.env);
   mcp.commands = mcpCommands;
   const ctx: CommandContext = { cli, theme, print, totals, lastThinking: () => lastThinking, mcp: mcpCommands };
   // Between turns, what MCP servers say (sign-in URLs, warnings) is printed above the prompt.
