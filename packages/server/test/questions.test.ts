@@ -183,6 +183,21 @@ describe('MCP questions as AG-UI interrupts', () => {
     expect(sampler.requests).toHaveLength(1);
     expect(toolResults(second.events)[0]!.content).toContain('Paris');
     expect(finished(second.events).usage![0]!.inputTokens).toBe(340);
+
+    // Refused: the model is not called, and the server's tool fails with the person's reason.
+    model
+      .respond([{ type: 'tool_use', id: 'call_s2', name: 'ev_trigger-sampling-request', input: { prompt: 'Again?' } }], 'tool_use')
+      .text('The server was refused.');
+    const third = await say(client, 'Once more');
+    const q2 = finished(third.events).outcome!.interrupts![0]!;
+    const bad = await rawResume(s.url, client.threadId, [{ interruptId: q2.id, status: 'resolved', payload: { approved: 'yes' } }]);
+    expect(runError(bad)).toMatchObject({ code: 'interrupt_invalid_answer' });
+    const fourth = await say(client, null, undefined, {
+      resume: [{ interruptId: q2.id, status: 'resolved', payload: { approved: false, reason: 'not today' } }],
+    });
+    expect(fourth.result).toBe('The server was refused.');
+    expect(sampler.requests).toHaveLength(1);
+    expect(toolResults(fourth.events)[0]!.content).toContain('not today');
   });
 
   it('a cancelled question tells the server; a new message while a question is open is refused', async () => {
