@@ -26,7 +26,7 @@ import {
   ServerConfigError,
   type ServerOptions,
 } from './options.js';
-import { DEFAULT_MAX_PARKED_EVENTS, DEFAULT_QUESTION_WAIT_MS, QuestionDesk } from './questions.js';
+import { DEFAULT_MAX_PARKED_EVENTS, DEFAULT_QUESTION_WAIT_MS, QUESTION_INTERRUPT_PREFIX, QuestionDesk } from './questions.js';
 import { ClientDisconnectedError, type EventSink, executeRun, type RunParking, ServerShutdownError } from './run.js';
 import { RunChannel } from './run-channel.js';
 import { durableRunExecutor } from './durable/executor.js';
@@ -311,13 +311,18 @@ export function createServer(options: ServerOptions): MixtapeServer {
     const liveRun = live.get(sessionId);
     if (liveRun?.parked) return answerParked(c, liveRun, input, parsed, encoding);
     const lease = await coordinator.tryLock(sessionId);
-    if (!lease)
+    if (!lease) {
+      const answersQuestion =
+        parsed.request.kind === 'continue' && parsed.request.resume.some((r) => r.interruptId.startsWith(QUESTION_INTERRUPT_PREFIX));
       return jsonError(
         c,
         409,
         'thread_busy',
-        `Thread ${input.threadId} already has a run in progress; wait for it to finish (or answer its approval) and retry.`,
+        answersQuestion
+          ? `Thread ${input.threadId} has a run parked on a tool's question in another server instance; only that instance can answer it: route a thread's requests to one instance (e.g. by threadId), or retry after the question expires.`
+          : `Thread ${input.threadId} already has a run in progress; wait for it to finish (or answer its approval) and retry.`,
       );
+    }
     let agent: Agent;
     try {
       agent = await options.agentFactory(sessionId, input, { threadId: input.threadId, principal });

@@ -11,10 +11,11 @@ import type { BaseEvent, Interrupt } from '@ag-ui/core';
 import { MemorySessionStore, tool, type AgentEvent } from '@mixtape/core';
 import { ScriptedModel } from '@mixtape/core/testing';
 import { elicitationBroker, McpToolset, modelSamplingHandler, type McpTool } from '@mixtape/mcp';
+import { MemoryRunCoordinator } from '@mixtape/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { exited, spawnTs, waitForOutput } from '../../../test-support/processes.js';
-import { deferred, rawResume, say, serversClosedAfterEach, startTestServer, TOKEN } from './helpers.js';
+import { deferred, postRun, rawResume, say, serversClosedAfterEach, startTestServer, TOKEN } from './helpers.js';
 
 const EVERYTHING_HTTP = fileURLToPath(new URL('../../mcp/test/fixtures/everything-http.ts', import.meta.url));
 const BIN = fileURLToPath(new URL('../../../node_modules/.bin/mcp-server-everything', import.meta.url));
@@ -252,6 +253,32 @@ describe('MCP questions as AG-UI interrupts', () => {
     const next = await say(b.client(threadId), 'Hello again');
     expect(next.error).toBeUndefined();
     expect(next.result).toBe('Here again.');
+  });
+});
+
+describe('several instances sharing the run lock', () => {
+  it('a resume that reaches another instance than the parked run gets 409 saying where the question waits', async () => {
+    const coordinator = new MemoryRunCoordinator(); // stands for PostgresRunCoordinator
+    const store = new MemorySessionStore();
+    const model = new ScriptedModel().toolUse('ev_trigger-elicitation-request', {}, 'call_i').text('Answered on A.');
+    const a = await start({ model, store, coordinator, agentOptions: { tools }, server: { questions } });
+    const b = await start({ model, store, coordinator, agentOptions: { tools }, server: { questions } });
+    const client = a.client();
+    const first = await say(client, 'Ask me');
+    const q = finished(first.events).outcome!.interrupts![0]!;
+    const resume = [{ interruptId: q.id, status: 'resolved', payload: { action: 'decline' } }];
+    const elsewhere = await postRun(b.url, {
+      threadId: client.threadId,
+      runId: randomUUID(),
+      messages: [],
+      tools: [],
+      context: [],
+      resume,
+    });
+    expect(elsewhere.status).toBe(409);
+    expect(((await elsewhere.json()) as { message: string }).message).toContain('parked on a tool');
+    const here = await say(client, null, undefined, { resume: resume as never });
+    expect(here.result).toBe('Answered on A.');
   });
 });
 
