@@ -4,11 +4,12 @@
  * Streamable HTTP (127.0.0.1, server in a child process too), one and ten calls in flight. Also
  * the time to start a stdio server and list its tools.
  *
- * Method (why earlier runs read 0.72–0.92× on stdio with ten in flight, and even 1.27× on HTTP —
- * faster than the SDK it wraps): they measured each client once, one after the other, on a
- * machine whose load changes from second to second, and the HTTP server ran inside the bench
- * process, sharing its event loop with whichever client was measured. One sample per side cannot
- * tell a 10 % overhead from the load of the neighbours. Here both sides run in alternating rounds
+ * Round 1's figures (0.72–0.92× on stdio, 1.26–1.27× on HTTP) were THROUGHPUT ratios, Mixtape
+ * calls/s ÷ SDK calls/s ("ratio > 1 means Mixtape is faster"): on stdio with ten in flight Mixtape
+ * took 1/0.72 = 1.39× the SDK's time per call, so it was never below 1× in overhead terms. Only
+ * the HTTP rows read "faster", an artifact: each client was measured once, one after the other, on
+ * a machine whose load changes from second to second, and the HTTP server ran inside the bench
+ * process, sharing its event loop with whichever client was measured. Here the sides run in rotating rounds
  * (SDK, Mixtape, Mixtape, SDK, …) so drift hits both alike; the figures are medians over rounds;
  * every server runs in its own process; and the client's own CPU time per call (process.cpuUsage
  * of the bench process, where only the clients run) is reported beside wall time — it is the
@@ -21,6 +22,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpClient, McpToolset, type McpServerConfig, type McpTool } from '@mixtape/mcp';
+import { lowerQuartile, measure, median, type Sample } from './support/rounds.js';
 
 const SERVER = fileURLToPath(new URL('../packages/mcp/test/fixtures/test-server.ts', import.meta.url));
 const HTTP_FIXTURE = new URL('../packages/mcp/test/fixtures/http-server.ts', import.meta.url).href;
@@ -29,38 +31,18 @@ const ROUNDS = 21;
 /** Calls per side and round: more on stdio, where one call costs tens of µs of client CPU. */
 const CALLS_PER_ROUND = { stdio: 120, 'streamable HTTP': 40 } as const;
 const PARALLEL = 10;
+/** Calls per side before the measured rounds (the SDK code both clients share gets compiled). */
+const WARMUP_CALLS = 100;
 
 type Call = (i: number) => Promise<unknown>;
-interface Sample {
-  wallUs: number;
-  cpuUs: number;
-}
 
-/** One round: CALLS_PER_ROUND calls, `parallel` in flight; wall and client CPU µs per call. */
-async function round(call: Call, parallel: number, calls: number): Promise<Sample> {
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  for (let i = 0; i < calls; i += parallel) {
-    await Promise.all(Array.from({ length: Math.min(parallel, calls - i) }, (_, k) => call(i + k)));
-  }
-  const wallUs = ((performance.now() - started) * 1000) / calls;
-  const used = process.cpuUsage(cpu);
-  return { wallUs, cpuUs: (used.user + used.system) / calls };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/**
- * Lower quartile: on a shared machine interference only ever adds time, so the quieter rounds
- * estimate the intrinsic cost better than the median.
- */
-function lowerQuartile(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 4)]!;
+/** One round: `calls` calls, `parallel` in flight; wall and client CPU µs per call. */
+function round(call: Call, parallel: number, calls: number): Promise<Sample> {
+  return measure(async () => {
+    for (let i = 0; i < calls; i += parallel) {
+      await Promise.all(Array.from({ length: Math.min(parallel, calls - i) }, (_, k) => call(i + k)));
+    }
+  }, calls);
 }
 
 async function mixtapeCall(config: McpServerConfig): Promise<{ call: Call; close: () => Promise<void> }> {
@@ -140,7 +122,7 @@ export default async function bench(): Promise<string> {
             ['sdkSignal', peer.withSignal],
             ['mixtape', ours.call],
           ];
-          for (let i = 0; i < 20; i++) for (const [, call] of sides) await call(i); // warm-up
+          for (let i = 0; i < WARMUP_CALLS; i++) for (const [, call] of sides) await call(i); // warm-up (JIT)
           const samples: Record<string, Sample[]> = { sdk: [], sdkSignal: [], mixtape: [] };
           const ratios: number[] = [];
           for (let r = 0; r < ROUNDS; r++) {
