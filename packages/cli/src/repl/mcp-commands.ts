@@ -95,9 +95,11 @@ export class McpCommands {
     if (refresh || !this.#prompts) {
       const listing = (async () => {
         await this.cli.ready;
-        if (this.cli.mcp.clients.length === 0) return [];
+        // Only servers that are up: listing would start a failed server again (or a sign-in) at every /help.
+        const clients = this.cli.mcp.clients.filter((c) => c.connected);
+        if (clients.length === 0) return [];
         const { mcpPromptCommands } = await import('@mixtape/mcp');
-        const commands = await mcpPromptCommands(this.cli.mcp.clients);
+        const commands = await mcpPromptCommands(clients);
         this.#names = commands.map((c) => c.command);
         return commands;
       })();
