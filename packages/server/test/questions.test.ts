@@ -111,6 +111,30 @@ describe('MCP questions as AG-UI interrupts', () => {
     expect(s.server.activeRuns).toBe(0);
   });
 
+  it('a run that asks twice parks twice: the second question ends the resumed response, its answer continues the run again', async () => {
+    // Two turns: the second tool call comes after the first one's result.
+    const model = new ScriptedModel();
+    for (const id of ['call_1', 'call_2'])
+      model.respond([{ type: 'tool_use', id, name: 'ev_trigger-elicitation-request', input: {} }], 'tool_use');
+    model.text('Both answered.');
+    const s = await questionServer(model);
+    const client = s.client();
+    const first = await say(client, 'Ask me twice');
+    const q1 = finished(first.events).outcome!.interrupts![0]!;
+    expect(q1.toolCallId).toBe('call_1');
+    const accept = (q: Interrupt, name: string) => ({
+      resume: [{ interruptId: q.id, status: 'resolved' as const, payload: { action: 'accept', content: { name } } }],
+    });
+    const second = await say(client, null, undefined, accept(q1, 'First'));
+    expect(toolResults(second.events).map((r) => r.toolCallId)).toEqual(['call_1']);
+    const q2 = finished(second.events).outcome!.interrupts![0]!;
+    expect(q2).toMatchObject({ reason: 'mixtape:mcp_elicitation', toolCallId: 'call_2' });
+    const third = await say(client, null, undefined, accept(q2, 'Second'));
+    expect(third.result).toBe('Both answered.');
+    expect(toolResults(third.events)[0]!.content).toContain('Second');
+    expect(s.server.activeRuns).toBe(0);
+  });
+
   it('URL mode: the interrupt carries the URL; events of another call that ended while the run was parked reach the resumed response', async () => {
     // A tool (not MCP) that finishes only once the run is parked.
     const gate = deferred();
