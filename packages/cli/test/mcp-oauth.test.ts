@@ -33,30 +33,39 @@ afterAll(async () => {
   await remote.close();
 });
 
+/**
+ * A project whose config names the remote server (OAuth callback on a free port), a user config
+ * folder of its own, and the "person": a $BROWSER that notes the URL, opens the page and follows
+ * the redirect back to mixtape.
+ */
+async function oauthProject() {
+  const project = tempProject();
+  const port = await freePort();
+  writeFileSync(
+    path.join(project, 'mixtape.config.json'),
+    JSON.stringify({ tools: ['none'], mcpServers: { remote: { url: remote.mcpUrl, oauth: { callbackPort: port } } } }),
+  );
+  const opened = path.join(project, 'opened.txt');
+  const browser = path.join(project, 'browser.sh');
+  writeFileSync(
+    browser,
+    `#!/bin/sh\nprintf '%s\\n' "$1" >> '${opened}'\nexec '${process.execPath}' -e 'fetch(process.argv[1]).then((r) => r.text())' "$1"\n`,
+  );
+  chmodSync(browser, 0o755);
+  const config = path.join(project, 'xdg-config');
+  const env = cleanEnv(
+    { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: model.url, BROWSER: browser, XDG_CONFIG_HOME: config },
+    project,
+  );
+  return { project, port, env, config, opened };
+}
+
 describe('mixtape with an OAuth-protected remote MCP server', () => {
   it(
     'signs in through the browser on first use, keeps the tokens in the user config folder, reuses them, and logs out and in again',
     { timeout: 120_000 },
     async () => {
-      const project = tempProject();
-      const port = await freePort();
-      writeFileSync(
-        path.join(project, 'mixtape.config.json'),
-        JSON.stringify({ tools: ['none'], mcpServers: { remote: { url: remote.mcpUrl, oauth: { callbackPort: port } } } }),
-      );
-      // The "person": a browser that opens the page and follows the redirect back to mixtape.
-      const opened = path.join(project, 'opened.txt');
-      const browser = path.join(project, 'browser.sh');
-      writeFileSync(
-        browser,
-        `#!/bin/sh\nprintf '%s\\n' "$1" >> '${opened}'\nexec '${process.execPath}' -e 'fetch(process.argv[1]).then((r) => r.text())' "$1"\n`,
-      );
-      chmodSync(browser, 0o755);
-      const config = path.join(project, 'xdg-config');
-      const env = cleanEnv(
-        { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: model.url, BROWSER: browser, XDG_CONFIG_HOME: config },
-        project,
-      );
+      const { project, port, env, config, opened } = await oauthProject();
       const tokenFile = path.join(config, 'mixtape', 'mcp-oauth.json');
       const browserVisits = () => (existsSync(opened) ? readFileSync(opened, 'utf8').trim().split('\n').length : 0);
 
@@ -103,21 +112,10 @@ describe('mixtape with an OAuth-protected remote MCP server', () => {
     'in the REPL the sign-in URL is shown above the prompt while the tools load; then the tools are there',
     { timeout: 120_000 },
     async () => {
-      const project = tempProject();
-      const port = await freePort();
-      writeFileSync(
-        path.join(project, 'mixtape.config.json'),
-        JSON.stringify({ tools: ['none'], mcpServers: { remote: { url: remote.mcpUrl, oauth: { callbackPort: port } } } }),
-      );
-      const browser = path.join(project, 'browser.sh');
-      writeFileSync(browser, `#!/bin/sh\nexec '${process.execPath}' -e 'fetch(process.argv[1]).then((r) => r.text())' "$1"\n`);
-      chmodSync(browser, 0o755);
+      const { project, env } = await oauthProject();
       const cli = TmuxSession.start([], {
         cwd: project,
-        env: cleanEnv(
-          { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: model.url, BROWSER: browser, XDG_CONFIG_HOME: path.join(project, 'cfg') },
-          project,
-        ),
+        env,
       });
       try {
         await cli.waitFor('New session');
