@@ -135,6 +135,34 @@ describe('MCP questions as AG-UI interrupts', () => {
     expect(s.server.activeRuns).toBe(0);
   });
 
+  it('a client that leaves the resumed response cancels the run, as with any run', async () => {
+    const model = new ScriptedModel().toolUse('ev_trigger-elicitation-request', {}, 'call_d').stall();
+    const s = await questionServer(model);
+    const client = s.client();
+    const first = await say(client, 'Ask me');
+    const q = finished(first.events).outcome!.interrupts![0]!;
+    const controller = new AbortController();
+    const r = await fetch(`${s.url}/agent`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({
+        threadId: client.threadId,
+        runId: randomUUID(),
+        messages: [],
+        tools: [],
+        context: [],
+        resume: [{ interruptId: q.id, status: 'resolved', payload: { action: 'decline' } }],
+      }),
+    });
+    const reader = r.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('RUN_STARTED');
+    // The model now stalls after the tool's result; the client goes away.
+    await expect.poll(() => model.requests.length).toBe(2);
+    controller.abort();
+    await expect.poll(() => s.server.activeRuns).toBe(0);
+  });
+
   it('URL mode: the interrupt carries the URL; events of another call that ended while the run was parked reach the resumed response', async () => {
     // A tool (not MCP) that finishes only once the run is parked.
     const gate = deferred();
