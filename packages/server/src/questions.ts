@@ -136,8 +136,12 @@ export class QuestionDesk {
     wake();
   }
 
-  /** Marks every open question as shown and returns them all as AG-UI interrupts; the response detaches and the wait limit starts. */
+  /**
+   * Marks every open question as shown and returns them all as AG-UI interrupts; the response
+   * detaches and the wait limit starts. Empty (and nothing changes) when no question is open.
+   */
   announce(): AguiInterrupt[] {
+    if (this.#open.size === 0) return []; // withdrawn before it could be shown: nothing to park on
     for (const o of this.#open.values()) o.announced = true;
     this.#attached = false;
     clearTimeout(this.#timer);

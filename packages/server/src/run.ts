@@ -140,6 +140,7 @@ export const executeRun: RunExecutor = async (ctx, sink) => {
     /** Ends the response with the questions waiting (the run goes on, parked). */
     const park = async () => {
       const interrupts = parking!.desk.announce();
+      if (interrupts.length === 0) return;
       const after = await ctx.sessionStore.getSession(ctx.sessionId);
       await parking!.channel.park(mapper!.parked(interrupts, after ? toAguiMessages(threadId, after.messages) : undefined));
     };
