@@ -5,12 +5,16 @@
  */
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { browserCommand } from '../src/mcp/browser.js';
 import { ScriptedModel } from '@mixtape/core/testing';
 import { cliServerSettings, SamplingLedger, sharedClientOptions, withCallSignal } from '../src/mcp/client-options.js';
 import { choicesOf, defaultOf, fieldHint, parseField, showValue, type FormField } from '../src/mcp/form.js';
-import { describeSampling } from '../src/mcp/questions.js';
+import { describeSampling, RegionQuestions } from '../src/mcp/questions.js';
+import type { Region } from '../src/render/live.js';
+import { createTheme } from '../src/render/theme.js';
+import { TurnKeys } from '../src/repl/keys.js';
 import { McpUi } from '../src/mcp/ui.js';
 import { progressLabel, withExtraUsage } from '../src/render/turn-view.js';
 import { resourceMentions, splitWords } from '../src/repl/mcp-commands.js';
@@ -319,5 +323,86 @@ describe('withCallSignal', () => {
     });
     other.abort();
     expect(byRequest.signal.aborted).toBe(true);
+  });
+});
+
+describe('RegionQuestions (the live region and the turn keys, faked)', () => {
+  function harness() {
+    const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => input }) as unknown as NodeJS.ReadStream;
+    const keys = new TurnKeys(input);
+    keys.start();
+    const printed: string[] = [];
+    const question: string[] = [];
+    const region: Region = {
+      spin: () => undefined,
+      stopSpinner: () => undefined,
+      setPreview: () => undefined,
+      setQuestion: (text) => void question.push(text),
+      setStall: () => undefined,
+      print: (text) => void printed.push(text),
+      clear: () => undefined,
+    };
+    const opened: string[] = [];
+    const questions = new RegionQuestions({
+      region,
+      keys,
+      theme: createTheme({ isTTY: false }),
+      model: 'M',
+      openUrl: (u) => void opened.push(u),
+    });
+    const press = (...typed: string[]) => {
+      for (const t of typed) input.emit('keypress', t, { name: t === '\r' ? 'return' : t === '\x1b' ? 'escape' : t, sequence: t });
+    };
+    return { questions, press, printed, question, opened, keys };
+  }
+  const ctx = { server: 'ev', signal: new AbortController().signal };
+
+  it('a form: a required field, a choice by number, a default kept, an optional field left out', async () => {
+    const h = harness();
+    const answer = h.questions.elicit(
+      {
+        message: 'Who?',
+        requestedSchema: {
+          type: 'object',
+          properties: {
+            name: { type: 'string', title: 'Name' },
+            pet: { type: 'string', enum: ['cat', 'dog'] },
+            size: { type: 'integer', default: 3 },
+            note: { type: 'string' },
+          },
+          required: ['name'],
+        },
+      },
+      ctx,
+    );
+    h.press('\r');
+    expect(h.question.at(-1)).toContain('this field is required');
+    h.press(...'Ada', '\r', '2', '\r', '\r', '\r');
+    expect(await answer).toEqual({ action: 'accept', content: { name: 'Ada', pet: 'dog', size: 3 } });
+    expect(h.question.at(-1)).toBe('');
+    expect(h.printed.at(-1)).toContain('ev asked: Who? — answered (3 of 4 fields)');
+  });
+
+  it('nothing to fill in is still a question (y accepts, n declines); a URL opens only on y; the end of the turn withdraws a question', async () => {
+    const h = harness();
+    const confirm = h.questions.elicit({ message: 'Proceed?', requestedSchema: { type: 'object', properties: {} } }, ctx);
+    h.press('n');
+    expect(await confirm).toEqual({ action: 'decline' });
+    expect(h.printed.at(-1)).toContain('ev asked: Proceed? — declined');
+
+    const url = { mode: 'url' as const, message: 'Pay', url: 'https://example.org/pay', elicitationId: 'e1' };
+    const self = h.questions.elicit(url, ctx);
+    h.press('s');
+    expect(await self).toEqual({ action: 'accept' });
+    expect(h.opened).toEqual([]);
+    const open = h.questions.elicit(url, ctx);
+    h.press('y');
+    expect(await open).toEqual({ action: 'accept' });
+    expect(h.opened).toEqual(['https://example.org/pay']);
+
+    const pending = h.questions.approveSampling({ messages: [], maxTokens: 5 }, ctx);
+    h.questions.close();
+    expect(await pending).toEqual({ approved: false, reason: 'the request was cancelled' });
+    expect(await h.questions.elicit(url, ctx)).toEqual({ action: 'cancel' });
   });
 });

@@ -14,6 +14,8 @@ import { isCtrlC, type TurnKeys } from '../repl/keys.js';
 import { defaultOf, fieldHint, type FieldValue, type FormField, MAX_FIELD_CHARS, parseField, showValue } from './form.js';
 import type { McpAsker, SamplingDecision } from './ui.js';
 
+const PAST = { accept: 'accepted', decline: 'declined', cancel: 'cancelled' } as const;
+
 /** Characters of each sampling message (and of the system prompt) shown in the question. */
 export const MAX_SAMPLING_TEXT_SHOWN = 400;
 /** Sampling messages shown in the question (the last ones; earlier ones are counted). */
@@ -172,8 +174,22 @@ export class RegionQuestions implements McpAsker {
       return lines.join('\n');
     };
     if (names.length === 0) {
-      region.print(`  ${theme.dim(`${ctx.server}: ${request.message} (nothing to fill in; answered)`)}`);
-      return { action: 'accept', content: {} };
+      // Nothing to fill in: the person still says yes or no to the message (a confirmation).
+      const k = (c: string) => theme.cyan(theme.bold(c));
+      const choices = theme.plain ? '  Press y to accept, n to decline.' : `  ${k('y')} accept  ${k('n')} decline`;
+      const answer = await this.#ask<'accept' | 'decline' | 'cancel'>(
+        ctx.signal,
+        'cancel',
+        () => `${header}\n${choices}`,
+        (text, key, done) => {
+          const c = text?.toLowerCase();
+          if (c === 'y') done('accept');
+          else if (c === 'n' || key.name === 'escape') done('decline');
+        },
+      );
+      const mark = answer === 'accept' ? theme.green(theme.sym.allowed) : theme.red(theme.sym.denied);
+      region.print(`  ${mark} ${theme.dim(`${ctx.server} asked: ${truncate(request.message, 80)} — ${PAST[answer]}`)}`);
+      return answer === 'accept' ? { action: 'accept', content: {} } : { action: answer };
     }
     const outcome = await this.#ask<'accept' | 'decline' | 'cancel'>(ctx.signal, 'cancel', render, (text, key, done) => {
       if (key.name === 'escape') return done('decline');
@@ -215,12 +231,7 @@ export class RegionQuestions implements McpAsker {
       if (printable(text, key) && typed.length < MAX_FIELD_CHARS) typed += text;
     });
     const mark = outcome === 'accept' ? theme.green(theme.sym.allowed) : theme.red(theme.sym.denied);
-    const what =
-      outcome === 'accept'
-        ? `answered (${Object.keys(content).length} of ${names.length} fields)`
-        : outcome === 'decline'
-          ? 'declined'
-          : 'cancelled';
+    const what = outcome === 'accept' ? `answered (${Object.keys(content).length} of ${names.length} fields)` : PAST[outcome];
     region.print(`  ${mark} ${theme.dim(`${ctx.server} asked: ${truncate(request.message, 80)} — ${what}`)}`);
     return outcome === 'accept' ? { action: 'accept', content } : { action: outcome };
   }
