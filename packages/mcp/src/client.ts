@@ -137,6 +137,12 @@ async function inCallScope<T>(scope: CallScope, fn: () => Promise<T>): Promise<T
 
 const CLIENT_INFO = { name: 'mixtape', version: '0.1.0' };
 
+/** A `tools/call` answer as a `CallToolResult`; a 2024-10-07 server's `{ toolResult }` is shown as JSON. */
+function plainResult(result: Awaited<ReturnType<Client['callTool']>>): CallToolResult {
+  if ('toolResult' in result) return { content: [{ type: 'text', text: JSON.stringify(result.toolResult) }] } satisfies CallToolResult;
+  return result;
+}
+
 function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   if (reason instanceof Error) return reason;
@@ -336,91 +342,151 @@ export class McpClient {
    * A tool that needs a URL elicitation first (error -32042) is called again once after the
    * person accepted every URL through `onElicitation`.
    */
-  async callTool(name: string, args: Record<string, unknown>, options: McpCallOptions = {}): Promise<CallToolResult> {
+  callTool(name: string, args: Record<string, unknown>, options: McpCallOptions = {}): Promise<CallToolResult> {
     const timeoutMs = options.timeoutMs ?? this.config.timeoutMs ?? DEFAULT_MCP_TOOL_TIMEOUT_MS;
+    const requestOptions = this.#requestOptions(name, timeoutMs, options);
+    const scope: CallScope = { call: options.call, deadline: Date.now() + timeoutMs };
+    const policy = { retrySafe: options.retrySafe ?? this.#retrySafeTools.has(name), tool: name };
+    const connection = this.#connection;
+    // The common case — an open stdio or HTTP+SSE connection, a plain call — as one promise
+    // chain: every async layer (reconnect loop, scope, mapping) costs a few µs per call, which
+    // is most of the overhead over the bare SDK client. Failures take the full path below.
+    if (connection && !connection.isClosed && !options.task && connection.kind !== 'streamable-http' && !options.signal?.aborted) {
+      connection.calls.add(scope);
+      return connection.client.callTool({ name, arguments: args }, undefined, requestOptions).then(
+        (result) => {
+          connection.calls.delete(scope);
+          return plainResult(result);
+        },
+        (error: unknown) => {
+          connection.calls.delete(scope);
+          return this.#recoverCall(error, connection, options, policy, () =>
+            this.#callOnce(name, args, options, requestOptions, scope, policy, 1),
+          ).catch((final: unknown) => this.#afterCallFailure(final, name, args, options, requestOptions, scope, policy, timeoutMs));
+        },
+      );
+    }
+    return this.#callOnce(name, args, options, requestOptions, scope, policy, 0).catch((error: unknown) =>
+      this.#afterCallFailure(error, name, args, options, requestOptions, scope, policy, timeoutMs),
+    );
+  }
+
+  /** The SDK request options of a call: its signal, timeout and progress handlers. */
+  #requestOptions(name: string, timeoutMs: number, options: McpCallOptions): RequestOptions {
+    const requestOptions: RequestOptions = { timeout: timeoutMs };
+    if (options.signal) requestOptions.signal = options.signal;
     const onProgress = this.#options.onProgress;
     const onCallProgress = options.onProgress;
-    const requestOptions: RequestOptions = {
-      ...(options.signal ? { signal: options.signal } : {}),
-      timeout: timeoutMs,
-      ...(onProgress || onCallProgress
-        ? {
-            resetTimeoutOnProgress: true,
-            onprogress: (p) => {
-              onCallProgress?.({
-                progress: p.progress,
-                ...(p.total !== undefined ? { total: p.total } : {}),
-                ...(p.message !== undefined ? { message: p.message } : {}),
-              });
-              onProgress?.({
-                server: this.name,
-                tool: name,
-                ...(options.toolUseId !== undefined ? { toolUseId: options.toolUseId } : {}),
-                progress: p.progress,
-                ...(p.total !== undefined ? { total: p.total } : {}),
-                ...(p.message !== undefined ? { message: p.message } : {}),
-              });
-            },
-          }
-        : {}),
-    };
-    const scope: CallScope = { call: options.call, deadline: Date.now() + timeoutMs };
-    const once = () =>
-      this.#withReconnect(
-        options.signal,
-        async (client, connection) => {
-          connection.calls.add(scope);
-          try {
-            const call = () =>
-              options.task
-                ? this.#callAsTask(client, connection, scope, name, args, requestOptions)
-                : this.#callPlain(client, name, args, requestOptions);
-            // Only Streamable HTTP carries related requests on the call's own stream. Elsewhere the
-            // async context would tell nothing: it is not entered there (see httpCallsInFlight).
-            return await (connection.kind === 'streamable-http' ? inCallScope(scope, call) : call());
-          } finally {
-            connection.calls.delete(scope);
-          }
-        },
-        { retrySafe: options.retrySafe ?? this.#retrySafeTools.has(name), tool: name },
-      );
-    try {
-      try {
-        return await once();
-      } catch (error) {
-        if (!(error instanceof UrlElicitationRequiredError) || !(await this.#elicitUrls(error, options.signal, options.call))) throw error;
-        return await once();
-      }
-    } catch (error) {
-      if (error instanceof McpError) {
-        if (error.code === (ErrorCode.RequestTimeout as number)) {
-          throw new McpToolError(
-            this.name,
-            name,
-            `MCP tool '${name}' on server '${this.name}' did not answer within ${timeoutMs} ms.`,
-            'timeout',
-            { cause: error },
-          );
+    if (onProgress || onCallProgress) {
+      requestOptions.resetTimeoutOnProgress = true;
+      requestOptions.onprogress = (p) => {
+        onCallProgress?.({
+          progress: p.progress,
+          ...(p.total !== undefined ? { total: p.total } : {}),
+          ...(p.message !== undefined ? { message: p.message } : {}),
+        });
+        onProgress?.({
+          server: this.name,
+          tool: name,
+          ...(options.toolUseId !== undefined ? { toolUseId: options.toolUseId } : {}),
+          progress: p.progress,
+          ...(p.total !== undefined ? { total: p.total } : {}),
+          ...(p.message !== undefined ? { message: p.message } : {}),
+        });
+      };
+    }
+    return requestOptions;
+  }
+
+  /** One attempt of a call through the reconnect loop (starting at `attempt`). */
+  #callOnce(
+    name: string,
+    args: Record<string, unknown>,
+    options: McpCallOptions,
+    requestOptions: RequestOptions,
+    scope: CallScope,
+    policy: { retrySafe: boolean; tool: string },
+    attempt: number,
+  ): Promise<CallToolResult> {
+    return this.#withReconnect(
+      options.signal,
+      async (client, connection) => {
+        connection.calls.add(scope);
+        try {
+          const call = () =>
+            options.task
+              ? this.#callAsTask(client, connection, scope, name, args, requestOptions)
+              : this.#callPlain(client, name, args, requestOptions);
+          // Only Streamable HTTP carries related requests on the call's own stream. Elsewhere the
+          // async context would tell nothing: it is not entered there (see httpCallsInFlight).
+          return await (connection.kind === 'streamable-http' ? inCallScope(scope, call) : call());
+        } finally {
+          connection.calls.delete(scope);
         }
-        throw new McpToolError(
-          this.name,
-          name,
-          `MCP server '${this.name}' refused the call of tool '${name}': ${error.message}`,
-          'protocol',
-          { cause: error },
-        );
-      }
-      throw error;
+      },
+      policy,
+      attempt,
+    );
+  }
+
+  /**
+   * A failed call's last chances: a tool that needs a URL elicitation first (error -32042) is
+   * called again once after the person accepted every URL; SDK errors become {@link McpToolError}.
+   */
+  async #afterCallFailure(
+    error: unknown,
+    name: string,
+    args: Record<string, unknown>,
+    options: McpCallOptions,
+    requestOptions: RequestOptions,
+    scope: CallScope,
+    policy: { retrySafe: boolean; tool: string },
+    timeoutMs: number,
+  ): Promise<CallToolResult> {
+    try {
+      if (!(error instanceof UrlElicitationRequiredError) || !(await this.#elicitUrls(error, options.signal, options.call))) throw error;
+      return await this.#callOnce(name, args, options, requestOptions, scope, policy, 0);
+    } catch (failure) {
+      throw this.#callError(failure, name, timeoutMs);
     }
   }
 
-  async #callPlain(client: Client, name: string, args: Record<string, unknown>, options: RequestOptions): Promise<CallToolResult> {
-    const result = await client.callTool({ name, arguments: args }, undefined, options);
-    if ('toolResult' in result) {
-      // A server on the 2024-10-07 protocol answers with { toolResult }; show it as JSON.
-      return { content: [{ type: 'text', text: JSON.stringify(result.toolResult) }] } satisfies CallToolResult;
+  /** An SDK protocol error of a call as a {@link McpToolError} (others as they are). */
+  #callError(error: unknown, name: string, timeoutMs: number): unknown {
+    if (!(error instanceof McpError)) return error;
+    if (error.code === (ErrorCode.RequestTimeout as number)) {
+      return new McpToolError(
+        this.name,
+        name,
+        `MCP tool '${name}' on server '${this.name}' did not answer within ${timeoutMs} ms.`,
+        'timeout',
+        {
+          cause: error,
+        },
+      );
     }
-    return result;
+    return new McpToolError(this.name, name, `MCP server '${this.name}' refused the call of tool '${name}': ${error.message}`, 'protocol', {
+      cause: error,
+    });
+  }
+
+  /**
+   * After the fast path's request failed on `connection`: the reconnect loop's rules decide
+   * (throw, or `retry` on a new connection as its second attempt).
+   */
+  async #recoverCall(
+    error: unknown,
+    connection: Connection,
+    options: McpCallOptions,
+    policy: { retrySafe: boolean; tool: string },
+    retry: () => Promise<CallToolResult>,
+  ): Promise<CallToolResult> {
+    await this.#afterFailure(error, connection, false, 0, options.signal, policy);
+    return retry();
+  }
+
+  async #callPlain(client: Client, name: string, args: Record<string, unknown>, options: RequestOptions): Promise<CallToolResult> {
+    return plainResult(await client.callTool({ name, arguments: args }, undefined, options));
   }
 
   /** Runs a tool as an MCP task (create, poll, result) with the SDK's task API; aborting cancels the task. */
@@ -581,8 +647,9 @@ export class McpClient {
     signal: AbortSignal | undefined,
     op: (client: Client, connection: Connection) => Promise<T>,
     policy: { retrySafe: boolean; tool?: string },
+    firstAttempt = 0,
   ): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = firstAttempt; ; attempt++) {
       if (signal?.aborted) throw abortReason(signal);
       // The open connection without an extra await (this is on every call's path).
       const connection = this.#connection ?? (await this.#ensure());
@@ -593,36 +660,52 @@ export class McpClient {
         if (deadBefore) throw new McpError(ErrorCode.ConnectionClosed, 'Connection closed');
         return await op(connection.client, connection);
       } catch (error) {
-        if (signal?.aborted) throw abortReason(signal);
-        if (connection.closing && isConnectionLost(error)) {
-          throw new McpConnectionError(this.name, `The connection to MCP server '${this.name}' was closed while a request was in flight.`, {
-            cause: error,
-          });
-        }
-        if (attempt > 0 || !isConnectionLost(error)) {
-          if (isConnectionLost(error)) {
-            throw new McpConnectionError(
-              this.name,
-              `MCP server '${this.name}' closed the connection again right after reconnecting.${this.#stderrHint()}`,
-              { cause: error },
-            );
-          }
-          throw error;
-        }
-        // The server went away: drop this connection (reaping a dead child).
-        if (this.#connection === connection) this.#connection = undefined;
-        await this.#shutdown(connection);
-        if (!deadBefore && !neverDelivered(error) && !policy.retrySafe && policy.tool !== undefined) {
-          throw new McpToolError(
-            this.name,
-            policy.tool,
-            `MCP server '${this.name}' stopped while tool '${policy.tool}' was running, so the call may or may not have taken effect. ` +
-              `It was not sent again because the tool does not declare itself idempotent (idempotentHint) or read-only; check its effect before calling it again.${this.#stderrHint()}`,
-            'interrupted',
-            { cause: error },
-          );
-        }
+        await this.#afterFailure(error, connection, deadBefore, attempt, signal, policy);
       }
+    }
+  }
+
+  /**
+   * What a request that failed on `connection` leads to: throws when it must not be sent again
+   * (aborted, not a lost connection, a second loss, a non-idempotent tool that may have run);
+   * returns after dropping the dead connection when the next attempt may send it again.
+   */
+  async #afterFailure(
+    error: unknown,
+    connection: Connection,
+    deadBefore: boolean,
+    attempt: number,
+    signal: AbortSignal | undefined,
+    policy: { retrySafe: boolean; tool?: string },
+  ): Promise<void> {
+    if (signal?.aborted) throw abortReason(signal);
+    if (connection.closing && isConnectionLost(error)) {
+      throw new McpConnectionError(this.name, `The connection to MCP server '${this.name}' was closed while a request was in flight.`, {
+        cause: error,
+      });
+    }
+    if (attempt > 0 || !isConnectionLost(error)) {
+      if (isConnectionLost(error)) {
+        throw new McpConnectionError(
+          this.name,
+          `MCP server '${this.name}' closed the connection again right after reconnecting.${this.#stderrHint()}`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+    // The server went away: drop this connection (reaping a dead child).
+    if (this.#connection === connection) this.#connection = undefined;
+    await this.#shutdown(connection);
+    if (!deadBefore && !neverDelivered(error) && !policy.retrySafe && policy.tool !== undefined) {
+      throw new McpToolError(
+        this.name,
+        policy.tool,
+        `MCP server '${this.name}' stopped while tool '${policy.tool}' was running, so the call may or may not have taken effect. ` +
+          `It was not sent again because the tool does not declare itself idempotent (idempotentHint) or read-only; check its effect before calling it again.${this.#stderrHint()}`,
+        'interrupted',
+        { cause: error },
+      );
     }
   }
 

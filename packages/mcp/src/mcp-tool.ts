@@ -11,7 +11,7 @@ import {
   type ToolResultContent,
 } from '@mixtape/core';
 import { z } from 'zod';
-import type { McpClient, McpToolInfo } from './client.js';
+import type { McpCallOptions, McpClient, McpToolInfo } from './client.js';
 import { DEFAULT_MCP_TOOL_TIMEOUT_MS } from './config.js';
 import { mapCallToolResult } from './result.js';
 
@@ -108,17 +108,20 @@ export class McpTool implements Tool<Record<string, unknown>> {
     return { ok: true, value: input as Record<string, unknown> };
   }
 
-  async execute(input: Record<string, unknown>, ctx: ToolContext): Promise<ToolResultContent[]> {
-    const result = await this.client.callTool(this.originalName, input, {
+  execute(input: Record<string, unknown>, ctx: ToolContext): Promise<ToolResultContent[]> {
+    const options: McpCallOptions = {
       signal: ctx.signal,
       timeoutMs: this.timeoutMs,
       retrySafe: this.retrySafe,
       task: this.task,
       toolUseId: ctx.toolUseId,
       call: ctx,
-      ...(ctx.progress ? { onProgress: (p: { progress: number; total?: number; message?: string }) => ctx.progress?.(p) } : {}),
-    });
-    return mapCallToolResult(result, this.serverName, this.originalName);
+    };
+    if (ctx.progress) options.onProgress = (p) => ctx.progress?.(p);
+    // A promise chain rather than an async function: one fewer layer on every call's path.
+    return this.client
+      .callTool(this.originalName, input, options)
+      .then((result) => mapCallToolResult(result, this.serverName, this.originalName));
   }
 
   /**
