@@ -42,6 +42,7 @@ import {
   type McpServerConfig,
 } from './config.js';
 import { McpConnectionError, McpToolError } from './errors.js';
+import { isolatedAbortFetch } from './request-signal.js';
 
 /** Longest wait for a killed stdio server to be reaped after the SDK's own shutdown steps. */
 export const DEFAULT_MCP_EXIT_WAIT_MS = 5_000;
@@ -745,13 +746,18 @@ export class McpClient {
     } else {
       const url = new URL(t.url);
       const requestInit: RequestInit = t.headers ? { headers: t.headers } : {};
-      const sse = () => new SSEClientTransport(url, { requestInit });
+      const sse = () => new SSEClientTransport(url, { requestInit, fetch: isolatedAbortFetch() });
       if (t.type === 'sse') {
         connection = await this.#openWith('sse', sse);
       } else {
         const oauth = this.#options.oauth;
         const provider = oauth ? new StoredOAuthProvider(t.url, oauth) : undefined;
-        const streamable = () => new StreamableHTTPClientTransport(url, { requestInit, ...(provider ? { authProvider: provider } : {}) });
+        const streamable = () =>
+          new StreamableHTTPClientTransport(url, {
+            requestInit,
+            fetch: isolatedAbortFetch(),
+            ...(provider ? { authProvider: provider } : {}),
+          });
         try {
           connection = await this.#openWith('streamable-http', streamable, { raw: true });
         } catch (error) {
