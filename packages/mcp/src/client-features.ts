@@ -191,8 +191,10 @@ export function registerClientFeatures(
         return await onSampling(request.params, context(extra));
       } catch (error) {
         if (error instanceof McpError) throw error;
-        // The server learns the request was refused (a person said no, or the model failed).
-        throw new McpError(ErrorCode.InvalidRequest, error instanceof Error ? error.message : String(error));
+        // The server learns the request was refused (a person said no, or the model failed). A
+        // plain error with a code, not an McpError: the SDK sends a thrown error's message as is,
+        // and McpError's message already starts "MCP error -32600:", which the server would repeat.
+        throw Object.assign(new Error(error instanceof Error ? error.message : String(error)), { code: ErrorCode.InvalidRequest });
       }
     });
   }

@@ -117,6 +117,8 @@ describe('server-everything: every client feature it offers', () => {
     const refused = await runTool(byName(tools, 'ev_trigger-sampling-request'), { prompt: 'Again?' }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(McpToolError);
     expect((refused as Error).message).toContain('refused: not now');
+    // The error code is stated once (the server wraps what we send in its own "MCP error" text).
+    expect((refused as Error).message.match(/MCP error -32600/g) ?? []).toHaveLength(1);
     expect(samplingModel.requests).toHaveLength(1);
     expect(sampling.counts.refused).toBe(1);
     approveNext = true;
