@@ -5,21 +5,12 @@
  * fetches the authorization URL, whose redirect reaches the CLI's receiver on 127.0.0.1.
  */
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeAnthropic } from '@mixtape/testing';
 import { startOAuthTestServer, type OAuthTestServer } from '../../mcp/test/fixtures/oauth-server.js';
 import { cleanEnv, hasTmux, runCli, TmuxSession, tempProject } from './helpers.js';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
+import { freePort } from '../../../test-support/ports.js';
 
 let model: FakeServer;
 let remote: OAuthTestServer;

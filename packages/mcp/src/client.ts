@@ -106,6 +106,17 @@ interface Connection {
   tasks: Map<string, CallScope>;
 }
 
+/** A tool call with everything its attempts share. */
+interface PreparedCall {
+  name: string;
+  args: Record<string, unknown>;
+  options: McpCallOptions;
+  requestOptions: RequestOptions;
+  scope: CallScope;
+  policy: { retrySafe: boolean; tool: string };
+  timeoutMs: number;
+}
+
 /** One tool call in flight, as the async context of everything it does. */
 interface CallScope {
   call: ToolContext | undefined;
@@ -348,6 +359,7 @@ export class McpClient {
     const requestOptions = this.#requestOptions(name, timeoutMs, options);
     const scope: CallScope = { call: options.call, deadline: Date.now() + timeoutMs };
     const policy = { retrySafe: options.retrySafe ?? this.#retrySafeTools.has(name), tool: name };
+    const call: PreparedCall = { name, args, options, requestOptions, scope, policy, timeoutMs };
     const connection = this.#connection;
     // The common case — an open stdio or HTTP+SSE connection, a plain call — as one promise
     // chain: every async layer (reconnect loop, scope, mapping) costs a few µs per call, which
@@ -361,15 +373,11 @@ export class McpClient {
         },
         (error: unknown) => {
           connection.calls.delete(scope);
-          return this.#recoverCall(error, connection, options, policy, () =>
-            this.#callOnce(name, args, options, requestOptions, scope, policy, 1),
-          ).catch((final: unknown) => this.#afterCallFailure(final, name, args, options, requestOptions, scope, policy, timeoutMs));
+          return this.#recoverCall(error, connection, call).catch((final: unknown) => this.#afterCallFailure(final, call));
         },
       );
     }
-    return this.#callOnce(name, args, options, requestOptions, scope, policy, 0).catch((error: unknown) =>
-      this.#afterCallFailure(error, name, args, options, requestOptions, scope, policy, timeoutMs),
-    );
+    return this.#callOnce(call, 0).catch((error: unknown) => this.#afterCallFailure(error, call));
   }
 
   /** The SDK request options of a call: its signal, timeout and progress handlers. */
@@ -400,15 +408,7 @@ export class McpClient {
   }
 
   /** One attempt of a call through the reconnect loop (starting at `attempt`). */
-  #callOnce(
-    name: string,
-    args: Record<string, unknown>,
-    options: McpCallOptions,
-    requestOptions: RequestOptions,
-    scope: CallScope,
-    policy: { retrySafe: boolean; tool: string },
-    attempt: number,
-  ): Promise<CallToolResult> {
+  #callOnce({ name, args, options, requestOptions, scope, policy }: PreparedCall, attempt: number): Promise<CallToolResult> {
     return this.#withReconnect(
       options.signal,
       async (client, connection) => {
@@ -434,21 +434,13 @@ export class McpClient {
    * A failed call's last chances: a tool that needs a URL elicitation first (error -32042) is
    * called again once after the person accepted every URL; SDK errors become {@link McpToolError}.
    */
-  async #afterCallFailure(
-    error: unknown,
-    name: string,
-    args: Record<string, unknown>,
-    options: McpCallOptions,
-    requestOptions: RequestOptions,
-    scope: CallScope,
-    policy: { retrySafe: boolean; tool: string },
-    timeoutMs: number,
-  ): Promise<CallToolResult> {
+  async #afterCallFailure(error: unknown, call: PreparedCall): Promise<CallToolResult> {
     try {
-      if (!(error instanceof UrlElicitationRequiredError) || !(await this.#elicitUrls(error, options.signal, options.call))) throw error;
-      return await this.#callOnce(name, args, options, requestOptions, scope, policy, 0);
+      if (!(error instanceof UrlElicitationRequiredError) || !(await this.#elicitUrls(error, call.options.signal, call.options.call)))
+        throw error;
+      return await this.#callOnce(call, 0);
     } catch (failure) {
-      throw this.#callError(failure, name, timeoutMs);
+      throw this.#callError(failure, call.name, call.timeoutMs);
     }
   }
 
@@ -475,15 +467,9 @@ export class McpClient {
    * After the fast path's request failed on `connection`: the reconnect loop's rules decide
    * (throw, or `retry` on a new connection as its second attempt).
    */
-  async #recoverCall(
-    error: unknown,
-    connection: Connection,
-    options: McpCallOptions,
-    policy: { retrySafe: boolean; tool: string },
-    retry: () => Promise<CallToolResult>,
-  ): Promise<CallToolResult> {
-    await this.#afterFailure(error, connection, false, 0, options.signal, policy);
-    return retry();
+  async #recoverCall(error: unknown, connection: Connection, call: PreparedCall): Promise<CallToolResult> {
+    await this.#afterFailure(error, connection, false, 0, call.options.signal, call.policy);
+    return this.#callOnce(call, 1);
   }
 
   async #callPlain(client: Client, name: string, args: Record<string, unknown>, options: RequestOptions): Promise<CallToolResult> {

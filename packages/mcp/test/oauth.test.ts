@@ -5,8 +5,6 @@
  * token stores (file, SQLite, PostgreSQL).
  */
 import { mkdtempSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -24,16 +22,9 @@ import {
 } from '../src/index.js';
 import { createTestDatabase, describePostgres } from '../../../test-support/postgres.js';
 import { startOAuthTestServer, type OAuthTestServer } from './fixtures/oauth-server.js';
+import { freePort } from '../../../test-support/ports.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mixtape-mcp-oauth-'));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 /** The "browser": follows the authorization URL; the server redirects to the loopback receiver. */
 const browser = { opened: [] as URL[], open: async (url: URL) => void (browser.opened.push(url), await fetch(url)) };
