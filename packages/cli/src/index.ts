@@ -117,6 +117,7 @@ export {
 export { browserCommand, openInBrowser } from './mcp/browser.js';
 export {
   MAX_ATTACHMENTS,
+  MAX_SERVER_WHERE_CHARS,
   MAX_PROMPT_ECHO_CHARS,
   MAX_RESOURCES_LISTED,
   McpCommands,

@@ -216,7 +216,9 @@ describe.skipIf(!hasTmux())('MCP client features in the REPL (server-everything,
       mark = cli.screen().length;
       cli.line('/mcp');
       screen = await cli.waitFor('sampling: ask', { after: mark });
-      expect(screen.slice(mark)).toMatch(/everything {2}stdio [\s\S]*connected[\s\S]*\d+ tools[\s\S]*sampling: ask/);
+      expect(screen.slice(mark)).toMatch(
+        /everything {2}stdio mcp-server-everything stdio\s+·\s+connected\s+·\s+\d+\s+tools\s+·\s+sampling: ask/,
+      );
 
       mark = cli.screen().length;
       cli.line('/resources');

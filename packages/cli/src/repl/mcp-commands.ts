@@ -5,6 +5,7 @@
  * in the message itself (sent as the run's context).
  * @module
  */
+import { basename } from 'node:path';
 import type { McpContextItem, McpPromptCommand } from '@mixtape/mcp';
 import { truncate } from '../render/format.js';
 import type { Theme } from '../render/theme.js';
@@ -16,6 +17,8 @@ export const MAX_RESOURCES_LISTED = 50;
 export const MAX_PROMPT_ECHO_CHARS = 200;
 /** Resources one message may attach. */
 export const MAX_ATTACHMENTS = 10;
+/** Most characters of a server's command line or URL shown by `/mcp`. */
+export const MAX_SERVER_WHERE_CHARS = 40;
 
 /** `@server:uri` in a message (the server must be one of the configured MCP servers). */
 const MENTION = /(^|\s)@([A-Za-z0-9_.-]+):(\S+)/g;
@@ -165,11 +168,12 @@ export class McpCommands {
     const lines = [theme.bold('MCP servers')];
     for (const client of clients) {
       const t = client.config.transport;
-      const where = t.type === 'stdio' ? [t.command, ...(t.args ?? [])].join(' ') : t.url;
+      // The program's name, not its whole path, so a server's line fits the width it is read at.
+      const where = t.type === 'stdio' ? [basename(t.command), ...(t.args ?? [])].join(' ') : t.url;
       const tools = cli.agent.tools.filter((x) => (x as { serverName?: string }).serverName === client.name).length;
       const settings = cli.mcp.settings.get(client.name);
       const parts = [
-        `${t.type} ${truncate(where, 60)}`,
+        `${t.type} ${truncate(where, MAX_SERVER_WHERE_CHARS)}`,
         client.connected ? 'connected' : theme.yellow('not connected'),
         `${tools} tools`,
         `sampling: ${settings?.sampling ?? 'ask'}`,
