@@ -497,7 +497,7 @@ describe('tool result size bound (default)', () => {
 
 describe('continuing a run cut off mid-step (resume([]))', () => {
   /** A store holding what a killed process leaves: an assistant turn with open calls and "started" markers. */
-  async function crashed(calls: { id: string; name: string; marker?: 'started' | 'done' }[]) {
+  async function crashed(calls: { id: string; name: string; marker?: 'started' | 'done' }[], withRecord = true) {
     const store = new MemorySessionStore();
     const s = await store.createSession({ id: 'crashed' });
     await store.appendMessages(s.id, [
@@ -542,7 +542,7 @@ describe('continuing a run cut off mid-step (resume([]))', () => {
       ),
       updatedAt: new Date().toISOString(),
     };
-    await store.saveRunState(s.id, record, { expectedVersion: 0 });
+    if (withRecord) await store.saveRunState(s.id, record, { expectedVersion: 0 });
     return store;
   }
 
@@ -571,6 +571,34 @@ describe('continuing a run cut off mid-step (resume([]))', () => {
     const again = await agent.resume([]);
     expect(again.text).toBe('Recovered.');
     expect(model.requests).toHaveLength(1);
+  });
+
+  it('a turn left open with no run-state record (killed while it waited for an approval) completes with "interrupted" results, none run, and no record', async () => {
+    // A process killed after the tool-call turn was stored but before any marker or interrupt
+    // was written: no run owns the open calls, so they are closed; nothing is pending, so the
+    // completed run writes no record (the interrupt crash suite meets this after SIGKILLs).
+    const store = await crashed(
+      [
+        { id: 'c_write', name: 'write_note' },
+        { id: 'c_read', name: 'read_note' },
+      ],
+      false,
+    );
+    const model = new ScriptedModel().text('Recovered.').text('Next.');
+    const note = counter();
+    const agent = new Agent({ model, tools: [note.tool, read], sessionStore: store, sessionId: 'crashed', interactive: true });
+    const r = await agent.resume([]);
+    expect([r.status, r.text]).toEqual(['completed', 'Recovered.']);
+    const last = model.requests[0]!.messages.at(-1)!;
+    expect(resultsOf(last).map((b) => [b.toolUseId, b.isError])).toEqual([
+      ['c_write', true],
+      ['c_read', true],
+    ]);
+    expect(resultText(last, 0)).toContain('interrupted');
+    expect(note.calls).toEqual([]);
+    expect(await store.loadRunState('crashed')).toBeNull();
+    expect(await agent.pendingInterrupts()).toEqual([]);
+    expect((await agent.run('next')).text).toBe('Next.');
   });
 
   it('a prompt whose process stopped before the model answered is answered by resume([])', async () => {
