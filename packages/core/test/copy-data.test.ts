@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyData } from '../src/agent/copy-data.js';
+import { copyData, copyStorable } from '../src/copy-data.js';
 import { Agent } from '../src/index.js';
 import { ScriptedModel } from '../src/testing/index.js';
 
@@ -25,6 +25,18 @@ describe('copyData (result messages without a structuredClone round trip)', () =
     let deep: unknown = 'leaf';
     for (let i = 0; i < 500; i++) deep = { next: deep };
     expect(copyData(deep)).toEqual(deep);
+  });
+
+  it('copyStorable refuses what a store cannot keep (functions, symbols), as structuredClone does, and copies dates', () => {
+    expect(() => copyStorable({ blocks: [{ input: { callback: () => 1 } }] })).toThrow(expect.objectContaining({ name: 'DataCloneError' }));
+    expect(() => copyStorable([{ tag: Symbol('s') }])).toThrow(expect.objectContaining({ name: 'DataCloneError' }));
+    const when = new Date(1_700_000_000_000);
+    const copy = copyStorable({ timestamp: when, text: 'x' });
+    expect(copy).toEqual({ timestamp: when, text: 'x' });
+    expect(copy.timestamp).not.toBe(when);
+    // copyData (for data made by the agent itself) passes functions through.
+    const f = () => 1;
+    expect(copyData({ f }).f).toBe(f);
   });
 
   it("a run's result messages are the agent's history copied: changing them changes nothing", async () => {

@@ -70,7 +70,7 @@ import { LocalRunStates, RunRecord, runStateStoreOf } from './run-record.js';
 import { type CallPlan, type Emit, runToolCalls } from './tool-runner.js';
 import { closeUnansweredPrompt, type LoadedSession, prepareWindow, SessionSync } from './session-sync.js';
 import { EventStream } from './event-stream.js';
-import { copyData } from './copy-data.js';
+import { copyData } from '../copy-data.js';
 
 /** What starts a run: a new prompt, or answers to a paused run. */
 type RunInput = { kind: 'prompt'; prompt: string } | { kind: 'resume'; answers: InterruptAnswer[] };

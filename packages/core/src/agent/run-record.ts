@@ -5,16 +5,17 @@
  */
 import { hasRunState, type RunStateRecord, type RunStateStore } from '../session/run-state.js';
 import type { SessionStore } from '../session/types.js';
+import { copyData } from '../copy-data.js';
 
 /** Run state kept by the agent itself when its store has no run-state methods (lasts as long as the Agent). */
 export class LocalRunStates implements RunStateStore {
   readonly #records = new Map<string, RunStateRecord>();
   async loadRunState(sessionId: string): Promise<RunStateRecord | null> {
     const r = this.#records.get(sessionId);
-    return r ? structuredClone(r) : null;
+    return r ? copyData(r) : null;
   }
   async saveRunState(sessionId: string, record: RunStateRecord): Promise<void> {
-    this.#records.set(sessionId, structuredClone(record));
+    this.#records.set(sessionId, copyData(record));
   }
 }
 
@@ -63,7 +64,7 @@ export class RunRecord {
     const changes = this.#pending.splice(0);
     this.#next = undefined;
     const base: RunStateRecord = this.#record
-      ? structuredClone(this.#record)
+      ? copyData(this.#record)
       : { sessionId: this.sessionId, version: 0, status: 'idle', interrupts: [], updatedAt: new Date().toISOString() };
     const expectedVersion = base.version;
     for (const change of changes) change(base);
