@@ -40,10 +40,11 @@ const ZOD_FLOOR = '4.3.0';
 /**
  * Packages whose declarations need the DOM lib: @mixtape/mcp exposes types of the official MCP
  * SDK, whose declarations use fetch types (HeadersInit) that @types/node does not declare
- * globally. They are type-checked in a second user file with lib DOM; every other package must
- * type-check without it.
+ * globally, and @mixtape/cli exposes @mixtape/mcp's (its MCP building blocks for programs that
+ * embed the REPL). They are type-checked in a second user file with lib DOM; every other
+ * package (the server included) must type-check without it.
  */
-const DOM_LIB_PACKAGES = ['@mixtape/mcp'];
+const DOM_LIB_PACKAGES = ['@mixtape/mcp', '@mixtape/cli'];
 
 /** The versions the temporary project installs beside the tarballs: the ones the repository tests with. */
 const lockedVersion = (name) => JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
