@@ -9,9 +9,10 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeServer, startFakeAnthropic } from '@mixtape/testing';
+import { describe, expect, it } from 'vitest';
+import type { FakeServer } from '@mixtape/testing';
 import { cleanEnv, hasTmux, lastUserText, repoRoot, runCli, startAgainst, WAIT_MS, type TmuxSession, tempProject } from './helpers.js';
+import { useFakeAnthropicRepl } from './repl-harness.js';
 
 /** A whole journey through the REPL with a real MCP server (slow start-ups on a busy machine). */
 const E2E_TIMEOUT_MS = 240_000;
@@ -20,16 +21,7 @@ const EVERYTHING = path.join(repoRoot, 'node_modules/.bin/mcp-server-everything'
 let server: FakeServer;
 const sessions: TmuxSession[] = [];
 
-beforeAll(async () => {
-  server = await startFakeAnthropic({ apiKey: 'test-key' });
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  for (const s of sessions.splice(0)) s.kill();
-  server.script.clear();
-});
+useFakeAnthropicRepl(sessions, (s) => (server = s));
 
 /** A project whose config starts server-everything (and no built-in tools). */
 function everythingProject(extra: Record<string, unknown> = {}): string {

@@ -8,9 +8,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeServer, startFakeAnthropic } from '@mixtape/testing';
+import { describe, expect, it } from 'vitest';
+import type { FakeServer } from '@mixtape/testing';
 import { hasTmux, lastUserText, startAgainst, type TmuxSession, tempProject } from './helpers.js';
+import { useFakeAnthropicRepl } from './repl-harness.js';
 
 /** A journey through the REPL (several start-ups of the CLI from source on a busy machine). */
 const E2E_TIMEOUT_MS = 180_000;
@@ -18,16 +19,7 @@ const E2E_TIMEOUT_MS = 180_000;
 let server: FakeServer;
 const sessions: TmuxSession[] = [];
 
-beforeAll(async () => {
-  server = await startFakeAnthropic({ apiKey: 'test-key' });
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  for (const s of sessions.splice(0)) s.kill();
-  server.script.clear();
-});
+useFakeAnthropicRepl(sessions, (s) => (server = s));
 
 function start(project: string, args: string[] = [], options: { width?: number; env?: Record<string, string> } = {}): TmuxSession {
   return startAgainst(server, sessions, project, args, options);
