@@ -81,16 +81,22 @@ function rustRun(rust: RustStore, run: number): void {
   rust.save(SESSION, messages, now);
 }
 
+/** A new database file holding one session the Rust original created and ran once. */
+function rustWrittenDatabase(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mixtape-rust-crash-'));
+  const db = path.join(dir, 'sessions.db');
+  const rust = new RustStore(db);
+  rust.create(SESSION, DIR, Math.floor(Date.now() / 1000));
+  rustRun(rust, 0);
+  rust.close();
+  return db;
+}
+
 it(
   `a Rust-written session survives ${KILLS} SIGKILLs of a resuming agent, and the Rust original keeps reading and writing it`,
   { timeout: 600_000 },
   async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'mixtape-rust-crash-'));
-    const db = path.join(dir, 'sessions.db');
-    const rust = new RustStore(db);
-    rust.create(SESSION, DIR, Math.floor(Date.now() / 1000));
-    rustRun(rust, 0);
-    rust.close();
+    const db = rustWrittenDatabase();
 
     const store = new SqliteSessionStore(db, { directory: DIR });
     let kills = 0;
@@ -133,12 +139,7 @@ it(
   'a kill before the first byte leaves the prompt unanswered; the next run closes it with a note and never sends it again',
   { timeout: 120_000 },
   async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'mixtape-rust-crash-'));
-    const db = path.join(dir, 'sessions.db');
-    const rust = new RustStore(db);
-    rust.create(SESSION, DIR, Math.floor(Date.now() / 1000));
-    rustRun(rust, 0);
-    rust.close();
+    const db = rustWrittenDatabase();
     const { stored, done } = await runAndKill(db, 'stall', 20);
     expect(done).toBe(false);
     expect(stored).toBe(3);

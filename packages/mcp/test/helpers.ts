@@ -36,3 +36,20 @@ export function byName(tools: readonly Tool[], name: string): Tool {
   if (!found) throw new Error(`no tool ${name} in ${tools.map((t) => t.name).join(', ')}`);
   return found;
 }
+
+/** Every tool of the project test server (fixtures/test-server.ts), in the order it lists them. */
+export const TEST_SERVER_TOOLS = [
+  'echo',
+  'add',
+  'fail',
+  'slow',
+  'slow_running',
+  'stats',
+  'image',
+  'env',
+  'structured',
+  'resource',
+  'write_then_crash',
+  'idempotent_write_then_crash',
+  'pid',
+];

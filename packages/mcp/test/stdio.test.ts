@@ -1,23 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { McpClient, McpConnectionError, McpToolError, McpToolset, mcpTools } from '../src/index.js';
 import { TINY_PNG_BASE64 } from './fixtures/test-server.js';
-import { byName, processExists, runTool, testServerConfig } from './helpers.js';
+import { byName, processExists, runTool, testServerConfig, TEST_SERVER_TOOLS } from './helpers.js';
 
-const ALL = [
-  'echo',
-  'add',
-  'fail',
-  'slow',
-  'slow_running',
-  'stats',
-  'image',
-  'env',
-  'structured',
-  'resource',
-  'write_then_crash',
-  'idempotent_write_then_crash',
-  'pid',
-];
+const ALL = TEST_SERVER_TOOLS;
 
 describe('MCP over stdio with the project test server', { timeout: 60_000 }, () => {
   let toolset: McpToolset;

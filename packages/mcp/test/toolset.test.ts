@@ -1,25 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mcpTools, type McpServerConfig } from '../src/index.js';
 import { startHttpTestServer, type HttpTestServer } from './fixtures/http-server.js';
-import { byName, runTool } from './helpers.js';
+import { byName, runTool, TEST_SERVER_TOOLS } from './helpers.js';
 
 // Naming and filtering do not depend on the transport: these use the in-process HTTP server
 // (no child process to start for each of the many servers).
-const ALL = [
-  'echo',
-  'add',
-  'fail',
-  'slow',
-  'slow_running',
-  'stats',
-  'image',
-  'env',
-  'structured',
-  'resource',
-  'write_then_crash',
-  'idempotent_write_then_crash',
-  'pid',
-];
+const ALL = TEST_SERVER_TOOLS;
 let server: HttpTestServer;
 beforeAll(async () => {
   server = await startHttpTestServer();
